@@ -1,0 +1,86 @@
+"""Settings from RENDA_* environment variables, with defaults that suit the local demo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` as well as `postgresql+asyncpg://`."""
+    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"RENDA_DATABASE_URL must be a PostgreSQL URL, got {url.split(':', 1)[0]}://…")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    broker_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path(user_data_dir("renda")))
+    secret_key: str = "renda-demo-secret-change-me"
+    environment: str = "development"  # development | production
+    demo_login: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    migrate_concurrency: int = 4
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    max_upload_bytes: int = 20 * 1024 * 1024
+    log_level: str = "INFO"
+
+    @property
+    def async_database_url(self) -> str | None:
+        return normalize_database_url(self.database_url) if self.database_url else None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "database_url": _env("RENDA_DATABASE_URL"),
+            "broker_url": _env("RENDA_BROKER_URL"),
+            "environment": _env("RENDA_ENV", "development"),
+            "secret_key": _env("RENDA_SECRET_KEY", "renda-demo-secret-change-me"),
+            "host": _env("RENDA_HOST", "127.0.0.1"),
+            "port": int(_env("RENDA_PORT", "8000") or 8000),
+            "migrate_concurrency": int(_env("RENDA_MIGRATE_CONCURRENCY", "4") or 4),
+            "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
+            "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
+        }
+        data_dir = _env("RENDA_DATA_DIR")
+        if data_dir:
+            values["data_dir"] = Path(data_dir)
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.is_production:
+            if self.demo_login:
+                raise ValueError("RENDA_DEMO_LOGIN cannot be enabled when RENDA_ENV=production")
+            if self.secret_key == "renda-demo-secret-change-me":
+                raise ValueError("RENDA_SECRET_KEY must be set when RENDA_ENV=production")
+            if not self.database_url:
+                raise ValueError("RENDA_DATABASE_URL must be set when RENDA_ENV=production")

@@ -1,0 +1,1 @@
+"""Cross-cutting parts: database, errors, logging, authentication, permissions."""

@@ -1,0 +1,144 @@
+"""Who is calling: a signed-in browser session (cookie) or an API token (Bearer).
+
+The middleware only identifies the caller; the guards in `permissions.py` decide what they may do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from litestar.middleware import ASGIMiddleware
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import select, update
+
+from renda.core.db import get_database, utcnow
+
+if TYPE_CHECKING:
+    from renda.tenants.scoping import TenantRef
+
+SESSION_COOKIE = "renda_session"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    display_name: str
+    is_platform_admin: bool
+    session_hash: str | None = None
+    csrf_token: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return f"user:{self.user_id}:{self.display_name}"
+
+    async def roles_in(self, tenant: TenantRef) -> tuple[frozenset[str], frozenset[str]]:
+        """Roles held in the office itself, and roles held in its ancestor offices."""
+        from renda.modules.accounts.models import Membership
+        from renda.tenants.models import Tenant
+
+        codes = tenant.path.split("/")
+        query = (
+            select(Tenant.code, Membership.roles)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == self.user_id, Tenant.code.in_(codes))
+        )
+        async with get_database().platform_session() as session:
+            rows = (await session.execute(query)).all()
+        own = frozenset(role for code, roles in rows if code == tenant.code for role in roles)
+        inherited = frozenset(role for code, roles in rows if code != tenant.code for role in roles)
+        return own, inherited
+
+
+async def principal_from_session(token: str, idle: timedelta) -> Principal | None:
+    from renda.modules.accounts.models import User, WebSession
+
+    now = utcnow()
+    token_hash = hash_token(token)
+    async with get_database().platform_session() as session:
+        row = (
+            await session.execute(
+                select(WebSession, User)
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.token_hash == token_hash, WebSession.expires_at > now, User.is_active)
+            )
+        ).first()
+        if row is None:
+            return None
+        web_session, user = row
+        if now - web_session.last_seen_at > idle:
+            await session.delete(web_session)
+            await session.commit()
+            return None
+        if now - web_session.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
+            web_session.last_seen_at = now
+            await session.commit()
+        return Principal(user.id, user.display_name, user.is_platform_admin, token_hash, web_session.csrf_token)
+
+
+async def principal_from_api_token(token: str) -> Principal | None:
+    from renda.modules.accounts.models import ApiToken, User
+
+    async with get_database().platform_session() as session:
+        row = (
+            await session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), User.is_active)
+            )
+        ).first()
+        if row is None:
+            return None
+        api_token, user = row
+        await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=utcnow()))
+        await session.commit()
+        return Principal(user.id, user.display_name, user.is_platform_admin)
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    """Sets `scope["user"]` to the caller's Principal, or None for an anonymous caller."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, idle_minutes: int = 120) -> None:
+        self.idle = timedelta(minutes=idle_minutes)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        scope["user"] = await self._identify(scope)
+        await next_app(scope, receive, send)
+
+    async def _identify(self, scope: Scope) -> Principal | None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        authorization = headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            return await principal_from_api_token(authorization[7:].strip())
+        cookie = _cookie_value(headers.get("cookie", ""), SESSION_COOKIE)
+        if cookie:
+            return await principal_from_session(cookie, self.idle)
+        return None
+
+
+def _cookie_value(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+def user_from_scope(scope: dict[str, Any]) -> Principal | None:
+    return scope.get("user")

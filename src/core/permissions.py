@@ -1,0 +1,112 @@
+"""Roles, permissions, and the guards every route declares.
+
+Every route handler carries exactly one guard made here: `requires("<area>.<action>")`,
+`authenticated` or `public`. The route test fails any handler without one.
+
+A tenant route (one with a `{code}` path parameter) resolves the office once, here, before the
+handler runs: unknown office 404, suspended office 403, then the caller's roles there. A membership
+in an ancestor office (a city over its counties, a county over its townships) grants the `.read`
+permissions of its roles, never a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from renda.core.errors import NotAuthenticated, PermissionDenied
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+
+
+class Role:
+    PLATFORM_ADMIN = "platform_admin"
+    OFFICE_ADMIN = "office_admin"
+    STAFF = "staff"
+    COMMITTEE_MEMBER = "committee_member"
+    DEPUTY = "deputy"
+    HANDLING_UNIT = "handling_unit"
+    VIEWER = "viewer"
+
+
+OFFICE_ROLES = (Role.OFFICE_ADMIN, Role.STAFF, Role.COMMITTEE_MEMBER, Role.DEPUTY, Role.HANDLING_UNIT, Role.VIEWER)
+ROLE_LABELS = {
+    Role.PLATFORM_ADMIN: "平台管理员",
+    Role.OFFICE_ADMIN: "机关管理员",
+    Role.STAFF: "代表工作人员",
+    Role.COMMITTEE_MEMBER: "常委会组成人员",
+    Role.DEPUTY: "人大代表",
+    Role.HANDLING_UNIT: "承办单位",
+    Role.VIEWER: "只读用户",
+}
+
+# "*" grants every permission of the office; "area.*" every action in an area.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OFFICE_ADMIN: frozenset({"*"}),
+    Role.STAFF: frozenset({"office.read", "audit.read", "exports.read", "exports.write"}),
+    Role.COMMITTEE_MEMBER: frozenset({"office.read", "exports.read", "exports.write"}),
+    Role.DEPUTY: frozenset({"office.read"}),
+    Role.HANDLING_UNIT: frozenset({"office.read"}),
+    Role.VIEWER: frozenset({"office.read", "audit.read", "exports.read", "exports.write"}),
+}
+
+
+def is_read(permission: str) -> bool:
+    return permission.endswith(".read")
+
+
+def roles_grant(roles: frozenset[str] | set[str], permission: str) -> bool:
+    area = permission.split(".", 1)[0]
+    for role in roles:
+        granted = ROLE_PERMISSIONS.get(role, frozenset())
+        if "*" in granted or permission in granted or f"{area}.*" in granted:
+            return True
+    return False
+
+
+def requires(permission: str) -> Guard:
+    """Guard: the caller holds `permission` in the office of the path (or on the platform)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = connection.scope.get("user")
+        if principal is None:
+            raise NotAuthenticated()
+        code = connection.path_params.get("code")
+        if permission.startswith("platform."):
+            if not principal.is_platform_admin:
+                raise PermissionDenied("只有平台管理员可以执行此操作")
+            return
+        if code is None:
+            raise RuntimeError(f"route {connection.url.path} declares {permission} but has no office code")
+        from renda.tenants.scoping import resolve_tenant_access
+
+        access = await resolve_tenant_access(str(code), principal)
+        access.require(permission)
+        connection.state.tenant_access = access
+
+    guard.permission = permission  # type: ignore[attr-defined]
+    return guard
+
+
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: any signed-in user (their own profile, the office switcher)."""
+    if connection.scope.get("user") is None:
+        raise NotAuthenticated()
+
+
+async def public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: deliberately open to everyone (health checks, sign-in pages, the public portal)."""
+
+
+authenticated.permission = "authenticated"  # type: ignore[attr-defined]
+public.permission = "public"  # type: ignore[attr-defined]
+
+
+def declared_permission(handler: BaseRouteHandler) -> str | None:
+    """The permission a handler declares through its guards, for the route audit test."""
+    found = [getattr(guard, "permission", None) for guard in handler.guards or []]
+    found = [p for p in found if p]
+    return found[0] if len(found) == 1 else None

@@ -1,0 +1,1 @@
+"""Alembic histories: `platform/` for the shared schema, `tenant/` for every office schema."""

@@ -1,0 +1,5 @@
+"""Alembic entry point of the platform history: see renda.tenants.migrations."""
+
+from renda.tenants.migrations import run_alembic_env
+
+run_alembic_env("platform")

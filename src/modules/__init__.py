@@ -1,0 +1,1 @@
+"""Domain modules, one folder each, with the anatomy of DESIGN.md."""

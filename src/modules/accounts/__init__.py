@@ -1,0 +1,1 @@
+"""Platform users, memberships in offices, sign-in sessions and API tokens."""

@@ -1,0 +1,66 @@
+"""Users, memberships, server-side sessions and API tokens (platform schema)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from renda.core.db import PlatformBase, Timestamps, UUIDPrimaryKey, utcnow
+from renda.tenants.models import Tenant
+
+
+class User(UUIDPrimaryKey, Timestamps, PlatformBase):
+    __tablename__ = "users"
+
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Seeded demo accounts: only these can use the demo sign-in, and only in `renda demo`.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
+
+
+class Membership(UUIDPrimaryKey, Timestamps, PlatformBase):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "tenant_id", name="uq_memberships_user_tenant"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
+
+    user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
+    tenant: Mapped[Tenant] = relationship(lazy="raise")
+
+
+class WebSession(PlatformBase):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored."""
+
+    __tablename__ = "web_sessions"
+    __audit__ = False
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    current_tenant_code: Mapped[str | None] = mapped_column(String(9))
+
+
+class ApiToken(UUIDPrimaryKey, PlatformBase):
+    """A token for integrations; acts as its user. Shown once, stored as a hash."""
+
+    __tablename__ = "api_tokens"
+    __audit_redact__ = ("token_hash",)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,112 @@
+"""Users, memberships, sign-in sessions and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.core.auth import hash_token, new_token
+from renda.core.db import utcnow
+from renda.core.errors import InvalidInput, NotFound
+from renda.core.permissions import OFFICE_ROLES
+from renda.modules.accounts.models import ApiToken, Membership, User, WebSession
+from renda.tenants.models import Tenant
+from renda.tenants.service import get_by_code
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    tenant_code: str
+    tenant_name: str
+    tenant_level: str
+    tenant_status: str
+    roles: list[str]
+
+
+async def create_user(
+    session: AsyncSession, display_name: str, *, email: str | None = None, platform_admin: bool = False,
+    demo: bool = False,
+) -> User:
+    display_name = display_name.strip()
+    if not 1 <= len(display_name) <= 100:
+        raise InvalidInput("姓名不能为空,且不超过 100 个字", code="invalid_name")
+    if email and (await session.execute(select(User).where(User.email == email))).scalar() is not None:
+        raise InvalidInput(f"邮箱 {email} 已被其他用户使用", code="email_taken")
+    user = User(display_name=display_name, email=email, is_platform_admin=platform_admin, is_demo=demo)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", code="user_not_found")
+    return user
+
+
+async def grant_membership(session: AsyncSession, user: User, tenant_code: str, roles: list[str]) -> Membership:
+    unknown = sorted(set(roles) - set(OFFICE_ROLES))
+    if unknown or not roles:
+        raise InvalidInput(f"角色无效:{'、'.join(unknown) or '未指定角色'}", code="invalid_roles")
+    tenant = await get_by_code(session, tenant_code)
+    membership = (
+        await session.execute(select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == tenant.id))
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = Membership(user_id=user.id, tenant_id=tenant.id, roles=sorted(set(roles)))
+        session.add(membership)
+    else:
+        membership.roles = sorted(set(roles))
+    await session.flush()
+    return membership
+
+
+async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[MembershipView]:
+    rows = (
+        await session.execute(
+            select(Tenant, Membership.roles)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Tenant.path)
+        )
+    ).all()
+    return [MembershipView(t.code, t.name, t.level, t.status, list(roles)) for t, roles in rows]
+
+
+async def issue_api_token(session: AsyncSession, user: User, name: str) -> str:
+    """Create a token and return it; only its hash is kept, so this is the one time it is seen."""
+    token = new_token("rdt_")
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token)))
+    await session.flush()
+    return token
+
+
+async def start_web_session(session: AsyncSession, user: User, absolute: timedelta) -> str:
+    token = new_token()
+    session.add(
+        WebSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(24),
+            expires_at=utcnow() + absolute,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def end_web_session(session: AsyncSession, token_hash: str) -> None:
+    web_session = await session.get(WebSession, token_hash)
+    if web_session is not None:
+        await session.delete(web_session)
+        await session.flush()
+
+
+async def demo_users(session: AsyncSession) -> list[User]:
+    return list((await session.execute(select(User).where(User.is_demo, User.is_active).order_by(User.display_name))).scalars())

@@ -1,0 +1,1 @@
+"""Excel exports of any list, built in the background."""

@@ -1,0 +1,1 @@
+"""Tenants: the registry of offices, their schemas, provisioning, migrations and request scoping."""

@@ -1,0 +1,180 @@
+"""Alembic, run programmatically: one history for `platform`, one applied to every tenant schema.
+
+Each schema is upgraded in one transaction (PostgreSQL DDL is transactional), so a failing tenant
+keeps its previous revision untouched and the next `renda migrate` resumes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from renda.core.db import PLATFORM_SCHEMA, Database, PlatformBase, TenantBase
+
+log = logging.getLogger("renda.migrate")
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+PLATFORM_SCRIPTS = MIGRATIONS_DIR / "platform"
+TENANT_SCRIPTS = MIGRATIONS_DIR / "tenant"
+
+
+def script_directory(location: Path) -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    return ScriptDirectory.from_config(config)
+
+
+def _upgrade(connection: Connection, script: ScriptDirectory, schema: str, target: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade `schema` to `target` on `connection` (already in a transaction)."""
+    is_tenant = schema != PLATFORM_SCHEMA
+    previous_map = connection.get_execution_options().get("schema_translate_map")
+    connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+    if is_tenant:
+        connection.execution_options(schema_translate_map={None: schema})
+    try:
+        def steps(revision: str | tuple[str, ...], _context: object) -> list[object]:
+            return script._upgrade_revs(target, revision)
+
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "version_table_schema": schema,
+                "transactional_ddl": True,
+                "fn": steps,
+                "target_metadata": TenantBase.metadata if is_tenant else PlatformBase.metadata,
+            },
+        )
+        before = context.get_current_revision()
+        with Operations.context(context):
+            context.run_migrations()
+        after = MigrationContext.configure(connection, opts={"version_table_schema": schema}).get_current_revision()
+        return before, after
+    finally:
+        connection.execution_options(schema_translate_map=previous_map)
+
+
+async def upgrade_schema(connection: AsyncConnection, script: ScriptDirectory, schema: str) -> tuple[str | None, str | None]:
+    return await connection.run_sync(_upgrade, script, schema)
+
+
+async def upgrade_platform(database: Database) -> tuple[str | None, str | None]:
+    script = script_directory(PLATFORM_SCRIPTS)
+    async with database.engine.connect() as connection, connection.begin():
+        await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{PLATFORM_SCHEMA}"'))
+        return await upgrade_schema(connection, script, PLATFORM_SCHEMA)
+
+
+@dataclass(frozen=True)
+class TenantMigrationResult:
+    code: str
+    schema: str
+    ok: bool
+    before: str | None = None
+    after: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return self.ok and self.before != self.after
+
+
+async def upgrade_tenant(database: Database, code: str, schema: str, script: ScriptDirectory) -> TenantMigrationResult:
+    started = time.perf_counter()
+    try:
+        async with database.engine.connect() as connection, connection.begin():
+            before, after = await upgrade_schema(connection, script, schema)
+    except Exception as exc:
+        log.warning("tenant migration failed", extra={"tenant": code, "error": str(exc)[:300]})
+        return TenantMigrationResult(code, schema, False, error=f"{type(exc).__name__}: {exc}"[:500],
+                                     seconds=time.perf_counter() - started)
+    return TenantMigrationResult(code, schema, True, before, after, seconds=time.perf_counter() - started)
+
+
+async def migrate_all(
+    database: Database, concurrency: int = 4, tenant_scripts: Path = TENANT_SCRIPTS
+) -> list[TenantMigrationResult]:
+    """Upgrade the platform, then every tenant with at most `concurrency` at once."""
+    from renda.tenants.models import Tenant
+
+    await upgrade_platform(database)
+    async with database.platform_session() as session:
+        tenants = (await session.execute(select(Tenant.code, Tenant.schema_name).order_by(Tenant.path))).all()
+    script = script_directory(tenant_scripts)
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(code: str, schema: str) -> TenantMigrationResult:
+        async with semaphore:
+            return await upgrade_tenant(database, code, schema, script)
+
+    return list(await asyncio.gather(*(one(code, schema) for code, schema in tenants)))
+
+
+def tenant_head(tenant_scripts: Path = TENANT_SCRIPTS) -> str | None:
+    return script_directory(tenant_scripts).get_current_head()
+
+
+def run_alembic_env(history: str) -> None:
+    """Body of each history's env.py, for authoring revisions with the `alembic` command.
+
+    The models are compared against a schema upgraded to head inside a transaction that is rolled
+    back, so authoring a revision never changes a database.
+    """
+    from alembic import context
+
+    from renda.config import Settings
+    from renda.core.db import configure_database
+    from renda.core.embedded import ensure_database_url
+
+    settings = Settings.from_env()
+    database = configure_database(ensure_database_url(settings))
+    schema = PLATFORM_SCHEMA if history == "platform" else "t_alembic_scratch"
+    metadata = PlatformBase.metadata if history == "platform" else TenantBase.metadata
+
+    def run(connection: Connection) -> None:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        _upgrade(connection, context.script, schema)
+        connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=history == "platform",
+            include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+        )
+        context.run_migrations()
+
+    async def main() -> None:
+        await load_all_models()
+        async with database.engine.connect() as connection:
+            transaction = await connection.begin()
+            await connection.run_sync(run)
+            await transaction.rollback()  # authoring only: nothing is applied here
+
+    asyncio.run(main())
+
+
+async def load_all_models() -> None:
+    """Import every module's models so the metadata is complete."""
+    import importlib
+    import pkgutil
+
+    import renda.modules
+    import renda.tenants.models
+    import renda.workers.models  # noqa: F401
+
+    for info in pkgutil.iter_modules(renda.modules.__path__):
+        try:
+            importlib.import_module(f"renda.modules.{info.name}.models")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"renda.modules.{info.name}.models":
+                raise

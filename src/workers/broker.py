@@ -1,0 +1,98 @@
+"""The dramatiq broker, chosen by RENDA_BROKER_URL.
+
+`amqp://…` → RabbitMQ, `redis://…` → Redis, nothing → an in-process broker whose worker threads run
+inside the service (the demo). Actors are declared against a placeholder broker at import time and
+re-bound to the real one by `use_broker`, so importing a tasks module never connects anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    AsyncIO,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+# Every actor gets explicit limits: dramatiq's defaults would retry for about a month.
+DEFAULT_ACTOR_OPTIONS: dict[str, Any] = {
+    "max_retries": 5,
+    "min_backoff": 1_000,
+    "max_backoff": 5 * 60_000,
+    "time_limit": 5 * 60_000,
+    "max_age": 24 * 3_600_000,
+}
+
+_actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+_placeholder = StubBroker(middleware=[])
+dramatiq.set_broker(_placeholder)
+
+
+def _middleware() -> list[Any]:
+    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries(), CurrentMessage(), AsyncIO()]
+
+
+def create_broker(url: str | None) -> dramatiq.Broker:
+    if not url:
+        broker: dramatiq.Broker = StubBroker(middleware=_middleware())
+        broker.emit_after("process_boot")
+    elif url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(url=url, middleware=_middleware())
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url, middleware=_middleware())
+    else:
+        raise ValueError("RENDA_BROKER_URL must start with amqp:// or redis://")
+    return broker
+
+
+def actor(queue_name: str = "default", **options: Any) -> Any:
+    """Declare an actor with explicit retry, time and age limits."""
+
+    def decorator(fn: Any) -> dramatiq.Actor[Any, Any]:
+        declared = dramatiq.actor(fn, queue_name=queue_name, broker=_placeholder, **{**DEFAULT_ACTOR_OPTIONS, **options})
+        _actors[declared.actor_name] = declared
+        return declared
+
+    return decorator
+
+
+def use_broker(broker: dramatiq.Broker) -> dramatiq.Broker:
+    """Make `broker` the one every actor sends to and is consumed from."""
+    load_actor_modules()
+    dramatiq.set_broker(broker)
+    for declared in _actors.values():
+        declared.broker = broker
+        broker.declare_actor(declared)
+    return broker
+
+
+def registered_actors() -> dict[str, dramatiq.Actor[Any, Any]]:
+    return dict(_actors)
+
+
+def load_actor_modules() -> None:
+    """Import every module that declares actors (one tasks.py per module that has any)."""
+    import importlib
+    import pkgutil
+
+    import renda.modules
+    import renda.workers.maintenance  # noqa: F401
+
+    for info in pkgutil.iter_modules(renda.modules.__path__):
+        try:
+            importlib.import_module(f"renda.modules.{info.name}.tasks")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"renda.modules.{info.name}.tasks":
+                raise

@@ -1,0 +1,109 @@
+"""Periodic jobs, in Asia/Shanghai time.
+
+A module registers a job with `periodic(...)`. Each tick, the scheduler works out every job's most
+recent due period and inserts (job, period) into `platform.scheduled_runs` together with the outbox
+message, in one transaction. The primary key lets exactly one scheduler replica win each period,
+and only the latest due period is enqueued, so a scheduler back from downtime runs a missed job
+once, not once per missed period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import dramatiq
+from sqlalchemy.dialects.postgresql import insert
+
+from renda.core.db import Database, utcnow
+from renda.core.timezone import LOCAL_TZ
+from renda.workers.models import ScheduledRun
+from renda.workers.outbox import enqueue
+
+log = logging.getLogger("renda.scheduler")
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every `minutes` minutes, aligned to local midnight."""
+
+    minutes: int
+
+    def period_start(self, now: datetime) -> datetime:
+        local = now.astimezone(LOCAL_TZ)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        elapsed = int((local - midnight).total_seconds() // 60)
+        return midnight + timedelta(minutes=elapsed - elapsed % self.minutes)
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Once a day at hour:minute local time."""
+
+    hour: int
+    minute: int = 0
+
+    def period_start(self, now: datetime) -> datetime:
+        local = now.astimezone(LOCAL_TZ)
+        due = local.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        return due if due <= local else due - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    schedule: Every | Daily
+    actor: dramatiq.Actor[Any, Any]
+
+
+_jobs: dict[str, PeriodicJob] = {}
+
+
+def periodic(name: str, schedule: Every | Daily) -> Any:
+    """Register an already declared actor (taking no arguments but the period) as a periodic job."""
+
+    def decorator(declared: dramatiq.Actor[Any, Any]) -> dramatiq.Actor[Any, Any]:
+        _jobs[name] = PeriodicJob(name, schedule, declared)
+        return declared
+
+    return decorator
+
+
+def registered_jobs() -> dict[str, PeriodicJob]:
+    return dict(_jobs)
+
+
+async def tick(database: Database, now: datetime | None = None) -> list[str]:
+    """Enqueue every job whose current period has not been enqueued yet; returns the enqueued."""
+    now = now or utcnow()
+    enqueued: list[str] = []
+    for job in _jobs.values():
+        period = job.schedule.period_start(now).isoformat(timespec="minutes")
+        async with database.platform_session() as session:
+            claimed = await session.execute(
+                insert(ScheduledRun).values(job=job.name, period=period).on_conflict_do_nothing().returning(ScheduledRun.job)
+            )
+            if claimed.first() is None:
+                continue
+            enqueue(session, job.actor, period)
+            await session.commit()
+            enqueued.append(f"{job.name}@{period}")
+    for item in enqueued:
+        log.info("periodic job enqueued", extra={"job": item})
+    return enqueued
+
+
+async def run_scheduler(database: Database, interval_seconds: float = 15.0, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            await tick(database)
+        except Exception:
+            log.exception("scheduler tick failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+        except TimeoutError:
+            pass

@@ -1,0 +1,313 @@
+"""The Helm chart in helm/renda: lint, render and validate offline.
+
+No helm binary and no cluster: helm-python-sdk (module ``helm_python``) binds
+Helm's Go SDK, and kubernetes-validate checks each rendered manifest against
+the Kubernetes 1.30 OpenAPI schemas in strict mode. Both are test
+dependencies, so a missing one is an error here, never a skip.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import helm_python
+import kubernetes_validate
+import pytest
+import yaml
+
+CHART = Path(__file__).resolve().parents[1] / "helm" / "renda"
+KUBE_VERSION = "1.30.0"
+RELEASE = "renda"
+NAMESPACE = "renda"
+
+SECRET_ENV = {
+    "RENDA_DATABASE_URL",
+    "RENDA_BROKER_URL",
+    "RENDA_SECRET_KEY",
+    "RENDA_OIDC_CLIENT_SECRET",
+}
+
+PRODUCTION_VALUES: dict[str, Any] = {
+    "image": {"repository": "registry.example.com/renda", "tag": "1.2.3"},
+    "config": {
+        "oidcIssuer": "https://idp.example.gov.cn/realms/renda",
+        "oidcClientId": "renda",
+    },
+    "secrets": {"existingSecret": "renda-prod-secrets"},
+    "ingress": {
+        "enabled": True,
+        "className": "nginx",
+        "host": "renda.example.gov.cn",
+        "tls": {"enabled": True, "secretName": "renda-example-tls"},
+    },
+    "web": {"autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 8}},
+}
+
+CHART_SECRET_VALUES: dict[str, Any] = {
+    "secrets": {
+        "databaseUrl": "postgresql://renda:pw@db:5432/renda",
+        "brokerUrl": "amqp://renda:pw@mq:5672/renda",
+        "secretKey": "not-a-real-key",
+    }
+}
+
+
+def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Render the chart and return every Kubernetes object it produces."""
+    with helm_python.Chart.load(CHART) as chart:
+        manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE)
+    objects: list[dict[str, Any]] = []
+    for path, text in sorted(manifests.items()):
+        if not path.endswith((".yaml", ".yml")):
+            continue  # NOTES.txt
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                objects.append(doc)
+    return objects
+
+
+def notes(values: dict[str, Any] | None = None) -> str:
+    with helm_python.Chart.load(CHART) as chart:
+        manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE)
+    return manifests[f"{CHART.name}/templates/NOTES.txt"]
+
+
+def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind}/{name}, got {len(matches)}"
+    return matches[0]
+
+
+def kinds(objects: list[dict[str, Any]]) -> set[str]:
+    return {o["kind"] for o in objects}
+
+
+def container(pod_owner: dict[str, Any]) -> dict[str, Any]:
+    containers = pod_owner["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    result: dict[str, Any] = containers[0]
+    return result
+
+
+def secret_refs(ctr: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """env name -> (secret name, key) for every variable read from a Secret."""
+    refs: dict[str, tuple[str, str]] = {}
+    for env in ctr.get("env", []):
+        ref = env.get("valueFrom", {}).get("secretKeyRef")
+        if ref:
+            refs[env["name"]] = (ref["name"], ref["key"])
+    return refs
+
+
+def test_chart_metadata() -> None:
+    with helm_python.Chart.load(CHART) as chart:
+        meta = chart.metadata
+    assert meta["apiVersion"] == "v2"
+    assert meta["name"] == "renda"
+    assert meta["version"] == "0.1.0"
+    assert meta["appVersion"] == "0.1.0"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [None, PRODUCTION_VALUES, CHART_SECRET_VALUES],
+    ids=["defaults", "production", "chart-secret"],
+)
+def test_lint_has_no_errors_or_warnings(values: dict[str, Any] | None) -> None:
+    report = helm_python.lint(
+        CHART, values, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBE_VERSION}"
+    )
+    assert report["total_charts_linted"] == 1
+    assert report["errors"] == []
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [None, PRODUCTION_VALUES, CHART_SECRET_VALUES],
+    ids=["defaults", "production", "chart-secret"],
+)
+def test_every_manifest_is_valid_for_kubernetes_1_30(values: dict[str, Any] | None) -> None:
+    objects = render(values)
+    assert len(objects) >= 8
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
+
+
+def test_default_render_has_every_component() -> None:
+    objects = render()
+    assert {"Deployment", "Job", "Service", "ConfigMap", "Secret", "ServiceAccount"} <= kinds(objects)
+    assert "PodDisruptionBudget" in kinds(objects)
+    assert "Ingress" not in kinds(objects)
+    assert "HorizontalPodAutoscaler" not in kinds(objects)
+    commands = {
+        name: container(find(objects, "Deployment", f"{RELEASE}-{name}"))["command"]
+        for name in ("web", "worker", "scheduler")
+    }
+    assert commands == {
+        "web": ["renda", "serve"],
+        "worker": ["renda", "worker"],
+        "scheduler": ["renda", "scheduler"],
+    }
+    assert find(objects, "Deployment", f"{RELEASE}-web")["spec"]["replicas"] == 2
+
+
+def test_standard_labels_and_selectors() -> None:
+    objects = render()
+    for obj in objects:
+        labels = obj["metadata"]["labels"]
+        assert labels["app.kubernetes.io/name"] == "renda"
+        assert labels["app.kubernetes.io/instance"] == RELEASE
+        assert labels["app.kubernetes.io/managed-by"] == "Helm"
+        assert labels["app.kubernetes.io/version"] == "0.1.0"
+        assert labels["helm.sh/chart"] == "renda-0.1.0"
+    for name in ("web", "worker", "scheduler"):
+        deployment = find(objects, "Deployment", f"{RELEASE}-{name}")
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert selector["app.kubernetes.io/component"] == name
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= pod_labels.items()
+    service = find(objects, "Service", RELEASE)
+    assert service["spec"]["selector"]["app.kubernetes.io/component"] == "web"
+
+
+def test_migrate_job_is_a_pre_install_pre_upgrade_hook() -> None:
+    objects = render()
+    job = find(objects, "Job", f"{RELEASE}-migrate")
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    ctr = container(job)
+    assert ctr["command"] == ["renda", "migrate"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    # The hook runs before the release's ConfigMap exists: settings are inlined.
+    assert "envFrom" not in ctr
+    inline = {e["name"]: e["value"] for e in ctr["env"] if "value" in e}
+    assert inline["RENDA_ENV"] == "production"
+    assert inline["RENDA_MIGRATE_CONCURRENCY"] == "4"
+    # ... and so is its copy of the chart's Secret, which is a hook created first.
+    refs = secret_refs(ctr)
+    assert set(refs) == SECRET_ENV
+    hook_secret = find(objects, "Secret", f"{RELEASE}-migrate")
+    hook_annotations = hook_secret["metadata"]["annotations"]
+    assert hook_annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert int(hook_annotations["helm.sh/hook-weight"]) < int(annotations["helm.sh/hook-weight"])
+    assert {name for name, _ in refs.values()} == {f"{RELEASE}-migrate"}
+
+
+def test_web_probes_health_and_ready() -> None:
+    web = container(find(render(), "Deployment", f"{RELEASE}-web"))
+    assert web["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert web["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert web["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    # renda binds 127.0.0.1 unless told otherwise; the probes and the Service need the pod IP.
+    listen = {e["name"]: e["value"] for e in web["env"] if "value" in e}
+    assert listen == {"RENDA_HOST": "0.0.0.0", "RENDA_PORT": "8000"}
+
+
+def test_pods_run_as_non_root_with_read_only_root_filesystem() -> None:
+    objects = render()
+    for obj in objects:
+        if obj["kind"] not in {"Deployment", "Job"}:
+            continue
+        pod = obj["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        ctr = container(obj)
+        assert ctr["securityContext"]["readOnlyRootFilesystem"] is True
+        assert ctr["securityContext"]["allowPrivilegeEscalation"] is False
+        assert {"name": "tmp", "mountPath": "/tmp"} in ctr["volumeMounts"]
+
+
+def test_chart_created_secret_holds_the_values_and_is_referenced() -> None:
+    objects = render(CHART_SECRET_VALUES)
+    secret = find(objects, "Secret", RELEASE)
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert data == {
+        "database-url": "postgresql://renda:pw@db:5432/renda",
+        "broker-url": "amqp://renda:pw@mq:5672/renda",
+        "secret-key": "not-a-real-key",
+    }
+    for name in ("web", "worker", "scheduler"):
+        refs = secret_refs(container(find(objects, "Deployment", f"{RELEASE}-{name}")))
+        assert refs == {
+            "RENDA_DATABASE_URL": (RELEASE, "database-url"),
+            "RENDA_BROKER_URL": (RELEASE, "broker-url"),
+            "RENDA_SECRET_KEY": (RELEASE, "secret-key"),
+            "RENDA_OIDC_CLIENT_SECRET": (RELEASE, "oidc-client-secret"),
+        }
+    hook_secret = find(objects, "Secret", f"{RELEASE}-migrate")
+    assert hook_secret["data"] == secret["data"]
+    assert "WARNING" not in notes(CHART_SECRET_VALUES)
+
+
+def test_defaults_without_secrets_warn_in_notes() -> None:
+    text = notes()
+    assert "WARNING" in text
+    assert "警告" in text
+
+
+def test_existing_secret_renders_no_secret_and_is_referenced() -> None:
+    objects = render(PRODUCTION_VALUES)
+    assert "Secret" not in kinds(objects)
+    workloads = [o for o in objects if o["kind"] in {"Deployment", "Job"}]
+    assert len(workloads) == 4
+    for obj in workloads:
+        refs = secret_refs(container(obj))
+        assert set(refs) == SECRET_ENV, obj["metadata"]["name"]
+        assert {name for name, _ in refs.values()} == {"renda-prod-secrets"}
+        for env in container(obj)["env"]:
+            ref = env.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                assert ref.get("optional", False) == (env["name"] == "RENDA_OIDC_CLIENT_SECRET")
+    # Without a chart-managed Secret there is nothing to checksum.
+    web = find(objects, "Deployment", f"{RELEASE}-web")
+    assert "checksum/secret" not in web["spec"]["template"]["metadata"]["annotations"]
+    assert "checksum/config" in web["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_production_values_ingress_tls_hpa_and_config() -> None:
+    objects = render(PRODUCTION_VALUES)
+    ingress = find(objects, "Ingress", RELEASE)
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["renda.example.gov.cn"], "secretName": "renda-example-tls"}]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "renda.example.gov.cn"
+    assert rule["http"]["paths"][0]["backend"]["service"] == {
+        "name": RELEASE,
+        "port": {"name": "http"},
+    }
+
+    hpa = find(objects, "HorizontalPodAutoscaler", f"{RELEASE}-web")
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": f"{RELEASE}-web",
+    }
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 8)
+    # The HPA owns the web replica count.
+    assert "replicas" not in find(objects, "Deployment", f"{RELEASE}-web")["spec"]
+    assert find(objects, "Deployment", f"{RELEASE}-worker")["spec"]["replicas"] == 2
+
+    config = find(objects, "ConfigMap", RELEASE)["data"]
+    assert config == {
+        "RENDA_ENV": "production",
+        "RENDA_LOG_LEVEL": "INFO",
+        "RENDA_MIGRATE_CONCURRENCY": "4",
+        "RENDA_OIDC_ISSUER": "https://idp.example.gov.cn/realms/renda",
+        "RENDA_OIDC_CLIENT_ID": "renda",
+    }
+    web = container(find(objects, "Deployment", f"{RELEASE}-web"))
+    assert web["image"] == "registry.example.com/renda:1.2.3"
+    assert web["envFrom"] == [{"configMapRef": {"name": RELEASE}}]
+    assert "https://renda.example.gov.cn/" in notes(PRODUCTION_VALUES)
+
+
+def test_pdb_selects_web_pods() -> None:
+    objects = render()
+    pdb = find(objects, "PodDisruptionBudget", f"{RELEASE}-web")
+    web = find(objects, "Deployment", f"{RELEASE}-web")
+    assert pdb["spec"]["selector"] == web["spec"]["selector"]
+    assert pdb["spec"]["maxUnavailable"] == 1
