@@ -116,9 +116,7 @@ def test_chart_metadata() -> None:
     ids=["defaults", "production", "chart-secret"],
 )
 def test_lint_has_no_errors_or_warnings(values: dict[str, Any] | None) -> None:
-    report = helm_python.lint(
-        CHART, values, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBE_VERSION}"
-    )
+    report = helm_python.lint(CHART, values, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBE_VERSION}")
     assert report["total_charts_linted"] == 1
     assert report["errors"] == []
     problems = [m for m in report["messages"] if m["severity"] >= 2]

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from litestar.middleware import ASGIMiddleware
 from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import select, update
-
 from renda.core.db import get_database, utcnow
+from sqlalchemy import select, update
 
 if TYPE_CHECKING:
     from renda.tenants.scoping import TenantRef

@@ -121,6 +121,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         code, message = "permission_denied", "您没有执行此操作的权限"
     elif isinstance(exc, NotFoundException):
         code, message = "not_found", "请求的内容不存在"
+    elif exc.status_code == 400 and "json" in request.headers.get("content-type", ""):
+        # msgspec's decode errors ("Input data was truncated", "Expected `object`"…)
+        return _render(request, 400, error_body("malformed_json", "请求内容不是有效的 JSON", str(exc.detail)))
     return _render(request, exc.status_code, error_body(code, message))
 
 

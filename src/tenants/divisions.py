@@ -42,9 +42,7 @@ def validate_code(code: str, level: Level) -> str:
             code="invalid_division_code",
         )
     if level in (Level.COUNTY, Level.TOWNSHIP) and (county_part[2:4] == "00" or county_part[4:6] == "00"):
-        raise InvalidInput(
-            f"行政区划代码“{code}”不是县级代码(应形如 610922:末两位非 00)", code="invalid_division_code"
-        )
+        raise InvalidInput(f"行政区划代码“{code}”不是县级代码(应形如 610922:末两位非 00)", code="invalid_division_code")
     if level is Level.TOWNSHIP and code[6:] == "000":
         raise InvalidInput(f"行政区划代码“{code}”不是乡镇级代码(末三位不能为 000)", code="invalid_division_code")
     return code
@@ -58,7 +56,9 @@ def validate_parent(code: str, level: Level, parent_code: str | None, parent_lev
             raise InvalidInput("市级机关不能有上级机关", code="invalid_parent")
         return
     if parent_code is None:
-        raise InvalidInput(f"{LEVEL_LABELS[level]}机关必须指定上级机关(应为{LEVEL_LABELS[wanted]})", code="invalid_parent")
+        raise InvalidInput(
+            f"{LEVEL_LABELS[level]}机关必须指定上级机关(应为{LEVEL_LABELS[wanted]})", code="invalid_parent"
+        )
     if parent_level is not wanted:
         raise InvalidInput(
             f"上级机关 {parent_code} 的层级不对:{LEVEL_LABELS[level]}机关的上级应为{LEVEL_LABELS[wanted]}机关",
@@ -66,9 +66,7 @@ def validate_parent(code: str, level: Level, parent_code: str | None, parent_lev
         )
     prefix = 6 if level is Level.TOWNSHIP else 4
     if code[:prefix] != parent_code[:prefix]:
-        raise InvalidInput(
-            f"行政区划代码 {code} 不属于上级机关 {parent_code} 的辖区", code="invalid_parent"
-        )
+        raise InvalidInput(f"行政区划代码 {code} 不属于上级机关 {parent_code} 的辖区", code="invalid_parent")
 
 
 def schema_for(code: str) -> str:

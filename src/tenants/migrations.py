@@ -16,10 +16,9 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from renda.core.db import PLATFORM_SCHEMA, Database, PlatformBase, TenantBase
 from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from renda.core.db import PLATFORM_SCHEMA, Database, PlatformBase, TenantBase
 
 log = logging.getLogger("renda.migrate")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -33,7 +32,9 @@ def script_directory(location: Path) -> ScriptDirectory:
     return ScriptDirectory.from_config(config)
 
 
-def _upgrade(connection: Connection, script: ScriptDirectory, schema: str, target: str = "head") -> tuple[str | None, str | None]:
+def _upgrade(
+    connection: Connection, script: ScriptDirectory, schema: str, target: str = "head"
+) -> tuple[str | None, str | None]:
     """Upgrade `schema` to `target` on `connection` (already in a transaction)."""
     is_tenant = schema != PLATFORM_SCHEMA
     previous_map = connection.get_execution_options().get("schema_translate_map")
@@ -41,6 +42,7 @@ def _upgrade(connection: Connection, script: ScriptDirectory, schema: str, targe
     if is_tenant:
         connection.execution_options(schema_translate_map={None: schema})
     try:
+
         def steps(revision: str | tuple[str, ...], _context: object) -> list[object]:
             return script._upgrade_revs(target, revision)
 
@@ -62,7 +64,9 @@ def _upgrade(connection: Connection, script: ScriptDirectory, schema: str, targe
         connection.execution_options(schema_translate_map=previous_map)
 
 
-async def upgrade_schema(connection: AsyncConnection, script: ScriptDirectory, schema: str) -> tuple[str | None, str | None]:
+async def upgrade_schema(
+    connection: AsyncConnection, script: ScriptDirectory, schema: str
+) -> tuple[str | None, str | None]:
     return await connection.run_sync(_upgrade, script, schema)
 
 
@@ -95,8 +99,9 @@ async def upgrade_tenant(database: Database, code: str, schema: str, script: Scr
             before, after = await upgrade_schema(connection, script, schema)
     except Exception as exc:
         log.warning("tenant migration failed", extra={"tenant": code, "error": str(exc)[:300]})
-        return TenantMigrationResult(code, schema, False, error=f"{type(exc).__name__}: {exc}"[:500],
-                                     seconds=time.perf_counter() - started)
+        return TenantMigrationResult(
+            code, schema, False, error=f"{type(exc).__name__}: {exc}"[:500], seconds=time.perf_counter() - started
+        )
     return TenantMigrationResult(code, schema, True, before, after, seconds=time.perf_counter() - started)
 
 
@@ -130,7 +135,6 @@ def run_alembic_env(history: str) -> None:
     back, so authoring a revision never changes a database.
     """
     from alembic import context
-
     from renda.config import Settings
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
@@ -170,7 +174,7 @@ async def load_all_models() -> None:
 
     import renda.modules
     import renda.tenants.models
-    import renda.workers.models  # noqa: F401
+    import renda.workers.models
 
     for info in pkgutil.iter_modules(renda.modules.__path__):
         try:

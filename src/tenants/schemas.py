@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-
 from renda.tenants.divisions import LEVEL_LABELS, Level
 from renda.tenants.models import STATUS_LABELS, Tenant
 
@@ -42,10 +41,19 @@ class TenantOut(msgspec.Struct):
     def of(cls, tenant: Tenant) -> TenantOut:
         ancestors = tenant.ancestor_codes
         return cls(
-            tenant.id, tenant.code, tenant.name, tenant.level, LEVEL_LABELS[Level(tenant.level)],
-            ancestors[-1] if ancestors else None, tenant.path, tenant.status,
-            STATUS_LABELS.get(tenant.status, tenant.status), tenant.status_reason, tenant.schema_name,
-            tenant.created_at, tenant.updated_at,
+            tenant.id,
+            tenant.code,
+            tenant.name,
+            tenant.level,
+            LEVEL_LABELS[Level(tenant.level)],
+            ancestors[-1] if ancestors else None,
+            tenant.path,
+            tenant.status,
+            STATUS_LABELS.get(tenant.status, tenant.status),
+            tenant.status_reason,
+            tenant.schema_name,
+            tenant.created_at,
+            tenant.updated_at,
         )
 
 

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from litestar import Request
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from renda.core.db import get_database
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
 from renda.core.permissions import is_read, roles_grant
 from renda.tenants.models import Tenant, TenantStatus
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
     from renda.core.auth import Principal

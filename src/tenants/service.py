@@ -5,10 +5,6 @@ from __future__ import annotations
 from functools import cache
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import or_, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from renda.core.db import Database
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import Page, paginate
@@ -16,6 +12,10 @@ from renda.tenants.divisions import Level, schema_for, validate_code, validate_p
 from renda.tenants.migrations import TENANT_SCRIPTS, script_directory, upgrade_schema
 from renda.tenants.models import Tenant, TenantStatus
 from renda.tenants.schemas import TenantCreate
+from sqlalchemy import or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 
 @cache
 def _tenant_script() -> ScriptDirectory:
@@ -43,7 +43,9 @@ async def create_tenant(database: Database, data: TenantCreate, *, actor: str) -
         validate_parent(code, level, parent.code if parent else None, Level(parent.level) if parent else None)
         if parent is not None and parent.status != TenantStatus.ACTIVE:
             raise InvalidInput(f"上级机关 {parent.name} 当前不是正常状态,不能在其下开通机关", code="parent_inactive")
-        duplicate = (await session.execute(select(Tenant).where(or_(Tenant.code == code, Tenant.name == name)))).scalar()
+        duplicate = (
+            await session.execute(select(Tenant).where(or_(Tenant.code == code, Tenant.name == name)))
+        ).scalar()
         if duplicate is not None:
             field = "行政区划代码" if duplicate.code == code else "名称"
             raise Conflict(f"{field}已被机关“{duplicate.name}”({duplicate.code})使用", code="tenant_exists")

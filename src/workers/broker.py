@@ -32,12 +32,23 @@ DEFAULT_ACTOR_OPTIONS: dict[str, Any] = {
 }
 
 _actors: dict[str, dramatiq.Actor[Any, Any]] = {}
-_placeholder = StubBroker(middleware=[])
-dramatiq.set_broker(_placeholder)
 
 
 def _middleware() -> list[Any]:
-    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries(), CurrentMessage(), AsyncIO()]
+    return [
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(),
+        CurrentMessage(),
+        AsyncIO(),
+    ]
+
+
+_placeholder = StubBroker(middleware=_middleware())
+dramatiq.set_broker(_placeholder)
 
 
 def create_broker(url: str | None) -> dramatiq.Broker:
@@ -61,7 +72,9 @@ def actor(queue_name: str = "default", **options: Any) -> Any:
     """Declare an actor with explicit retry, time and age limits."""
 
     def decorator(fn: Any) -> dramatiq.Actor[Any, Any]:
-        declared = dramatiq.actor(fn, queue_name=queue_name, broker=_placeholder, **{**DEFAULT_ACTOR_OPTIONS, **options})
+        declared = dramatiq.actor(
+            fn, queue_name=queue_name, broker=_placeholder, **{**DEFAULT_ACTOR_OPTIONS, **options}
+        )
         _actors[declared.actor_name] = declared
         return declared
 
@@ -88,7 +101,7 @@ def load_actor_modules() -> None:
     import pkgutil
 
     import renda.modules
-    import renda.workers.maintenance  # noqa: F401
+    import renda.workers.maintenance
 
     for info in pkgutil.iter_modules(renda.modules.__path__):
         try:

@@ -16,13 +16,12 @@ from typing import Any
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
+from renda.core.db import Database, utcnow
+from renda.workers.models import OutboxMessage, ProcessedMessage
 from sqlalchemy import event, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-
-from renda.core.db import Database, utcnow
-from renda.workers.models import OutboxMessage, ProcessedMessage
 
 log = logging.getLogger("renda.outbox")
 NOTIFY_CHANNEL = "renda_outbox"
@@ -82,6 +81,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()
 
     async def drain(self) -> int:
         """Send every unsent row; returns how many were sent."""
@@ -95,14 +95,18 @@ class OutboxRelay:
     async def _send_batch(self) -> int:
         async with self.database.platform_session() as session:
             rows = (
-                await session.execute(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.sent_at.is_(None))
-                    .order_by(OutboxMessage.id)
-                    .limit(BATCH_SIZE)
-                    .with_for_update(skip_locked=True)
+                (
+                    await session.execute(
+                        select(OutboxMessage)
+                        .where(OutboxMessage.sent_at.is_(None))
+                        .order_by(OutboxMessage.id)
+                        .limit(BATCH_SIZE)
+                        .with_for_update(skip_locked=True)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if not rows:
                 return 0
             messages = [
@@ -148,6 +152,7 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
 
     async def _listen(self) -> None:
@@ -158,8 +163,7 @@ class OutboxRelay:
                     raw = await connection.get_raw_connection()
                     driver = raw.driver_connection
                     await driver.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                    while not self._stopping:
-                        await asyncio.sleep(3600)
+                    await self._stopped.wait()
             except asyncio.CancelledError:
                 raise
             except Exception:

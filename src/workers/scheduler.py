@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
-from sqlalchemy.dialects.postgresql import insert
-
 from renda.core.db import Database, utcnow
 from renda.core.timezone import LOCAL_TZ
 from renda.workers.models import ScheduledRun
 from renda.workers.outbox import enqueue
+from sqlalchemy.dialects.postgresql import insert
 
 log = logging.getLogger("renda.scheduler")
 
@@ -84,7 +83,10 @@ async def tick(database: Database, now: datetime | None = None) -> list[str]:
         period = job.schedule.period_start(now).isoformat(timespec="minutes")
         async with database.platform_session() as session:
             claimed = await session.execute(
-                insert(ScheduledRun).values(job=job.name, period=period).on_conflict_do_nothing().returning(ScheduledRun.job)
+                insert(ScheduledRun)
+                .values(job=job.name, period=period)
+                .on_conflict_do_nothing()
+                .returning(ScheduledRun.job)
             )
             if claimed.first() is None:
                 continue

@@ -7,9 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from renda.core.auth import hash_token, new_token
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound
@@ -17,6 +14,8 @@ from renda.core.permissions import OFFICE_ROLES
 from renda.modules.accounts.models import ApiToken, Membership, User, WebSession
 from renda.tenants.models import Tenant
 from renda.tenants.service import get_by_code
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,11 @@ class MembershipView:
 
 
 async def create_user(
-    session: AsyncSession, display_name: str, *, email: str | None = None, platform_admin: bool = False,
+    session: AsyncSession,
+    display_name: str,
+    *,
+    email: str | None = None,
+    platform_admin: bool = False,
     demo: bool = False,
 ) -> User:
     display_name = display_name.strip()
@@ -56,7 +59,9 @@ async def grant_membership(session: AsyncSession, user: User, tenant_code: str, 
         raise InvalidInput(f"角色无效:{'、'.join(unknown) or '未指定角色'}", code="invalid_roles")
     tenant = await get_by_code(session, tenant_code)
     membership = (
-        await session.execute(select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == tenant.id))
+        await session.execute(
+            select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == tenant.id)
+        )
     ).scalar_one_or_none()
     if membership is None:
         membership = Membership(user_id=user.id, tenant_id=tenant.id, roles=sorted(set(roles)))
@@ -109,4 +114,6 @@ async def end_web_session(session: AsyncSession, token_hash: str) -> None:
 
 
 async def demo_users(session: AsyncSession) -> list[User]:
-    return list((await session.execute(select(User).where(User.is_demo, User.is_active).order_by(User.display_name))).scalars())
+    return list(
+        (await session.execute(select(User).where(User.is_demo, User.is_active).order_by(User.display_name))).scalars()
+    )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from renda.core.db import PlatformBase, TenantBase, UUIDPrimaryKey, utcnow
 from sqlalchemy import DateTime, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
-
-from renda.core.db import PlatformBase, TenantBase, UUIDPrimaryKey, utcnow
 
 
 class _AuditColumns(UUIDPrimaryKey):
@@ -40,5 +39,3 @@ ENTITY_LABELS: dict[str, str] = {
     "api_tokens": "接口令牌",
     "exports": "导出任务",
 }
-
-

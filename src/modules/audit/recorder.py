@@ -14,11 +14,10 @@ import decimal
 import uuid
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
-
 from renda.core.db import PlatformBase, TenantBase, utcnow
 from renda.modules.audit.models import AUDIT_MODELS, AuditLog, PlatformAuditEvent
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
 
 REDACTED = "***"
 
@@ -73,7 +72,9 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     for obj, action in candidates:
         if isinstance(obj, AUDIT_MODELS) or getattr(obj, "__audit__", True) is False:
             continue
-        target = AuditLog if isinstance(obj, TenantBase) else PlatformAuditEvent if isinstance(obj, PlatformBase) else None
+        target = (
+            AuditLog if isinstance(obj, TenantBase) else PlatformAuditEvent if isinstance(obj, PlatformBase) else None
+        )
         if target is None:
             continue
         changes = _changes(obj, action)

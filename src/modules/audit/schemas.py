@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS, AuditLog
 
 
@@ -24,8 +23,16 @@ class AuditEntryOut(msgspec.Struct):
     @classmethod
     def of(cls, row: AuditLog) -> AuditEntryOut:
         return cls(
-            row.id, row.at, row.actor, row.tenant_code, row.action, ACTION_LABELS.get(row.action, row.action),
-            row.entity, ENTITY_LABELS.get(row.entity, row.entity), row.entity_id, row.changes,
+            row.id,
+            row.at,
+            row.actor,
+            row.tenant_code,
+            row.action,
+            ACTION_LABELS.get(row.action, row.action),
+            row.entity,
+            ENTITY_LABELS.get(row.entity, row.entity),
+            row.entity_id,
+            row.changes,
         )
 
 

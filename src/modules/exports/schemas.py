@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-
 from renda.modules.exports.models import STATUS_LABELS, Export
 
 
@@ -29,8 +28,16 @@ class ExportOut(msgspec.Struct):
     @classmethod
     def of(cls, row: Export) -> ExportOut:
         return cls(
-            row.id, row.kind, row.status, STATUS_LABELS[row.status], row.requested_by.split(":", 2)[-1],
-            row.created_at, row.finished_at, row.filename, row.row_count, row.error,
+            row.id,
+            row.kind,
+            row.status,
+            STATUS_LABELS[row.status],
+            row.requested_by.split(":", 2)[-1],
+            row.created_at,
+            row.finished_at,
+            row.filename,
+            row.row_count,
+            row.error,
         )
 
 

@@ -7,10 +7,6 @@ import uuid
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
-
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
@@ -19,6 +15,9 @@ from renda.modules.exports.models import Export, ExportStatus
 from renda.modules.exports.registry import ExportKind, export_kinds
 from renda.tenants.scoping import TenantAccess
 from renda.workers.outbox import enqueue
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 
 def _kind(name: str) -> ExportKind:
@@ -72,5 +71,3 @@ async def build(session: AsyncSession, export: Export) -> None:
     export.filename = f"{kind.label}_{to_local(utcnow()):%Y%m%d%H%M%S}.xlsx"
     export.status = ExportStatus.DONE
     export.finished_at = utcnow()
-
-

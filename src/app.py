@@ -1,0 +1,142 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+from litestar import Litestar
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from renda.config import Settings
+from renda.core.auth import AuthenticationMiddleware
+from renda.core.db import configure_database
+from renda.core.errors import exception_handlers
+from renda.core.logging import request_id_var, tenant_code_var
+from renda.core.permissions import public
+from renda.core.timezone import to_local
+from renda.modules.accounts.routes import MeController, SignInController
+from renda.modules.audit.recorder import install_audit_recorder
+from renda.modules.audit.routes import AuditController
+from renda.modules.exports.routes import ExportController
+from renda.tenants.routes import TenantRegistryController
+from renda.web.pages import HealthController, OfficePages, ShellPages
+from renda.workers.broker import create_broker, use_broker
+from renda.workers.outbox import OutboxRelay, install_outbox_notify
+
+WEB_DIR = Path(__file__).parent / "web"
+log = logging.getLogger("renda.http")
+
+ROUTE_HANDLERS: list[Any] = [
+    HealthController,
+    MeController,
+    SignInController,
+    ShellPages,
+    OfficePages,
+    TenantRegistryController,
+    AuditController,
+    ExportController,
+]
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Gives every request an id (or keeps the caller's X-Request-ID) and logs it as JSON."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        headers = dict(scope.get("headers", []))
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        request_id_var.set(request_id)
+        tenant_code_var.set(None)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+
+
+def _localtime(value: datetime | None) -> str:
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _actor_name(actor: str) -> str:
+    return actor.split(":", 2)[-1]
+
+
+def _template_engine(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters.update(localtime=_localtime, actor_name=_actor_name)
+
+
+def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | None = None) -> Litestar:
+    """Build the app. With no broker given, one is made from settings; an in-process broker also
+    gets its worker threads here, and every web process runs an outbox relay."""
+    install_audit_recorder()
+    install_outbox_notify()
+    database = configure_database(database_url)
+    broker = use_broker(broker or create_broker(settings.broker_url))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        worker = None
+        if isinstance(broker, dramatiq.brokers.stub.StubBroker) and settings.broker_url is None:
+            worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+            worker.start()
+        relay = OutboxRelay(database, broker)
+        relay_task = asyncio.create_task(relay.run())
+        try:
+            yield
+        finally:
+            relay.stop()
+            await relay_task
+            if worker is not None:
+                worker.stop()
+            await database.dispose()
+
+    app = Litestar(
+        route_handlers=[*ROUTE_HANDLERS, create_static_files_router("/static", [WEB_DIR / "static"], guards=[public])],
+        dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
+        middleware=[RequestContextMiddleware(), AuthenticationMiddleware(settings.session_idle_minutes)],
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        template_config=TemplateConfig(
+            directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_template_engine
+        ),
+        openapi_config=OpenAPIConfig(title="人大代表工作平台 API", version="0.1.0", path="/schema"),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_upload_bytes,
+        debug=False,
+    )
+    app.state.broker = broker
+    app.state.settings = settings
+    return app

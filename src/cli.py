@@ -1,0 +1,334 @@
+"""The `renda` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+import click
+from renda.config import Settings
+from renda.core.logging import configure_logging
+
+log = logging.getLogger("renda.cli")
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _database(settings: Settings) -> Any:
+    from renda.core.db import configure_database
+    from renda.core.embedded import ensure_database_url
+
+    return configure_database(ensure_database_url(settings), pool_size=5)
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@click.group()
+def main() -> None:
+    """人大代表工作平台 (Renda)."""
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+    from renda.app import create_app
+    from renda.core.embedded import ensure_database_url
+
+    url = ensure_database_url(settings)
+    app = create_app(settings, url)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+async def _migrate_and_report(settings: Settings) -> bool:
+    from renda.tenants.migrations import migrate_all
+
+    database = _database(settings)
+    try:
+        results = await migrate_all(database, settings.migrate_concurrency)
+    finally:
+        await database.dispose()
+    for r in results:
+        state = "failed" if not r.ok else ("upgraded" if r.changed else "up-to-date")
+        click.echo(
+            json.dumps(
+                {
+                    "tenant": r.code,
+                    "result": state,
+                    "from": r.before,
+                    "to": r.after,
+                    "seconds": round(r.seconds, 3),
+                    "error": r.error,
+                },
+                ensure_ascii=False,
+            )
+        )
+    failed = [r for r in results if not r.ok]
+    click.echo(f"{len(results)} tenants: {len(results) - len(failed)} ok, {len(failed)} failed", err=True)
+    return not failed
+
+
+@main.command()
+def demo() -> None:
+    """Start the demo: embedded PostgreSQL (unless configured), seeded offices, in-process workers."""
+    settings = _settings(demo_login=True)
+    if settings.is_production:
+        raise click.ClickException("renda demo cannot run with RENDA_ENV=production")
+    configure_logging(settings.log_level)
+    from renda.demo import seed_demo
+
+    async def prepare() -> None:
+        database = _database(settings)
+        from renda.tenants.migrations import migrate_all
+
+        await migrate_all(database, settings.migrate_concurrency)
+        await seed_demo(database)
+        await database.dispose()
+
+    _run(prepare())
+    click.echo(
+        f"\n人大代表工作平台演示已启动: http://{settings.host}:{settings.port}/\n"
+        "在登录页选择一个演示账号即可登录(例如“石泉县 代表工委 李强(演示)”)。\n",
+        err=True,
+    )
+    _serve(settings)
+
+
+@main.command()
+def serve() -> None:
+    """Serve the web application."""
+    settings = _settings()
+    configure_logging(settings.log_level)
+    _serve(settings)
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the platform schema, then every tenant schema; exits 1 if any tenant failed."""
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if not _run(_migrate_and_report(settings)):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--threads", default=4, show_default=True)
+def worker(threads: int) -> None:
+    """Run dramatiq workers for every queue, and an outbox relay."""
+    import threading
+
+    import dramatiq
+    from renda.core.db import configure_database
+    from renda.core.embedded import ensure_database_url
+    from renda.modules.audit.recorder import install_audit_recorder
+    from renda.workers.broker import create_broker, use_broker
+    from renda.workers.outbox import OutboxRelay, install_outbox_notify
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if not settings.broker_url:
+        raise click.ClickException("renda worker needs RENDA_BROKER_URL (the demo runs its workers in-process)")
+    install_audit_recorder()
+    install_outbox_notify()
+    database = configure_database(ensure_database_url(settings))
+    broker = use_broker(create_broker(settings.broker_url))
+    broker.emit_after("process_boot")
+    dramatiq_worker = dramatiq.Worker(broker, worker_threads=threads)
+    dramatiq_worker.start()
+    relay = OutboxRelay(database, broker)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: (relay.stop(), stop.set()))
+    log.info("worker started", extra={"queues": sorted(broker.get_declared_queues()), "pid": os.getpid()})
+    try:
+        _run(relay.run())
+        stop.wait()
+    finally:
+        dramatiq_worker.stop()
+        broker.close()
+
+
+@main.command()
+def scheduler() -> None:
+    """Enqueue periodic jobs (safe to run as several replicas)."""
+    from renda.workers.broker import load_actor_modules
+    from renda.workers.scheduler import registered_jobs, run_scheduler
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    load_actor_modules()
+    database = _database(settings)
+    log.info("scheduler started", extra={"jobs": sorted(registered_jobs())})
+    stop = asyncio.Event()
+
+    async def go() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_scheduler(database, stop=stop)
+
+    _run(go())
+
+
+@main.group()
+def tenants() -> None:
+    """Manage offices (tenants)."""
+
+
+def _print_tenant(tenant: Any) -> None:
+    from renda.tenants.schemas import TenantOut
+
+    out = TenantOut.of(tenant)
+    click.echo(f"{out.code}\t{out.level_label}\t{out.status_label}\t{out.name}\t{out.schema}")
+
+
+def _fail_on_app_error(fn: Any) -> Any:
+    from functools import wraps
+
+    from renda.core.errors import AppError
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AppError as exc:
+            raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
+
+    return wrapper
+
+
+CLI_ACTOR = "system:cli:命令行"
+
+
+@tenants.command("create")
+@click.option("--code", required=True, help="行政区划代码 (6 or 9 digits)")
+@click.option("--name", required=True)
+@click.option("--level", required=True, type=click.Choice(["city", "county", "township"]))
+@click.option("--parent", default=None, help="parent office's division code")
+@_fail_on_app_error
+def tenants_create(code: str, name: str, level: str, parent: str | None) -> None:
+    from renda.tenants import service
+    from renda.tenants.divisions import Level
+    from renda.tenants.migrations import upgrade_platform
+    from renda.tenants.schemas import TenantCreate
+
+    async def go() -> Any:
+        database = _database(_settings())
+        try:
+            await upgrade_platform(database)
+            return await service.create_tenant(
+                database, TenantCreate(code, name, Level(level), parent), actor=CLI_ACTOR
+            )
+        finally:
+            await database.dispose()
+
+    _print_tenant(_run(go()))
+
+
+@tenants.command("list")
+@click.option("--level", default=None)
+@click.option("--status", default=None)
+def tenants_list(level: str | None, status: str | None) -> None:
+    from renda.tenants import service
+
+    async def go() -> Any:
+        database = _database(_settings())
+        try:
+            async with database.platform_session() as session:
+                return await service.list_tenants(session, level=level, status=status, page_size=200)
+        finally:
+            await database.dispose()
+
+    for tenant in _run(go()).items:
+        _print_tenant(tenant)
+
+
+@tenants.command("show")
+@click.argument("code")
+@_fail_on_app_error
+def tenants_show(code: str) -> None:
+    from renda.tenants import service
+
+    async def go() -> Any:
+        database = _database(_settings())
+        try:
+            async with database.platform_session() as session:
+                return await service.get_by_code(session, code)
+        finally:
+            await database.dispose()
+
+    _print_tenant(_run(go()))
+
+
+def _set_status(code: str, status: str, reason: str | None) -> None:
+    from renda.tenants import service
+    from renda.tenants.models import TenantStatus
+
+    async def go() -> Any:
+        database = _database(_settings())
+        try:
+            return await service.set_status(database, code, TenantStatus(status), actor=CLI_ACTOR, reason=reason)
+        finally:
+            await database.dispose()
+
+    _print_tenant(_run(go()))
+
+
+@tenants.command("suspend")
+@click.argument("code")
+@click.option("--reason", default=None)
+@_fail_on_app_error
+def tenants_suspend(code: str, reason: str | None) -> None:
+    _set_status(code, "suspended", reason)
+
+
+@tenants.command("resume")
+@click.argument("code")
+@_fail_on_app_error
+def tenants_resume(code: str) -> None:
+    _set_status(code, "active", None)
+
+
+@main.group()
+def admin() -> None:
+    """Platform administrators."""
+
+
+@admin.command("create")
+@click.option("--name", required=True)
+@click.option("--email", default=None)
+@_fail_on_app_error
+def admin_create(name: str, email: str | None) -> None:
+    """Create a platform administrator and print an API token for it (shown once)."""
+    from renda.modules.accounts import service
+    from renda.tenants.migrations import upgrade_platform
+
+    async def go() -> str:
+        database = _database(_settings())
+        try:
+            await upgrade_platform(database)
+            async with database.platform_session() as session:
+                session.info["actor"] = CLI_ACTOR
+                user = await service.create_user(session, name, email=email, platform_admin=True)
+                token = await service.issue_api_token(session, user, "renda admin create")
+                await session.commit()
+                return token
+        finally:
+            await database.dispose()
+
+    click.echo(_run(go()))
+    click.echo("这是该管理员的 API 令牌,只显示这一次,请妥善保存。", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Seeded demo offices and users: 汉中市 with two counties, each with two townships."""
+
+from __future__ import annotations
+
+from renda.core.db import Database
+from renda.core.permissions import Role
+from renda.modules.accounts import service as accounts
+from renda.modules.accounts.models import User
+from renda.tenants import service as tenants
+from renda.tenants.divisions import Level
+from renda.tenants.models import Tenant
+from renda.tenants.schemas import TenantCreate
+from sqlalchemy import select
+
+DEMO_ACTOR = "system:demo:演示数据"
+
+# Real places: 安康市 (610900) with 石泉县 (610922) and 汉阴县 (610921).
+DEMO_OFFICES = [
+    ("610900", "安康市人大常委会", Level.CITY, None),
+    ("610922", "石泉县人大常委会", Level.COUNTY, "610900"),
+    ("610922100", "石泉县城关镇人大主席团", Level.TOWNSHIP, "610922"),
+    ("610922101", "石泉县饶峰镇人大主席团", Level.TOWNSHIP, "610922"),
+    ("610921", "汉阴县人大常委会", Level.COUNTY, "610900"),
+    ("610921100", "汉阴县城关镇人大主席团", Level.TOWNSHIP, "610921"),
+    ("610921101", "汉阴县涧池镇人大主席团", Level.TOWNSHIP, "610921"),
+]
+
+DEMO_USERS = [
+    ("平台管理员(演示)", None, None),
+    ("安康市 代表工委 王芳(演示)", "610900", [Role.OFFICE_ADMIN]),
+    ("石泉县 代表工委 李强(演示)", "610922", [Role.OFFICE_ADMIN]),
+    ("石泉县 工作人员 张敏(演示)", "610922", [Role.STAFF]),
+    ("石泉县 常委会组成人员 陈明(演示)", "610922", [Role.COMMITTEE_MEMBER]),
+    ("石泉县 人大代表 刘洋(演示)", "610922", [Role.DEPUTY]),
+    ("石泉县 承办单位 赵静(演示)", "610922", [Role.HANDLING_UNIT]),
+    ("石泉县 只读用户 孙丽(演示)", "610922", [Role.VIEWER]),
+    ("城关镇 人大主席团 周杰(演示)", "610922100", [Role.OFFICE_ADMIN]),
+    ("汉阴县 代表工委 吴刚(演示)", "610921", [Role.OFFICE_ADMIN]),
+]
+
+
+async def seed_demo(database: Database) -> bool:
+    """Create the demo offices and users unless they exist; returns whether anything was created."""
+    async with database.platform_session() as session:
+        existing = set((await session.execute(select(Tenant.code))).scalars())
+    created = False
+    for code, name, level, parent in DEMO_OFFICES:
+        if code not in existing:
+            await tenants.create_tenant(database, TenantCreate(code, name, level, parent), actor=DEMO_ACTOR)
+            created = True
+    async with database.platform_session() as session:
+        session.info["actor"] = DEMO_ACTOR
+        if (await session.execute(select(User).where(User.is_demo))).first() is None:
+            for name, code, roles in DEMO_USERS:
+                user = await accounts.create_user(session, name, platform_admin=code is None, demo=True)
+                if code:
+                    await accounts.grant_membership(session, user, code, roles or [])
+            created = True
+        await session.commit()
+    return created

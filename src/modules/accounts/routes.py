@@ -1,0 +1,115 @@
+"""`/api/v1/me`, and the sign-in and sign-out of the staff UI."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict, deque
+from datetime import timedelta
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from renda.config import Settings
+from renda.core.auth import SESSION_COOKIE
+from renda.core.db import get_database
+from renda.core.errors import NotFound, PermissionDenied, TooManyRequests
+from renda.core.permissions import authenticated, public
+from renda.modules.accounts import service
+from renda.modules.accounts.schemas import MembershipOut, MeOut
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["账号"]
+
+    @get("/", guards=[authenticated])
+    async def me(self, request: Request) -> MeOut:
+        async with get_database().platform_session() as session:
+            memberships = await service.memberships_of(session, request.user.user_id)
+        return MeOut(
+            request.user.user_id,
+            request.user.display_name,
+            request.user.is_platform_admin,
+            [
+                MembershipOut(m.tenant_code, m.tenant_name, m.tenant_level, m.tenant_status, m.roles)
+                for m in memberships
+            ],
+        )
+
+
+class _RateLimiter:
+    """At most `limit` attempts per key in `window` seconds (one process; enough for the demo)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self.hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def check(self, key: str) -> None:
+        now = time.monotonic()
+        hits = self.hits[key]
+        while hits and hits[0] < now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            raise TooManyRequests("登录尝试过于频繁,请一分钟后再试")
+        hits.append(now)
+
+
+demo_login_limiter = _RateLimiter(limit=10, window=60)
+
+
+class SignInController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/login", guards=[public])
+    async def login_page(self, request: Request, settings: Settings) -> Template:
+        users = []
+        if settings.demo_login:
+            async with get_database().platform_session() as session:
+                users = await service.demo_users(session)
+        return Template("login.html", context={"demo_users": users, "demo": settings.demo_login})
+
+    @post("/login/demo", guards=[public])
+    async def demo_login(
+        self,
+        request: Request,
+        settings: Settings,
+        data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Response[None]:
+        if not settings.demo_login or settings.is_production:
+            raise NotFound()
+        demo_login_limiter.check(request.client.host if request.client else "unknown")
+        try:
+            user_id = uuid.UUID(data.get("user_id", ""))
+        except ValueError:
+            raise PermissionDenied("请选择演示账号", code="invalid_demo_user") from None
+        async with get_database().platform_session() as session:
+            user = await service.get_user(session, user_id)
+            if not user.is_demo:
+                raise PermissionDenied("只有演示账号可以使用演示登录", code="not_a_demo_user")
+            token = await service.start_web_session(session, user, timedelta(hours=settings.session_absolute_hours))
+            await session.commit()
+        return Redirect(
+            "/",
+            cookies=[
+                Cookie(
+                    SESSION_COOKIE,
+                    token,
+                    httponly=True,
+                    secure=settings.secure_cookies,
+                    samesite="lax",
+                    max_age=settings.session_absolute_hours * 3600,
+                )
+            ],
+        )
+
+    @post("/logout", guards=[authenticated])
+    async def logout(self, request: Request) -> Response[None]:
+        if request.user.session_hash:
+            async with get_database().platform_session() as session:
+                await service.end_web_session(session, request.user.session_hash)
+                await session.commit()
+        return Redirect("/login", cookies=[Cookie(SESSION_COOKIE, "", max_age=0, httponly=True, samesite="lax")])

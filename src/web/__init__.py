@@ -1,0 +1,1 @@
+"""Templates, static files and the shell pages of the staff UI."""

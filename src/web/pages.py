@@ -1,0 +1,113 @@
+"""The shell of the staff UI: home, an office's start page, and its audit log page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, Request, Response, get
+from litestar.di import Provide
+from litestar.response import Redirect, Template
+from renda.core.db import get_database
+from renda.core.permissions import public, requires
+from renda.modules.accounts.service import memberships_of
+from renda.modules.audit import service as audit
+from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
+from renda.modules.audit.schemas import AuditFilter
+from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def shell_context(request: Request, access: TenantAccess | None = None) -> dict[str, object]:
+    async with get_database().platform_session() as session:
+        memberships = await memberships_of(session, request.user.user_id)
+    return {
+        "user": request.user,
+        "memberships": memberships,
+        "office": access.tenant if access else None,
+        "access": access,
+    }
+
+
+class ShellPages(Controller):
+    include_in_schema = False
+
+    @get("/", guards=[public])
+    async def home(self, request: Request) -> Redirect | Template:
+        if request.user is None:
+            return Redirect("/login")
+        context = await shell_context(request)
+        memberships = context["memberships"]
+        if len(memberships) == 1:  # type: ignore[arg-type]
+            return Redirect(f"/t/{memberships[0].tenant_code}/")  # type: ignore[index]
+        return Template("home.html", context=context)
+
+
+class OfficePages(Controller):
+    path = "/t/{code:str}"
+    include_in_schema = False
+    dependencies = {
+        "db": Provide(provide_tenant_session),
+        "access": Provide(provide_tenant_access, sync_to_thread=False),
+    }
+
+    @get("/", guards=[requires("office.read")])
+    async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        recent = await audit.list_entries(db, AuditFilter(), 1, 10) if access.can("audit.read") else None
+        return Template("office.html", context={**await shell_context(request, access), "recent": recent})
+
+    @get("/audit", guards=[requires("audit.read")])
+    async def audit_page(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        action: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        page: int = 1,
+    ) -> Template:
+        filters = AuditFilter(actor=actor, action=action or None, since=since, until=until)
+        result = await audit.list_entries(db, filters, page, 30)
+        return Template(
+            "audit.html",
+            context={
+                **await shell_context(request, access),
+                "page": result,
+                "filters": filters,
+                "action_labels": ACTION_LABELS,
+                "entity_labels": ENTITY_LABELS,
+            },
+        )
+
+
+class HealthController(Controller):
+    include_in_schema = True
+    tags = ["运行状态"]
+
+    @get("/health", guards=[public])
+    async def health(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", guards=[public])
+    async def ready(self, request: Request) -> Response[dict[str, object]]:
+        checks: dict[str, str] = {}
+        try:
+            async with get_database().platform_session() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        broker = request.app.state.broker
+        try:
+            broker.get_declared_queues()
+            if hasattr(broker, "client"):
+                broker.client.ping()
+            elif hasattr(broker, "connection"):
+                _ = broker.connection
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return Response({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)

@@ -1,0 +1,210 @@
+"""Test fixtures: a real PostgreSQL (RENDA_TEST_DATABASE_URL, else the embedded one), real brokers
+where configured (RENDA_TEST_REDIS_URL, RENDA_TEST_RABBITMQ_URL), and a guard on every SQL statement."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from renda.config import Settings, normalize_database_url
+from renda.core.db import Database, configure_database
+from renda.core.logging import tenant_code_var
+from renda.workers.broker import create_broker
+
+ROOT = Path(__file__).resolve().parent.parent
+TENANT_SCHEMA = re.compile(r'"?\b(t_\d{6,9})\b"?\s*\.')
+ALLOWED_DDL = re.compile(r"^\s*(CREATE|DROP) SCHEMA", re.I)
+
+
+# --- the SQL guard -------------------------------------------------------------------------------
+@dataclass
+class GuardViolation:
+    statement: str
+    reason: str
+
+
+violations: list[GuardViolation] = []
+
+
+def _guard(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    """Fail any statement touching two tenant schemas, or one other than its session's tenant,
+    or (in a request) one other than the request's tenant."""
+    if ALLOWED_DDL.match(statement):
+        return
+    touched = set(TENANT_SCHEMA.findall(statement))
+    if not touched:
+        return
+    translate = (context.execution_options.get("schema_translate_map") or {}) if context is not None else {}
+    intended = translate.get(None)
+    if len(touched) > 1:
+        violations.append(GuardViolation(statement, f"touches several tenant schemas {sorted(touched)}"))
+    elif intended not in touched:
+        violations.append(GuardViolation(statement, f"touches {touched} from a session for {intended}"))
+    request_tenant = tenant_code_var.get()
+    if request_tenant is not None and touched != {f"t_{request_tenant}"}:
+        violations.append(GuardViolation(statement, f"touches {touched} in a request for {request_tenant}"))
+
+
+event.listen(Engine, "before_cursor_execute", _guard)
+
+
+@pytest.fixture(autouse=True)
+def sql_guard() -> Iterator[None]:
+    violations.clear()
+    yield
+    found = list(violations)
+    violations.clear()
+    assert not found, "SQL guard: " + "; ".join(f"{v.reason}: {v.statement[:200]}" for v in found)
+
+
+# --- the database --------------------------------------------------------------------------------
+def _server_url() -> str:
+    url = os.environ.get("RENDA_TEST_DATABASE_URL")
+    if url:
+        return normalize_database_url(url)
+    from renda.core.embedded import start_embedded_postgres
+
+    return start_embedded_postgres(Path(os.environ.get("RENDA_TEST_PGDATA", ROOT / "var" / "test-pgdata")))
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return f"{base}?{query}" if query else base
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    server = _server_url()
+    name = f"renda_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(server))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    yield _with_database(server, name)
+    admin = await asyncpg.connect(_asyncpg_dsn(server))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database(database_url: str) -> AsyncIterator[Database]:
+    from renda.modules.audit.recorder import install_audit_recorder
+    from renda.tenants.migrations import upgrade_platform
+    from renda.workers.outbox import install_outbox_notify
+
+    install_audit_recorder()
+    install_outbox_notify()
+    db = configure_database(database_url)
+    await upgrade_platform(db)
+    yield db
+    await db.dispose()
+
+
+# --- brokers -------------------------------------------------------------------------------------
+def broker_params() -> list[str]:
+    """Always the in-process broker; RabbitMQ and Redis wherever they are configured (CI)."""
+    params = ["stub"]
+    if os.environ.get("RENDA_TEST_RABBITMQ_URL"):
+        params.append("rabbitmq")
+    if os.environ.get("RENDA_TEST_REDIS_URL"):
+        params.append("redis")
+    if os.environ.get("CI") and len(params) < 3:
+        raise RuntimeError("CI must set RENDA_TEST_RABBITMQ_URL and RENDA_TEST_REDIS_URL")
+    return params
+
+
+def make_broker(kind: str):  # noqa: ANN201
+    if kind == "stub":
+        return create_broker(None)
+    url = os.environ["RENDA_TEST_RABBITMQ_URL" if kind == "rabbitmq" else "RENDA_TEST_REDIS_URL"]
+    return create_broker(url)
+
+
+# --- the app and its callers ---------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(environment="test", secret_key="test-secret")
+
+
+@pytest.fixture(scope="session")
+async def app(database: Database, database_url: str, settings: Settings):  # noqa: ANN201
+    from renda.app import create_app
+
+    return create_app(settings, database_url, broker=create_broker(None))
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[AsyncTestClient]:  # noqa: ANN001
+    async with AsyncTestClient(app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Caller:
+    user_id: uuid.UUID
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def make_caller(database: Database, name: str, memberships: dict[str, list[str]], admin: bool = False) -> Caller:
+    from renda.modules.accounts import service
+
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        user = await service.create_user(session, name, platform_admin=admin)
+        for code, roles in memberships.items():
+            await service.grant_membership(session, user, code, roles)
+        token = await service.issue_api_token(session, user, "test")
+        await session.commit()
+    return Caller(user.id, token)
+
+
+@pytest.fixture(scope="session")
+async def platform_admin(database: Database) -> Caller:
+    return await make_caller(database, "平台管理员", {}, admin=True)
+
+
+async def ensure_tenant(database: Database, code: str, name: str, level: str, parent: str | None) -> None:
+    from renda.core.errors import Conflict
+    from renda.tenants.divisions import Level
+    from renda.tenants.schemas import TenantCreate
+    from renda.tenants.service import create_tenant
+
+    try:
+        await create_tenant(database, TenantCreate(code, name, Level(level), parent), actor="system:test")
+    except Conflict:
+        pass
+
+
+@pytest.fixture(scope="session")
+async def hierarchy(database: Database) -> dict[str, str]:
+    """安康市 → 石泉县 (A) → 城关镇, and 汉阴县 (B) beside it."""
+    offices = [
+        ("610900", "安康市人大常委会", "city", None),
+        ("610922", "石泉县人大常委会", "county", "610900"),
+        ("610922100", "石泉县城关镇人大主席团", "township", "610922"),
+        ("610921", "汉阴县人大常委会", "county", "610900"),
+    ]
+    for office in offices:
+        await ensure_tenant(database, *office)
+    return {"city": "610900", "a": "610922", "a_township": "610922100", "b": "610921"}
+
+
