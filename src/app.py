@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dramatiq
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -132,7 +132,12 @@ def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | 
         template_config=TemplateConfig(
             directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_template_engine
         ),
-        openapi_config=OpenAPIConfig(title="人大代表工作平台 API", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="人大代表工作平台 API",
+            version="0.1.0",
+            path="/schema",
+            openapi_router=Router("/schema", route_handlers=[], guards=[public]),
+        ),
         lifespan=[lifespan],
         request_max_body_size=settings.max_upload_bytes,
         debug=False,

@@ -87,8 +87,9 @@ class Database:
         return session
 
     async def dispose(self) -> None:
-        engines, self._engines = list(self._engines.values()), {}
-        for engine in engines:
+        """Close the current event loop's connections (others belong to other loops)."""
+        engine = self._engines.pop(id(asyncio.get_running_loop()), None)
+        if engine is not None:
             await engine.dispose()
 
 

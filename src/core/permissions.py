@@ -106,6 +106,6 @@ public.permission = "public"  # type: ignore[attr-defined]
 
 def declared_permission(handler: BaseRouteHandler) -> str | None:
     """The permission a handler declares through its guards, for the route audit test."""
-    found = [getattr(guard, "permission", None) for guard in handler.guards or []]
+    found = [getattr(guard, "permission", None) for guard in handler.resolve_guards()]
     found = [p for p in found if p]
     return found[0] if len(found) == 1 else None

@@ -11,9 +11,8 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from litestar import Request
+from renda.core.auth import Principal
 from renda.core.db import get_database
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
@@ -21,9 +20,6 @@ from renda.core.permissions import is_read, roles_grant
 from renda.tenants.models import Tenant, TenantStatus
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-if TYPE_CHECKING:
-    from renda.core.auth import Principal
 
 
 @dataclass(frozen=True)

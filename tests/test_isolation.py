@@ -1,0 +1,138 @@
+"""Tenant isolation: every tenant route, called in office A's context, never reads or changes B.
+
+The routes are enumerated from the app, so a route added later is covered without anyone
+remembering to add it here. The SQL guard (conftest) also fails any statement that reaches a
+schema other than the request's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+import asyncpg
+import pytest
+from litestar.routes import HTTPRoute
+
+from renda.core.permissions import declared_permission
+from renda.modules.exports.models import Export
+from renda.tenants.scoping import load_tenant, tenant_session
+from tests.conftest import _asyncpg_dsn, make_caller
+
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+async def snapshot(database_url: str, schema: str) -> str:
+    """A digest of every row of every table in `schema`, read outside the app."""
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        tables = await conn.fetch("select table_name from information_schema.tables where table_schema=$1 order by 1", schema)
+        digest = hashlib.sha256()
+        for (table,) in tables:
+            rows = await conn.fetch(f'select * from "{schema}"."{table}" order by 1')
+            digest.update(f"{table}:{[tuple(r) for r in rows]}".encode())
+        return digest.hexdigest()
+    finally:
+        await conn.close()
+
+
+async def seed_export(code: str, marker: str) -> uuid.UUID:
+    tenant = await load_tenant(code)
+    async with tenant_session(tenant, actor=f"user:{uuid.uuid4()}:{marker}") as session:
+        export = Export(kind="audit_log", params={"actor": marker}, requested_by=f"user:x:{marker}")
+        session.add(export)
+        await session.commit()
+        return export.id
+
+
+def tenant_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+    found = []
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and "{code" in route.path:
+            for method in sorted(route.methods - {"OPTIONS", "HEAD"}):
+                found.append((method, route.path))
+    return found
+
+
+def test_every_route_declares_one_permission(app) -> None:  # noqa: ANN001
+    missing = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if handler.http_methods == {"OPTIONS"}:  # Litestar's automatic CORS preflight answer
+                continue
+            if declared_permission(handler) is None:
+                missing.append(f"{route.path} {handler.handler_name}")
+    assert not missing, f"routes without a declared permission: {missing}"
+
+
+def test_tenant_routes_declare_office_permissions(app) -> None:  # noqa: ANN001
+    for route in app.routes:
+        if "{code" in route.path:
+            for handler in route.route_handlers:
+                if handler.http_methods == {"OPTIONS"}:
+                    continue
+                permission = declared_permission(handler)
+                assert permission not in ("public", "authenticated") and not permission.startswith("platform."), (
+                    f"{route.path} must check the caller's rights in the office"
+                )
+
+
+async def test_routes_in_a_never_touch_b(app, client, database, database_url, hierarchy) -> None:  # noqa: ANN001
+    a, b = hierarchy["a"], hierarchy["b"]
+    marker_b = f"B机关秘密{uuid.uuid4().hex[:8]}"
+    b_export = await seed_export(b, marker_b)
+    await seed_export(a, "A机关")
+    caller = await make_caller(database, "石泉县管理员", {a: ["office_admin"]})
+    before = await snapshot(database_url, f"t_{b}")
+
+    routes = tenant_routes(app)
+    assert len(routes) >= 6, routes
+    for method, path in routes:
+        params = {name: (a if name == "code" else str(b_export)) for name in PARAM.findall(path)}
+        url = PARAM.sub(lambda m: params[m.group(1)], path)
+        body = {"kind": "audit_log", "params": {}} if method in {"POST", "PUT", "PATCH"} else None
+        response = await client.request(method, url, json=body, headers=caller.headers)
+        assert response.status_code < 500, (method, url, response.text)
+        text = response.content.decode("utf-8", "replace")
+        assert marker_b not in text and str(b_export) not in text, (method, url)
+        assert f"t_{b}" not in text, (method, url)
+        # B's export id looked up in A is simply not there.
+        if "export_id" in path:
+            assert response.status_code == 404, (method, url, response.status_code)
+
+    assert await snapshot(database_url, f"t_{b}") == before
+
+
+async def test_member_of_a_is_refused_in_b(client, database, hierarchy) -> None:  # noqa: ANN001
+    caller = await make_caller(database, "石泉县工作人员", {hierarchy["a"]: ["staff"]})
+    response = await client.get(f"/api/v1/t/{hierarchy['b']}/audit", headers=caller.headers)
+    assert response.status_code == 403 and response.json()["code"] == "not_a_member"
+    page = await client.get(f"/t/{hierarchy['b']}/", headers={**caller.headers, "Accept": "text/html"})
+    assert page.status_code == 403 and "无权访问" in page.text
+
+
+async def test_parent_office_reads_but_never_writes(client, database, database_url, hierarchy) -> None:  # noqa: ANN001
+    city_admin = await make_caller(database, "市代表工委", {hierarchy["city"]: ["office_admin"]})
+    county = hierarchy["a"]
+    read = await client.get(f"/api/v1/t/{county}/audit", headers=city_admin.headers)
+    assert read.status_code == 200
+    before = await snapshot(database_url, f"t_{county}")
+    write = await client.post(
+        f"/api/v1/t/{county}/exports", json={"kind": "audit_log", "params": {}}, headers=city_admin.headers
+    )
+    assert write.status_code == 403 and write.json()["code"] == "read_only_access"
+    assert await snapshot(database_url, f"t_{county}") == before
+    # A township's office never sees its county.
+    township_admin = await make_caller(database, "镇人大主席团", {hierarchy["a_township"]: ["office_admin"]})
+    up = await client.get(f"/api/v1/t/{county}/audit", headers=township_admin.headers)
+    assert up.status_code == 403
+
+
+async def test_session_without_tenant_cannot_reach_tenant_tables(database) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+    from sqlalchemy.exc import ProgrammingError
+
+    async with database.platform_session() as session:
+        with pytest.raises(ProgrammingError, match="no_tenant_selected"):
+            await session.execute(select(Export))
