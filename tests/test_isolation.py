@@ -27,7 +27,9 @@ async def snapshot(database_url: str, schema: str) -> str:
     """A digest of every row of every table in `schema`, read outside the app."""
     conn = await asyncpg.connect(_asyncpg_dsn(database_url))
     try:
-        tables = await conn.fetch("select table_name from information_schema.tables where table_schema=$1 order by 1", schema)
+        tables = await conn.fetch(
+            "select table_name from information_schema.tables where table_schema=$1 order by 1", schema
+        )
         digest = hashlib.sha256()
         for (table,) in tables:
             rows = await conn.fetch(f'select * from "{schema}"."{table}" order by 1')

@@ -15,7 +15,9 @@ async def count_tenants(database) -> int:  # noqa: ANN001
 
 async def test_create_three_levels_and_list(client, platform_admin, database) -> None:  # noqa: ANN001
     h = platform_admin.headers
-    city = await client.post("/api/v1/platform/tenants", json={"code": "610700", "name": "汉中市人大常委会", "level": "city"}, headers=h)
+    city = await client.post(
+        "/api/v1/platform/tenants", json={"code": "610700", "name": "汉中市人大常委会", "level": "city"}, headers=h
+    )
     assert city.status_code == 201, city.text
     county = await client.post(
         "/api/v1/platform/tenants",
@@ -33,8 +35,14 @@ async def test_create_three_levels_and_list(client, platform_admin, database) ->
     assert township.json()["schema"] == "t_610722100"
     async with database.platform_session() as session:
         tables = (
-            await session.execute(text("select table_name from information_schema.tables where table_schema='t_610722100'"))
-        ).scalars().all()
+            (
+                await session.execute(
+                    text("select table_name from information_schema.tables where table_schema='t_610722100'")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert {"audit_log", "exports", "alembic_version"} <= set(tables)
 
     listed = await client.get("/api/v1/platform/tenants", params={"parent": "610722"}, headers=h)
@@ -47,14 +55,26 @@ async def test_bad_input_creates_nothing(client, platform_admin, database, hiera
     h = platform_admin.headers
     before = await count_tenants(database)
     cases = [
-        ({"code": "61092X", "name": "某县人大常委会", "level": "county", "parent": "610900"}, 400, "invalid_division_code"),
+        (
+            {"code": "61092X", "name": "某县人大常委会", "level": "county", "parent": "610900"},
+            400,
+            "invalid_division_code",
+        ),
         ({"code": "610923", "name": "宁陕县人大常委会", "level": "county", "parent": "610922"}, 400, "invalid_parent"),
         ({"code": "610923", "name": "宁陕县人大常委会", "level": "county"}, 400, "invalid_parent"),
         ({"code": "610922", "name": "重复县人大常委会", "level": "county", "parent": "610900"}, 409, "tenant_exists"),
-        ({"code": "610923", "name": "宁陕县人大常委会", "level": "county", "parent": "619900"}, 404, "tenant_not_found"),
+        (
+            {"code": "610923", "name": "宁陕县人大常委会", "level": "county", "parent": "619900"},
+            404,
+            "tenant_not_found",
+        ),
         ({"code": "610923", "name": "宁陕县人大常委会", "level": "province"}, 400, "validation_error"),
         ({"code": 610923, "name": "宁陕县人大常委会", "level": "county"}, 400, "validation_error"),
-        ({"code": "610923", "name": "宁陕县", "level": "county", "parent": "610900", "extra": 1}, 400, "validation_error"),
+        (
+            {"code": "610923", "name": "宁陕县", "level": "county", "parent": "610900", "extra": 1},
+            400,
+            "validation_error",
+        ),
     ]
     for body, status, code in cases:
         response = await client.post("/api/v1/platform/tenants", json=body, headers=h)

@@ -100,28 +100,50 @@ async def upgrade_tenant(database: Database, code: str, schema: str, script: Scr
     except Exception as exc:
         log.warning("tenant migration failed", extra={"tenant": code, "error": str(exc)[:300]})
         return TenantMigrationResult(
-            code, schema, False, error=f"{type(exc).__name__}: {exc}"[:500], seconds=time.perf_counter() - started
+            code, schema, False, error=f"{type(exc).__name__}: {exc}"[:2000], seconds=time.perf_counter() - started
         )
     return TenantMigrationResult(code, schema, True, before, after, seconds=time.perf_counter() - started)
+
+
+async def current_revision(database: Database, schema: str) -> str | None:
+    async with database.engine.execution_options(schema_translate_map={None: schema}).connect() as connection:
+        exists = (await connection.execute(text(f"select to_regclass('\"{schema}\".alembic_version')"))).scalar()
+        if exists is None:
+            return None
+        return (await connection.execute(text(f'select version_num from "{schema}".alembic_version'))).scalar()
 
 
 async def migrate_all(
     database: Database, concurrency: int = 4, tenant_scripts: Path = TENANT_SCRIPTS
 ) -> list[TenantMigrationResult]:
-    """Upgrade the platform, then every tenant with at most `concurrency` at once."""
+    """Upgrade the platform, then every tenant that is behind.
+
+    Every tenant's revision is checked with at most `concurrency` connections at once; the tenants
+    that are behind are then upgraded one after the other (see `_alembic_lock`), each in its own
+    transaction, and a failure is reported without stopping the others.
+    """
     from renda.tenants.models import Tenant
 
     await upgrade_platform(database)
     async with database.platform_session() as session:
         tenants = (await session.execute(select(Tenant.code, Tenant.schema_name).order_by(Tenant.path))).all()
     script = script_directory(tenant_scripts)
+    head = script.get_current_head()
     semaphore = asyncio.Semaphore(max(1, concurrency))
 
-    async def one(code: str, schema: str) -> TenantMigrationResult:
+    async def check(code: str, schema: str) -> TenantMigrationResult | None:
+        started = time.perf_counter()
         async with semaphore:
-            return await upgrade_tenant(database, code, schema, script)
+            revision = await current_revision(database, schema)
+        if revision == head:
+            return TenantMigrationResult(code, schema, True, head, head, seconds=time.perf_counter() - started)
+        return None
 
-    return list(await asyncio.gather(*(one(code, schema) for code, schema in tenants)))
+    checked = await asyncio.gather(*(check(code, schema) for code, schema in tenants))
+    results = []
+    for (code, schema), done in zip(tenants, checked, strict=True):
+        results.append(done or await upgrade_tenant(database, code, schema, script))
+    return results
 
 
 def tenant_head(tenant_scripts: Path = TENANT_SCRIPTS) -> str | None:
