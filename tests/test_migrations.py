@@ -67,7 +67,9 @@ async def test_failing_tenant_is_left_whole_and_resumes(database, database_url, 
     results = {r.code: r for r in await migrate_all(database, concurrency=2, tenant_scripts=scripts)}
     assert not results["610924"].ok and "simulated failure" in results["610924"].error
     others = [r for code, r in results.items() if code != "610924"]
-    assert others and all(r.ok and r.after == "t9999" for r in others), [(r.code, r.before, r.after, (r.error or "")[:1500]) for r in others]
+    assert others and all(r.ok and r.after == "t9999" for r in others), [
+        (r.code, r.before, r.after, (r.error or "")[:1500]) for r in others
+    ]
     # The failing tenant is exactly as before: old revision, no half-created table.
     assert await revision_of(database_url, failing) == head
     assert not await has_table(database_url, failing, "probe")

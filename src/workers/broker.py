@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import threading
+
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import (
@@ -34,6 +36,28 @@ DEFAULT_ACTOR_OPTIONS: dict[str, Any] = {
 _actors: dict[str, dramatiq.Actor[Any, Any]] = {}
 
 
+class SharedAsyncIO(AsyncIO):
+    """dramatiq keeps one event-loop thread per process, but its middleware starts a new one for
+    every worker and stops only the latest. Two workers in one process (the in-process worker of
+    the service next to a test's worker) would leak a thread that keeps the process alive, so the
+    thread is shared and stopped when the last worker stops."""
+
+    _lock = threading.Lock()
+    _workers = 0
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        with SharedAsyncIO._lock:
+            if SharedAsyncIO._workers == 0:
+                super().before_worker_boot(broker, worker)
+            SharedAsyncIO._workers += 1
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        with SharedAsyncIO._lock:
+            SharedAsyncIO._workers -= 1
+            if SharedAsyncIO._workers == 0:
+                super().after_worker_shutdown(broker, worker)
+
+
 def _middleware() -> list[Any]:
     return [
         AgeLimit(),
@@ -43,7 +67,7 @@ def _middleware() -> list[Any]:
         Pipelines(),
         Retries(),
         CurrentMessage(),
-        AsyncIO(),
+        SharedAsyncIO(),
     ]
 
 
