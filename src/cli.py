@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import click
+
 from renda.config import Settings
 from renda.core.logging import configure_logging
 
@@ -42,6 +43,7 @@ def main() -> None:
 
 def _serve(settings: Settings) -> None:
     import uvicorn
+
     from renda.app import create_app
     from renda.core.embedded import ensure_database_url
 
@@ -128,6 +130,7 @@ def worker(threads: int) -> None:
     import threading
 
     import dramatiq
+
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
     from renda.modules.audit.recorder import install_audit_recorder

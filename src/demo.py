@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from renda.core.db import Database
 from renda.core.permissions import Role
 from renda.modules.accounts import service as accounts
@@ -10,7 +12,6 @@ from renda.tenants import service as tenants
 from renda.tenants.divisions import Level
 from renda.tenants.models import Tenant
 from renda.tenants.schemas import TenantCreate
-from sqlalchemy import select
 
 DEMO_ACTOR = "system:demo:演示数据"
 

@@ -3,7 +3,6 @@ where configured (RENDA_TEST_REDIS_URL, RENDA_TEST_RABBITMQ_URL), and a guard on
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import uuid
@@ -37,7 +36,7 @@ class GuardViolation:
 violations: list[GuardViolation] = []
 
 
-def _guard(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+def _guard(conn, cursor, statement, parameters, context, executemany) -> None:
     """Fail any statement touching two tenant schemas, or one other than its session's tenant,
     or (in a request) one other than the request's tenant."""
     if ALLOWED_DDL.match(statement):
@@ -128,7 +127,7 @@ def broker_params() -> list[str]:
     return params
 
 
-def make_broker(kind: str):  # noqa: ANN201
+def make_broker(kind: str):
     if kind == "stub":
         return create_broker(None)
     url = os.environ["RENDA_TEST_RABBITMQ_URL" if kind == "rabbitmq" else "RENDA_TEST_REDIS_URL"]
@@ -142,14 +141,14 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def app(database: Database, database_url: str, settings: Settings):  # noqa: ANN201
+async def app(database: Database, database_url: str, settings: Settings):
     from renda.app import create_app
 
     return create_app(settings, database_url, broker=create_broker(None))
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[AsyncTestClient]:  # noqa: ANN001
+async def client(app) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app) as test_client:
         yield test_client
 

@@ -48,7 +48,7 @@ async def seed_export(code: str, marker: str) -> uuid.UUID:
         return export.id
 
 
-def tenant_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def tenant_routes(app) -> list[tuple[str, str]]:
     found = []
     for route in app.routes:
         if isinstance(route, HTTPRoute) and "{code" in route.path:
@@ -57,7 +57,7 @@ def tenant_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
     return found
 
 
-def test_every_route_declares_one_permission(app) -> None:  # noqa: ANN001
+def test_every_route_declares_one_permission(app) -> None:
     missing = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
@@ -68,7 +68,7 @@ def test_every_route_declares_one_permission(app) -> None:  # noqa: ANN001
     assert not missing, f"routes without a declared permission: {missing}"
 
 
-def test_tenant_routes_declare_office_permissions(app) -> None:  # noqa: ANN001
+def test_tenant_routes_declare_office_permissions(app) -> None:
     for route in app.routes:
         if "{code" in route.path:
             for handler in route.route_handlers:
@@ -80,7 +80,7 @@ def test_tenant_routes_declare_office_permissions(app) -> None:  # noqa: ANN001
                 )
 
 
-async def test_routes_in_a_never_touch_b(app, client, database, database_url, hierarchy) -> None:  # noqa: ANN001
+async def test_routes_in_a_never_touch_b(app, client, database, database_url, hierarchy) -> None:
     a, b = hierarchy["a"], hierarchy["b"]
     marker_b = f"B机关秘密{uuid.uuid4().hex[:8]}"
     b_export = await seed_export(b, marker_b)
@@ -92,7 +92,7 @@ async def test_routes_in_a_never_touch_b(app, client, database, database_url, hi
     assert len(routes) >= 6, routes
     for method, path in routes:
         params = {name: (a if name == "code" else str(b_export)) for name in PARAM.findall(path)}
-        url = PARAM.sub(lambda m: params[m.group(1)], path)
+        url = PARAM.sub(lambda m, params=params: params[m.group(1)], path)
         body = {"kind": "audit_log", "params": {}} if method in {"POST", "PUT", "PATCH"} else None
         response = await client.request(method, url, json=body, headers=caller.headers)
         assert response.status_code < 500, (method, url, response.text)
@@ -106,7 +106,7 @@ async def test_routes_in_a_never_touch_b(app, client, database, database_url, hi
     assert await snapshot(database_url, f"t_{b}") == before
 
 
-async def test_member_of_a_is_refused_in_b(client, database, hierarchy) -> None:  # noqa: ANN001
+async def test_member_of_a_is_refused_in_b(client, database, hierarchy) -> None:
     caller = await make_caller(database, "石泉县工作人员", {hierarchy["a"]: ["staff"]})
     response = await client.get(f"/api/v1/t/{hierarchy['b']}/audit", headers=caller.headers)
     assert response.status_code == 403 and response.json()["code"] == "not_a_member"
@@ -114,7 +114,7 @@ async def test_member_of_a_is_refused_in_b(client, database, hierarchy) -> None:
     assert page.status_code == 403 and "无权访问" in page.text
 
 
-async def test_parent_office_reads_but_never_writes(client, database, database_url, hierarchy) -> None:  # noqa: ANN001
+async def test_parent_office_reads_but_never_writes(client, database, database_url, hierarchy) -> None:
     city_admin = await make_caller(database, "市代表工委", {hierarchy["city"]: ["office_admin"]})
     county = hierarchy["a"]
     read = await client.get(f"/api/v1/t/{county}/audit", headers=city_admin.headers)
@@ -131,7 +131,7 @@ async def test_parent_office_reads_but_never_writes(client, database, database_u
     assert up.status_code == 403
 
 
-async def test_session_without_tenant_cannot_reach_tenant_tables(database) -> None:  # noqa: ANN001
+async def test_session_without_tenant_cannot_reach_tenant_tables(database) -> None:
     from sqlalchemy import select
     from sqlalchemy.exc import ProgrammingError
 

@@ -51,14 +51,14 @@ async def has_table(database_url: str, schema: str, table: str) -> bool:
     return await raw_fetchval(database_url, f"select to_regclass('\"{schema}\".{table}') is not null")
 
 
-async def test_noop_migrate_reports_every_tenant(database, hierarchy) -> None:  # noqa: ANN001
+async def test_noop_migrate_reports_every_tenant(database, hierarchy) -> None:
     results = await migrate_all(database, concurrency=3)
     codes = {r.code for r in results}
     assert set(hierarchy.values()) <= codes
     assert all(r.ok and not r.changed and r.after == tenant_head() for r in results)
 
 
-async def test_failing_tenant_is_left_whole_and_resumes(database, database_url, hierarchy, tmp_path) -> None:  # noqa: ANN001
+async def test_failing_tenant_is_left_whole_and_resumes(database, database_url, hierarchy, tmp_path) -> None:
     await ensure_tenant(database, "610924", "紫阳县人大常委会", "county", "610900")
     failing = "t_610924"
     head = tenant_head()
@@ -88,14 +88,14 @@ async def test_failing_tenant_is_left_whole_and_resumes(database, database_url, 
         await raw_fetchval(database_url, f"UPDATE \"t_{code}\".alembic_version SET version_num = '{head}'")
 
 
-async def test_provisioning_failure_leaves_no_tenant(database, monkeypatch) -> None:  # noqa: ANN001
+async def test_provisioning_failure_leaves_no_tenant(database, monkeypatch) -> None:
     import pytest
 
     from renda.tenants import service
     from renda.tenants.divisions import Level
     from renda.tenants.schemas import TenantCreate
 
-    async def broken_upgrade(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    async def broken_upgrade(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(service, "upgrade_schema", broken_upgrade)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import subprocess
 import sys
 import textwrap
@@ -56,7 +55,7 @@ SENDER = textwrap.dedent(
 
 
 @pytest.fixture(params=broker_params())
-def broker(request):  # noqa: ANN001, ANN201
+def broker(request):
     broker = use_broker(make_broker(request.param))
     broker.flush_all()
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
@@ -66,7 +65,7 @@ def broker(request):  # noqa: ANN001, ANN201
     broker.close()
 
 
-async def wait_for(predicate, seconds: float = 30.0) -> None:  # noqa: ANN001
+async def wait_for(predicate, seconds: float = 30.0) -> None:
     for _ in range(int(seconds / 0.1)):
         if await predicate():
             return
@@ -87,17 +86,14 @@ async def update_count(code: str, export_id: uuid.UUID) -> int:
         return (await session.execute(query)).scalar_one()
 
 
-async def test_killed_sender_message_goes_out_once(broker, database, database_url, hierarchy) -> None:  # noqa: ANN001
+async def test_killed_sender_message_goes_out_once(broker, database, database_url, hierarchy) -> None:
     code = hierarchy["a"]
-    sender = subprocess.run(
-        [sys.executable, "-c", SENDER, database_url, code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ},
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SENDER, database_url, code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    assert sender.returncode == -9, sender.stderr
-    export_id = uuid.UUID(sender.stdout.strip())
+    stdout, stderr = await asyncio.wait_for(sender.communicate(), timeout=60)
+    assert sender.returncode == -9, stderr.decode()
+    export_id = uuid.UUID(stdout.decode().strip())
     assert (await export_state(code, export_id)).status == "pending"
     unsent = await raw_fetchval(database_url, "select count(*) from platform.outbox where sent_at is null")
     assert unsent >= 1
@@ -148,7 +144,7 @@ async def test_killed_sender_message_goes_out_once(broker, database, database_ur
     assert sheet.max_row == export.row_count + 1 and export.row_count >= 1
 
 
-async def test_worker_stays_in_its_office(broker, client, database, hierarchy) -> None:  # noqa: ANN001
+async def test_worker_stays_in_its_office(broker, client, database, hierarchy) -> None:
     """An export of office A contains only A's audit log, never B's."""
     from tests.conftest import make_caller
 
@@ -177,7 +173,7 @@ async def test_worker_stays_in_its_office(broker, client, database, hierarchy) -
     assert "石泉县导出员" in cells or sheet.max_row >= 2
 
 
-async def test_unknown_export_kind_is_refused(client, database, hierarchy) -> None:  # noqa: ANN001
+async def test_unknown_export_kind_is_refused(client, database, hierarchy) -> None:
     from tests.conftest import make_caller
 
     caller = await make_caller(database, "石泉县工作人员乙", {hierarchy["a"]: ["staff"]})
@@ -189,6 +185,6 @@ async def test_unknown_export_kind_is_refused(client, database, hierarchy) -> No
     assert await raw_count_exports(database, hierarchy["a"]) == before
 
 
-async def raw_count_exports(database, code: str) -> int:  # noqa: ANN001
+async def raw_count_exports(database, code: str) -> int:
     async with tenant_session(await load_tenant(code), actor="test") as session:
         return (await session.execute(select(func.count()).select_from(Export))).scalar_one()

@@ -8,12 +8,12 @@ from renda.tenants.models import Tenant
 from tests.conftest import make_caller
 
 
-async def count_tenants(database) -> int:  # noqa: ANN001
+async def count_tenants(database) -> int:
     async with database.platform_session() as session:
         return (await session.execute(select(func.count()).select_from(Tenant))).scalar_one()
 
 
-async def test_create_three_levels_and_list(client, platform_admin, database) -> None:  # noqa: ANN001
+async def test_create_three_levels_and_list(client, platform_admin, database) -> None:
     h = platform_admin.headers
     city = await client.post(
         "/api/v1/platform/tenants", json={"code": "610700", "name": "汉中市人大常委会", "level": "city"}, headers=h
@@ -51,7 +51,7 @@ async def test_create_three_levels_and_list(client, platform_admin, database) ->
     assert shown.json()["level_label"] == "县级" and shown.json()["parent"] == "610700"
 
 
-async def test_bad_input_creates_nothing(client, platform_admin, database, hierarchy) -> None:  # noqa: ANN001
+async def test_bad_input_creates_nothing(client, platform_admin, database, hierarchy) -> None:
     h = platform_admin.headers
     before = await count_tenants(database)
     cases = [
@@ -88,7 +88,7 @@ async def test_bad_input_creates_nothing(client, platform_admin, database, hiera
     assert await count_tenants(database) == before
 
 
-async def test_registry_needs_platform_admin(client, database, hierarchy) -> None:  # noqa: ANN001
+async def test_registry_needs_platform_admin(client, database, hierarchy) -> None:
     staff = await make_caller(database, "县工作人员", {hierarchy["a"]: ["office_admin"]})
     response = await client.get("/api/v1/platform/tenants", headers=staff.headers)
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
@@ -98,7 +98,7 @@ async def test_registry_needs_platform_admin(client, database, hierarchy) -> Non
     assert forged.status_code == 401
 
 
-async def test_suspend_blocks_and_resume_restores(client, platform_admin, database) -> None:  # noqa: ANN001
+async def test_suspend_blocks_and_resume_restores(client, platform_admin, database) -> None:
     from tests.conftest import ensure_tenant
 
     await ensure_tenant(database, "610923", "宁陕县人大常委会", "county", "610900")
@@ -120,12 +120,12 @@ async def test_suspend_blocks_and_resume_restores(client, platform_admin, databa
     assert audit.status_code == 200
 
 
-async def test_unknown_office_is_404(client, platform_admin) -> None:  # noqa: ANN001
+async def test_unknown_office_is_404(client, platform_admin) -> None:
     response = await client.get("/api/v1/t/619999/audit", headers=platform_admin.headers)
     assert response.status_code == 404 and response.json()["code"] == "tenant_not_found"
 
 
-async def test_health_ready_and_openapi(client) -> None:  # noqa: ANN001
+async def test_health_ready_and_openapi(client) -> None:
     assert (await client.get("/health")).json() == {"status": "ok"}
     ready = await client.get("/ready")
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from renda.core.db import get_database, utcnow
 from sqlalchemy import select, update
+
+from renda.core.db import get_database, utcnow
 
 if TYPE_CHECKING:
     from renda.tenants.scoping import TenantRef

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from renda.core.errors import InvalidInput
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.core.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200

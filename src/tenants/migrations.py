@@ -16,9 +16,10 @@ from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from renda.core.db import PLATFORM_SCHEMA, Database, PlatformBase, TenantBase
 from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from renda.core.db import PLATFORM_SCHEMA, Database, PlatformBase, TenantBase
 
 log = logging.getLogger("renda.migrate")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -157,6 +158,7 @@ def run_alembic_env(history: str) -> None:
     back, so authoring a revision never changes a database.
     """
     from alembic import context
+
     from renda.config import Settings
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from renda.core.db import PlatformBase, Timestamps, UUIDPrimaryKey
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from renda.core.db import PlatformBase, Timestamps, UUIDPrimaryKey
 
 
 class TenantStatus(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
+
 from renda.core.db import get_database
 from renda.core.permissions import requires
 from renda.tenants import service

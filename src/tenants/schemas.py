@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
+
 from renda.tenants.divisions import LEVEL_LABELS, Level
 from renda.tenants.models import STATUS_LABELS, Tenant
 

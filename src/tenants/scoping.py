@@ -11,15 +11,17 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+
 from litestar import Request
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.auth import Principal
 from renda.core.db import get_database
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
 from renda.core.permissions import is_read, roles_grant
 from renda.tenants.models import Tenant, TenantStatus
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)

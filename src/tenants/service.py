@@ -5,6 +5,10 @@ from __future__ import annotations
 from functools import cache
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.db import Database
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import Page, paginate
@@ -12,9 +16,6 @@ from renda.tenants.divisions import Level, schema_for, validate_code, validate_p
 from renda.tenants.migrations import TENANT_SCRIPTS, script_directory, upgrade_schema
 from renda.tenants.models import Tenant, TenantStatus
 from renda.tenants.schemas import TenantCreate
-from sqlalchemy import or_, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @cache

@@ -7,6 +7,9 @@ from datetime import datetime
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
 from litestar.response import Redirect, Template
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.db import get_database
 from renda.core.permissions import public, requires
 from renda.modules.accounts.service import memberships_of
@@ -14,8 +17,6 @@ from renda.modules.audit import service as audit
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
 from renda.modules.audit.schemas import AuditFilter
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def shell_context(request: Request, access: TenantAccess | None = None) -> dict[str, object]:

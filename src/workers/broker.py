@@ -7,9 +7,8 @@ re-bound to the real one by `use_broker`, so importing a tasks module never conn
 
 from __future__ import annotations
 
-from typing import Any
-
 import threading
+from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete
+
 from renda.core.db import get_database, utcnow
 from renda.modules.accounts.models import WebSession
 from renda.workers.broker import actor
 from renda.workers.models import OutboxMessage, ProcessedMessage
 from renda.workers.scheduler import Daily, Every, periodic
-from sqlalchemy import delete
 
 OUTBOX_KEEP = timedelta(days=7)
 PROCESSED_KEEP = timedelta(days=30)

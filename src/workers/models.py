@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from renda.core.db import PlatformBase, utcnow
 from sqlalchemy import BigInteger, DateTime, Identity, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+
+from renda.core.db import PlatformBase, utcnow
 
 
 class OutboxMessage(PlatformBase):

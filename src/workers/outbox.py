@@ -16,12 +16,13 @@ from typing import Any
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
-from renda.core.db import Database, utcnow
-from renda.workers.models import OutboxMessage, ProcessedMessage
 from sqlalchemy import event, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+
+from renda.core.db import Database, utcnow
+from renda.workers.models import OutboxMessage, ProcessedMessage
 
 log = logging.getLogger("renda.outbox")
 NOTIFY_CHANNEL = "renda_outbox"

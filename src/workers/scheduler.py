@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
+from sqlalchemy.dialects.postgresql import insert
+
 from renda.core.db import Database, utcnow
 from renda.core.timezone import LOCAL_TZ
 from renda.workers.models import ScheduledRun
 from renda.workers.outbox import enqueue
-from sqlalchemy.dialects.postgresql import insert
 
 log = logging.getLogger("renda.scheduler")
 

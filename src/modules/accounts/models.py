@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from renda.core.db import PlatformBase, Timestamps, UUIDPrimaryKey, utcnow
-from renda.tenants.models import Tenant
 from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from renda.core.db import PlatformBase, Timestamps, UUIDPrimaryKey, utcnow
+from renda.tenants.models import Tenant
 
 
 class User(UUIDPrimaryKey, Timestamps, PlatformBase):

@@ -12,6 +12,7 @@ from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+
 from renda.config import Settings
 from renda.core.auth import SESSION_COOKIE
 from renda.core.db import get_database

@@ -7,6 +7,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.auth import hash_token, new_token
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound
@@ -14,8 +17,6 @@ from renda.core.permissions import OFFICE_ROLES
 from renda.modules.accounts.models import ApiToken, Membership, User, WebSession
 from renda.tenants.models import Tenant
 from renda.tenants.service import get_by_code
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from renda.core.db import PlatformBase, TenantBase, UUIDPrimaryKey, utcnow
 from sqlalchemy import DateTime, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+
+from renda.core.db import PlatformBase, TenantBase, UUIDPrimaryKey, utcnow
 
 
 class _AuditColumns(UUIDPrimaryKey):

@@ -14,10 +14,11 @@ import decimal
 import uuid
 from typing import Any
 
-from renda.core.db import PlatformBase, TenantBase, utcnow
-from renda.modules.audit.models import AUDIT_MODELS, AuditLog, PlatformAuditEvent
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
+
+from renda.core.db import PlatformBase, TenantBase, utcnow
+from renda.modules.audit.models import AUDIT_MODELS, AuditLog, PlatformAuditEvent
 
 REDACTED = "***"
 

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from litestar import Controller, get
 from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.permissions import requires
 from renda.modules.audit import service
 from renda.modules.audit.schemas import AuditEntryOut, AuditFilter, AuditPage
 from renda.tenants.scoping import provide_tenant_session
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class AuditController(Controller):

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS, AuditLog
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.errors import InvalidInput
 from renda.core.pagination import Page, paginate
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS, AuditLog
 from renda.modules.audit.schemas import AuditFilter
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def filtered_query(filters: AuditFilter) -> Select[Any]:

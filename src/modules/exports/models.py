@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from renda.core.db import TenantBase, Timestamps, UUIDPrimaryKey
 from sqlalchemy import CheckConstraint, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from renda.core.db import TenantBase, Timestamps, UUIDPrimaryKey
 
 
 class ExportStatus:

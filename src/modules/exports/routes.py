@@ -7,13 +7,14 @@ from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
 from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.errors import Conflict
 from renda.core.permissions import requires
 from renda.modules.exports import service
 from renda.modules.exports.models import ExportStatus
 from renda.modules.exports.schemas import ExportOut, ExportPage, ExportRequest
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
-from sqlalchemy.ext.asyncio import AsyncSession
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+
 from renda.modules.exports.models import STATUS_LABELS, Export
 
 

@@ -7,6 +7,10 @@ import uuid
 from typing import Any
 
 from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
@@ -15,9 +19,6 @@ from renda.modules.exports.models import Export, ExportStatus
 from renda.modules.exports.registry import ExportKind, export_kinds
 from renda.tenants.scoping import TenantAccess
 from renda.workers.outbox import enqueue
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
 
 
 def _kind(name: str) -> ExportKind:
