@@ -142,6 +142,7 @@ def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | 
         lifespan=[lifespan],
         request_max_body_size=settings.max_upload_bytes,
         debug=False,
+        logging_config=None,  # configure_logging owns the root logger (JSON lines)
     )
     app.state.broker = broker
     app.state.settings = settings

@@ -80,10 +80,20 @@ async def _migrate_and_report(settings: Settings) -> bool:
     return not failed
 
 
+def _listen_options(command: Any) -> Any:
+    command = click.option("--port", type=int, help="Port (default RENDA_PORT or 8000).")(command)
+    return click.option("--host", help="Address (default RENDA_HOST or 127.0.0.1).")(command)
+
+
+def _listen_overrides(host: str | None, port: int | None) -> dict[str, Any]:
+    return {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+
+
 @main.command()
-def demo() -> None:
+@_listen_options
+def demo(host: str | None, port: int | None) -> None:
     """Start the demo: embedded PostgreSQL (unless configured), seeded offices, in-process workers."""
-    settings = _settings(demo_login=True)
+    settings = _settings(demo_login=True, **_listen_overrides(host, port))
     if settings.is_production:
         raise click.ClickException("renda demo cannot run with RENDA_ENV=production")
     configure_logging(settings.log_level)
@@ -107,9 +117,10 @@ def demo() -> None:
 
 
 @main.command()
-def serve() -> None:
+@_listen_options
+def serve(host: str | None, port: int | None) -> None:
     """Serve the web application."""
-    settings = _settings()
+    settings = _settings(**_listen_overrides(host, port))
     configure_logging(settings.log_level)
     _serve(settings)
 
