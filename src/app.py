@@ -24,8 +24,9 @@ from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from renda.config import Settings
-from renda.core.auth import AuthenticationMiddleware
-from renda.core.db import configure_database
+from renda.core.auth import AuthenticationMiddleware, csrf_protect
+from renda.core.crypto import configure_secrets
+from renda.core.db import configure_database, get_database
 from renda.core.errors import exception_handlers
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
@@ -34,6 +35,8 @@ from renda.modules.accounts.routes import MeController, SignInController
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.audit.routes import AuditController
 from renda.modules.exports.routes import ExportController
+from renda.modules.members.routes import ApiTokensController, MembersController
+from renda.modules.sso.routes import IdentityProviderController, SsoController
 from renda.tenants.routes import TenantRegistryController
 from renda.web.pages import HealthController, OfficePages, ShellPages
 from renda.workers.broker import create_broker, use_broker
@@ -51,6 +54,10 @@ ROUTE_HANDLERS: list[Any] = [
     TenantRegistryController,
     AuditController,
     ExportController,
+    SsoController,
+    IdentityProviderController,
+    MembersController,
+    ApiTokensController,
 ]
 
 
@@ -100,11 +107,21 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters.update(localtime=_localtime, actor_name=_actor_name)
 
 
+async def _register_configured_provider(settings: Settings) -> None:
+    from renda.modules.sso.service import ensure_configured_provider
+
+    async with get_database().platform_session() as session:
+        session.info["actor"] = "system:startup"
+        if await ensure_configured_provider(session, settings):
+            await session.commit()
+
+
 def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | None = None) -> Litestar:
     """Build the app. With no broker given, one is made from settings; an in-process broker also
     gets its worker threads here, and every web process runs an outbox relay."""
     install_audit_recorder()
     install_outbox_notify()
+    configure_secrets(settings.secret_key)
     database = configure_database(database_url)
     broker = use_broker(broker or create_broker(settings.broker_url))
 
@@ -114,6 +131,7 @@ def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | 
         if isinstance(broker, dramatiq.brokers.stub.StubBroker) and settings.broker_url is None:
             worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
             worker.start()
+        await _register_configured_provider(settings)
         relay = OutboxRelay(database, broker)
         relay_task = asyncio.create_task(relay.run())
         try:
@@ -128,6 +146,7 @@ def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | 
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, create_static_files_router("/static", [WEB_DIR / "static"], guards=[public])],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
+        guards=[csrf_protect],
         middleware=[RequestContextMiddleware(), AuthenticationMiddleware(settings.session_idle_minutes)],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(

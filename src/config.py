@@ -42,6 +42,16 @@ class Settings:
     session_absolute_hours: int = 12
     max_upload_bytes: int = 20 * 1024 * 1024
     log_level: str = "INFO"
+    # Where browsers reach the service; the OIDC redirect URI and cookie security follow from it.
+    public_url: str = ""
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str = "统一身份认证"
+
+    def __post_init__(self) -> None:
+        if not self.public_url:
+            object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
 
     @property
     def async_database_url(self) -> str | None:
@@ -53,7 +63,8 @@ class Settings:
 
     @property
     def secure_cookies(self) -> bool:
-        return self.is_production
+        """Secure cookies everywhere but a plain-http local address (the demo)."""
+        return self.public_url.startswith("https://")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -67,6 +78,13 @@ class Settings:
             "migrate_concurrency": int(_env("RENDA_MIGRATE_CONCURRENCY", "4") or 4),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
+            "session_idle_minutes": int(_env("RENDA_SESSION_IDLE_MINUTES", "120") or 120),
+            "session_absolute_hours": int(_env("RENDA_SESSION_ABSOLUTE_HOURS", "12") or 12),
+            "public_url": _env("RENDA_PUBLIC_URL", ""),
+            "oidc_issuer": _env("RENDA_OIDC_ISSUER"),
+            "oidc_client_id": _env("RENDA_OIDC_CLIENT_ID"),
+            "oidc_client_secret": _env("RENDA_OIDC_CLIENT_SECRET"),
+            "oidc_name": _env("RENDA_OIDC_NAME", "统一身份认证"),
         }
         data_dir = _env("RENDA_DATA_DIR")
         if data_dir:
@@ -84,3 +102,5 @@ class Settings:
                 raise ValueError("RENDA_SECRET_KEY must be set when RENDA_ENV=production")
             if not self.database_url:
                 raise ValueError("RENDA_DATABASE_URL must be set when RENDA_ENV=production")
+            if not self.public_url.startswith("https://"):
+                raise ValueError("RENDA_PUBLIC_URL must be an https:// address when RENDA_ENV=production")

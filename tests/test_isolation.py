@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from litestar.routes import HTTPRoute
 
-from renda.core.permissions import declared_permission
+from renda.core.permissions import PERMISSION_LABELS, declared_permission
 from renda.modules.exports.models import Export
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import _asyncpg_dsn, make_caller
@@ -78,32 +78,76 @@ def test_tenant_routes_declare_office_permissions(app) -> None:
                 assert permission not in ("public", "authenticated") and not permission.startswith("platform."), (
                     f"{route.path} must check the caller's rights in the office"
                 )
+                assert permission in PERMISSION_LABELS, f"{route.path}: add {permission} to PERMISSION_LABELS"
+
+
+async def platform_snapshot(database_url: str, tenant_id: uuid.UUID) -> str:
+    """A digest of the office's rows in platform tables (memberships, invitations, tokens, ...)."""
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        tables = await conn.fetch(
+            "select table_name from information_schema.columns"
+            " where table_schema='platform' and column_name='tenant_id' order by 1"
+        )
+        digest = hashlib.sha256()
+        for (table,) in tables:
+            rows = await conn.fetch(f'select * from platform."{table}" where tenant_id=$1 order by 1', tenant_id)
+            digest.update(f"{table}:{[tuple(r) for r in rows]}".encode())
+        return digest.hexdigest()
+    finally:
+        await conn.close()
+
+
+async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
+    """One object of every kind a tenant route can address by id, all in office B."""
+    from renda.modules.members import service as members
+    from renda.modules.members.schemas import ApiTokenIn, InvitationIn
+
+    tenant = await load_tenant(code)
+    member = await make_caller(database, marker, {code: ["staff"]})
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        invitation = await members.invite(
+            session, tenant, InvitationIn(marker, ["viewer"], email=f"{uuid.uuid4().hex[:8]}@b.gov.cn"), "system:test"
+        )
+        token, _ = await members.issue_office_token(session, tenant, member.user_id, ApiTokenIn(marker, ["audit.read"]))
+        await session.commit()
+    return {
+        "export_id": str(await seed_export(code, marker)),
+        "user_id": str(member.user_id),
+        "invitation_id": str(invitation.id),
+        "token_id": str(token.id),
+    }
 
 
 async def test_routes_in_a_never_touch_b(app, client, database, database_url, hierarchy) -> None:
     a, b = hierarchy["a"], hierarchy["b"]
     marker_b = f"B机关秘密{uuid.uuid4().hex[:8]}"
-    b_export = await seed_export(b, marker_b)
+    b_ids = await seed_office_b(database, b, marker_b)
     await seed_export(a, "A机关")
     caller = await make_caller(database, "石泉县管理员", {a: ["office_admin"]})
-    before = await snapshot(database_url, f"t_{b}")
+    b_tenant = await load_tenant(b)
+    before = (await snapshot(database_url, f"t_{b}"), await platform_snapshot(database_url, b_tenant.id))
 
     routes = tenant_routes(app)
     assert len(routes) >= 6, routes
     for method, path in routes:
-        params = {name: (a if name == "code" else str(b_export)) for name in PARAM.findall(path)}
+        names = [name for name in PARAM.findall(path) if name != "code"]
+        missing = [name for name in names if name not in b_ids]
+        assert not missing, f"{path}: seed an object of office B for {missing} in seed_office_b"
+        params = {"code": a, **b_ids}
         url = PARAM.sub(lambda m, params=params: params[m.group(1)], path)
         body = {"kind": "audit_log", "params": {}} if method in {"POST", "PUT", "PATCH"} else None
         response = await client.request(method, url, json=body, headers=caller.headers)
         assert response.status_code < 500, (method, url, response.text)
         text = response.content.decode("utf-8", "replace")
-        assert marker_b not in text and str(b_export) not in text, (method, url)
+        assert marker_b not in text and not any(v in text for v in b_ids.values()), (method, url)
         assert f"t_{b}" not in text, (method, url)
-        # B's export id looked up in A is simply not there.
-        if "export_id" in path:
+        if names:  # an id of B's, asked for in A, is simply not there
             assert response.status_code == 404, (method, url, response.status_code)
 
-    assert await snapshot(database_url, f"t_{b}") == before
+    after = (await snapshot(database_url, f"t_{b}"), await platform_snapshot(database_url, b_tenant.id))
+    assert after == before
 
 
 async def test_member_of_a_is_refused_in_b(client, database, hierarchy) -> None:

@@ -6,6 +6,7 @@ The middleware only identifies the caller; the guards in `permissions.py` decide
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ class Principal:
     is_platform_admin: bool
     session_hash: str | None = None
     csrf_token: str | None = None
+    # An office API token: usable in that office only, for exactly these permissions.
+    token_office: str | None = None
+    token_scopes: frozenset[str] | None = None
 
     @property
     def actor(self) -> str:
@@ -92,21 +96,27 @@ async def principal_from_session(token: str, idle: timedelta) -> Principal | Non
 
 async def principal_from_api_token(token: str) -> Principal | None:
     from renda.modules.accounts.models import ApiToken, User
+    from renda.tenants.models import Tenant
 
     async with get_database().platform_session() as session:
         row = (
             await session.execute(
-                select(ApiToken, User)
+                select(ApiToken, User, Tenant.code)
                 .join(User, User.id == ApiToken.user_id)
+                .outerjoin(Tenant, Tenant.id == ApiToken.tenant_id)
                 .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), User.is_active)
             )
         ).first()
         if row is None:
             return None
-        api_token, user = row
+        api_token, user, office = row
         await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=utcnow()))
         await session.commit()
+    if office is None:
         return Principal(user.id, user.display_name, user.is_platform_admin)
+    # An office token is never a platform administrator, whoever made it.
+    name = f"{api_token.name}(接口令牌)"
+    return Principal(user.id, name, False, token_office=office, token_scopes=frozenset(api_token.scopes))
 
 
 class AuthenticationMiddleware(ASGIMiddleware):
@@ -142,3 +152,24 @@ def _cookie_value(header: str, name: str) -> str | None:
 
 def user_from_scope(scope: dict[str, Any]) -> Principal | None:
     return scope.get("user")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def csrf_protect(connection: Any, _: Any) -> None:
+    """App-wide guard: a state-changing request riding on a session cookie must carry the session's
+    CSRF token (form field `_csrf` or header `X-CSRF-Token`). Bearer tokens are not sent by browsers
+    on their own, so they need none."""
+    from renda.core.errors import PermissionDenied
+
+    principal = connection.scope.get("user")
+    if connection.scope.get("method") in SAFE_METHODS or principal is None or principal.session_hash is None:
+        return
+    sent = connection.headers.get("x-csrf-token")
+    if sent is None and connection.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await connection.form()).get("_csrf")
+    if not sent or not principal.csrf_token or not hmac.compare_digest(str(sent), principal.csrf_token):
+        raise PermissionDenied("页面已过期或请求来源不明,请刷新页面后重试", code="csrf_failed")

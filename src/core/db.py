@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,3 +107,15 @@ def get_database() -> Database:
     if _database is None:
         raise RuntimeError("database is not configured: call configure_database() at start-up")
     return _database
+
+
+async def provide_platform_session(request: Any) -> AsyncIterator[AsyncSession]:
+    """Litestar dependency: a platform session acting as the caller, committed when the handler succeeds."""
+    async with get_database().platform_session() as session:
+        session.info["actor"] = request.user.actor if request.user else "anonymous"
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()

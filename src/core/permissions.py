@@ -54,6 +54,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Every office permission a route may declare, with the label shown when granting API token scopes.
+PERMISSION_LABELS: dict[str, str] = {
+    "office.read": "查看机关首页",
+    "audit.read": "查看操作日志",
+    "exports.read": "查看和下载导出文件",
+    "exports.write": "发起导出",
+    "members.read": "查看成员和邀请",
+    "members.write": "邀请和移除成员",
+    "api_tokens.read": "查看接口令牌",
+    "api_tokens.write": "签发和吊销接口令牌",
+}
+# What an integration token may be given: never the power to manage people or other tokens.
+TOKEN_SCOPES = frozenset(p for p in PERMISSION_LABELS if not p.startswith(("members.", "api_tokens.")))
+
+
 def is_read(permission: str) -> bool:
     return permission.endswith(".read")
 

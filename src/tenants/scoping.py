@@ -48,10 +48,14 @@ class TenantAccess:
     roles: frozenset[str] = field(default_factory=frozenset)
     # Reached through an ancestor office's membership, or the office is archived: reads only.
     read_only: bool = False
+    # Set for an office API token: exactly the permissions it was given.
+    scopes: frozenset[str] | None = None
 
     def can(self, permission: str) -> bool:
         if self.read_only and not is_read(permission):
             return False
+        if self.scopes is not None:
+            return permission in self.scopes
         return roles_grant(self.roles, permission)
 
     def require(self, permission: str) -> None:
@@ -75,6 +79,12 @@ async def resolve_tenant_access(code: str, principal: Principal) -> TenantAccess
     if tenant.status == TenantStatus.SUSPENDED:
         raise PermissionDenied(f"{tenant.name}已被停用,暂时无法访问。如有疑问请联系平台管理员", code="tenant_suspended")
     tenant_code_var.set(tenant.code)
+    if principal.token_office is not None:
+        if principal.token_office != tenant.code:
+            raise PermissionDenied("该接口令牌只能用于签发它的机关", code="token_wrong_office")
+        return TenantAccess(
+            tenant, principal, scopes=principal.token_scopes, read_only=tenant.status == TenantStatus.ARCHIVED
+        )
     own_roles, inherited_roles = await principal.roles_in(tenant)
     if own_roles:
         return TenantAccess(tenant, principal, own_roles, read_only=tenant.status == TenantStatus.ARCHIVED)

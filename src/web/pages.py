@@ -27,6 +27,7 @@ async def shell_context(request: Request, access: TenantAccess | None = None) ->
         "memberships": memberships,
         "office": access.tenant if access else None,
         "access": access,
+        "csrf_token": request.user.csrf_token or "",
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from renda.core.db import PlatformBase, Timestamps, UUIDPrimaryKey, utcnow
@@ -32,6 +32,9 @@ class Membership(UUIDPrimaryKey, Timestamps, PlatformBase):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
+    # Where it came from: "manual" (an administrator), "invitation", or "idp:<provider id>" (kept in
+    # step with that provider's claims at every sign-in through it).
+    source: Mapped[str] = mapped_column(String(60), default="manual", server_default="manual")
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
     tenant: Mapped[Tenant] = relationship(lazy="raise")
@@ -50,15 +53,25 @@ class WebSession(PlatformBase):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     current_tenant_code: Mapped[str | None] = mapped_column(String(9))
+    # For RP-initiated sign-out at the provider the session came from.
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identity_providers.id", ondelete="SET NULL"))
+    id_token_encrypted: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(UUIDPrimaryKey, PlatformBase):
-    """A token for integrations; acts as its user. Shown once, stored as a hash."""
+    """A bearer token, shown once and stored as a hash.
+
+    An office token (`tenant_id` set) is for an integration: it works in that office only and only
+    for its `scopes`. A personal token (no office) acts as its user; only `renda admin create` makes
+    one, to bootstrap the platform administrator.
+    """
 
     __tablename__ = "api_tokens"
     __audit_redact__ = ("token_hash",)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list, server_default="{}")
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

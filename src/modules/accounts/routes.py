@@ -66,12 +66,16 @@ class SignInController(Controller):
     include_in_schema = False
 
     @get("/login", guards=[public])
-    async def login_page(self, request: Request, settings: Settings) -> Template:
-        users = []
-        if settings.demo_login:
-            async with get_database().platform_session() as session:
-                users = await service.demo_users(session)
-        return Template("login.html", context={"demo_users": users, "demo": settings.demo_login})
+    async def login_page(self, settings: Settings, next: str | None = None, error: str | None = None) -> Template:
+        from renda.modules.sso.service import list_providers
+
+        async with get_database().platform_session() as session:
+            providers = [p for p in await list_providers(session) if p.enabled]
+            users = await service.demo_users(session) if settings.demo_login else []
+        context = {"demo_users": users, "demo": settings.demo_login, "providers": providers, "next": next or ""}
+        if error == "choose_office":
+            context["message"] = "请先输入所在机关的行政区划代码,或选择身份认证服务"
+        return Template("login.html", context=context)
 
     @post("/login/demo", guards=[public])
     async def demo_login(
@@ -106,11 +110,3 @@ class SignInController(Controller):
                 )
             ],
         )
-
-    @post("/logout", guards=[authenticated])
-    async def logout(self, request: Request) -> Response[None]:
-        if request.user.session_hash:
-            async with get_database().platform_session() as session:
-                await service.end_web_session(session, request.user.session_hash)
-                await session.commit()
-        return Redirect("/login", cookies=[Cookie(SESSION_COOKIE, "", max_age=0, httponly=True, samesite="lax")])

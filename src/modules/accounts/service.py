@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import hash_token, new_token
+from renda.core.crypto import encrypt
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import OFFICE_ROLES
@@ -93,7 +94,15 @@ async def issue_api_token(session: AsyncSession, user: User, name: str) -> str:
     return token
 
 
-async def start_web_session(session: AsyncSession, user: User, absolute: timedelta) -> str:
+async def start_web_session(
+    session: AsyncSession,
+    user: User,
+    absolute: timedelta,
+    *,
+    provider_id: uuid.UUID | None = None,
+    id_token: str | None = None,
+) -> str:
+    """A server-side session; the returned token goes into the cookie and only its hash is kept."""
     token = new_token()
     session.add(
         WebSession(
@@ -101,10 +110,44 @@ async def start_web_session(session: AsyncSession, user: User, absolute: timedel
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(24),
             expires_at=utcnow() + absolute,
+            provider_id=provider_id,
+            id_token_encrypted=encrypt(id_token) if id_token else None,
         )
     )
     await session.flush()
     return token
+
+
+async def get_web_session(session: AsyncSession, token_hash: str) -> WebSession | None:
+    return await session.get(WebSession, token_hash)
+
+
+async def sync_memberships_from_source(
+    session: AsyncSession, user: User, source: str, wanted: dict[uuid.UUID, list[str]]
+) -> None:
+    """Make the user's memberships from `source` exactly `wanted` (office id → roles).
+
+    Memberships from other sources (an administrator, an invitation) are left alone.
+    """
+    current = {
+        m.tenant_id: m
+        for m in (await session.execute(select(Membership).where(Membership.user_id == user.id))).scalars()
+    }
+    for tenant_id, membership in current.items():
+        if membership.source == source and tenant_id not in wanted:
+            await session.delete(membership)
+    for tenant_id, roles in wanted.items():
+        membership = current.get(tenant_id)
+        if membership is None:
+            session.add(Membership(user_id=user.id, tenant_id=tenant_id, roles=sorted(set(roles)), source=source))
+        elif membership.source == source and sorted(membership.roles) != sorted(set(roles)):
+            membership.roles = sorted(set(roles))
+    await session.flush()
+
+
+async def has_memberships(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    query = select(Membership.id).where(Membership.user_id == user_id).limit(1)
+    return (await session.execute(query)).first() is not None
 
 
 async def end_web_session(session: AsyncSession, token_hash: str) -> None:

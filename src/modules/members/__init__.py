@@ -1,0 +1,1 @@
+"""An office's members: invitations, memberships and the office's integration tokens."""

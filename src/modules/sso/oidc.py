@@ -1,0 +1,234 @@
+"""The OpenID Connect relying party: discovery, the authorization request, the code exchange and
+the ID token checks (OpenID Connect Core 1.0 §3.1.3.7).
+
+Every check that fails raises `SignInFailed` with a code and a Chinese message; the callback turns
+it into an error page and creates no session.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from authlib.common.security import generate_token
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+# Asymmetric algorithms only: "none" and the HMAC family (keyed with the client secret) are refused.
+ACCEPTED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+CLOCK_SKEW_SECONDS = 60
+DISCOVERY_TTL_SECONDS = 3600
+HTTP_TIMEOUT = httpx.Timeout(10.0)
+
+
+class SignInFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    end_session_endpoint: str | None
+    signing_algorithms: tuple[str, ...]
+    sends_iss_parameter: bool
+
+    @classmethod
+    def from_document(cls, expected_issuer: str, doc: dict[str, Any]) -> ProviderMetadata:
+        # Discovery §4.3: the document's issuer must be exactly the one configured.
+        if doc.get("issuer") != expected_issuer:
+            raise SignInFailed("discovery_issuer_mismatch", "身份认证服务的配置与登记的签发者不一致")
+        try:
+            return cls(
+                issuer=doc["issuer"],
+                authorization_endpoint=doc["authorization_endpoint"],
+                token_endpoint=doc["token_endpoint"],
+                jwks_uri=doc["jwks_uri"],
+                end_session_endpoint=doc.get("end_session_endpoint"),
+                signing_algorithms=tuple(doc.get("id_token_signing_alg_values_supported") or ("RS256",)),
+                sends_iss_parameter=bool(doc.get("authorization_response_iss_parameter_supported")),
+            )
+        except KeyError as missing:
+            raise SignInFailed("discovery_incomplete", f"身份认证服务的配置缺少 {missing}") from None
+
+
+@dataclass(frozen=True)
+class ClientRegistration:
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str
+    redirect_uri: str
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    url: str
+    state: str
+    nonce: str
+    code_verifier: str
+
+
+@dataclass
+class _Cached:
+    value: Any
+    fetched_at: float = field(default_factory=time.monotonic)
+
+
+class OidcClient:
+    """Talks to providers; caches discovery documents and key sets per process."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._transport = transport
+        self._metadata: dict[str, _Cached] = {}
+        self._keys: dict[str, _Cached] = {}
+
+    def _http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=HTTP_TIMEOUT, transport=self._transport)
+
+    async def _get_json(self, url: str, failure: str) -> dict[str, Any]:
+        try:
+            async with self._http() as http:
+                response = await http.get(url)
+                response.raise_for_status()
+                return response.json()
+        except (httpx.HTTPError, ValueError):
+            raise SignInFailed(failure, "暂时无法连接身份认证服务,请稍后再试") from None
+
+    async def metadata(self, issuer: str) -> ProviderMetadata:
+        cached = self._metadata.get(issuer)
+        if cached and time.monotonic() - cached.fetched_at < DISCOVERY_TTL_SECONDS:
+            return cached.value
+        doc = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery_failed")
+        metadata = ProviderMetadata.from_document(issuer, doc)
+        self._metadata[issuer] = _Cached(metadata)
+        return metadata
+
+    async def _key_set(self, metadata: ProviderMetadata, refresh: bool) -> KeySet:
+        cached = self._keys.get(metadata.jwks_uri)
+        if cached and not refresh:
+            return cached.value
+        doc = await self._get_json(metadata.jwks_uri, "jwks_failed")
+        try:
+            keys = KeySet.import_key_set(doc)
+        except (JoseError, ValueError, KeyError, TypeError):
+            raise SignInFailed("jwks_invalid", "身份认证服务的签名密钥无法识别") from None
+        self._keys[metadata.jwks_uri] = _Cached(keys)
+        return keys
+
+    async def authorization_request(self, client: ClientRegistration) -> AuthorizationRequest:
+        metadata = await self.metadata(client.issuer)
+        code_verifier = generate_token(64)
+        state, nonce = generate_token(32), generate_token(32)
+        async with self._oauth(client) as oauth:
+            url, _ = oauth.create_authorization_url(
+                metadata.authorization_endpoint, state=state, code_verifier=code_verifier, nonce=nonce
+            )
+        return AuthorizationRequest(url, state, nonce, code_verifier)
+
+    def _oauth(self, client: ClientRegistration) -> AsyncOAuth2Client:
+        return AsyncOAuth2Client(
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            scope=client.scopes,
+            redirect_uri=client.redirect_uri,
+            code_challenge_method="S256",
+            timeout=HTTP_TIMEOUT,
+            transport=self._transport,
+        )
+
+    async def exchange_code(self, client: ClientRegistration, code: str, code_verifier: str) -> dict[str, Any]:
+        metadata = await self.metadata(client.issuer)
+        try:
+            async with self._oauth(client) as oauth:
+                token = await oauth.fetch_token(
+                    metadata.token_endpoint,
+                    grant_type="authorization_code",
+                    code=code,
+                    code_verifier=code_verifier,
+                )
+        except Exception as exc:  # authlib raises OAuthError, httpx errors, or JSON errors
+            raise SignInFailed("code_rejected", "授权码无效或已被使用,请重新登录") from exc
+        if not token.get("id_token"):
+            raise SignInFailed("id_token_missing", "身份认证服务未返回身份令牌")
+        return dict(token)
+
+    async def verify_id_token(self, client: ClientRegistration, id_token: str, nonce: str) -> dict[str, Any]:
+        metadata = await self.metadata(client.issuer)
+        try:
+            header = jws.extract_compact(id_token.encode()).protected
+        except (JoseError, ValueError):
+            raise SignInFailed("id_token_malformed", "身份令牌格式错误") from None
+        algorithm = header.get("alg")
+        if algorithm not in ACCEPTED_ALGORITHMS or algorithm not in metadata.signing_algorithms:
+            raise SignInFailed("id_token_algorithm", f"身份令牌的签名算法 {algorithm} 不被接受")
+        key = await self._signing_key(metadata, header.get("kid"), algorithm)
+        try:
+            token = jwt.decode(id_token, key, algorithms=[algorithm])
+        except JoseError:
+            raise SignInFailed("id_token_signature", "身份令牌签名无效") from None
+        claims = dict(token.claims)
+        self._check_claims(client, claims, nonce)
+        return claims
+
+    async def _signing_key(self, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> Any:
+        """The key for `kid`; an unknown kid refetches the key set once (the provider rotated)."""
+        keys = await self._key_set(metadata, refresh=False)
+        if kid is None:
+            # Core §10.1: without a kid the key set must hold exactly one signing key.
+            candidates = [k for k in keys.keys if k.get("use") in (None, "sig")]
+            if len(candidates) != 1:
+                raise SignInFailed("id_token_kid_missing", "身份令牌未指明签名密钥,且认证服务有多个密钥")
+            return candidates[0]
+        for refresh in (False, True):
+            if refresh:
+                keys = await self._key_set(metadata, refresh=True)
+            for key in keys.keys:
+                if key.kid == kid:
+                    return key
+        raise SignInFailed("id_token_unknown_key", "身份令牌由未知密钥签名")
+
+    @staticmethod
+    def _check_claims(client: ClientRegistration, claims: dict[str, Any], nonce: str) -> None:
+        registry = jwt.JWTClaimsRegistry(
+            leeway=CLOCK_SKEW_SECONDS,
+            iss={"essential": True, "value": client.issuer},
+            sub={"essential": True},
+            aud={"essential": True, "value": client.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as error:
+            claim = (getattr(error, "claim", "") or "claims").split(",")[0]  # missing claims come joined
+            raise SignInFailed(f"id_token_{claim}", _claim_message(claim)) from None
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if len(audiences) > 1 and claims.get("azp") != client.client_id:
+            raise SignInFailed("id_token_aud", _claim_message("aud"))
+        if not isinstance(claims["iat"], int | float) or claims["iat"] > time.time() + CLOCK_SKEW_SECONDS:
+            raise SignInFailed("id_token_iat", _claim_message("iat"))
+
+
+_CLAIM_MESSAGES = {
+    "iss": "身份令牌的签发者不符",
+    "sub": "身份令牌缺少用户标识",
+    "aud": "身份令牌不是签发给本平台的",
+    "exp": "身份令牌已过期",
+    "iat": "身份令牌缺少或含有无效的签发时间",
+    "nonce": "身份令牌与本次登录请求不匹配",
+}
+
+
+def _claim_message(claim: str) -> str:
+    return _CLAIM_MESSAGES.get(claim, "身份令牌内容无效")
