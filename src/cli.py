@@ -26,9 +26,11 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _database(settings: Settings) -> Any:
+    from renda.core.crypto import configure_secrets
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
 
+    configure_secrets(settings.secret_key)
     return configure_database(ensure_database_url(settings), pool_size=5)
 
 
@@ -342,6 +344,81 @@ def admin_create(name: str, email: str | None) -> None:
 
     click.echo(_run(go()))
     click.echo("这是该管理员的 API 令牌,只显示这一次,请妥善保存。", err=True)
+
+
+@main.group()
+def idp() -> None:
+    """Identity providers (统一身份认证) for staff sign-in."""
+
+
+async def _in_platform_session(work: Any) -> Any:
+    from renda.tenants.migrations import upgrade_platform
+
+    database = _database(_settings())
+    try:
+        await upgrade_platform(database)
+        async with database.platform_session() as session:
+            session.info["actor"] = CLI_ACTOR
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await database.dispose()
+
+
+def _print_provider(p: Any) -> None:
+    offices = ",".join(p.office_codes) or "全部机关"
+    flags = ("默认" if p.is_default else "") + ("" if p.enabled else " 已停用")
+    click.echo(f"{p.id}\t{p.name}\t{p.issuer}\t{p.client_id}\t{offices}\t{flags.strip()}")
+
+
+@idp.command("add")
+@click.option("--name", required=True, help="shown on the sign-in page, e.g. 陕西省统一身份认证")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--client-secret", envvar="RENDA_IDP_CLIENT_SECRET", prompt=True, hide_input=True)
+@click.option("--scopes", default="openid profile email phone", show_default=True)
+@click.option("--office-claim", default="division_codes", show_default=True, help="claim with office codes")
+@click.option("--roles-claim", default="renda_roles", show_default=True, help="claim with roles")
+@click.option("--default-role", "default_roles", multiple=True, default=["viewer"], show_default=True)
+@click.option("--office", "offices", multiple=True, help="office it serves, with all offices beneath (repeat)")
+@click.option("--default", "is_default", is_flag=True, help="use it for offices that have no provider of their own")
+@_fail_on_app_error
+def idp_add(**options: Any) -> None:
+    """Register a provider, or update the one with the same issuer and client id."""
+    from renda.modules.sso import service
+
+    data = service.ProviderIn(
+        name=options["name"],
+        issuer=options["issuer"],
+        client_id=options["client_id"],
+        client_secret=options["client_secret"],
+        scopes=options["scopes"],
+        office_claim=options["office_claim"],
+        roles_claim=options["roles_claim"],
+        default_roles=tuple(options["default_roles"]),
+        office_codes=tuple(options["offices"]),
+        is_default=options["is_default"],
+    )
+    _print_provider(_run(_in_platform_session(lambda session: service.save_provider(session, data))))
+
+
+@idp.command("list")
+def idp_list() -> None:
+    from renda.modules.sso import service
+
+    for provider in _run(_in_platform_session(service.list_providers)):
+        _print_provider(provider)
+
+
+@idp.command("remove")
+@click.argument("provider_id", type=click.UUID)
+@_fail_on_app_error
+def idp_remove(provider_id: Any) -> None:
+    from renda.modules.sso import service
+
+    _run(_in_platform_session(lambda session: service.remove_provider(session, provider_id)))
+    click.echo(f"已删除 {provider_id}")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,8 @@ def make_broker(kind: str):
 # --- the app and its callers ---------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(environment="test", secret_key="test-secret")
+    # The ASGI test client's address, so the OIDC redirect URI points back at it.
+    return Settings(environment="test", secret_key="test-secret", public_url="http://testserver.local")
 
 
 @pytest.fixture(scope="session")
