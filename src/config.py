@@ -52,6 +52,9 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.public_url:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
+        # Checked on every construction (not only from_env), so no production settings with the demo
+        # sign-in or a default secret can exist at all.
+        self.validate()
 
     @property
     def async_database_url(self) -> str | None:

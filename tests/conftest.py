@@ -208,10 +208,10 @@ async def hierarchy(database: Database) -> dict[str, str]:
     return {"city": "610900", "a": "610922", "a_township": "610922100", "b": "610921"}
 
 
-async def raw_fetchval(database_url: str, sql: str) -> object:
+async def raw_fetchval(database_url: str, sql: str, *args: object) -> object:
     """Inspect the database outside the app (and outside the SQL guard)."""
     conn = await asyncpg.connect(_asyncpg_dsn(database_url))
     try:
-        return await conn.fetchval(sql)
+        return await conn.fetchval(sql, *args)
     finally:
         await conn.close()

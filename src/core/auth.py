@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
     from renda.tenants.scoping import TenantRef
 
 SESSION_COOKIE = "renda_session"
+
+
+def http_only_cookie(key: str, value: str, *, secure: bool, max_age: int, path: str = "/") -> Cookie:
+    """A cookie scripts cannot read, sent on top-level navigation but not on cross-site posts."""
+    return Cookie(key=key, value=value, path=path, max_age=max_age, httponly=True, secure=secure, samesite="lax")
+
+
+def cleared_cookie(key: str, path: str = "/") -> Cookie:
+    return Cookie(key=key, value="", path=path, max_age=0, httponly=True, samesite="lax")
 
 
 def hash_token(token: str) -> str:

@@ -8,13 +8,12 @@ from collections import defaultdict, deque
 from datetime import timedelta
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from renda.config import Settings
-from renda.core.auth import SESSION_COOKIE
+from renda.core.auth import SESSION_COOKIE, http_only_cookie
 from renda.core.db import get_database
 from renda.core.errors import NotFound, PermissionDenied, TooManyRequests
 from renda.core.permissions import authenticated, public
@@ -100,12 +99,10 @@ class SignInController(Controller):
         return Redirect(
             "/",
             cookies=[
-                Cookie(
+                http_only_cookie(
                     SESSION_COOKIE,
                     token,
-                    httponly=True,
                     secure=settings.secure_cookies,
-                    samesite="lax",
                     max_age=settings.session_absolute_hours * 3600,
                 )
             ],

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.config import Settings
-from renda.core.auth import SESSION_COOKIE
+from renda.core.auth import SESSION_COOKIE, cleared_cookie, http_only_cookie
 from renda.core.crypto import decrypt
 from renda.core.db import get_database, provide_platform_session
 from renda.core.permissions import authenticated, public, requires
@@ -45,18 +45,13 @@ def failure_page(error: SignInFailed) -> Template:
         "error.html",
         context={"status": 400, "error": body, "retry": "/login"},
         status_code=400,
-        cookies=[Cookie(BROWSER_COOKIE, "", max_age=0, path="/auth")],
+        cookies=[cleared_cookie(BROWSER_COOKIE, path="/auth")],
     )
 
 
 def session_cookie(token: str, settings: Settings) -> Cookie:
-    return Cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        secure=settings.secure_cookies,
-        samesite="lax",
-        max_age=settings.session_absolute_hours * 3600,
+    return http_only_cookie(
+        SESSION_COOKIE, token, secure=settings.secure_cookies, max_age=settings.session_absolute_hours * 3600
     )
 
 
@@ -85,10 +80,13 @@ class SsoController(Controller):
             browser = secrets.token_urlsafe(32)
             await service.remember_request(session, chosen, request, browser, safe_return_path(next))
             await session.commit()
-        cookie = Cookie(
-            BROWSER_COOKIE, browser, httponly=True, secure=settings.secure_cookies, samesite="lax", path="/auth",
+        cookie = http_only_cookie(
+            BROWSER_COOKIE,
+            browser,
+            secure=settings.secure_cookies,
             max_age=int(service.PENDING_TTL.total_seconds()),
-        )  # fmt: skip
+            path="/auth",
+        )
         return Redirect(request.url, cookies=[cookie])
 
     @get("/callback", guards=[public])
@@ -125,7 +123,7 @@ class SsoController(Controller):
                 return failure_page(error)
         return Redirect(
             pending.return_to,
-            cookies=[session_cookie(session_token, settings), Cookie(BROWSER_COOKIE, "", max_age=0, path="/auth")],
+            cookies=[session_cookie(session_token, settings), cleared_cookie(BROWSER_COOKIE, path="/auth")],
         )
 
     @post("/logout", guards=[authenticated])
@@ -140,7 +138,7 @@ class SsoController(Controller):
                     target = await self._provider_logout_url(session, web_session, settings) or target
                 await accounts.end_web_session(session, request.user.session_hash)
                 await session.commit()
-        return Redirect(target, cookies=[Cookie(SESSION_COOKIE, "", max_age=0, httponly=True, samesite="lax")])
+        return Redirect(target, cookies=[cleared_cookie(SESSION_COOKIE)])
 
     @staticmethod
     async def _provider_logout_url(session: AsyncSession, web_session: Any, settings: Settings) -> str | None:
