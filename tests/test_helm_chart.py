@@ -185,6 +185,7 @@ def test_migrate_job_is_a_pre_install_pre_upgrade_hook() -> None:
     assert "envFrom" not in ctr
     inline = {e["name"]: e["value"] for e in ctr["env"] if "value" in e}
     assert inline["RENDA_ENV"] == "production"
+    assert inline["RENDA_PUBLIC_URL"].startswith("https://")  # production refuses anything else
     assert inline["RENDA_MIGRATE_CONCURRENCY"] == "4"
     # ... and so is its copy of the chart's Secret, which is a hook created first.
     refs = secret_refs(ctr)
@@ -294,6 +295,7 @@ def test_production_values_ingress_tls_hpa_and_config() -> None:
         "RENDA_ENV": "production",
         "RENDA_LOG_LEVEL": "INFO",
         "RENDA_MIGRATE_CONCURRENCY": "4",
+        "RENDA_PUBLIC_URL": "https://renda.example.gov.cn",
         "RENDA_OIDC_ISSUER": "https://idp.example.gov.cn/realms/renda",
         "RENDA_OIDC_CLIENT_ID": "renda",
     }

@@ -96,6 +96,7 @@ Non-secret settings as a flat map (configmap.yaml; inlined by the migrate hook).
 RENDA_ENV: {{ .Values.config.env | quote }}
 RENDA_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 RENDA_MIGRATE_CONCURRENCY: {{ .Values.config.migrateConcurrency | quote }}
+RENDA_PUBLIC_URL: {{ .Values.config.publicUrl | default (printf "https://%s" .Values.ingress.host) | quote }}
 RENDA_OIDC_ISSUER: {{ .Values.config.oidcIssuer | quote }}
 RENDA_OIDC_CLIENT_ID: {{ .Values.config.oidcClientId | quote }}
 {{- end }}
