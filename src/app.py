@@ -35,6 +35,7 @@ from renda.modules.accounts.routes import MeController, SignInController
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.audit.routes import AuditController
 from renda.modules.exports.routes import ExportController
+from renda.modules.members.pages import MemberPages
 from renda.modules.members.routes import ApiTokensController, MembersController
 from renda.modules.sso.routes import IdentityProviderController, SsoController
 from renda.tenants.routes import TenantRegistryController
@@ -58,6 +59,7 @@ ROUTE_HANDLERS: list[Any] = [
     IdentityProviderController,
     MembersController,
     ApiTokensController,
+    MemberPages,
 ]
 
 
