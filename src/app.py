@@ -31,13 +31,7 @@ from renda.core.errors import exception_handlers
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
 from renda.core.timezone import to_local
-from renda.modules.accounts.routes import MeController, SignInController
 from renda.modules.audit.recorder import install_audit_recorder
-from renda.modules.audit.routes import AuditController
-from renda.modules.exports.routes import ExportController
-from renda.modules.members.pages import MemberPages
-from renda.modules.members.routes import ApiTokensController, MembersController
-from renda.modules.sso.routes import IdentityProviderController, SsoController
 from renda.tenants.routes import TenantRegistryController
 from renda.web.pages import HealthController, OfficePages, ShellPages
 from renda.workers.broker import create_broker, use_broker
@@ -46,21 +40,28 @@ from renda.workers.outbox import OutboxRelay, install_outbox_notify
 WEB_DIR = Path(__file__).parent / "web"
 log = logging.getLogger("renda.http")
 
-ROUTE_HANDLERS: list[Any] = [
-    HealthController,
-    MeController,
-    SignInController,
-    ShellPages,
-    OfficePages,
-    TenantRegistryController,
-    AuditController,
-    ExportController,
-    SsoController,
-    IdentityProviderController,
-    MembersController,
-    ApiTokensController,
-    MemberPages,
-]
+
+def module_route_handlers() -> list[Any]:
+    """Every module's API controllers (`routes.ROUTES`) and pages (`pages.PAGES`)."""
+    import importlib
+    import pkgutil
+
+    import renda.modules
+
+    handlers: list[Any] = []
+    for info in sorted(pkgutil.iter_modules(renda.modules.__path__), key=lambda i: i.name):
+        for part, name in (("routes", "ROUTES"), ("pages", "PAGES")):
+            try:
+                module = importlib.import_module(f"renda.modules.{info.name}.{part}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"renda.modules.{info.name}.{part}":
+                    raise
+                continue
+            handlers.extend(getattr(module, name, []))
+    return handlers
+
+
+CORE_ROUTE_HANDLERS: list[Any] = [HealthController, ShellPages, OfficePages, TenantRegistryController]
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -146,7 +147,11 @@ def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | 
             await database.dispose()
 
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, create_static_files_router("/static", [WEB_DIR / "static"], guards=[public])],
+        route_handlers=[
+            *CORE_ROUTE_HANDLERS,
+            *module_route_handlers(),
+            create_static_files_router("/static", [WEB_DIR / "static"], guards=[public]),
+        ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         guards=[csrf_protect],
         middleware=[RequestContextMiddleware(), AuthenticationMiddleware(settings.session_idle_minutes)],

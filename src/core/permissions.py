@@ -46,11 +46,17 @@ ROLE_LABELS = {
 # "*" grants every permission of the office; "area.*" every action in an area.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICE_ADMIN: frozenset({"*"}),
-    Role.STAFF: frozenset({"office.read", "audit.read", "exports.read", "exports.write"}),
-    Role.COMMITTEE_MEMBER: frozenset({"office.read", "exports.read", "exports.write"}),
+    Role.STAFF: frozenset(
+        {"office.read", "audit.read", "exports.read", "exports.write", "deputies.*", "organisation.*"}
+    ),
+    Role.COMMITTEE_MEMBER: frozenset(
+        {"office.read", "exports.read", "exports.write", "deputies.read", "organisation.read"}
+    ),
     Role.DEPUTY: frozenset({"office.read"}),
     Role.HANDLING_UNIT: frozenset({"office.read"}),
-    Role.VIEWER: frozenset({"office.read", "audit.read", "exports.read", "exports.write"}),
+    Role.VIEWER: frozenset(
+        {"office.read", "audit.read", "exports.read", "exports.write", "deputies.read", "organisation.read"}
+    ),
 }
 
 
@@ -64,6 +70,10 @@ PERMISSION_LABELS: dict[str, str] = {
     "members.write": "邀请和移除成员",
     "api_tokens.read": "查看接口令牌",
     "api_tokens.write": "签发和吊销接口令牌",
+    "deputies.read": "查看代表名册和统计",
+    "deputies.write": "维护代表名册(届次、代表、代表资格、导入)",
+    "organisation.read": "查看常委会、代表小组和家站室",
+    "organisation.write": "维护常委会、代表小组和家站室",
 }
 # What an integration token may be given: never the power to manage people or other tokens.
 TOKEN_SCOPES = frozenset(p for p in PERMISSION_LABELS if not p.startswith(("members.", "api_tokens.")))

@@ -165,19 +165,27 @@ def run_alembic_env(history: str) -> None:
 
     settings = Settings.from_env()
     database = configure_database(ensure_database_url(settings))
-    schema = PLATFORM_SCHEMA if history == "platform" else "t_alembic_scratch"
+    # Tenant revisions are compared in `public`, the connection's default schema, where reflection of
+    # unqualified tables looks; the transaction is rolled back, so nothing stays there.
+    schema = PLATFORM_SCHEMA if history == "platform" else "public"
     metadata = PlatformBase.metadata if history == "platform" else TenantBase.metadata
 
     def run(connection: Connection) -> None:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         _upgrade(connection, context.script, schema)
         connection.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+        # Reflect the tables as they are: without the engine's guard that maps unqualified tables
+        # to a schema that does not exist.
+        connection.execution_options(schema_translate_map=None)
         context.configure(
             connection=connection,
             target_metadata=metadata,
             version_table_schema=schema,
             include_schemas=history == "platform",
-            include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+            # The tenant history compares the default (unnamed) schema, i.e. the search_path.
+            include_name=lambda name, type_, _parent: (
+                name in (None, schema) if type_ == "schema" else name != "alembic_version"
+            ),
         )
         context.run_migrations()
 

@@ -107,3 +107,6 @@ class SignInController(Controller):
                 )
             ],
         )
+
+
+ROUTES = [MeController, SignInController]

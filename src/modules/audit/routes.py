@@ -35,3 +35,6 @@ class AuditController(Controller):
         filters = AuditFilter(actor=actor, action=action, entity=entity, entity_id=entity_id, since=since, until=until)
         result = await service.list_entries(db, filters, page, page_size)
         return AuditPage([AuditEntryOut.of(r) for r in result.items], result.total, result.page, result.page_size)
+
+
+ROUTES = [AuditController]

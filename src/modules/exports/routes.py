@@ -50,3 +50,6 @@ class ExportController(Controller):
             media_type=XLSX,
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(export.filename or 'export.xlsx')}"},
         )
+
+
+ROUTES = [ExportController]

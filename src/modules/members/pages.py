@@ -124,3 +124,6 @@ class MemberPages(Controller):
     async def revoke_token(self, db: AsyncSession, access: TenantAccess, token_id: uuid.UUID) -> Redirect:
         await service.revoke_office_token(db, access.tenant, token_id)
         return Redirect(f"/t/{access.tenant.code}/api-tokens")
+
+
+PAGES = [MemberPages]

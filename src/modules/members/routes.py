@@ -96,3 +96,6 @@ class ApiTokensController(Controller):
     async def revoke(self, db: AsyncSession, access: TenantAccess, token_id: uuid.UUID) -> ApiTokenOut:
         token = await service.revoke_office_token(db, access.tenant, token_id)
         return token_out(token, "")
+
+
+ROUTES = [MembersController, ApiTokensController]

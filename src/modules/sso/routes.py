@@ -177,3 +177,6 @@ class IdentityProviderController(Controller):
     @delete("/{provider_id:uuid}", guards=[requires("platform.identity_providers.write")], status_code=204)
     async def remove_provider(self, db: AsyncSession, provider_id: uuid.UUID) -> None:
         await service.remove_provider(db, provider_id)
+
+
+ROUTES = [SsoController, IdentityProviderController]

@@ -1,0 +1,1 @@
+"""How an office organises its deputies: the standing committee, bodies, groups and stations."""
