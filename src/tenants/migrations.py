@@ -182,9 +182,11 @@ def run_alembic_env(history: str) -> None:
             target_metadata=metadata,
             version_table_schema=schema,
             include_schemas=history == "platform",
-            # The tenant history compares the default (unnamed) schema, i.e. the search_path.
+            # Platform: the `platform` schema only; tenant: the default (unnamed) schema.
             include_name=lambda name, type_, _parent: (
-                name in (None, schema) if type_ == "schema" else name != "alembic_version"
+                (name == schema if history == "platform" else name in (None, schema))
+                if type_ == "schema"
+                else name != "alembic_version"
             ),
         )
         context.run_migrations()

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from renda.core.db import TenantBase, Timestamps, UUIDPrimaryKey, utcnow
+from renda.core.db import PlatformBase, TenantBase, Timestamps, UUIDPrimaryKey, utcnow
 
 
 class Level:
@@ -193,3 +193,53 @@ class MandateEvent(UUIDPrimaryKey, TenantBase):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DirectoryEntry(PlatformBase):
+    """What other offices may know of a mandate: enough to list and count it, no personal data.
+
+    Written only by the `publish_mandate` worker from the recording office's own tables, so a
+    request never reads another office's schema; offices read the rows of their territory.
+    """
+
+    __tablename__ = "mandate_directory"
+    __table_args__ = (
+        Index(
+            "ix_mandate_directory_recorded_path", "recorded_path", postgresql_ops={"recorded_path": "text_pattern_ops"}
+        ),
+        Index(
+            "ix_mandate_directory_organised_path",
+            "organised_path",
+            postgresql_ops={"organised_path": "text_pattern_ops"},
+        ),
+        Index("ix_mandate_directory_person_key", "person_key"),
+    )
+    __audit__ = False
+
+    mandate_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    recorded_by: Mapped[str] = mapped_column(String(9))
+    recorded_path: Mapped[str] = mapped_column(String(40))
+    organised_in: Mapped[str] = mapped_column(String(9))
+    organised_path: Mapped[str] = mapped_column(String(40))
+    # The same person across offices: the keyed hash of the ID number, else "<office>:<person id>".
+    person_key: Mapped[str] = mapped_column(String(80))
+    person_id: Mapped[uuid.UUID] = mapped_column()
+    person_name: Mapped[str] = mapped_column(String(50))
+    name_pinyin: Mapped[str] = mapped_column(String(200))
+    name_initials: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str] = mapped_column(String(6))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    party: Mapped[str | None] = mapped_column(String(30))
+    occupation_category: Mapped[str | None] = mapped_column(String(30))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(12))
+    congress_name: Mapped[str] = mapped_column(String(100))
+    term_number: Mapped[int] = mapped_column(Integer)
+    constituency: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))
+    starts_on: Mapped[date] = mapped_column(Date)
+    by_election: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    resignation_kind: Mapped[str | None] = mapped_column(String(10))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

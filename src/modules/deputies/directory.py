@@ -1,0 +1,132 @@
+"""Mandates across offices (issue: one mandate, one record, across the platform).
+
+The office that administers a mandate records it in its own schema. After every change it asks,
+through the outbox, for the mandate to be published to `platform.mandate_directory`; the
+`publish_mandate` worker reads the recording office's tables and writes that one row. An office's
+territory (itself and every office beneath it) then sees every mandate recorded in it or organised
+in it, each exactly once, without any request reading another office's schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.core.db import get_database, utcnow
+from renda.modules.deputies.models import Congress, DirectoryEntry, Mandate, MandateStatus, Person, Term
+from renda.tenants.models import Tenant
+from renda.tenants.scoping import TenantRef
+
+
+async def mandate_changed(session: AsyncSession, tenant_code: str, mandate_id: uuid.UUID) -> None:
+    """Call after writing a mandate (or its person): it is republished once the transaction commits."""
+    from renda.modules.deputies.tasks import publish_mandate
+    from renda.workers.outbox import enqueue
+
+    enqueue(session, publish_mandate, tenant_code, str(mandate_id))
+
+
+async def publish(session: AsyncSession, tenant: TenantRef, mandate_id: uuid.UUID) -> None:
+    """Copy the mandate's current state from the recording office's session into the directory."""
+    row = (
+        await session.execute(
+            select(Mandate, Person, Term, Congress)
+            .join(Person, Person.id == Mandate.person_id)
+            .join(Term, Term.id == Mandate.term_id)
+            .join(Congress, Congress.id == Term.congress_id)
+            .where(Mandate.id == mandate_id)
+        )
+    ).first()
+    async with get_database().platform_session() as platform:
+        if row is None:  # deleted: nothing left to list or count
+            await platform.execute(delete(DirectoryEntry).where(DirectoryEntry.mandate_id == mandate_id))
+            await platform.commit()
+            return
+        mandate, person, term, congress = row
+        organised_code = mandate.organised_in or tenant.code
+        organised_path = (
+            tenant.path
+            if organised_code == tenant.code
+            else (await platform.execute(select(Tenant.path).where(Tenant.code == organised_code))).scalar_one()
+        )
+        values = {
+            "recorded_by": tenant.code,
+            "recorded_path": tenant.path,
+            "organised_in": organised_code,
+            "organised_path": organised_path,
+            "person_key": person.id_number_hash or f"{tenant.code}:{person.id}",
+            "person_id": person.id,
+            "person_name": person.name,
+            "name_pinyin": person.name_pinyin,
+            "name_initials": person.name_initials,
+            "gender": person.gender,
+            "ethnicity": person.ethnicity,
+            "party": person.party,
+            "occupation_category": person.occupation_category,
+            "birth_year": person.birth_date.year if person.birth_date else None,
+            "level": mandate.level,
+            "congress_name": congress.name,
+            "term_number": term.number,
+            "constituency": mandate.constituency,
+            "status": mandate.status,
+            "starts_on": mandate.starts_on,
+            "by_election": mandate.by_election,
+            "ended_on": mandate.ended_on,
+            "end_reason": mandate.end_reason,
+            "resignation_kind": mandate.resignation_kind,
+            "published_at": utcnow(),
+        }
+        await platform.execute(
+            insert(DirectoryEntry)
+            .values(mandate_id=mandate.id, **values)
+            .on_conflict_do_update(index_elements=[DirectoryEntry.mandate_id], set_=values)
+        )
+        await platform.commit()
+
+
+# --- reading an office's territory ---------------------------------------------------------------
+def _under(column: ColumnElement[str], path: str) -> ColumnElement[bool]:
+    return or_(column == path, column.startswith(path + "/", autoescape=True))
+
+
+def in_territory(tenant: TenantRef) -> ColumnElement[bool]:
+    """Recorded by, or organised in, the office or any office beneath it."""
+    return or_(_under(DirectoryEntry.recorded_path, tenant.path), _under(DirectoryEntry.organised_path, tenant.path))
+
+
+def live() -> ColumnElement[bool]:
+    return DirectoryEntry.status != MandateStatus.ENDED
+
+
+def territory_query(tenant: TenantRef) -> Select[tuple[DirectoryEntry]]:
+    return select(DirectoryEntry).where(in_territory(tenant))
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: str
+    mandates: int
+    persons: int
+
+
+async def live_counts_by_level(session: AsyncSession, tenant: TenantRef) -> list[LevelCount]:
+    """Live mandates and distinct persons per level in the territory: each mandate counted once."""
+    rows = await session.execute(
+        select(
+            DirectoryEntry.level,
+            func.count(func.distinct(DirectoryEntry.mandate_id)),
+            func.count(func.distinct(DirectoryEntry.person_key)),
+        )
+        .where(in_territory(tenant), live())
+        .group_by(DirectoryEntry.level)
+    )
+    return [LevelCount(level, mandates, persons) for level, mandates, persons in rows.all()]
+
+
+async def live_person_count(session: AsyncSession, tenant: TenantRef) -> int:
+    query = select(func.count(func.distinct(DirectoryEntry.person_key))).where(in_territory(tenant), live())
+    return (await session.execute(query)).scalar_one()
