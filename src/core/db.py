@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,13 +110,19 @@ def get_database() -> Database:
     return _database
 
 
+@asynccontextmanager
+async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """For request dependencies: commit when the handler returns, roll back when it raises."""
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
+
+
 async def provide_platform_session(request: Any) -> AsyncIterator[AsyncSession]:
     """Litestar dependency: a platform session acting as the caller, committed when the handler succeeds."""
-    async with get_database().platform_session() as session:
+    async with get_database().platform_session() as session, committed_on_success(session):
         session.info["actor"] = request.user.actor if request.user else "anonymous"
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+        yield session

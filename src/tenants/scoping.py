@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import Principal
-from renda.core.db import get_database
+from renda.core.db import committed_on_success, get_database
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
 from renda.core.permissions import is_read, roles_grant
@@ -109,13 +109,11 @@ async def tenant_session(tenant: TenantRef, *, actor: str, read_only: bool = Fal
 async def provide_tenant_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Litestar dependency: the request's tenant session, committed when the handler succeeds."""
     access: TenantAccess = request.state.tenant_access
-    async with tenant_session(access.tenant, actor=access.principal.actor, read_only=access.read_only) as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+    async with (
+        tenant_session(access.tenant, actor=access.principal.actor, read_only=access.read_only) as session,
+        committed_on_success(session),
+    ):
+        yield session
 
 
 def provide_tenant_access(request: Request) -> TenantAccess:
