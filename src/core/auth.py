@@ -36,6 +36,13 @@ def cleared_cookie(key: str, path: str = "/") -> Cookie:
     return Cookie(key=key, value="", path=path, max_age=0, httponly=True, samesite="lax")
 
 
+def safe_return_path(value: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value[:500]
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

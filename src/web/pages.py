@@ -56,7 +56,13 @@ class OfficePages(Controller):
     @get("/", guards=[requires("office.read")])
     async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
         recent = await audit.list_entries(db, AuditFilter(), 1, 10) if access.can("audit.read") else None
-        return Template("office.html", context={**await shell_context(request, access), "recent": recent})
+        context = {
+            **await shell_context(request, access),
+            "recent": recent,
+            "action_labels": ACTION_LABELS,
+            "entity_labels": ENTITY_LABELS,
+        }
+        return Template("office.html", context=context)
 
     @get("/audit", guards=[requires("audit.read")])
     async def audit_page(

@@ -13,7 +13,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from renda.config import Settings
-from renda.core.auth import SESSION_COOKIE, http_only_cookie
+from renda.core.auth import SESSION_COOKIE, http_only_cookie, safe_return_path
 from renda.core.db import get_database
 from renda.core.errors import NotFound, PermissionDenied, TooManyRequests
 from renda.core.permissions import authenticated, public
@@ -97,7 +97,7 @@ class SignInController(Controller):
             token = await service.start_web_session(session, user, timedelta(hours=settings.session_absolute_hours))
             await session.commit()
         return Redirect(
-            "/",
+            safe_return_path(data.get("next")),
             cookies=[
                 http_only_cookie(
                     SESSION_COOKIE,

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.config import Settings
-from renda.core.auth import SESSION_COOKIE, cleared_cookie, http_only_cookie
+from renda.core.auth import SESSION_COOKIE, cleared_cookie, http_only_cookie, safe_return_path
 from renda.core.crypto import decrypt
 from renda.core.db import get_database, provide_platform_session
 from renda.core.permissions import authenticated, public, requires
@@ -29,13 +29,6 @@ from renda.modules.sso.schemas import ProviderCreate, ProviderOut
 log = logging.getLogger("renda.sso")
 BROWSER_COOKIE = "renda_signin"  # binds a pending sign-in to the browser that started it
 oidc_client = OidcClient()
-
-
-def safe_return_path(value: str | None) -> str:
-    """Only a path on this site: never another host (an open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    return value[:500]
 
 
 def failure_page(error: SignInFailed) -> Template:
