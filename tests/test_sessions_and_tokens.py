@@ -343,6 +343,7 @@ async def test_office_token_works_only_in_its_office_within_its_scopes(
     me = await client.get("/api/v1/me", headers=bearer)
     assert me.status_code == 200
     assert me.json()["is_platform_admin"] is False and "统计系统" in me.json()["display_name"]
+    assert [m["tenant_code"] for m in me.json()["memberships"]] == [a]
 
 
 async def test_revoked_or_forged_token_is_not_authenticated(client, database, hierarchy) -> None:

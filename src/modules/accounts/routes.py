@@ -29,6 +29,8 @@ class MeController(Controller):
     async def me(self, request: Request) -> MeOut:
         async with get_database().platform_session() as session:
             memberships = await service.memberships_of(session, request.user.user_id)
+        if request.user.token_office is not None:  # an office token speaks for its office only
+            memberships = [m for m in memberships if m.tenant_code == request.user.token_office]
         return MeOut(
             request.user.user_id,
             request.user.display_name,
