@@ -1,0 +1,112 @@
+"""The `renda` command against the test database, run as a newcomer would run it (a subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from tests.conftest import raw_fetchval
+
+CODE = "610926"  # 宁陕县
+
+
+async def renda(database_url: str, *args: str) -> tuple[int, str, str]:
+    env = {
+        **os.environ,
+        "RENDA_DATABASE_URL": database_url,
+        "RENDA_SECRET_KEY": "test-secret",
+        "RENDA_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "renda.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_tenant_commands(database_url, hierarchy) -> None:
+    status, out, err = await renda(
+        database_url,
+        "tenants",
+        "create",
+        "--code",
+        CODE,
+        "--name",
+        "宁陕县人大常委会",
+        "--level",
+        "county",
+        "--parent",
+        "610900",
+    )
+    assert status == 0, err
+    assert CODE in out and "t_610926" in out
+    assert (
+        await raw_fetchval(
+            database_url, "select count(*) from information_schema.schemata where schema_name = 't_610926'"
+        )
+        == 1
+    )
+
+    status, _, err = await renda(
+        database_url, "tenants", "create", "--code", "61092", "--name", "错", "--level", "county"
+    )
+    assert (status != 0 and "invalid_division_code" in err) or "行政区划" in err
+
+    status, out, _ = await renda(database_url, "tenants", "suspend", CODE, "--reason", "机构调整")
+    assert status == 0 and "停用" in out
+    status, out, _ = await renda(database_url, "tenants", "resume", CODE)
+    assert (status == 0 and "正常" in out) or "启用" in out
+    status, out, _ = await renda(database_url, "tenants", "list")
+    assert status == 0 and CODE in out and "610922" in out
+
+    status, out, err = await renda(database_url, "migrate")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert status == 0, err
+    assert {r["tenant"] for r in results} >= {CODE, "610922"} and all(r["result"] == "up-to-date" for r in results)
+
+
+async def test_idp_and_admin_commands(database_url, hierarchy) -> None:
+    issuer = "https://idp.cli-test.example.gov.cn"
+    status, out, err = await renda(
+        database_url, "idp", "add", "--name", "安康市统一身份认证", "--issuer", issuer, "--client-id", "renda",
+        "--client-secret", "cli-secret", "--office", "610900",
+    )  # fmt: skip
+    assert status == 0, err
+    provider_id = out.split("\t", 1)[0]
+    stored = await raw_fetchval(
+        database_url, "select client_secret_encrypted from platform.identity_providers where issuer = $1", issuer
+    )
+    assert stored and "cli-secret" not in stored
+    status, out, _ = await renda(database_url, "idp", "list")
+    assert provider_id in out and "610900" in out and "cli-secret" not in out
+
+    status, _, err = await renda(
+        database_url, "idp", "add", "--name", "x", "--issuer", "ftp://x", "--client-id", "a", "--client-secret", "b"
+    )
+    assert status != 0 and "invalid_issuer" in err
+
+    status, _, err = await renda(database_url, "idp", "remove", provider_id)
+    assert status == 0, err
+    assert (
+        await raw_fetchval(database_url, "select count(*) from platform.identity_providers where issuer = $1", issuer)
+        == 0
+    )
+
+    status, out, err = await renda(database_url, "admin", "create", "--name", "命令行管理员")
+    assert status == 0, err
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("rdt_")
+    assert (
+        await raw_fetchval(
+            database_url, "select count(*) from platform.api_tokens where token_hash like $1", "%" + token
+        )
+        == 0
+    )
