@@ -112,12 +112,72 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
         )
         token, _ = await members.issue_office_token(session, tenant, member.user_id, ApiTokenIn(marker, ["audit.read"]))
         await session.commit()
-    return {
+    seeded = {
         "export_id": str(await seed_export(code, marker)),
         "user_id": str(member.user_id),
         "invitation_id": str(invitation.id),
         "token_id": str(token.id),
+        **await seed_organisation(code, marker),
     }
+    return seeded | await seed_register(code, seeded)
+
+
+async def seed_register(code: str, seeded: dict[str, str]) -> dict[str, str]:
+    """A congress, a term and a mandate of office B (for the person seeded above)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from renda.modules.deputies.models import Congress, Mandate, Term
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        taken = set((await session.execute(select(Congress.division_code))).scalars())
+        division = next(f"{code}{n}" for n in range(999, 100, -1) if f"{code}{n}" not in taken)
+        congress = Congress(level="township", name=f"{division}人民代表大会", division_code=division)
+        session.add(congress)
+        await session.flush()
+        term = Term(congress_id=congress.id, number=1, starts_on=date(2021, 10, 1), is_current=True)
+        session.add(term)
+        await session.flush()
+        mandate = Mandate(
+            person_id=uuid.UUID(seeded["person_id"]), term_id=term.id, level="township", starts_on=term.starts_on
+        )
+        session.add(mandate)
+        await session.commit()
+        return {"congress_id": str(congress.id), "term_id": str(term.id), "mandate_id": str(mandate.id)}
+
+
+async def seed_organisation(code: str, marker: str) -> dict[str, str]:
+    """A deputy, a committee member, a body, a deputy group and a station of office B."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from renda.modules.deputies.models import Congress, Person, Term
+    from renda.modules.organisation.models import Body, CommitteeMember, DeputyGroup, Station
+
+    async with tenant_session(await load_tenant(code), actor=f"user:x:{marker}") as session:
+        taken = set((await session.execute(select(Congress.division_code))).scalars())
+        division = next(f"{code}{n}" for n in range(100, 999) if f"{code}{n}" not in taken)
+        person = Person(name=marker[:50], name_pinyin="b", name_initials="b", gender="female")
+        congress = Congress(level="township", name=marker, division_code=division)
+        session.add_all([person, congress])
+        await session.flush()
+        term = Term(congress_id=congress.id, number=1, starts_on=date(2021, 10, 1), is_current=False)
+        session.add(term)
+        await session.flush()
+        rows = {
+            "person_id": person,
+            "committee_member_id": CommitteeMember(
+                term_id=term.id, name=marker[:50], position="member", started_on=term.starts_on
+            ),
+            "body_id": Body(kind="working_commission", name=marker),
+            "group_id": DeputyGroup(kind="professional", name=marker),
+            "station_id": Station(kind="workroom", name=marker, reception_days=[10, 20, 30]),
+        }
+        session.add_all(rows.values())
+        await session.commit()
+        return {key: str(row.id) for key, row in rows.items()}
 
 
 async def test_routes_in_a_never_touch_b(app, client, database, database_url, hierarchy) -> None:

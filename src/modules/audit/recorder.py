@@ -56,8 +56,10 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
 
 
 def _entity_id(obj: Any) -> str | None:
-    identity = inspect(obj).identity
-    return ",".join(str(part) for part in identity) if identity else None
+    # New objects get their identity key only after the flush; their primary key is set already.
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in key) if key and all(p is not None for p in key) else None
 
 
 def _after_flush(session: Session, _flush_context: Any) -> None:
