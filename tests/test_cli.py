@@ -9,7 +9,7 @@ import sys
 
 from tests.conftest import raw_fetchval
 
-CODE = "610926"  # 宁陕县
+CODE = "610927"  # 镇坪县
 
 
 async def renda(database_url: str, *args: str) -> tuple[int, str, str]:
@@ -40,17 +40,17 @@ async def test_tenant_commands(database_url, hierarchy) -> None:
         "--code",
         CODE,
         "--name",
-        "宁陕县人大常委会",
+        "镇坪县人大常委会",
         "--level",
         "county",
         "--parent",
         "610900",
     )
     assert status == 0, err
-    assert CODE in out and "t_610926" in out
+    assert CODE in out and "t_610927" in out
     assert (
         await raw_fetchval(
-            database_url, "select count(*) from information_schema.schemata where schema_name = 't_610926'"
+            database_url, "select count(*) from information_schema.schemata where schema_name = 't_610927'"
         )
         == 1
     )
