@@ -130,3 +130,43 @@ async def live_counts_by_level(session: AsyncSession, tenant: TenantRef) -> list
 async def live_person_count(session: AsyncSession, tenant: TenantRef) -> int:
     query = select(func.count(func.distinct(DirectoryEntry.person_key))).where(in_territory(tenant), live())
     return (await session.execute(query)).scalar_one()
+
+
+@dataclass(frozen=True)
+class ElsewhereEntry:
+    entry: DirectoryEntry
+    recorded_by_name: str
+
+
+async def recorded_elsewhere(
+    session: AsyncSession,
+    tenant: TenantRef,
+    *,
+    level: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[ElsewhereEntry], int]:
+    """Live mandates in the territory that another office records (read-only here)."""
+    from renda.core.pagination import check_paging
+    from renda.modules.deputies.names import search_key
+
+    check_paging(page, page_size)
+    query = select(DirectoryEntry, Tenant.name).join(Tenant, Tenant.code == DirectoryEntry.recorded_by)
+    query = query.where(in_territory(tenant), live(), DirectoryEntry.recorded_by != tenant.code)
+    if level:
+        query = query.where(DirectoryEntry.level == level)
+    if q and q.strip():
+        key = search_key(q)
+        query = query.where(
+            or_(
+                DirectoryEntry.person_name.contains(q.strip(), autoescape=True),
+                DirectoryEntry.name_pinyin.startswith(key, autoescape=True) if key else False,
+                DirectoryEntry.name_initials.startswith(key, autoescape=True) if key else False,
+            )
+        )
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await session.execute(
+        query.order_by(DirectoryEntry.level, DirectoryEntry.name_pinyin).limit(page_size).offset((page - 1) * page_size)
+    )
+    return [ElsewhereEntry(entry, name) for entry, name in rows.all()], total

@@ -15,10 +15,11 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.core.db import get_database
 from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import requires
 from renda.core.timezone import local_today
-from renda.modules.deputies import repository, service
+from renda.modules.deputies import directory, repository, service
 from renda.modules.deputies.models import (
     END_REASONS,
     LEVEL_LABELS,
@@ -31,7 +32,7 @@ from renda.modules.deputies.models import (
     Person,
     Term,
 )
-from renda.modules.deputies.routes import DEPENDENCIES, must_exist
+from renda.modules.deputies.routes import DEPENDENCIES, elsewhere_item, must_exist
 from renda.modules.deputies.schemas import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -225,6 +226,20 @@ class DeputyPages(Controller):
             params=params,
             choices=await service.filter_choices(db),
             exports=recent,
+        )
+
+    @get("/elsewhere", guards=[requires("deputies.read")])
+    async def elsewhere(
+        self, request: Request, access: TenantAccess, level: str | None = None, q: str | None = None, page: int = 1
+    ) -> Template:
+        async with get_database().platform_session() as session:
+            found, total = await directory.recorded_elsewhere(
+                session, access.tenant, level=level or None, q=q, page=page, page_size=PAGE_SIZE
+            )
+        pages = max(1, -(-total // PAGE_SIZE))
+        items = [elsewhere_item(f) for f in found]
+        return await self._render(
+            request, access, "elsewhere.html", items=items, total=total, page=page, pages=pages, level=level, q=q or ""
         )
 
     @post("/export", guards=[requires("exports.write")])

@@ -13,9 +13,10 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.core.db import get_database
 from renda.core.errors import NotFound
 from renda.core.permissions import requires
-from renda.modules.deputies import service
+from renda.modules.deputies import directory, service
 from renda.modules.deputies.models import (
     END_REASONS,
     LEVEL_LABELS,
@@ -34,6 +35,8 @@ from renda.modules.deputies.schemas import (
     GENDER_LABELS,
     CongressIn,
     CongressOut,
+    ElsewhereItem,
+    ElsewherePage,
     EventOut,
     MandateBrief,
     MandateEndIn,
@@ -392,4 +395,39 @@ class MandateController(Controller):
         return await _mandate(db, mandate_id)
 
 
-ROUTES = [CongressController, PersonController, MandateController]
+def elsewhere_item(found: directory.ElsewhereEntry) -> ElsewhereItem:
+    e = found.entry
+    return ElsewhereItem(
+        e.mandate_id,
+        e.person_name,
+        GENDER_LABELS.get(e.gender, e.gender),
+        e.level,
+        LEVEL_LABELS[e.level],
+        e.congress_name,
+        e.term_number,
+        e.constituency,
+        STATUS_LABELS[e.status],
+        e.recorded_by,
+        found.recorded_by_name,
+        e.organised_in,
+    )
+
+
+class TerritoryController(Controller):
+    path = "/api/v1/t/{code:str}/deputies/elsewhere"
+    tags = ["代表名册"]
+    dependencies = {"access": Provide(provide_tenant_access, sync_to_thread=False)}
+
+    @get("/", guards=[requires("deputies.read")])
+    async def recorded_elsewhere(
+        self, access: TenantAccess, level: str | None = None, q: str | None = None, page: int = 1, page_size: int = 50
+    ) -> ElsewherePage:
+        """Deputies active in this office's territory whose mandates another office records."""
+        async with get_database().platform_session() as session:
+            found, total = await directory.recorded_elsewhere(
+                session, access.tenant, level=level, q=q, page=page, page_size=page_size
+            )
+        return ElsewherePage([elsewhere_item(f) for f in found], total, page, page_size)
+
+
+ROUTES = [CongressController, PersonController, MandateController, TerritoryController]

@@ -329,3 +329,27 @@ class RegisterPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+
+
+class ElsewhereItem(msgspec.Struct):
+    """A mandate in this office's territory that another office records: listed here, changed there."""
+
+    mandate_id: uuid.UUID
+    person_name: str
+    gender_label: str
+    level: str
+    level_label: str
+    congress_name: str
+    term_number: int
+    constituency: str | None
+    status_label: str
+    recorded_by: str
+    recorded_by_name: str
+    organised_in: str
+
+
+class ElsewherePage(msgspec.Struct):
+    items: list[ElsewhereItem]
+    total: int
+    page: int
+    page_size: int
