@@ -58,4 +58,6 @@ async def seed_demo(database: Database) -> bool:
                     await accounts.grant_membership(session, user, code, roles or [])
             created = True
         await session.commit()
-    return created
+    from renda.demo_register import seed_register
+
+    return await seed_register() or created

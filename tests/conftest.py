@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from renda.config import Settings, normalize_database_url
+from renda.core.crypto import configure_secrets
 from renda.core.db import Database, configure_database
 from renda.core.logging import tenant_code_var
 from renda.workers.broker import create_broker
@@ -108,6 +109,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
     install_audit_recorder()
     install_outbox_notify()
+    configure_secrets("test-secret")  # the settings fixture's key, for code that runs before any app
     db = configure_database(database_url)
     await upgrade_platform(db)
     yield db
