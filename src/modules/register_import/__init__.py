@@ -1,0 +1,1 @@
+"""Excel import of persons with their mandates into an office's register."""
