@@ -10,7 +10,9 @@ in it, each exactly once, without any request reading another office's schema.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -30,61 +32,69 @@ async def mandate_changed(session: AsyncSession, tenant_code: str, mandate_id: u
     enqueue(session, publish_mandate, tenant_code, str(mandate_id))
 
 
-async def publish(session: AsyncSession, tenant: TenantRef, mandate_id: uuid.UUID) -> None:
-    """Copy the mandate's current state from the recording office's session into the directory."""
-    row = (
+def _entry_values(
+    tenant: TenantRef, mandate: Mandate, person: Person, term: Term, congress: Congress, organised_path: str
+) -> dict[str, Any]:
+    return {
+        "recorded_by": tenant.code,
+        "recorded_path": tenant.path,
+        "organised_in": mandate.organised_in or tenant.code,
+        "organised_path": organised_path,
+        "person_key": person.id_number_hash or f"{tenant.code}:{person.id}",
+        "person_id": person.id,
+        "person_name": person.name,
+        "name_pinyin": person.name_pinyin,
+        "name_initials": person.name_initials,
+        "gender": person.gender,
+        "ethnicity": person.ethnicity,
+        "party": person.party,
+        "occupation_category": person.occupation_category,
+        "birth_year": person.birth_date.year if person.birth_date else None,
+        "level": mandate.level,
+        "congress_name": congress.name,
+        "term_number": term.number,
+        "constituency": mandate.constituency,
+        "status": mandate.status,
+        "starts_on": mandate.starts_on,
+        "by_election": mandate.by_election,
+        "ended_on": mandate.ended_on,
+        "end_reason": mandate.end_reason,
+        "resignation_kind": mandate.resignation_kind,
+        "published_at": utcnow(),
+    }
+
+
+async def publish(session: AsyncSession, tenant: TenantRef, mandate_ids: Iterable[uuid.UUID]) -> None:
+    """Copy the mandates' current state from the recording office's session into the directory:
+    one read, one upsert, and removal of those deleted since."""
+    mandate_ids = list(mandate_ids)
+    rows = (
         await session.execute(
             select(Mandate, Person, Term, Congress)
             .join(Person, Person.id == Mandate.person_id)
             .join(Term, Term.id == Mandate.term_id)
             .join(Congress, Congress.id == Term.congress_id)
-            .where(Mandate.id == mandate_id)
+            .where(Mandate.id.in_(mandate_ids))
         )
-    ).first()
+    ).all()
     async with get_database().platform_session() as platform:
-        if row is None:  # deleted: nothing left to list or count
-            await platform.execute(delete(DirectoryEntry).where(DirectoryEntry.mandate_id == mandate_id))
-            await platform.commit()
-            return
-        mandate, person, term, congress = row
-        organised_code = mandate.organised_in or tenant.code
-        organised_path = (
-            tenant.path
-            if organised_code == tenant.code
-            else (await platform.execute(select(Tenant.path).where(Tenant.code == organised_code))).scalar_one()
-        )
-        values = {
-            "recorded_by": tenant.code,
-            "recorded_path": tenant.path,
-            "organised_in": organised_code,
-            "organised_path": organised_path,
-            "person_key": person.id_number_hash or f"{tenant.code}:{person.id}",
-            "person_id": person.id,
-            "person_name": person.name,
-            "name_pinyin": person.name_pinyin,
-            "name_initials": person.name_initials,
-            "gender": person.gender,
-            "ethnicity": person.ethnicity,
-            "party": person.party,
-            "occupation_category": person.occupation_category,
-            "birth_year": person.birth_date.year if person.birth_date else None,
-            "level": mandate.level,
-            "congress_name": congress.name,
-            "term_number": term.number,
-            "constituency": mandate.constituency,
-            "status": mandate.status,
-            "starts_on": mandate.starts_on,
-            "by_election": mandate.by_election,
-            "ended_on": mandate.ended_on,
-            "end_reason": mandate.end_reason,
-            "resignation_kind": mandate.resignation_kind,
-            "published_at": utcnow(),
-        }
-        await platform.execute(
-            insert(DirectoryEntry)
-            .values(mandate_id=mandate.id, **values)
-            .on_conflict_do_update(index_elements=[DirectoryEntry.mandate_id], set_=values)
-        )
+        codes = {m.organised_in for m, *_ in rows if m.organised_in and m.organised_in != tenant.code}
+        paths = {tenant.code: tenant.path}
+        if codes:
+            paths |= dict(
+                (await platform.execute(select(Tenant.code, Tenant.path).where(Tenant.code.in_(codes)))).all()
+            )
+        values = [
+            {"mandate_id": m.id, **_entry_values(tenant, m, p, t, c, paths[m.organised_in or tenant.code])}
+            for m, p, t, c in rows
+        ]
+        if values:
+            statement = insert(DirectoryEntry.__table__)
+            updates = {key: statement.excluded[key] for key in values[0] if key != "mandate_id"}
+            await platform.execute(statement.on_conflict_do_update(index_elements=["mandate_id"], set_=updates), values)
+        gone = set(mandate_ids) - {m.id for m, *_ in rows}
+        if gone:  # deleted since: nothing left to list or count
+            await platform.execute(delete(DirectoryEntry).where(DirectoryEntry.mandate_id.in_(gone)))
         await platform.commit()
 
 

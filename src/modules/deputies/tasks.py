@@ -21,7 +21,7 @@ async def publish_mandate(tenant_code: str, mandate_id: str) -> None:
 
     tenant = await load_tenant(tenant_code)
     async with tenant_session(tenant, actor=WORKER_ACTOR, read_only=True) as session:
-        await publish(session, tenant, uuid.UUID(mandate_id))
+        await publish(session, tenant, [uuid.UUID(mandate_id)])
 
 
 @actor(queue_name="deputies")
@@ -34,3 +34,13 @@ async def term_changed(tenant_code: str, old_term_id: str, new_term_id: str) -> 
             return
         log.info("term changed", extra={"old_term_id": old_term_id, "new_term_id": new_term_id})
         await session.commit()
+
+
+@actor(queue_name="directory")
+async def publish_mandates(tenant_code: str, mandate_ids: list[str]) -> None:
+    """Many mandates at once (after an import): the same rows as `publish_mandate`, one message per chunk."""
+    from renda.modules.deputies.directory import publish
+
+    tenant = await load_tenant(tenant_code)
+    async with tenant_session(tenant, actor=WORKER_ACTOR, read_only=True) as session:
+        await publish(session, tenant, [uuid.UUID(i) for i in mandate_ids])

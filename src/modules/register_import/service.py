@@ -693,7 +693,7 @@ async def import_register(session: AsyncSession, content: bytes, mode: str = "al
         raise Conflict(
             "导入期间名册发生了变化(有相同的代表被同时录入),未导入任何数据,请重新导入", code="import_conflict"
         ) from None
-    from renda.modules.register_import.tasks import publish_mandates
+    from renda.modules.deputies.tasks import publish_mandates
     from renda.workers.outbox import enqueue
 
     for chunk in _chunks([m["id"] for m in mandates], PUBLISH_CHUNK):

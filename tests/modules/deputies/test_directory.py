@@ -15,7 +15,7 @@ from renda.modules.deputies import directory
 from renda.tenants.scoping import load_tenant
 from renda.workers.broker import use_broker
 from renda.workers.outbox import OutboxRelay
-from tests.conftest import make_broker, make_caller
+from tests.conftest import ensure_tenant, make_broker, make_caller
 from tests.modules.deputies.helpers import api, id_number
 
 
@@ -38,32 +38,29 @@ async def publish_all(database, broker: dramatiq.Broker) -> None:
         await asyncio.sleep(0.1)
 
 
-async def city_term(client, caller, city: str) -> str:
-    congresses = (await client.get(f"{api(city)}/congresses", headers=caller.headers)).json()
-    own = [c for c in congresses if c["level"] == "city" and c["division_code"] == city]
-    if own:
-        congress_id = own[0]["id"]
-    else:
-        body = {"level": "city", "division_code": city, "name": "安康市人民代表大会"}
-        created = await client.post(f"{api(city)}/congresses", json=body, headers=caller.headers)
-        assert created.status_code == 201, created.text
-        congress_id = created.json()["id"]
-    detail = (await client.get(f"{api(city)}/congresses/{congress_id}", headers=caller.headers)).json()
-    current = [t for t in detail.get("terms", []) if t.get("is_current")]
-    if current:
-        return current[0]["id"]
+async def city_term(client, caller, city: str) -> tuple[str, str]:
+    """The city congress and its current term: (term id, start)."""
+    body = {"level": "city", "division_code": city, "name": "榆林市人民代表大会"}
+    congress = await client.post(f"{api(city)}/congresses", json=body, headers=caller.headers)
+    assert congress.status_code == 201, congress.text
     term = {"number": 5, "starts_on": "2021-10-01", "ends_on": "2026-09-30"}
-    response = await client.post(f"{api(city)}/congresses/{congress_id}/terms", json=term, headers=caller.headers)
+    response = await client.post(
+        f"{api(city)}/congresses/{congress.json()['id']}/terms", json=term, headers=caller.headers
+    )
     assert response.status_code == 201, response.text
-    return response.json()["id"]
+    return response.json()["id"], "2021-10-01"
 
 
 async def test_city_mandate_organised_in_a_county(client, database, hierarchy, worker_broker) -> None:
-    city, county, other = hierarchy["city"], hierarchy["a"], hierarchy["b"]
-    city_staff = await make_caller(database, "市代表工委干事", {city: ["staff"]})
-    county_staff = await make_caller(database, "石泉县代表工委干事", {county: ["staff"]})
-    other_staff = await make_caller(database, "汉阴县代表工委干事", {other: ["staff"]})
-    term_id = await city_term(client, city_staff, city)
+    # Offices of its own: other tests fill 安康市's congresses with terms of their own.
+    city, county, other = "610800", "610822", "610824"
+    await ensure_tenant(database, city, "榆林市人大常委会", "city", None)
+    await ensure_tenant(database, county, "府谷县人大常委会", "county", city)
+    await ensure_tenant(database, other, "靖边县人大常委会", "county", city)
+    city_staff = await make_caller(database, "榆林市代表工委干事", {city: ["staff"]})
+    county_staff = await make_caller(database, "府谷县代表工委干事", {county: ["staff"]})
+    other_staff = await make_caller(database, "靖边县代表工委干事", {other: ["staff"]})
+    term_id, term_start = await city_term(client, city_staff, city)
     name = f"市代表{random.randrange(10**6)}"
     person = await client.post(
         f"{api(city)}/persons",
@@ -73,7 +70,7 @@ async def test_city_mandate_organised_in_a_county(client, database, hierarchy, w
     assert person.status_code == 201, person.text
     mandate = await client.post(
         f"{api(city)}/mandates",
-        json={"person_id": person.json()["id"], "term_id": term_id, "starts_on": "2022-01-01", "organised_in": county},
+        json={"person_id": person.json()["id"], "term_id": term_id, "starts_on": term_start, "organised_in": county},
         headers=city_staff.headers,
     )
     assert mandate.status_code == 201, mandate.text
@@ -83,7 +80,7 @@ async def test_city_mandate_organised_in_a_county(client, database, hierarchy, w
     assert listed.status_code == 200, listed.text
     [item] = listed.json()["items"]
     assert (item["recorded_by"], item["level"], item["organised_in"]) == (city, "city", county)
-    assert "安康市" in item["recorded_by_name"]
+    assert "榆林市" in item["recorded_by_name"]
     page = await client.get(f"/t/{county}/deputies/elsewhere", params={"q": name}, headers=county_staff.headers)
     assert page.status_code == 200 and name in page.text
 
@@ -105,7 +102,7 @@ async def test_city_mandate_organised_in_a_county(client, database, hierarchy, w
     # Ending the mandate at the city removes it from the county's list once republished.
     ended = await client.post(
         f"{api(city)}/mandates/{mandate.json()['id']}/end",
-        json={"ended_on": "2023-05-01", "reason": "deceased"},
+        json={"ended_on": term_start, "reason": "deceased"},
         headers=city_staff.headers,
     )
     assert ended.status_code == 200, ended.text

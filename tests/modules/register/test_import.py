@@ -23,7 +23,6 @@ from renda.modules.deputies.idcard import with_check_digit
 from renda.modules.deputies.models import DirectoryEntry, Mandate, MandateEvent, Person
 from renda.modules.deputies.schemas import CongressIn, PersonIn, TermIn
 from renda.modules.register_import import service as importer
-from renda.modules.register_import.tasks import publish_many
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.broker import use_broker
 from renda.workers.outbox import OutboxRelay
@@ -203,11 +202,11 @@ async def test_imported_mandates_reach_the_directory(client, database, staff) ->
         bulk = await entries()
         assert {e["person_name"] for e in bulk} == {"导入代表0", "导入代表1", "导入代表2"}
         async with tenant_session(tenant, actor="test", read_only=True) as session:
-            for mandate_id in ids:
-                await directory.publish(session, tenant, mandate_id)
+            for mandate_id in ids:  # one message per mandate, as after a single edit
+                await directory.publish(session, tenant, [mandate_id])
         assert await entries() == bulk
         async with tenant_session(tenant, actor="test", read_only=True) as session:
-            await publish_many(session, tenant, ids)  # a repeated delivery changes nothing
+            await directory.publish(session, tenant, ids)  # a repeated delivery changes nothing
         assert await entries() == bulk
     finally:
         worker.stop()
