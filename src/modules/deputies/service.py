@@ -377,7 +377,7 @@ def _years_between(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _validated_person(state: dict[str, Any]) -> dict[str, Any]:
+def validated_person(state: dict[str, Any]) -> dict[str, Any]:
     """Column values (with the ID number and mobile in clear, normalized) from a person's full
     desired state; raises InvalidInput in Chinese on the first problem."""
     name = _clean(state["name"])
@@ -459,7 +459,7 @@ def _apply(person: Person, values: dict[str, Any], old_number: str | None, old_m
 
 
 async def create_person(session: AsyncSession, data: PersonIn) -> Person:
-    values = _validated_person(msgspec.structs.asdict(data))
+    values = validated_person(msgspec.structs.asdict(data))
     conflict = Conflict("该身份证号码已登记", code="person_exists")
     if values["id_number"]:
         await _check_unique_id_number(session, id_number_key(values["id_number"]), None)
@@ -486,7 +486,7 @@ async def update_person(session: AsyncSession, person_id: uuid.UUID, data: Perso
     if sent.get("id_number"):  # a new number brings its own gender and birth date unless both are sent
         state |= {key: None for key in ("gender", "birth_date") if key not in sent}
     state |= sent
-    values = _validated_person(state)
+    values = validated_person(state)
     if values["id_number"] and values["id_number"] != old_number:
         await _check_unique_id_number(session, id_number_key(values["id_number"]), person.id)
     try:
@@ -570,7 +570,7 @@ def _record(
     )
 
 
-def _within_term(day: date, term: Term, what: str) -> None:
+def check_within_term(day: date, term: Term, what: str) -> None:
     if day < term.starts_on or (term.ends_on is not None and day > term.ends_on):
         span = f"{term.starts_on} 至 {term.ends_on or '今'}"
         raise InvalidInput(f"{what}({day})不在{term_label(term.number)}任期({span})内", code="date_outside_term")
@@ -591,7 +591,7 @@ async def mandate_detail(session: AsyncSession, mandate_id: uuid.UUID) -> tuple[
     return row, await repository.events_of(session, [mandate_id])
 
 
-async def _organised_in(session: AsyncSession, code: str | None) -> str | None:
+async def checked_organised_in(session: AsyncSession, code: str | None) -> str | None:
     """An office on the platform at or beneath this one; None means this office itself."""
     code, own = _clean(code), _office(session)
     if code is None or code == own:
@@ -630,9 +630,9 @@ async def create_mandate(session: AsyncSession, data: MandateIn) -> Mandate:
     if not term.is_current:
         raise Conflict(f"{congress.name}{term_label(term.number)}已结束,不能新增代表资格", code="term_closed")
     starts_on = data.starts_on or term.starts_on
-    _within_term(starts_on, term, "任职起始日期")
+    check_within_term(starts_on, term, "任职起始日期")
     replaced = await _replaced(session, data.replaces_mandate_id, term, starts_on) if data.replaces_mandate_id else None
-    organised_in = await _organised_in(session, data.organised_in)
+    organised_in = await checked_organised_in(session, data.organised_in)
     exists = Conflict(
         f"“{person.name}”在{congress.name}{term_label(term.number)}已有有效的代表资格", code="mandate_exists"
     )
@@ -670,13 +670,13 @@ async def update_mandate(session: AsyncSession, mandate_id: uuid.UUID, data: Man
     term = await get_term(session, mandate.term_id)
     sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if "organised_in" in sent:
-        sent["organised_in"] = await _organised_in(session, sent["organised_in"])
+        sent["organised_in"] = await checked_organised_in(session, sent["organised_in"])
     for key in ("constituency", "electoral_unit", "delegation"):
         if key in sent:
             sent[key] = _clean(sent[key])
     if "starts_on" in sent:
         starts_on = sent["starts_on"]
-        _within_term(starts_on, term, "任职起始日期")
+        check_within_term(starts_on, term, "任职起始日期")
         later = [d for d in (mandate.ended_on, mandate.suspended_on) if d is not None]
         if later and starts_on > min(later):
             raise InvalidInput("任职起始日期不能晚于暂停或终止日期", code="invalid_dates")
@@ -706,7 +706,7 @@ async def end_mandate(session: AsyncSession, mandate_id: uuid.UUID, data: Mandat
     if mandate.status == MandateStatus.ENDED:
         raise Conflict("该代表资格已经终止", code="mandate_ended")
     term = await get_term(session, mandate.term_id)
-    _within_term(data.ended_on, term, "终止日期")
+    check_within_term(data.ended_on, term, "终止日期")
     if data.ended_on < max(mandate.starts_on, mandate.suspended_on or mandate.starts_on):
         raise InvalidInput("终止日期不能早于任职起始日期或暂停日期", code="invalid_dates")
     mandate.status, mandate.ended_on, mandate.end_reason = MandateStatus.ENDED, data.ended_on, data.reason
@@ -723,7 +723,7 @@ async def suspend_mandate(session: AsyncSession, mandate_id: uuid.UUID, data: Ma
     mandate = await get_mandate(session, mandate_id, for_update=True)
     if mandate.status != MandateStatus.ACTIVE:
         raise Conflict(f"该代表资格当前为“{STATUS_LABELS[mandate.status]}”,不能暂停", code="mandate_not_active")
-    _within_term(data.suspended_on, await get_term(session, mandate.term_id), "暂停日期")
+    check_within_term(data.suspended_on, await get_term(session, mandate.term_id), "暂停日期")
     if data.suspended_on < mandate.starts_on:
         raise InvalidInput("暂停日期不能早于任职起始日期", code="invalid_dates")
     mandate.status, mandate.suspended_on, mandate.suspension_reason = (
@@ -741,7 +741,7 @@ async def resume_mandate(session: AsyncSession, mandate_id: uuid.UUID, data: Man
     mandate = await get_mandate(session, mandate_id, for_update=True)
     if mandate.status != MandateStatus.SUSPENDED or mandate.suspended_on is None:
         raise Conflict("该代表资格没有暂停执行,无需恢复", code="mandate_not_suspended")
-    _within_term(data.resumed_on, await get_term(session, mandate.term_id), "恢复日期")
+    check_within_term(data.resumed_on, await get_term(session, mandate.term_id), "恢复日期")
     if data.resumed_on < mandate.suspended_on:
         raise InvalidInput(f"恢复日期不能早于暂停日期({mandate.suspended_on})", code="invalid_dates")
     suspended_on = mandate.suspended_on

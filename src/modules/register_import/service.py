@@ -444,7 +444,7 @@ def _check_row(row: ParsedRow, context: Context, checked: Checked) -> Candidate 
     if term is not None:
         starts_on = starts_on or term.starts_on
         try:
-            deputies._within_term(starts_on, term, "任职起始日期")
+            deputies.check_within_term(starts_on, term, "任职起始日期")
         except AppError as error:
             problems.append(("starts_on", error.message))
 
@@ -465,7 +465,7 @@ def _check_row(row: ParsedRow, context: Context, checked: Checked) -> Candidate 
         "public_fields": None,
     }
     try:
-        person = deputies._validated_person(state)
+        person = deputies.validated_person(state)
     except AppError as error:
         key = PERSON_ERROR_COLUMNS.get(error.code)
         if error.code == "id_number_mismatch":
@@ -541,7 +541,7 @@ async def _check_against_register(session: AsyncSession, checked: Checked) -> di
     organised: dict[str, str | AppError] = {}
     for code in {c.mandate["organised_in"] for c in checked.candidates if c.mandate["organised_in"]}:
         try:
-            organised[code] = await deputies._organised_in(session, code) or ""
+            organised[code] = await deputies.checked_organised_in(session, code) or ""
         except AppError as error:
             organised[code] = error
     kept = []
