@@ -7,10 +7,12 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import dramatiq
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event
@@ -20,7 +22,7 @@ from renda.config import Settings, normalize_database_url
 from renda.core.crypto import configure_secrets
 from renda.core.db import Database, configure_database
 from renda.core.logging import tenant_code_var
-from renda.workers.broker import create_broker
+from renda.workers.broker import create_broker, use_broker
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT_SCHEMA = re.compile(r'"?\b(t_\d{6,9})\b"?\s*\.')
@@ -134,6 +136,20 @@ def make_broker(kind: str):
         return create_broker(None)
     url = os.environ["RENDA_TEST_RABBITMQ_URL" if kind == "rabbitmq" else "RENDA_TEST_REDIS_URL"]
     return create_broker(url)
+
+
+@contextmanager
+def running_worker(kind: str) -> Iterator[dramatiq.Broker]:
+    """A dramatiq worker on a fresh, emptied broker of `kind` (one of `broker_params()`), made the actors' broker."""
+    broker = use_broker(make_broker(kind))
+    broker.flush_all()
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    try:
+        yield broker
+    finally:
+        worker.stop()
+        broker.close()
 
 
 # --- the app and its callers ---------------------------------------------------------------------

@@ -21,10 +21,9 @@ from sqlalchemy import func, select
 from renda.modules.audit.models import AuditLog
 from renda.modules.exports.models import Export
 from renda.tenants.scoping import load_tenant, tenant_session
-from renda.workers.broker import use_broker
 from renda.workers.models import OutboxMessage, ProcessedMessage
 from renda.workers.outbox import OutboxRelay
-from tests.conftest import broker_params, make_broker, raw_fetchval
+from tests.conftest import broker_params, raw_fetchval, running_worker
 
 SENDER = textwrap.dedent(
     """
@@ -56,13 +55,8 @@ SENDER = textwrap.dedent(
 
 @pytest.fixture(params=broker_params())
 def broker(request):
-    broker = use_broker(make_broker(request.param))
-    broker.flush_all()
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    worker.start()
-    yield broker
-    worker.stop()
-    broker.close()
+    with running_worker(request.param) as broker:
+        yield broker
 
 
 async def wait_for(predicate, seconds: float = 30.0) -> None:

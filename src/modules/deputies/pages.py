@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -206,6 +207,24 @@ class DeputyPages(Controller):
         await db.rollback()
         return error.status_code
 
+    async def _profile_action(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        person_id: uuid.UUID,
+        action: Callable[[], Awaitable[Any]],
+        done: str = "",
+        **extra: Any,
+    ) -> Template | Redirect:
+        """A form on a deputy's profile: `done` (else the profile), or the profile again with the reason."""
+        try:
+            await action()
+        except AppError as error:
+            status = await self._failed(db, error)
+            return await self._profile(request, db, access, person_id, status, error=error.message, **extra)
+        return Redirect(done or f"/t/{access.tenant.code}/deputies/{person_id}")
+
     # --- the register ------------------------------------------------------------------------------
     @get("/", guards=[requires("deputies.read")])
     async def register(self, request: Request, db: AsyncSession, access: TenantAccess, page: int = 1) -> Template:
@@ -359,12 +378,10 @@ class DeputyPages(Controller):
     async def delete_person(
         self, request: Request, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID
     ) -> Template | Redirect:
-        try:
+        async def action() -> None:
             await service.delete_person(db, person_id)
-        except AppError as error:
-            status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/deputies")
+
+        return await self._profile_action(request, db, access, person_id, action, f"/t/{access.tenant.code}/deputies")
 
     @get("/{person_id:uuid}/photo", guards=[requires("deputies.read")])
     async def photo(self, db: AsyncSession, person_id: uuid.UUID) -> Response[bytes]:
@@ -384,15 +401,13 @@ class DeputyPages(Controller):
         person_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> Template | Redirect:
-        try:
+        async def action() -> None:
             upload = data.get("photo")
             if not isinstance(upload, UploadFile):
                 raise InvalidInput("请选择照片文件", code="invalid_photo")
             await service.set_photo(db, person_id, await upload.read())
-        except AppError as error:
-            status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/deputies/{person_id}")
+
+        return await self._profile_action(request, db, access, person_id, action)
 
     # --- mandates ----------------------------------------------------------------------------------
     @post(
@@ -408,25 +423,18 @@ class DeputyPages(Controller):
         person_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        try:
+        async def action() -> None:
             values = {**data, "person_id": str(person_id)}
             values["by_election"] = "true" if data.get("replaces_mandate_id") or data.get("by_election") else "false"
             await service.create_mandate(db, form_struct(values, MandateIn))
-        except AppError as error:
-            status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error.message, mandate_form=data)
-        return Redirect(f"/t/{access.tenant.code}/deputies/{person_id}")
+
+        return await self._profile_action(request, db, access, person_id, action, mandate_form=data)
 
     async def _mandate_action(
         self, request: Request, db: AsyncSession, access: TenantAccess, mandate_id: uuid.UUID, action: Any
     ) -> Template | Redirect:
         person_id = (await service.get_mandate(db, mandate_id)).person_id
-        try:
-            await action()
-        except AppError as error:
-            status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/deputies/{person_id}")
+        return await self._profile_action(request, db, access, person_id, action)
 
     @post(
         "/mandates/{mandate_id:uuid}/end",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -182,6 +183,46 @@ class OrganisationPages(Controller):
         await db.rollback()
         return await self._overview(request, db, access, status=error.status_code, error=error.message, **extra)
 
+    async def _created(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        tab: str,
+        data: Form,
+        create: Callable[[], Awaitable[Any]],
+    ) -> Template | Redirect:
+        """A form on the overview's `tab` that adds an entry: its page, or the tab again with the reason."""
+        try:
+            item = await create()
+        except AppError as error:
+            return await self._refused(request, db, access, error, tab=tab, form=data)
+        return Redirect(f"/t/{access.tenant.code}/organisation/{tab}/{item.id}")
+
+    async def _detail_action(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        kind: str,
+        item_id: uuid.UUID,
+        action: Callable[[Any], Awaitable[Any]],
+    ) -> Template | Redirect:
+        """A form on the detail page `/{kind}/{item_id}`: that page again, or with the reason it was refused."""
+        load, page = {
+            "committee": (service.get_committee_member, self._member_page),
+            "bodies": (service.get_body, self._body_page),
+            "groups": (service.get_group, self._group_page),
+            "stations": (service.get_station, self._station_page),
+        }[kind]
+        item = await load(db, item_id)
+        try:
+            await action(item)
+        except AppError as error:
+            await db.rollback()
+            return await page(request, db, access, item_id, status=error.status_code, error=error.message)
+        return Redirect(f"/t/{access.tenant.code}/organisation/{kind}/{item_id}")
+
     @get("/", guards=[READ])
     async def overview(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
         return await self._overview(request, db, access)
@@ -218,11 +259,11 @@ class OrganisationPages(Controller):
         fields = _fields(data, "term_id", "position", "name", "started_on", "ended_on", "user_id")
         if (council := _value(data, "on_council")) is not None:  # empty: decided by the position
             fields["on_council"] = council == "1"
-        try:
-            member = await service.create_committee_member(db, access.tenant, _convert(fields, CommitteeMemberIn))
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab="committee", form=data)
-        return Redirect(f"/t/{access.tenant.code}/organisation/committee/{member.id}")
+
+        async def create() -> Any:
+            return await service.create_committee_member(db, access.tenant, _convert(fields, CommitteeMemberIn))
+
+        return await self._created(request, db, access, "committee", data, create)
 
     async def _member_page(
         self,
@@ -263,18 +304,14 @@ class OrganisationPages(Controller):
         committee_member_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        member = await service.get_committee_member(db, committee_member_id)
         fields = _fields(data, "position", "name", "person_id", "user_id", "started_on", "ended_on")
         if "on_council" in data:
             fields["on_council"] = _value(data, "on_council") == "1"
-        try:
+
+        async def action(member: Any) -> None:
             await service.update_committee_member(db, access.tenant, member, _convert(fields, CommitteeMemberPatch))
-        except AppError as error:
-            await db.rollback()
-            return await self._member_page(
-                request, db, access, committee_member_id, status=error.status_code, error=error.message
-            )
-        return Redirect(f"/t/{access.tenant.code}/organisation/committee/{committee_member_id}")
+
+        return await self._detail_action(request, db, access, "committee", committee_member_id, action)
 
     @post("/committee/{committee_member_id:uuid}/delete", guards=[WRITE])
     async def delete_committee_member(
@@ -322,26 +359,14 @@ class OrganisationPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        try:
-            body = await service.create_body(db, _convert(_fields(data, "kind", "name", "description"), BodyIn))
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab="bodies", form=data)
-        return Redirect(f"/t/{access.tenant.code}/organisation/bodies/{body.id}")
+        async def create() -> Any:
+            return await service.create_body(db, _convert(_fields(data, "kind", "name", "description"), BodyIn))
+
+        return await self._created(request, db, access, "bodies", data, create)
 
     @get("/bodies/{body_id:uuid}", guards=[READ])
     async def body(self, request: Request, db: AsyncSession, access: TenantAccess, body_id: uuid.UUID) -> Template:
         return await self._body_page(request, db, access, body_id)
-
-    async def _body_action(
-        self, request: Request, db: AsyncSession, access: TenantAccess, body_id: uuid.UUID, action: Any
-    ) -> Template | Redirect:
-        body = await service.get_body(db, body_id)
-        try:
-            await action(body)
-        except AppError as error:
-            await db.rollback()
-            return await self._body_page(request, db, access, body_id, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/organisation/bodies/{body_id}")
 
     @post("/bodies/{body_id:uuid}/edit", guards=[WRITE])
     async def edit_body(
@@ -355,7 +380,7 @@ class OrganisationPages(Controller):
         async def action(body: Any) -> None:
             await service.update_body(db, body, _convert(_fields(data, "kind", "name", "description"), BodyPatch))
 
-        return await self._body_action(request, db, access, body_id, action)
+        return await self._detail_action(request, db, access, "bodies", body_id, action)
 
     @post("/bodies/{body_id:uuid}/delete", guards=[WRITE])
     async def delete_body(self, db: AsyncSession, access: TenantAccess, body_id: uuid.UUID) -> Redirect:
@@ -376,7 +401,7 @@ class OrganisationPages(Controller):
                 db, body, _convert(_fields(data, "committee_member_id", "role"), BodyMemberIn)
             )
 
-        return await self._body_action(request, db, access, body_id, action)
+        return await self._detail_action(request, db, access, "bodies", body_id, action)
 
     @post("/bodies/{body_id:uuid}/members/{committee_member_id:uuid}/remove", guards=[WRITE])
     async def remove_body_member(
@@ -390,7 +415,7 @@ class OrganisationPages(Controller):
         async def action(body: Any) -> None:
             await service.remove_body_member(db, body, committee_member_id)
 
-        return await self._body_action(request, db, access, body_id, action)
+        return await self._detail_action(request, db, access, "bodies", body_id, action)
 
     # --- deputy groups ----------------------------------------------------------------------------
     async def _group_page(
@@ -427,27 +452,15 @@ class OrganisationPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        try:
+        async def create() -> Any:
             spec = _convert(_fields(data, "kind", "name", "township_code"), GroupIn)
-            group = await service.create_group(db, access.tenant, spec)
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab="groups", form=data)
-        return Redirect(f"/t/{access.tenant.code}/organisation/groups/{group.id}")
+            return await service.create_group(db, access.tenant, spec)
+
+        return await self._created(request, db, access, "groups", data, create)
 
     @get("/groups/{group_id:uuid}", guards=[READ])
     async def group(self, request: Request, db: AsyncSession, access: TenantAccess, group_id: uuid.UUID) -> Template:
         return await self._group_page(request, db, access, group_id)
-
-    async def _group_action(
-        self, request: Request, db: AsyncSession, access: TenantAccess, group_id: uuid.UUID, action: Any
-    ) -> Template | Redirect:
-        group = await service.get_group(db, group_id)
-        try:
-            await action(group)
-        except AppError as error:
-            await db.rollback()
-            return await self._group_page(request, db, access, group_id, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/organisation/groups/{group_id}")
 
     @post("/groups/{group_id:uuid}/edit", guards=[WRITE])
     async def edit_group(
@@ -462,7 +475,7 @@ class OrganisationPages(Controller):
             fields = _fields(data, "kind", "name", "township_code", "leader_person_id")
             await service.update_group(db, access.tenant, group, _convert(fields, GroupPatch))
 
-        return await self._group_action(request, db, access, group_id, action)
+        return await self._detail_action(request, db, access, "groups", group_id, action)
 
     @post("/groups/{group_id:uuid}/delete", guards=[WRITE])
     async def delete_group(self, db: AsyncSession, access: TenantAccess, group_id: uuid.UUID) -> Redirect:
@@ -482,7 +495,7 @@ class OrganisationPages(Controller):
             spec = _convert(_fields(data, "person_id"), GroupMemberIn)
             await service.add_group_member(db, group, spec.person_id)
 
-        return await self._group_action(request, db, access, group_id, action)
+        return await self._detail_action(request, db, access, "groups", group_id, action)
 
     @post("/groups/{group_id:uuid}/members/{person_id:uuid}/remove", guards=[WRITE])
     async def remove_group_member(
@@ -491,7 +504,7 @@ class OrganisationPages(Controller):
         async def action(group: Any) -> None:
             await service.remove_group_member(db, group, person_id)
 
-        return await self._group_action(request, db, access, group_id, action)
+        return await self._detail_action(request, db, access, "groups", group_id, action)
 
     # --- stations ---------------------------------------------------------------------------------
     async def _station_page(
@@ -524,30 +537,16 @@ class OrganisationPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        try:
-            station = await service.create_station(db, access.tenant, _convert(_station_data(data), StationIn))
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab="stations", form=data)
-        return Redirect(f"/t/{access.tenant.code}/organisation/stations/{station.id}")
+        async def create() -> Any:
+            return await service.create_station(db, access.tenant, _convert(_station_data(data), StationIn))
+
+        return await self._created(request, db, access, "stations", data, create)
 
     @get("/stations/{station_id:uuid}", guards=[READ])
     async def station(
         self, request: Request, db: AsyncSession, access: TenantAccess, station_id: uuid.UUID
     ) -> Template:
         return await self._station_page(request, db, access, station_id)
-
-    async def _station_action(
-        self, request: Request, db: AsyncSession, access: TenantAccess, station_id: uuid.UUID, action: Any
-    ) -> Template | Redirect:
-        station = await service.get_station(db, station_id)
-        try:
-            await action(station)
-        except AppError as error:
-            await db.rollback()
-            return await self._station_page(
-                request, db, access, station_id, status=error.status_code, error=error.message
-            )
-        return Redirect(f"/t/{access.tenant.code}/organisation/stations/{station_id}")
 
     @post("/stations/{station_id:uuid}/edit", guards=[WRITE])
     async def edit_station(
@@ -561,7 +560,7 @@ class OrganisationPages(Controller):
         async def action(station: Any) -> None:
             await service.update_station(db, access.tenant, station, _convert(_station_data(data), StationPatch))
 
-        return await self._station_action(request, db, access, station_id, action)
+        return await self._detail_action(request, db, access, "stations", station_id, action)
 
     @post("/stations/{station_id:uuid}/delete", guards=[WRITE])
     async def delete_station(self, db: AsyncSession, access: TenantAccess, station_id: uuid.UUID) -> Redirect:
@@ -581,7 +580,7 @@ class OrganisationPages(Controller):
             spec = _convert(_fields(data, "person_id"), StationAssignmentIn)
             await service.assign_deputy(db, station, spec.person_id)
 
-        return await self._station_action(request, db, access, station_id, action)
+        return await self._detail_action(request, db, access, "stations", station_id, action)
 
     @post("/stations/{station_id:uuid}/deputies/{person_id:uuid}/remove", guards=[WRITE])
     async def unassign_deputy(
@@ -590,7 +589,7 @@ class OrganisationPages(Controller):
         async def action(station: Any) -> None:
             await service.unassign_deputy(db, station, person_id)
 
-        return await self._station_action(request, db, access, station_id, action)
+        return await self._detail_action(request, db, access, "stations", station_id, action)
 
 
 PAGES = [OrganisationPages]

@@ -13,19 +13,15 @@ import pytest
 from renda.core.db import get_database
 from renda.modules.deputies import directory
 from renda.tenants.scoping import load_tenant
-from renda.workers.broker import use_broker
 from renda.workers.outbox import OutboxRelay
-from tests.conftest import ensure_tenant, make_broker, make_caller
+from tests.conftest import ensure_tenant, make_caller, running_worker
 from tests.modules.deputies.helpers import api, id_number
 
 
 @pytest.fixture
 def worker_broker() -> Iterator[dramatiq.Broker]:
-    broker = use_broker(make_broker("stub"))
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    worker.start()
-    yield broker
-    worker.stop()
+    with running_worker("stub") as broker:
+        yield broker
 
 
 async def publish_all(database, broker: dramatiq.Broker) -> None:

@@ -14,7 +14,6 @@ import uuid
 from collections import defaultdict
 from datetime import date
 
-import dramatiq
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, insert, select
@@ -27,9 +26,8 @@ from renda.modules.deputies.schemas import MandateEndIn, MandateIn, PersonIn
 from renda.modules.register_reports import service as reports
 from renda.modules.register_reports.schemas import Statistics
 from renda.tenants.scoping import load_tenant, tenant_session
-from renda.workers.broker import use_broker
 from renda.workers.outbox import OutboxRelay
-from tests.conftest import broker_params, ensure_tenant, make_broker, make_caller
+from tests.conftest import broker_params, ensure_tenant, make_caller, running_worker
 from tests.modules.register.builder import ACTOR, FIGURES, County, MandateSpec, build, person_row, plan
 
 COUNTY, COUNTY_NAME, CITY = "610981", "旬阳县人大常委会", "610900"
@@ -41,13 +39,8 @@ ENDINGS = [("moved_out", None)] * 2 + [("resigned", "advised")] + [("resigned", 
 @pytest.fixture
 def worker_broker():
     """A dramatiq worker on the last configured broker (Redis or RabbitMQ in CI, else in-process)."""
-    broker = use_broker(make_broker(broker_params()[-1]))
-    broker.flush_all()
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    worker.start()
-    yield broker
-    worker.stop()
-    broker.close()
+    with running_worker(broker_params()[-1]) as broker:
+        yield broker
 
 
 async def wait_for(predicate, seconds: float = 120.0) -> None:
