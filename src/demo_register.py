@@ -44,7 +44,7 @@ async def seed_register() -> bool:
             session, tenant, CongressIn(level="county", name="石泉县人民代表大会")
         )
         term = await deputies.create_term(
-            session, congress.id, TermIn(number=18, starts_on=date(2021, 10, 1), ends_on=date(2026, 9, 30))
+            session, congress.id, TermIn(number=19, starts_on=date(2026, 10, 1), ends_on=date(2031, 9, 30))
         )
         persons = []
         for n, (name, gender, born, party, occupation, constituency) in enumerate(DEPUTIES):

@@ -104,6 +104,8 @@ class GroupMembership(UUIDPrimaryKey, TenantBase):
     __tablename__ = "group_memberships"
     __table_args__ = (
         UniqueConstraint("group_id", "person_id"),
+        UniqueConstraint("group_id", "directory_mandate_id", name="uq_group_memberships_group_external"),
+        CheckConstraint("(person_id is null) <> (directory_mandate_id is null)", name="one_deputy"),
         # Exactly one geographic group per deputy in this office ("两套班子,一套人马").
         Index(
             "uq_group_memberships_one_geographic",
@@ -111,11 +113,20 @@ class GroupMembership(UUIDPrimaryKey, TenantBase):
             unique=True,
             postgresql_where=text("group_kind = 'geographic'"),
         ),
+        Index(
+            "uq_group_memberships_one_geographic_external",
+            "directory_mandate_id",
+            unique=True,
+            postgresql_where=text("group_kind = 'geographic'"),
+        ),
     )
 
     group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deputy_groups.id", ondelete="CASCADE"), index=True)
-    group_kind: Mapped[str] = mapped_column(String(12))  # copied from the group for the index above
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    group_kind: Mapped[str] = mapped_column(String(12))  # copied from the group for the indexes above
+    # One of the two: a person of this office's register, or a mandate another office records
+    # (platform.mandate_directory.mandate_id; no foreign key across schemas).
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    directory_mandate_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class Station(UUIDPrimaryKey, Timestamps, TenantBase):
@@ -141,7 +152,13 @@ class StationAssignment(UUIDPrimaryKey, TenantBase):
     """进家入站: a deputy (of any level) assigned to a station."""
 
     __tablename__ = "station_assignments"
-    __table_args__ = (UniqueConstraint("station_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("station_id", "person_id"),
+        UniqueConstraint("station_id", "directory_mandate_id", name="uq_station_assignments_station_external"),
+        CheckConstraint("(person_id is null) <> (directory_mandate_id is null)", name="one_deputy"),
+    )
 
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    # One of the two, as for group memberships: a person of this office, or a mandate recorded elsewhere.
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    directory_mandate_id: Mapped[uuid.UUID | None] = mapped_column()

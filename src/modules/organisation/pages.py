@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.db import get_database
 from renda.core.errors import AppError, InvalidInput, NotFound
 from renda.core.permissions import requires
+from renda.modules.deputies.models import LEVEL_LABELS
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.modules.organisation import repository as repo
@@ -33,6 +34,7 @@ from renda.modules.organisation.schemas import (
     BodyPatch,
     CommitteeMemberIn,
     CommitteeMemberPatch,
+    ExternalDeputyIn,
     GroupFilter,
     GroupIn,
     GroupMemberIn,
@@ -59,6 +61,7 @@ FIELD_LABELS = {
     "person_id": "代表",
     "user_id": "平台用户",
     "committee_member_id": "组成人员",
+    "mandate_id": "其他机关登记的代表",
     "started_on": "任职日期",
     "ended_on": "离任日期",
     "township_code": "乡镇(街道)代码(9 位数字)",
@@ -160,7 +163,7 @@ class OrganisationPages(Controller):
         if tab == "groups":
             group_filter = _convert(_fields(filters, "kind", "q", "township_code"), GroupFilter)
             context["groups"] = await service.list_groups(db, group_filter, page, PAGE_SIZE)
-            context["group_members"] = await repo.group_member_names(db, [g.id for g in context["groups"].items])
+            context["group_members"] = await service.group_member_names(db, [g.id for g in context["groups"].items])
         if tab == "stations":
             station_filter = _convert(_fields(filters, "kind", "q", "township_code", "active"), StationFilter)
             context["stations"], context["station_deputies"] = await service.list_stations(
@@ -432,13 +435,20 @@ class OrganisationPages(Controller):
         candidates = await service.search_candidates(db, q, group=group) if q else []
         # Shown before the clerk clicks: who already belongs to a geographic group, and which.
         placed = await repo.geographic_groups_of(db, [c.id for c in candidates])
+        detail = await service.group_detail(db, group)
+        eq = request.query_params.get("eq")
         context = {
             **await shell_context(request, access),
-            "group": await service.group_detail(db, group),
+            "group": detail,
             "group_kinds": GROUP_KINDS,
             "townships": await repo.township_names(db),
             "q": q or "",
             "candidates": candidates,
+            "eq": eq or "",
+            "level_labels": LEVEL_LABELS,
+            "elsewhere": await service.search_elsewhere(
+                access.tenant, eq, [e.mandate_id for e in detail.external_members]
+            ),
             "notes": {p.id: f"已在代表小组“{g.name}”" for p, g in placed},
             **extra,
         }
@@ -506,6 +516,30 @@ class OrganisationPages(Controller):
 
         return await self._detail_action(request, db, access, "groups", group_id, action)
 
+    @post("/groups/{group_id:uuid}/external-members", guards=[WRITE])
+    async def add_external_member(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        group_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(group: Any) -> None:
+            spec = _convert(_fields(data, "mandate_id"), ExternalDeputyIn)
+            await service.add_external_member(db, access.tenant, group, spec.mandate_id)
+
+        return await self._detail_action(request, db, access, "groups", group_id, action)
+
+    @post("/groups/{group_id:uuid}/external-members/{mandate_id:uuid}/remove", guards=[WRITE])
+    async def remove_external_member(
+        self, request: Request, db: AsyncSession, access: TenantAccess, group_id: uuid.UUID, mandate_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(group: Any) -> None:
+            await service.remove_external_member(db, group, mandate_id)
+
+        return await self._detail_action(request, db, access, "groups", group_id, action)
+
     # --- stations ---------------------------------------------------------------------------------
     async def _station_page(
         self,
@@ -517,14 +551,20 @@ class OrganisationPages(Controller):
         **extra: Any,
     ) -> Template:
         station = await service.get_station(db, station_id)
-        q = request.query_params.get("q")
+        q, eq = request.query_params.get("q"), request.query_params.get("eq")
+        detail = await service.station_detail(db, station)
         context = {
             **await shell_context(request, access),
-            "station": await service.station_detail(db, station),
+            "station": detail,
             "station_kinds": STATION_KINDS,
             "townships": await repo.township_names(db),
             "q": q or "",
             "candidates": await service.search_candidates(db, q, station=station) if q else [],
+            "eq": eq or "",
+            "level_labels": LEVEL_LABELS,
+            "elsewhere": await service.search_elsewhere(
+                access.tenant, eq, [e.mandate_id for e in detail.external_deputies]
+            ),
             **extra,
         }
         return Template("organisation/station.html", context=context, status_code=status)
@@ -588,6 +628,30 @@ class OrganisationPages(Controller):
     ) -> Template | Redirect:
         async def action(station: Any) -> None:
             await service.unassign_deputy(db, station, person_id)
+
+        return await self._detail_action(request, db, access, "stations", station_id, action)
+
+    @post("/stations/{station_id:uuid}/external-deputies", guards=[WRITE])
+    async def assign_external_deputy(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        station_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(station: Any) -> None:
+            spec = _convert(_fields(data, "mandate_id"), ExternalDeputyIn)
+            await service.assign_external_deputy(db, access.tenant, station, spec.mandate_id)
+
+        return await self._detail_action(request, db, access, "stations", station_id, action)
+
+    @post("/stations/{station_id:uuid}/external-deputies/{mandate_id:uuid}/remove", guards=[WRITE])
+    async def unassign_external_deputy(
+        self, request: Request, db: AsyncSession, access: TenantAccess, station_id: uuid.UUID, mandate_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(station: Any) -> None:
+            await service.unassign_external_deputy(db, station, mandate_id)
 
         return await self._detail_action(request, db, access, "stations", station_id, action)
 

@@ -214,7 +214,45 @@ async def group_counts_by_kind(session: AsyncSession) -> dict[str, tuple[int, in
 
 
 def group_member_ids(group_id: uuid.UUID) -> Select[Any]:
-    return select(GroupMembership.person_id).where(GroupMembership.group_id == group_id)
+    return select(GroupMembership.person_id).where(
+        GroupMembership.group_id == group_id, GroupMembership.person_id.is_not(None)
+    )
+
+
+async def group_external_ids(session: AsyncSession, group_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """group → the directory mandate ids of its members recorded by other offices."""
+    if not group_ids:
+        return {}
+    query = select(GroupMembership.group_id, GroupMembership.directory_mandate_id).where(
+        GroupMembership.group_id.in_(group_ids), GroupMembership.directory_mandate_id.is_not(None)
+    )
+    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for group_id, mandate_id in (await session.execute(query)).all():
+        found[group_id].append(mandate_id)
+    return found
+
+
+async def external_membership(
+    session: AsyncSession, group_id: uuid.UUID, mandate_id: uuid.UUID
+) -> GroupMembership | None:
+    query = select(GroupMembership).where(
+        GroupMembership.group_id == group_id, GroupMembership.directory_mandate_id == mandate_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def external_geographic_group(
+    session: AsyncSession, mandate_id: uuid.UUID, *, exclude_group: uuid.UUID | None = None
+) -> DeputyGroup | None:
+    """The geographic group a deputy recorded elsewhere already belongs to here, if any."""
+    query = (
+        select(DeputyGroup)
+        .join(GroupMembership, GroupMembership.group_id == DeputyGroup.id)
+        .where(GroupMembership.directory_mandate_id == mandate_id, GroupMembership.group_kind == "geographic")
+    )
+    if exclude_group is not None:
+        query = query.where(DeputyGroup.id != exclude_group)
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
 
 
 async def group_members(session: AsyncSession, group_id: uuid.UUID) -> list[Person]:
@@ -283,7 +321,33 @@ def stations_query(filters: StationFilter) -> Select[Any]:
 
 
 def station_deputy_ids(station_id: uuid.UUID) -> Select[Any]:
-    return select(StationAssignment.person_id).where(StationAssignment.station_id == station_id)
+    return select(StationAssignment.person_id).where(
+        StationAssignment.station_id == station_id, StationAssignment.person_id.is_not(None)
+    )
+
+
+async def station_external_ids(
+    session: AsyncSession, station_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """station → the directory mandate ids of its deputies recorded by other offices."""
+    if not station_ids:
+        return {}
+    query = select(StationAssignment.station_id, StationAssignment.directory_mandate_id).where(
+        StationAssignment.station_id.in_(station_ids), StationAssignment.directory_mandate_id.is_not(None)
+    )
+    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for station_id, mandate_id in (await session.execute(query)).all():
+        found[station_id].append(mandate_id)
+    return found
+
+
+async def external_assignment(
+    session: AsyncSession, station_id: uuid.UUID, mandate_id: uuid.UUID
+) -> StationAssignment | None:
+    query = select(StationAssignment).where(
+        StationAssignment.station_id == station_id, StationAssignment.directory_mandate_id == mandate_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def station_deputies(session: AsyncSession, station_id: uuid.UUID) -> list[Person]:

@@ -27,6 +27,7 @@ from renda.modules.organisation.schemas import (
     CommitteeMemberOut,
     CommitteeMemberPatch,
     CommitteeOut,
+    ExternalDeputyIn,
     GroupDetail,
     GroupFilter,
     GroupIn,
@@ -189,6 +190,19 @@ class GroupController(_OrganisationController):
     async def remove_member(self, db: AsyncSession, group: DeputyGroup, person_id: uuid.UUID) -> None:
         await service.remove_group_member(db, group, person_id)
 
+    @post("/{group_id:uuid}/external-members", guards=[WRITE], status_code=201)
+    async def add_external_member(
+        self, db: AsyncSession, access: TenantAccess, group: DeputyGroup, data: ExternalDeputyIn
+    ) -> GroupDetail:
+        """A deputy recorded by another office and organised in this territory joins the group:
+        400 `not_in_territory` unless it is, 409 `already_in_geographic_group` for a second geographic group."""
+        await service.add_external_member(db, access.tenant, group, data.mandate_id)
+        return await service.group_detail(db, group)
+
+    @delete("/{group_id:uuid}/external-members/{mandate_id:uuid}", guards=[WRITE], status_code=204)
+    async def remove_external_member(self, db: AsyncSession, group: DeputyGroup, mandate_id: uuid.UUID) -> None:
+        await service.remove_external_member(db, group, mandate_id)
+
 
 class StationController(_OrganisationController):
     path = f"{BASE}/stations"
@@ -235,6 +249,18 @@ class StationController(_OrganisationController):
     @delete("/{station_id:uuid}/deputies/{person_id:uuid}", guards=[WRITE], status_code=204)
     async def unassign(self, db: AsyncSession, station: Station, person_id: uuid.UUID) -> None:
         await service.unassign_deputy(db, station, person_id)
+
+    @post("/{station_id:uuid}/external-deputies", guards=[WRITE], status_code=201)
+    async def assign_external(
+        self, db: AsyncSession, access: TenantAccess, station: Station, data: ExternalDeputyIn
+    ) -> StationDetail:
+        """进家入站 for a deputy recorded by another office and organised in this territory."""
+        await service.assign_external_deputy(db, access.tenant, station, data.mandate_id)
+        return await service.station_detail(db, station)
+
+    @delete("/{station_id:uuid}/external-deputies/{mandate_id:uuid}", guards=[WRITE], status_code=204)
+    async def unassign_external(self, db: AsyncSession, station: Station, mandate_id: uuid.UUID) -> None:
+        await service.unassign_external_deputy(db, station, mandate_id)
 
 
 class PersonOrganisationController(_OrganisationController):

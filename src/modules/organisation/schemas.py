@@ -158,6 +158,24 @@ class GroupMemberIn(msgspec.Struct, forbid_unknown_fields=True):
     person_id: uuid.UUID
 
 
+class ExternalDeputyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A mandate another office records but organises in this territory (its directory entry)."""
+
+    mandate_id: uuid.UUID
+
+
+class ExternalDeputyRef(msgspec.Struct):
+    """A deputy recorded by another office, as the platform's mandate directory lists them (read-only)."""
+
+    mandate_id: uuid.UUID
+    name: str
+    level: str
+    level_label: str
+    recorded_by: str
+    recorded_by_name: str
+    live: bool
+
+
 class GroupOut(msgspec.Struct):
     id: uuid.UUID
     kind: str
@@ -170,6 +188,7 @@ class GroupOut(msgspec.Struct):
 
 class GroupDetail(GroupOut):
     members: list[PersonRef]
+    external_members: list[ExternalDeputyRef] = []
 
 
 class GroupPage(msgspec.Struct):
@@ -220,6 +239,7 @@ class StationOut(msgspec.Struct):
 
 class StationDetail(StationOut):
     deputies: list[PersonRef]
+    external_deputies: list[ExternalDeputyRef] = []
 
 
 class StationPage(msgspec.Struct):

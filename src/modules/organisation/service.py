@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import msgspec
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,8 @@ from renda.core.db import get_database
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import paginate
 from renda.modules.accounts.service import memberships_of
-from renda.modules.deputies.models import LEVEL_LABELS, Person, Term
+from renda.modules.deputies import directory
+from renda.modules.deputies.models import LEVEL_LABELS, DirectoryEntry, MandateStatus, Person, Term
 from renda.modules.organisation import repository as repo
 from renda.modules.organisation.models import (
     BODY_KINDS,
@@ -48,6 +50,7 @@ from renda.modules.organisation.schemas import (
     CommitteeMemberOut,
     CommitteeMemberPatch,
     CommitteeOut,
+    ExternalDeputyRef,
     GroupDetail,
     GroupFilter,
     GroupIn,
@@ -65,6 +68,7 @@ from renda.modules.organisation.schemas import (
     StationPatch,
     TermOut,
 )
+from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
 
 BODY_ROLE_LABELS = {
@@ -78,6 +82,12 @@ F = TypeVar("F", GroupFilter, StationFilter)
 # Unique constraints and indexes → what the caller is told when one of them refuses a write.
 CONFLICTS: dict[str, tuple[str, str]] = {
     "uq_committee_members_one_chair": ("second_chair", "本届常委会已有在任主任;如需更换,请先为原主任填写离任日期"),
+    "uq_group_memberships_one_geographic_external": (
+        "already_in_geographic_group",
+        "该代表已编入其他代表小组,每名代表只能编入一个代表小组",
+    ),
+    "uq_group_memberships_group_external": ("already_member", "该代表已是本小组成员"),
+    "uq_station_assignments_station_external": ("already_assigned", "该代表已进驻本站点"),
     "uq_group_memberships_one_geographic": (
         "already_in_geographic_group",
         "该代表已编入其他代表小组,每名代表只能编入一个代表小组",
@@ -187,6 +197,92 @@ async def search_candidates(
     """Deputies to pick from when adding to a group or station: those not already in it."""
     exclude = repo.group_member_ids(group.id) if group else repo.station_deputy_ids(station.id) if station else None
     return await person_refs(session, await repo.search_persons(session, q, exclude=exclude))
+
+
+# --- deputies recorded by other offices (read through the platform's mandate directory) -----------
+async def _directory_entries(mandate_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[DirectoryEntry, str]]:
+    """Directory entries by mandate id, with the name of the recording office."""
+    wanted = set(mandate_ids)
+    if not wanted:
+        return {}
+    query = (
+        select(DirectoryEntry, Tenant.name)
+        .join(Tenant, Tenant.code == DirectoryEntry.recorded_by, isouter=True)
+        .where(DirectoryEntry.mandate_id.in_(wanted))
+    )
+    async with get_database().platform_session() as platform:
+        return {entry.mandate_id: (entry, name or entry.recorded_by) for entry, name in (await platform.execute(query))}
+
+
+def _external_ref(mandate_id: uuid.UUID, found: dict[uuid.UUID, tuple[DirectoryEntry, str]]) -> ExternalDeputyRef:
+    if mandate_id not in found:  # withdrawn from the directory since
+        return ExternalDeputyRef(mandate_id, "(已不在代表名录中)", "", "", "", "", False)
+    entry, office = found[mandate_id]
+    return ExternalDeputyRef(
+        mandate_id,
+        entry.person_name,
+        entry.level,
+        LEVEL_LABELS.get(entry.level, entry.level),
+        entry.recorded_by,
+        office,
+        entry.status != MandateStatus.ENDED,
+    )
+
+
+async def external_refs(mandate_ids: Iterable[uuid.UUID]) -> list[ExternalDeputyRef]:
+    mandate_ids = list(mandate_ids)
+    found = await _directory_entries(mandate_ids)
+    refs = [_external_ref(m, found) for m in mandate_ids]
+    pinyin = {m: found[m][0].name_pinyin for m in found}
+    return sorted(refs, key=lambda r: (pinyin.get(r.mandate_id, "~"), str(r.mandate_id)))
+
+
+async def _with_external_names(
+    names: dict[uuid.UUID, list[str]], external: dict[uuid.UUID, list[uuid.UUID]]
+) -> dict[uuid.UUID, list[str]]:
+    """The names of the office's own deputies per group or station, then those recorded elsewhere."""
+    refs = {r.mandate_id: r for r in await external_refs(m for ids in external.values() for m in ids)}
+    merged = dict(names)
+    for key, ids in external.items():
+        merged[key] = [*names.get(key, []), *(f"{refs[m].name}(由{refs[m].recorded_by_name}登记)" for m in ids)]
+    return merged
+
+
+async def group_member_names(session: AsyncSession, group_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    names = await repo.group_member_names(session, group_ids)
+    return await _with_external_names(names, await repo.group_external_ids(session, group_ids))
+
+
+async def station_deputy_names(session: AsyncSession, station_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    names = await repo.station_deputy_names(session, station_ids)
+    return await _with_external_names(names, await repo.station_external_ids(session, station_ids))
+
+
+async def elsewhere_entry(tenant: TenantRef, mandate_id: uuid.UUID) -> DirectoryEntry:
+    """A live mandate another office records and organises in this office's territory."""
+    query = select(DirectoryEntry).where(
+        DirectoryEntry.mandate_id == mandate_id,
+        directory.in_territory(tenant),
+        directory.live(),
+        DirectoryEntry.recorded_by != tenant.code,
+    )
+    async with get_database().platform_session() as platform:
+        entry = (await platform.execute(query)).scalar_one_or_none()
+    if entry is None:
+        raise InvalidInput("所选代表不是由其他机关登记、编在本辖区的在任代表", code="not_in_territory")
+    return entry
+
+
+async def search_elsewhere(
+    tenant: TenantRef, q: str | None, exclude: Iterable[uuid.UUID] = ()
+) -> list[directory.ElsewhereEntry]:
+    """Deputies recorded elsewhere and organised here, to pick from (those already added left out)."""
+    if not q or not q.strip():
+        return []
+    excluded = set(exclude)
+    async with get_database().platform_session() as platform:
+        found, _ = await directory.recorded_elsewhere(platform, tenant, q=q, page_size=50)
+    return [e for e in found if e.entry.mandate_id not in excluded][:20]
 
 
 # --- the standing committee -----------------------------------------------------------------------
@@ -450,7 +546,8 @@ async def get_group(session: AsyncSession, group_id: uuid.UUID) -> DeputyGroup:
 async def group_detail(session: AsyncSession, group: DeputyGroup) -> GroupDetail:
     (out,) = await _groups_out(session, [group])
     members = await person_refs(session, await repo.group_members(session, group.id))
-    return GroupDetail(**msgspec.structs.asdict(out), members=members)
+    external = await external_refs((await repo.group_external_ids(session, [group.id])).get(group.id, []))
+    return GroupDetail(**msgspec.structs.asdict(out), members=members, external_members=external)
 
 
 async def _check_geographic(session: AsyncSession, group: DeputyGroup, person_ids: list[uuid.UUID]) -> None:
@@ -494,6 +591,8 @@ async def update_group(session: AsyncSession, tenant: TenantRef, group: DeputyGr
     if changes.get("kind", group.kind) != group.kind:
         if changes["kind"] == "geographic":
             await _check_geographic(session, group, [p.id for p in await repo.group_members(session, group.id)])
+            for mandate_id in (await repo.group_external_ids(session, [group.id])).get(group.id, []):
+                await _check_external_geographic(session, group, mandate_id)
         group.kind = changes["kind"]
         for membership in await repo.group_memberships(session, group.id):
             membership.group_kind = group.kind  # the one-geographic-group index reads this copy
@@ -529,6 +628,39 @@ async def remove_group_member(session: AsyncSession, group: DeputyGroup, person_
     await _flush(session)
 
 
+async def _check_external_geographic(session: AsyncSession, group: DeputyGroup, mandate_id: uuid.UUID) -> None:
+    other = await repo.external_geographic_group(session, mandate_id, exclude_group=group.id)
+    if other is not None:
+        (ref,) = await external_refs([mandate_id])
+        raise Conflict(
+            f"每名代表只能编入一个代表小组:{ref.name}(已在“{other.name}”)。请先将其从原小组移出",
+            code="already_in_geographic_group",
+        )
+
+
+async def add_external_member(
+    session: AsyncSession, tenant: TenantRef, group: DeputyGroup, mandate_id: uuid.UUID
+) -> GroupMembership:
+    """A deputy recorded by another office and organised in this territory joins the group."""
+    entry = await elsewhere_entry(tenant, mandate_id)
+    if await repo.external_membership(session, group.id, mandate_id):
+        raise Conflict(f"{entry.person_name}已是{group.name}成员", code="already_member")
+    if group.kind == "geographic":
+        await _check_external_geographic(session, group, mandate_id)
+    membership = GroupMembership(group_id=group.id, group_kind=group.kind, directory_mandate_id=mandate_id)
+    session.add(membership)
+    await _flush(session)
+    return membership
+
+
+async def remove_external_member(session: AsyncSession, group: DeputyGroup, mandate_id: uuid.UUID) -> None:
+    membership = await repo.external_membership(session, group.id, mandate_id)
+    if membership is None:
+        raise NotFound("该代表不是本小组成员", code="group_member_not_found")
+    await session.delete(membership)
+    await _flush(session)
+
+
 # --- stations -------------------------------------------------------------------------------------
 def _station_out(station: Station, count: int) -> StationOut:
     days = list(station.reception_days or [])
@@ -552,7 +684,7 @@ async def list_stations(
 ) -> tuple[StationPage, dict[uuid.UUID, list[str]]]:
     """A page of stations, and the names of the deputies assigned to each."""
     result = await paginate(session, repo.stations_query(filters), page, page_size)
-    names = await repo.station_deputy_names(session, [s.id for s in result.items])
+    names = await station_deputy_names(session, [s.id for s in result.items])
     items = [_station_out(s, len(names.get(s.id, []))) for s in result.items]
     return StationPage(items, result.total, result.page, result.page_size), names
 
@@ -571,7 +703,9 @@ async def get_station(session: AsyncSession, station_id: uuid.UUID) -> Station:
 
 async def station_detail(session: AsyncSession, station: Station) -> StationDetail:
     deputies = await person_refs(session, await repo.station_deputies(session, station.id))
-    return StationDetail(**msgspec.structs.asdict(_station_out(station, len(deputies))), deputies=deputies)
+    external = await external_refs((await repo.station_external_ids(session, [station.id])).get(station.id, []))
+    out = _station_out(station, len(deputies) + len(external))
+    return StationDetail(**msgspec.structs.asdict(out), deputies=deputies, external_deputies=external)
 
 
 async def create_station(session: AsyncSession, tenant: TenantRef, data: StationIn) -> Station:
@@ -631,6 +765,29 @@ async def unassign_deputy(session: AsyncSession, station: Station, person_id: uu
     await _flush(session)
 
 
+async def assign_external_deputy(
+    session: AsyncSession, tenant: TenantRef, station: Station, mandate_id: uuid.UUID
+) -> StationAssignment:
+    """进家入站 for a deputy recorded by another office and organised in this territory."""
+    entry = await elsewhere_entry(tenant, mandate_id)
+    if not station.is_active:
+        raise InvalidInput(f"{station.name}已停用,不能安排代表进站", code="station_inactive")
+    if await repo.external_assignment(session, station.id, mandate_id):
+        raise Conflict(f"{entry.person_name}已进驻{station.name}", code="already_assigned")
+    assignment = StationAssignment(station_id=station.id, directory_mandate_id=mandate_id)
+    session.add(assignment)
+    await _flush(session)
+    return assignment
+
+
+async def unassign_external_deputy(session: AsyncSession, station: Station, mandate_id: uuid.UUID) -> None:
+    assignment = await repo.external_assignment(session, station.id, mandate_id)
+    if assignment is None:
+        raise NotFound("该代表未进驻本站点", code="station_assignment_not_found")
+    await session.delete(assignment)
+    await _flush(session)
+
+
 # --- one deputy -----------------------------------------------------------------------------------
 async def person_organisation(session: AsyncSession, person_id: uuid.UUID) -> PersonOrganisation:
     """The groups, stations and committee seats of one deputy (for the register's profile page)."""
@@ -676,7 +833,7 @@ def _filters(params: dict[str, Any], kind: type[F]) -> F:
 
 async def export_group_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
     groups = list((await session.execute(repo.groups_query(_filters(params, GroupFilter)))).scalars())
-    members = await repo.group_member_names(session, [g.id for g in groups])
+    members = await group_member_names(session, [g.id for g in groups])
     for out in await _groups_out(session, groups):
         names = members.get(out.id, [])
         yield [
@@ -691,7 +848,7 @@ async def export_group_rows(session: AsyncSession, params: dict[str, Any]) -> As
 
 async def export_station_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
     stations = list((await session.execute(repo.stations_query(_filters(params, StationFilter)))).scalars())
-    names = await repo.station_deputy_names(session, [s.id for s in stations])
+    names = await station_deputy_names(session, [s.id for s in stations])
     for station in stations:
         out = _station_out(station, len(names.get(station.id, [])))
         yield [
