@@ -180,3 +180,22 @@ async def recorded_elsewhere(
         query.order_by(DirectoryEntry.level, DirectoryEntry.name_pinyin).limit(page_size).offset((page - 1) * page_size)
     )
     return [ElsewhereEntry(entry, name) for entry, name in rows.all()], total
+
+
+async def live_elsewhere_by_person(office: str, person_keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """For the register's persons: their live mandates that other offices record, as
+    person key → [(level, recording office name)], so a person is shown once with every level."""
+    keys = list(person_keys)
+    if not keys:
+        return {}
+    async with get_database().platform_session() as session:
+        rows = await session.execute(
+            select(DirectoryEntry.person_key, DirectoryEntry.level, Tenant.name)
+            .join(Tenant, Tenant.code == DirectoryEntry.recorded_by)
+            .where(DirectoryEntry.person_key.in_(keys), DirectoryEntry.recorded_by != office, live())
+            .order_by(DirectoryEntry.level)
+        )
+    found: dict[str, list[tuple[str, str]]] = {}
+    for key, level, name in rows.all():
+        found.setdefault(key, []).append((level, name))
+    return found

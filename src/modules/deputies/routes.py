@@ -219,6 +219,7 @@ def register_item(entry: service.RegisterEntry) -> RegisterItem:
             )
             for m, t, c in entry.mandates
         ],
+        entry.elsewhere_labels,
     )
 
 

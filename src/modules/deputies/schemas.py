@@ -321,6 +321,8 @@ class RegisterItem(msgspec.Struct):
     levels: list[str]  # of the live mandates, highest first
     level_labels: list[str]
     mandates: list[MandateBrief]
+    # The same person's live mandates that other offices record, e.g. "市人大代表(安康市人大常委会登记)".
+    recorded_elsewhere: list[str] = msgspec.field(default_factory=list)
 
 
 class RegisterPage(msgspec.Struct):

@@ -757,6 +757,12 @@ async def resume_mandate(session: AsyncSession, mandate_id: uuid.UUID, data: Man
 class RegisterEntry:
     person: Person
     mandates: list[MandateRow]
+    # (level, recording office) of the person's live mandates recorded by other offices
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def elsewhere_labels(self) -> list[str]:
+        return [f"{LEVEL_LABELS[level]}({office}登记)" for level, office in self.elsewhere]
 
     @property
     def live_levels(self) -> list[str]:
@@ -767,8 +773,14 @@ class RegisterEntry:
 async def search(session: AsyncSession, filters: RegisterFilter, page: int, page_size: int) -> Page[RegisterEntry]:
     found = await paginate(session, repository.register_query(filters), page, page_size)
     mandates = await repository.mandates_of(session, (p.id for p in found.items))
+    office = _office(session)
+    keys = {p.id: p.id_number_hash or f"{office}:{p.id}" for p in found.items}
+    elsewhere = await directory.live_elsewhere_by_person(office, keys.values())
     return Page(
-        [RegisterEntry(p, mandates.get(p.id, [])) for p in found.items], found.total, found.page, found.page_size
+        [RegisterEntry(p, mandates.get(p.id, []), elsewhere.get(keys[p.id], [])) for p in found.items],
+        found.total,
+        found.page,
+        found.page_size,
     )
 
 

@@ -15,7 +15,7 @@ from renda.modules.deputies import directory
 from renda.tenants.scoping import load_tenant
 from renda.workers.outbox import OutboxRelay
 from tests.conftest import ensure_tenant, make_caller, running_worker
-from tests.modules.deputies.helpers import api, id_number
+from tests.modules.deputies.helpers import api, id_number, township_term
 
 
 @pytest.fixture
@@ -57,11 +57,9 @@ async def test_city_mandate_organised_in_a_county(client, database, hierarchy, w
     county_staff = await make_caller(database, "府谷县代表工委干事", {county: ["staff"]})
     other_staff = await make_caller(database, "靖边县代表工委干事", {other: ["staff"]})
     term_id, term_start = await city_term(client, city_staff, city)
-    name = f"市代表{random.randrange(10**6)}"
+    name, number = f"市代表{random.randrange(10**6)}", id_number()
     person = await client.post(
-        f"{api(city)}/persons",
-        json={"name": name, "gender": "male", "id_number": id_number()},
-        headers=city_staff.headers,
+        f"{api(city)}/persons", json={"name": name, "gender": "male", "id_number": number}, headers=city_staff.headers
     )
     assert person.status_code == 201, person.text
     mandate = await client.post(
@@ -84,6 +82,30 @@ async def test_city_mandate_organised_in_a_county(client, database, hierarchy, w
     for code, caller in ((other, other_staff), (city, city_staff)):
         response = await client.get(f"{api(code)}/deputies/elsewhere", params={"q": name}, headers=caller.headers)
         assert response.json()["items"] == [], code
+
+    # The same person also holds a county mandate, recorded by the county: the county's register shows
+    # the person once, with the city mandate named as recorded by the city.
+    _, county_term = await township_term(client, county_staff, county)
+    local = await client.post(
+        f"{api(county)}/persons",
+        json={"name": name, "gender": "male", "id_number": number},
+        headers=county_staff.headers,
+    )
+    assert local.status_code == 201, local.text
+    township_mandate = await client.post(
+        f"{api(county)}/mandates",
+        json={"person_id": local.json()["id"], "term_id": county_term},
+        headers=county_staff.headers,
+    )
+    assert township_mandate.status_code == 201, township_mandate.text
+    await publish_all(database, worker_broker)
+    register = (await client.get(f"{api(county)}/deputies", params={"q": name}, headers=county_staff.headers)).json()
+    [entry] = register["items"]
+    assert entry["levels"] == ["township"] and entry["recorded_elsewhere"] == ["市人大代表(榆林市人大常委会登记)"]
+    async with get_database().platform_session() as session:
+        persons = await directory.live_person_count(session, await load_tenant(county))
+        mandates = sum(c.mandates for c in await directory.live_counts_by_level(session, await load_tenant(county)))
+    assert mandates == persons + 1  # one person, two mandates
 
     # Counted in both territories, once each.
     async with get_database().platform_session() as session:
