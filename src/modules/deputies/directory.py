@@ -60,6 +60,9 @@ def _entry_values(
         "ended_on": mandate.ended_on,
         "end_reason": mandate.end_reason,
         "resignation_kind": mandate.resignation_kind,
+        "replaces_mandate_id": mandate.replaces_mandate_id,
+        "term_starts_on": term.starts_on,
+        "term_ends_on": term.ends_on,
         "published_at": utcnow(),
     }
 

@@ -242,4 +242,8 @@ class DirectoryEntry(PlatformBase):
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(30))
     resignation_kind: Mapped[str | None] = mapped_column(String(10))
+    # For vacancies across a territory: the seat a by-election filled, and the term's dates.
+    replaces_mandate_id: Mapped[uuid.UUID | None] = mapped_column()
+    term_starts_on: Mapped[date | None] = mapped_column(Date)
+    term_ends_on: Mapped[date | None] = mapped_column(Date)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

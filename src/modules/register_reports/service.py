@@ -1,16 +1,15 @@
 """Composition statistics (代表构成统计) of an office's territory.
 
-Everything but vacancies is counted from `platform.mandate_directory`, so an office sees every
+Everything is counted from `platform.mandate_directory`, so an office sees every
 mandate recorded in its territory or organised in it, each once, without reading another office's
 schema (see `renda.modules.deputies.directory`). A mandate counts as active on a date when it had
 started and not yet ended: `starts_on <= on` and (`ended_on` empty or after `on`). Persons are
 distinct `person_key`s (the keyed hash of the ID number): a deputy of the county and of a township
 is one person with two mandates. Ages are by birth year (the directory holds no birth date).
 
-Vacancies are seats of the congresses this office administers: mandates it records itself that
-ended (other than by the end of the term) and that no by-election has filled yet, i.e. no mandate
-names them in `replaces_mandate_id`. The directory does not carry that link, so vacancies of
-mandates recorded by another office are that office's to report.
+Vacancies are seats in the territory whose mandate ended (other than by the end of the term) within
+a term still running, and that no by-election has filled yet, i.e. no mandate names them in
+`replaces_mandate_id`.
 """
 
 from __future__ import annotations
@@ -31,9 +30,7 @@ from renda.modules.deputies.models import (
     LEVELS,
     RESIGNATION_KINDS,
     DirectoryEntry,
-    Mandate,
     MandateStatus,
-    Term,
 )
 from renda.modules.register_reports.schemas import (
     Breakdown,
@@ -226,25 +223,25 @@ async def _changes(session: AsyncSession, tenant: TenantRef, period_from: date, 
         ended_list,
         _change_row("ended", "终止代表资格合计", ended_total),
         _change_row("by_elected", "补选", dict(by_elected.all())),
-        _change_row("vacant", "期末空缺(本机关登记的代表资格)", await vacancies(session, period_to)),
+        _change_row("vacant", "期末空缺", await vacancies(session, tenant, period_to)),
     )
 
 
-async def vacancies(session: AsyncSession, on: date) -> dict[str, int]:
-    """Per level: this office's mandates ended before `on` within a term still running on `on`
+async def vacancies(session: AsyncSession, tenant: TenantRef, on: date) -> dict[str, int]:
+    """Per level, in the territory: mandates ended before `on` within a term still running on `on`
     (not by the term's end) that no by-election started by `on` has filled."""
-    successor = aliased(Mandate)
+    successor = aliased(DirectoryEntry)
     rows = await session.execute(
-        select(Mandate.level, func.count())
-        .join(Term, Term.id == Mandate.term_id)
+        select(DirectoryEntry.level, func.count())
         .where(
-            Mandate.ended_on <= on,
-            Mandate.end_reason != "term_ended",
-            Term.starts_on <= on,
-            or_(Term.ends_on.is_(None), Term.ends_on > on),
-            ~exists().where(successor.replaces_mandate_id == Mandate.id, successor.starts_on <= on),
+            in_territory(tenant),
+            DirectoryEntry.ended_on <= on,
+            DirectoryEntry.end_reason != "term_ended",
+            DirectoryEntry.term_starts_on <= on,
+            or_(DirectoryEntry.term_ends_on.is_(None), DirectoryEntry.term_ends_on > on),
+            ~exists().where(successor.replaces_mandate_id == DirectoryEntry.mandate_id, successor.starts_on <= on),
         )
-        .group_by(Mandate.level)
+        .group_by(DirectoryEntry.level)
     )
     return dict(rows.all())
 
