@@ -154,7 +154,7 @@ async def seed_organisation(code: str, marker: str) -> dict[str, str]:
     from sqlalchemy import select
 
     from renda.modules.deputies.models import Congress, Person, Term
-    from renda.modules.organisation.models import Body, CommitteeMember, DeputyGroup, Station
+    from renda.modules.organisation.models import Body, BodyMember, CommitteeMember, DeputyGroup, Station
 
     async with tenant_session(await load_tenant(code), actor=f"user:x:{marker}") as session:
         taken = set((await session.execute(select(Congress.division_code))).scalars())
@@ -176,6 +176,9 @@ async def seed_organisation(code: str, marker: str) -> dict[str, str]:
             "station_id": Station(kind="workroom", name=marker, reception_days=[10, 20, 30]),
         }
         session.add_all(rows.values())
+        await session.flush()
+        rows["body_member_id"] = BodyMember(body_id=rows["body_id"].id, name=marker[:50])
+        session.add(rows["body_member_id"])
         await session.commit()
         return {key: str(row.id) for key, row in rows.items()}
 

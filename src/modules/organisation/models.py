@@ -76,12 +76,26 @@ class Body(UUIDPrimaryKey, Timestamps, TenantBase):
     description: Mapped[str | None] = mapped_column(Text)
 
 
+BODY_MEMBER_KINDS = {"committee_member": "常委会组成人员", "deputy": "代表", "staff": "工作人员"}
+
+
 class BodyMember(UUIDPrimaryKey, TenantBase):
+    """One member of a body: a standing-committee member, a deputy of this office, or a named person
+    (e.g. a staff member of a working commission); exactly one of the three is set."""
+
     __tablename__ = "body_members"
-    __table_args__ = (UniqueConstraint("body_id", "committee_member_id"),)
+    __table_args__ = (
+        UniqueConstraint("body_id", "committee_member_id"),
+        UniqueConstraint("body_id", "person_id", name="uq_body_members_body_person"),
+        CheckConstraint("num_nonnulls(committee_member_id, person_id, name) = 1", name="one_member"),
+    )
 
     body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bodies.id", ondelete="CASCADE"), index=True)
-    committee_member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("committee_members.id", ondelete="CASCADE"))
+    committee_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("committee_members.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id", ondelete="RESTRICT"))
+    name: Mapped[str | None] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(20), default="member")  # chair | vice_chair | member
 
 

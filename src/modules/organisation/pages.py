@@ -27,7 +27,13 @@ from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.modules.organisation import repository as repo
 from renda.modules.organisation import service
-from renda.modules.organisation.models import BODY_KINDS, COMMITTEE_POSITIONS, GROUP_KINDS, STATION_KINDS
+from renda.modules.organisation.models import (
+    BODY_KINDS,
+    BODY_MEMBER_KINDS,
+    COMMITTEE_POSITIONS,
+    GROUP_KINDS,
+    STATION_KINDS,
+)
 from renda.modules.organisation.schemas import (
     BodyIn,
     BodyMemberIn,
@@ -104,6 +110,19 @@ def parse_days(text: str | None) -> list[int]:
     if not all(p.isdigit() for p in parts):
         raise InvalidInput("接待日请填写每月的日期数字,用逗号分隔,如逢十接待日填“10,20,30”", code="validation_error")
     return [int(p) for p in parts]
+
+
+BODY_MEMBER_FIELDS = {"committee_member": "committee_member_id", "deputy": "person_id", "staff": "name"}
+
+
+def _body_member_data(form: Form) -> dict[str, Any]:
+    """The member the clerk chose: only the field of the chosen kind (all sent fields without a kind)."""
+    kind = _value(form, "member_kind")
+    if kind is None:
+        return _fields(form, *BODY_MEMBER_FIELDS.values(), "role")
+    if kind not in BODY_MEMBER_FIELDS:
+        raise InvalidInput("请选择成员类别", code="invalid_member")
+    return _fields(form, BODY_MEMBER_FIELDS[kind], "role")
 
 
 def _station_data(form: Form) -> dict[str, Any]:
@@ -344,12 +363,15 @@ class OrganisationPages(Controller):
             serving = [m for m in committee.members if m.is_serving and m.id not in taken]
         except NotFound:
             pass
+        deputies = await service.body_deputy_candidates(db, body, request.query_params.get("q"))
         context = {
             **await shell_context(request, access),
             "body": detail,
             "body_kinds": BODY_KINDS,
             "roles": service.BODY_ROLE_LABELS[body.kind],
             "candidates": serving,
+            "deputies": deputies,
+            "member_kinds": BODY_MEMBER_KINDS,
             **extra,
         }
         return Template("organisation/body.html", context=context, status_code=status)
@@ -400,9 +422,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(body: Any) -> None:
-            await service.add_body_member(
-                db, body, _convert(_fields(data, "committee_member_id", "role"), BodyMemberIn)
-            )
+            await service.add_body_member(db, body, _convert(_body_member_data(data), BodyMemberIn))
 
         return await self._detail_action(request, db, access, "bodies", body_id, action)
 
@@ -417,6 +437,20 @@ class OrganisationPages(Controller):
     ) -> Template | Redirect:
         async def action(body: Any) -> None:
             await service.remove_body_member(db, body, committee_member_id)
+
+        return await self._detail_action(request, db, access, "bodies", body_id, action)
+
+    @post("/bodies/{body_id:uuid}/body-members/{body_member_id:uuid}/remove", guards=[WRITE])
+    async def remove_other_body_member(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        body_id: uuid.UUID,
+        body_member_id: uuid.UUID,
+    ) -> Template | Redirect:
+        async def action(body: Any) -> None:
+            await service.remove_body_member_by_id(db, body, body_member_id)
 
         return await self._detail_action(request, db, access, "bodies", body_id, action)
 

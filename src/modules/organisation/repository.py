@@ -159,14 +159,19 @@ async def bodies_with_counts(session: AsyncSession) -> list[tuple[Body, int]]:
     return [(body, n) for body, n in rows.all()]
 
 
-async def body_members(session: AsyncSession, body_id: uuid.UUID) -> list[tuple[BodyMember, CommitteeMember]]:
+async def body_members(
+    session: AsyncSession, body_id: uuid.UUID
+) -> list[tuple[BodyMember, CommitteeMember | None, Person | None]]:
+    """The members of a body with their committee seat or deputy, chair first, then by name."""
+    display_name = func.coalesce(CommitteeMember.name, Person.name, BodyMember.name)
     query = (
-        select(BodyMember, CommitteeMember)
-        .join(CommitteeMember, CommitteeMember.id == BodyMember.committee_member_id)
+        select(BodyMember, CommitteeMember, Person)
+        .outerjoin(CommitteeMember, CommitteeMember.id == BodyMember.committee_member_id)
+        .outerjoin(Person, Person.id == BodyMember.person_id)
         .where(BodyMember.body_id == body_id)
-        .order_by(BODY_ROLE_ORDER, CommitteeMember.name)
+        .order_by(BODY_ROLE_ORDER, display_name, BodyMember.id)
     )
-    return [(m, c) for m, c in (await session.execute(query)).all()]
+    return [(m, c, p) for m, c, p in (await session.execute(query)).all()]
 
 
 async def body_member(session: AsyncSession, body_id: uuid.UUID, committee_member_id: uuid.UUID) -> BodyMember | None:
@@ -176,10 +181,25 @@ async def body_member(session: AsyncSession, body_id: uuid.UUID, committee_membe
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def body_member_by_id(session: AsyncSession, body_id: uuid.UUID, body_member_id: uuid.UUID) -> BodyMember | None:
+    query = select(BodyMember).where(BodyMember.body_id == body_id, BodyMember.id == body_member_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def body_deputy(session: AsyncSession, body_id: uuid.UUID, person_id: uuid.UUID) -> BodyMember | None:
+    query = select(BodyMember).where(BodyMember.body_id == body_id, BodyMember.person_id == person_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def body_deputy_ids(body_id: uuid.UUID) -> Select[Any]:
+    return select(BodyMember.person_id).where(BodyMember.body_id == body_id, BodyMember.person_id.is_not(None))
+
+
 async def body_chair(session: AsyncSession, body_id: uuid.UUID, exclude: uuid.UUID | None) -> BodyMember | None:
+    """The body's chair, other than the body member `exclude` (a body-member id)."""
     query = select(BodyMember).where(BodyMember.body_id == body_id, BodyMember.role == "chair")
     if exclude is not None:
-        query = query.where(BodyMember.committee_member_id != exclude)
+        query = query.where(BodyMember.id != exclude)
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
 

@@ -147,6 +147,18 @@ class BodyController(_OrganisationController):
     async def remove_member(self, db: AsyncSession, committee_body: Body, committee_member_id: uuid.UUID) -> None:
         await service.remove_body_member(db, committee_body, committee_member_id)
 
+    @patch("/{body_id:uuid}/body-members/{body_member_id:uuid}", guards=[WRITE])
+    async def update_body_member(
+        self, db: AsyncSession, committee_body: Body, body_member_id: uuid.UUID, data: BodyMemberPatch
+    ) -> BodyDetail:
+        """Change the role of any member (committee member, deputy or staff) by body-member id."""
+        await service.update_body_member_by_id(db, committee_body, body_member_id, data)
+        return await service.body_detail(db, committee_body)
+
+    @delete("/{body_id:uuid}/body-members/{body_member_id:uuid}", guards=[WRITE], status_code=204)
+    async def remove_body_member(self, db: AsyncSession, committee_body: Body, body_member_id: uuid.UUID) -> None:
+        await service.remove_body_member_by_id(db, committee_body, body_member_id)
+
 
 class GroupController(_OrganisationController):
     path = f"{BASE}/groups"

@@ -99,7 +99,11 @@ class BodyPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class BodyMemberIn(msgspec.Struct, forbid_unknown_fields=True):
-    committee_member_id: uuid.UUID
+    """Exactly one of: a standing-committee member, a deputy of this office, or a named person."""
+
+    committee_member_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    name: PersonName | None = None
     role: BodyRole = "member"
 
 
@@ -108,9 +112,13 @@ class BodyMemberPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class BodyMemberOut(msgspec.Struct):
-    committee_member_id: uuid.UUID
+    id: uuid.UUID
+    kind: str  # committee_member | deputy | staff
+    kind_label: str
+    committee_member_id: uuid.UUID | None
+    person_id: uuid.UUID | None
     name: str
-    position_label: str
+    position_label: str | None  # the standing-committee position, for committee members
     role: str
     role_label: str
 

@@ -209,3 +209,74 @@ async def test_bodies_with_committee_members(client, database, database_url, hie
     assert special.json()["members"][0]["role_label"] == "主任委员"  # the special committee's title
     assert (await client.delete(body_url, headers=staff.headers)).status_code == 204
     assert (await client.get(body_url, headers=staff.headers)).status_code == 404
+
+
+async def test_bodies_with_deputies_and_staff(client, database, database_url, hierarchy) -> None:
+    a, b = hierarchy["a"], hierarchy["b"]
+    term = await fresh_term(a)
+    staff = await make_caller(database, "代表工委干部戊", {a: ["staff"]})
+    deputy, other = await add_persons(a, "钱代表", "孙代表")
+    (b_person,) = await add_persons(b, "外机关代表")
+    seat = await client.post(
+        f"/api/v1/t/{a}/organisation/committee",
+        json={"term_id": str(term), "position": "member", "name": "蒋委员"},
+        headers=staff.headers,
+    )
+    url = f"/api/v1/t/{a}/organisation/bodies"
+    created = await client.post(
+        url, json={"kind": "working_commission", "name": unique("代表工作委员会")}, headers=staff.headers
+    )
+    body_url = f"{url}/{created.json()['id']}"
+    for payload in (
+        {"committee_member_id": seat.json()["id"], "role": "chair"},
+        {"person_id": str(deputy)},
+        {"name": "韩干事"},
+    ):
+        added = await client.post(f"{body_url}/members", json=payload, headers=staff.headers)
+        assert added.status_code == 201, added.text
+    members = added.json()["members"]
+    assert [(m["name"], m["kind"], m["kind_label"], m["role_label"]) for m in members] == [
+        ("蒋委员", "committee_member", "常委会组成人员", "主任"),
+        ("钱代表", "deputy", "代表", "委员"),
+        ("韩干事", "staff", "工作人员", "委员"),
+    ]
+    assert members[1]["person_id"] == str(deputy) and members[1]["position_label"] is None
+    assert added.json()["member_count"] == 3
+
+    before = await organisation_state(database_url, a)
+    refusals = [
+        ({}, 400, "invalid_member"),
+        ({"role": "member"}, 400, "invalid_member"),
+        ({"person_id": str(other), "name": "韩干事"}, 400, "invalid_member"),
+        ({"committee_member_id": seat.json()["id"], "person_id": str(other)}, 400, "invalid_member"),
+        ({"person_id": str(term)}, 400, "unknown_person"),
+        ({"person_id": str(b_person)}, 400, "unknown_person"),  # a deputy of another office
+        ({"person_id": str(deputy)}, 409, "already_member"),
+        ({"name": "韩干事", "role": "chair"}, 409, "body_chair_taken"),
+        ({"name": "   "}, 400, "name_required"),
+    ]
+    for payload, status, code in refusals:
+        response = await client.post(f"{body_url}/members", json=payload, headers=staff.headers)
+        assert (response.status_code, response.json()["code"]) == (status, code), payload
+    assert await organisation_state(database_url, a) == before
+
+    # Roles change and members leave by body-member id; committee members still by their seat.
+    staff_member = members[2]["id"]
+    changed = await client.patch(
+        f"{body_url}/body-members/{staff_member}", json={"role": "vice_chair"}, headers=staff.headers
+    )
+    assert changed.status_code == 200
+    assert [(m["name"], m["role_label"]) for m in changed.json()["members"]][1] == ("韩干事", "副主任")
+    chair = await client.patch(
+        f"{body_url}/body-members/{members[1]['id']}", json={"role": "chair"}, headers=staff.headers
+    )
+    assert (chair.status_code, chair.json()["code"]) == (409, "body_chair_taken")
+    assert (
+        await client.delete(f"{body_url}/body-members/{members[1]['id']}", headers=staff.headers)
+    ).status_code == 204
+    assert (
+        await client.delete(f"{body_url}/body-members/{members[1]['id']}", headers=staff.headers)
+    ).status_code == 404
+    assert (await client.delete(f"{body_url}/members/{seat.json()['id']}", headers=staff.headers)).status_code == 204
+    shown = await client.get(body_url, headers=staff.headers)
+    assert [m["name"] for m in shown.json()["members"]] == ["韩干事"]

@@ -144,6 +144,14 @@ async def test_clerk_records_the_committee_and_a_body(client, database, database
         f"{base}/bodies/{body}/members", data={"_csrf": csrf, "committee_member_id": vice, "role": "chair"}
     )
     assert joined.status_code == 200 and "严副主任" in joined.text
+    # The clerk chooses the kind of member; only that kind's field counts.
+    staffed = await client.post(
+        f"{base}/bodies/{body}/members",
+        data={"_csrf": csrf, "member_kind": "staff", "committee_member_id": vice, "person_id": "", "name": "韩干事"},
+    )
+    assert staffed.status_code == 200 and "韩干事" in staffed.text and "工作人员" in staffed.text
+    empty = await client.post(f"{base}/bodies/{body}/members", data={"_csrf": csrf, "member_kind": "deputy"})
+    assert empty.status_code == 400
     ended = await client.post(
         f"{base}/committee/{vice}/edit",
         data={
