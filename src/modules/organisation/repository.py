@@ -239,17 +239,24 @@ def group_member_ids(group_id: uuid.UUID) -> Select[Any]:
     )
 
 
-async def group_external_ids(session: AsyncSession, group_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """group → the directory mandate ids of its members recorded by other offices."""
-    if not group_ids:
+async def _external_ids(
+    session: AsyncSession, owner: Any, owner_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """owner (a group or station) → the directory mandate ids of its deputies recorded by other offices."""
+    if not owner_ids:
         return {}
-    query = select(GroupMembership.group_id, GroupMembership.directory_mandate_id).where(
-        GroupMembership.group_id.in_(group_ids), GroupMembership.directory_mandate_id.is_not(None)
+    table = owner.class_
+    query = select(owner, table.directory_mandate_id).where(
+        owner.in_(owner_ids), table.directory_mandate_id.is_not(None)
     )
     found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for group_id, mandate_id in (await session.execute(query)).all():
-        found[group_id].append(mandate_id)
+    for owner_id, mandate_id in (await session.execute(query)).all():
+        found[owner_id].append(mandate_id)
     return found
+
+
+async def group_external_ids(session: AsyncSession, group_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    return await _external_ids(session, GroupMembership.group_id, group_ids)
 
 
 async def external_membership(
@@ -349,16 +356,7 @@ def station_deputy_ids(station_id: uuid.UUID) -> Select[Any]:
 async def station_external_ids(
     session: AsyncSession, station_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """station → the directory mandate ids of its deputies recorded by other offices."""
-    if not station_ids:
-        return {}
-    query = select(StationAssignment.station_id, StationAssignment.directory_mandate_id).where(
-        StationAssignment.station_id.in_(station_ids), StationAssignment.directory_mandate_id.is_not(None)
-    )
-    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for station_id, mandate_id in (await session.execute(query)).all():
-        found[station_id].append(mandate_id)
-    return found
+    return await _external_ids(session, StationAssignment.station_id, station_ids)
 
 
 async def external_assignment(

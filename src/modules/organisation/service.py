@@ -103,6 +103,14 @@ CONFLICTS: dict[str, tuple[str, str]] = {
 }
 
 
+async def _delete_found(session: AsyncSession, row: Any, missing: NotFound) -> None:
+    """Delete a looked-up row, or say it is not there."""
+    if row is None:
+        raise missing
+    await session.delete(row)
+    await _flush(session)
+
+
 async def _flush(session: AsyncSession) -> None:
     try:
         await session.flush()
@@ -703,11 +711,11 @@ async def add_external_member(
 
 
 async def remove_external_member(session: AsyncSession, group: DeputyGroup, mandate_id: uuid.UUID) -> None:
-    membership = await repo.external_membership(session, group.id, mandate_id)
-    if membership is None:
-        raise NotFound("该代表不是本小组成员", code="group_member_not_found")
-    await session.delete(membership)
-    await _flush(session)
+    await _delete_found(
+        session,
+        await repo.external_membership(session, group.id, mandate_id),
+        NotFound("该代表不是本小组成员", code="group_member_not_found"),
+    )
 
 
 # --- stations -------------------------------------------------------------------------------------
@@ -807,11 +815,11 @@ async def assign_deputy(session: AsyncSession, station: Station, person_id: uuid
 
 
 async def unassign_deputy(session: AsyncSession, station: Station, person_id: uuid.UUID) -> None:
-    assignment = await repo.station_assignment(session, station.id, person_id)
-    if assignment is None:
-        raise NotFound("该代表未进驻本站点", code="station_assignment_not_found")
-    await session.delete(assignment)
-    await _flush(session)
+    await _delete_found(
+        session,
+        await repo.station_assignment(session, station.id, person_id),
+        NotFound("该代表未进驻本站点", code="station_assignment_not_found"),
+    )
 
 
 async def assign_external_deputy(
@@ -830,11 +838,11 @@ async def assign_external_deputy(
 
 
 async def unassign_external_deputy(session: AsyncSession, station: Station, mandate_id: uuid.UUID) -> None:
-    assignment = await repo.external_assignment(session, station.id, mandate_id)
-    if assignment is None:
-        raise NotFound("该代表未进驻本站点", code="station_assignment_not_found")
-    await session.delete(assignment)
-    await _flush(session)
+    await _delete_found(
+        session,
+        await repo.external_assignment(session, station.id, mandate_id),
+        NotFound("该代表未进驻本站点", code="station_assignment_not_found"),
+    )
 
 
 # --- one deputy -----------------------------------------------------------------------------------
