@@ -47,15 +47,33 @@ ROLE_LABELS = {
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICE_ADMIN: frozenset({"*"}),
     Role.STAFF: frozenset(
-        {"office.read", "audit.read", "exports.read", "exports.write", "deputies.*", "organisation.*"}
+        {
+            "office.read",
+            "audit.read",
+            "exports.read",
+            "exports.write",
+            "deputies.*",
+            "organisation.*",
+            "reports.read",
+            "notifications.*",
+        }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
-        {"office.read", "exports.read", "exports.write", "deputies.read", "organisation.read"}
+        {"office.read", "exports.read", "exports.write", "deputies.read", "organisation.read", "reports.read"}
     ),
     Role.DEPUTY: frozenset({"office.read"}),
     Role.HANDLING_UNIT: frozenset({"office.read"}),
     Role.VIEWER: frozenset(
-        {"office.read", "audit.read", "exports.read", "exports.write", "deputies.read", "organisation.read"}
+        {
+            "office.read",
+            "audit.read",
+            "exports.read",
+            "exports.write",
+            "deputies.read",
+            "organisation.read",
+            "reports.read",
+            "notifications.read",
+        }
     ),
 }
 
@@ -74,6 +92,9 @@ PERMISSION_LABELS: dict[str, str] = {
     "deputies.write": "维护代表名册(届次、代表、代表资格、导入)",
     "organisation.read": "查看常委会、代表小组和家站室",
     "organisation.write": "维护常委会、代表小组和家站室",
+    "reports.read": "查看统计报表和下级机关汇总",
+    "notifications.read": "查看本机关通知的发送情况",
+    "notifications.write": "重发失败的通知、维护通知模板",
 }
 # What an integration token may be given: never the power to manage people or other tokens.
 TOKEN_SCOPES = frozenset(p for p in PERMISSION_LABELS if not p.startswith(("members.", "api_tokens.")))

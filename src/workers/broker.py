@@ -124,6 +124,7 @@ def load_actor_modules() -> None:
     import pkgutil
 
     import renda.modules
+    import renda.workers.fan_out
     import renda.workers.maintenance
 
     for info in pkgutil.iter_modules(renda.modules.__path__):

@@ -26,6 +26,8 @@ class OutboxMessage(PlatformBase):
     kwargs: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     tenant_code: Mapped[str | None] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Sent to the broker with a delay until then (debounced jobs); the relay still sends it at once.
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -51,3 +53,22 @@ class ScheduledRun(PlatformBase):
     job: Mapped[str] = mapped_column(String(100), primary_key=True)
     period: Mapped[str] = mapped_column(String(40), primary_key=True)
     enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeadJob(PlatformBase):
+    """A message that failed its last retry: kept here, whatever the broker, to be listed and retried."""
+
+    __tablename__ = "dead_jobs"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)
+    queue_name: Mapped[str] = mapped_column(String(60))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    args: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    tenant_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when `renda jobs retry` sent it again (as a new message through the outbox).
+    retried_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -31,6 +32,13 @@ BATCH_SIZE = 200
 
 def enqueue(session: AsyncSession, actor: dramatiq.Actor[Any, Any], *args: Any, **kwargs: Any) -> OutboxMessage:
     """Send `actor(*args, **kwargs)` once the session's transaction commits."""
+    return enqueue_later(session, None, actor, *args, **kwargs)
+
+
+def enqueue_later(
+    session: AsyncSession, delay: timedelta | None, actor: dramatiq.Actor[Any, Any], *args: Any, **kwargs: Any
+) -> OutboxMessage:
+    """Like `enqueue`, but the broker holds the message until `delay` after the commit has passed."""
     message = OutboxMessage(
         message_id=str(uuid.uuid4()),
         queue_name=actor.queue_name,
@@ -38,6 +46,7 @@ def enqueue(session: AsyncSession, actor: dramatiq.Actor[Any, Any], *args: Any, 
         args=list(args),
         kwargs=kwargs,
         tenant_code=session.info.get("tenant_code"),
+        not_before=utcnow() + delay if delay else None,
     )
     session.add(message)
     session.info["outbox_dirty"] = True
@@ -110,14 +119,19 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
+            now = utcnow()
             messages = [
-                dramatiq.Message(
-                    queue_name=row.queue_name,
-                    actor_name=row.actor_name,
-                    args=tuple(row.args),
-                    kwargs=row.kwargs,
-                    options={},
-                    message_id=row.message_id,
+                (
+                    dramatiq.Message(
+                        queue_name=row.queue_name,
+                        actor_name=row.actor_name,
+                        args=tuple(row.args),
+                        kwargs=row.kwargs,
+                        # The office travels with the message, so a dead letter can name it.
+                        options={"tenant_code": row.tenant_code} if row.tenant_code else {},
+                        message_id=row.message_id,
+                    ),
+                    max(0, int((row.not_before - now).total_seconds() * 1000)) if row.not_before else None,
                 )
                 for row in rows
             ]
@@ -130,9 +144,9 @@ class OutboxRelay:
             await session.commit()
             return len(rows)
 
-    def _enqueue_all(self, messages: list[dramatiq.Message[Any]]) -> None:
-        for message in messages:
-            self.broker.enqueue(message)
+    def _enqueue_all(self, messages: list[tuple[dramatiq.Message[Any], int | None]]) -> None:
+        for message, delay in messages:
+            self.broker.enqueue(message, delay=delay or None)
 
     async def run(self) -> None:
         """Drain on every NOTIFY and at least every `poll_seconds`, until `stop()`."""

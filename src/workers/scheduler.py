@@ -1,6 +1,8 @@
 """Periodic jobs, in Asia/Shanghai time.
 
-A module registers a job with `periodic(...)`. Each tick, the scheduler works out every job's most
+A module registers a platform-wide job with `periodic(...)`, or a job that runs once per office
+(reminders, digests) with `per_office(...)`: its actor takes `(tenant_code, period)` and the
+scheduler's fan-out sends one message per active office. Each tick, the scheduler works out every job's most
 recent due period and inserts (job, period) into `platform.scheduled_runs` together with the outbox
 message, in one transaction. The primary key lets exactly one scheduler replica win each period,
 and only the latest due period is enqueued, so a scheduler back from downtime runs a missed job
@@ -53,16 +55,34 @@ class Daily:
 
 
 @dataclass(frozen=True)
+class Weekly:
+    """Once a week on `weekday` (0 = Monday) at hour:minute local time."""
+
+    weekday: int
+    hour: int
+    minute: int = 0
+
+    def period_start(self, now: datetime) -> datetime:
+        due = Daily(self.hour, self.minute).period_start(now)
+        return due - timedelta(days=(due.weekday() - self.weekday) % 7)
+
+
+Schedule = Every | Daily | Weekly
+
+
+@dataclass(frozen=True)
 class PeriodicJob:
     name: str
-    schedule: Every | Daily
+    schedule: Schedule
     actor: dramatiq.Actor[Any, Any]
+    args: tuple[Any, ...] = ()  # sent before the period
 
 
 _jobs: dict[str, PeriodicJob] = {}
+_office_jobs: dict[str, tuple[dramatiq.Actor[Any, Any], tuple[str, ...] | None]] = {}
 
 
-def periodic(name: str, schedule: Every | Daily) -> Any:
+def periodic(name: str, schedule: Schedule) -> Any:
     """Register an already declared actor (taking no arguments but the period) as a periodic job."""
 
     def decorator(declared: dramatiq.Actor[Any, Any]) -> dramatiq.Actor[Any, Any]:
@@ -70,6 +90,24 @@ def periodic(name: str, schedule: Every | Daily) -> Any:
         return declared
 
     return decorator
+
+
+def per_office(name: str, schedule: Schedule, levels: tuple[str, ...] | None = None) -> Any:
+    """Register an actor taking `(tenant_code, period)` to run every period for every active office
+    (of `levels`, when given). Each office gets its message once per period."""
+
+    def decorator(declared: dramatiq.Actor[Any, Any]) -> dramatiq.Actor[Any, Any]:
+        from renda.workers.fan_out import fan_out
+
+        _office_jobs[name] = (declared, levels)
+        _jobs[name] = PeriodicJob(name, schedule, fan_out, (name,))
+        return declared
+
+    return decorator
+
+
+def office_job(name: str) -> tuple[dramatiq.Actor[Any, Any], tuple[str, ...] | None]:
+    return _office_jobs[name]
 
 
 def registered_jobs() -> dict[str, PeriodicJob]:
@@ -91,7 +129,7 @@ async def tick(database: Database, now: datetime | None = None) -> list[str]:
             )
             if claimed.first() is None:
                 continue
-            enqueue(session, job.actor, period)
+            enqueue(session, job.actor, *job.args, period)
             await session.commit()
             enqueued.append(f"{job.name}@{period}")
     for item in enqueued:
