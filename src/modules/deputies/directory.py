@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database, utcnow
 from renda.modules.deputies.models import Congress, DirectoryEntry, Mandate, MandateStatus, Person, Term
+from renda.modules.rollups import service as rollups
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
 
@@ -91,6 +92,14 @@ async def publish(session: AsyncSession, tenant: TenantRef, mandate_ids: Iterabl
             {"mandate_id": m.id, **_entry_values(tenant, m, p, t, c, paths[m.organised_in or tenant.code])}
             for m, p, t, c in rows
         ]
+        # The offices counting these mandates before and after: both sets of figures change.
+        counted_in = set(
+            (
+                await platform.execute(
+                    select(DirectoryEntry.organised_in).where(DirectoryEntry.mandate_id.in_(mandate_ids))
+                )
+            ).scalars()
+        ) | {value["organised_in"] for value in values}
         if values:
             statement = insert(DirectoryEntry.__table__)
             updates = {key: statement.excluded[key] for key in values[0] if key != "mandate_id"}
@@ -98,6 +107,7 @@ async def publish(session: AsyncSession, tenant: TenantRef, mandate_ids: Iterabl
         gone = set(mandate_ids) - {m.id for m, *_ in rows}
         if gone:  # deleted since: nothing left to list or count
             await platform.execute(delete(DirectoryEntry).where(DirectoryEntry.mandate_id.in_(gone)))
+        await rollups.mark_stale(platform, counted_in)
         await platform.commit()
 
 

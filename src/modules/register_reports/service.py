@@ -85,7 +85,7 @@ def active_on(on: date) -> ColumnElement[bool]:
     return and_(DirectoryEntry.starts_on <= on, or_(DirectoryEntry.ended_on.is_(None), DirectoryEntry.ended_on > on))
 
 
-def _dimension_columns(on: date) -> dict[str, ColumnElement[Any]]:
+def dimension_columns(on: date) -> dict[str, ColumnElement[Any]]:
     def or_unknown(column: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.coalesce(func.nullif(column, ""), UNKNOWN)
 
@@ -128,7 +128,7 @@ async def _composition(
             DirectoryEntry.person_key,
             DirectoryEntry.level,
             DirectoryEntry.status,
-            *(column.label(name) for name, column in _dimension_columns(on).items()),
+            *(column.label(name) for name, column in dimension_columns(on).items()),
         )
         .where(in_territory(tenant), active_on(on))
         .cte("active")

@@ -1,0 +1,248 @@
+"""Benchmark the rollups: a city of 20 counties with 10 townships each (221 offices, each with its
+own schema) and 50,000 mandates in the mandate directory.
+
+Measured, each against a floor run in the same process on the same database:
+1. the full recompute of every office's figures for the running year, quarter and month, against
+   the plain SQL that reads the same rows and groups them once per period (asyncpg, no writes);
+2. one office's incremental refresh (its own figures and the totals of it and its ancestors);
+3. the latency from a township's change (a directory row written with its stale mark, as the
+   register's publisher does) to the city's total showing it, through the outbox, the broker,
+   a worker and the debounce (`DEBOUNCE` seconds of it are deliberate waiting).
+
+Usage: .venv/bin/python bench/rollups.py [--counties 20] [--townships 10] [--mandates 50000]
+       [--database-url URL] [--broker-url redis://…]   (in-process broker when no broker URL)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import dramatiq
+from sqlalchemy import select
+
+from renda.core.db import Database, configure_database
+from renda.core.timezone import local_today
+from renda.modules.audit.recorder import install_audit_recorder
+from renda.modules.deputies.models import DirectoryEntry
+from renda.modules.rollups import service
+from renda.modules.rollups.models import RollupFigure, Scope
+from renda.modules.rollups.periods import current
+from renda.tenants.migrations import upgrade_platform
+from renda.tenants.schemas import TenantCreate
+from renda.tenants.service import create_tenant
+from renda.workers.broker import create_broker, use_broker
+from renda.workers.outbox import OutboxRelay, install_outbox_notify
+from tenants import asyncpg_dsn, server_url, with_database  # bench/tenants.py, beside this script
+
+CITY = "610900"
+GOAL_FULL_SECONDS = 2.0
+LEVELS = {"city": ["city", "provincial"], "county": ["county"], "township": ["township"]}
+PARTIES = ["中共党员", "中共党员", "群众", "无党派人士", "民盟盟员"]
+OCCUPATIONS = ["工人", "农民", "专业技术人员", "党政干部", "企业负责人", "其他"]
+
+
+def hierarchy(counties: int, townships: int) -> list[tuple[str, str, str | None]]:
+    found = [(CITY, "city", None)]
+    for c in range(1, counties + 1):
+        county = f"{CITY[:4]}{c:02d}"
+        found.append((county, "county", CITY))
+        found += [(f"{county}{100 + t}", "township", county) for t in range(townships)]
+    return found
+
+
+async def provision(database: Database, offices: list[tuple[str, str, str | None]]) -> dict[str, str]:
+    for code, level, parent in offices:
+        async with database.platform_session() as session:
+            session.info["actor"] = "system:bench"
+            data = TenantCreate(code=code, name=f"{code}人大", level=level, parent_code=parent)
+            await create_tenant(session, data)
+            await session.commit()
+    async with database.platform_session() as session:
+        from renda.tenants.models import Tenant
+
+        return dict((await session.execute(select(Tenant.code, Tenant.path))).all())  # type: ignore[arg-type]
+
+
+def directory_rows(offices: list[tuple[str, str, str | None]], paths: dict[str, str], n: int) -> list[tuple]:
+    """Mandates recorded by each office and organised in it or an office beneath it."""
+    rng = random.Random(5)
+    beneath = {code: [c for c, *_ in offices if paths[c].startswith(paths[code])] for code, *_ in offices}
+    weights = {"city": 3, "county": 15, "township": 10}
+    pool = [o for o in offices for _ in range(weights[o[1]])]
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        code, level, _ = rng.choice(pool)
+        organised = rng.choice(beneath[code]) if rng.random() < 0.3 else code
+        ended = rng.random() < 0.05
+        rows.append(
+            (
+                uuid.uuid4(), code, paths[code], organised, paths[organised], f"p{i}", uuid.uuid4(), f"代表{i}",
+                f"daibiao{i}", "db", rng.choice(["male", "female"]), rng.choice(["汉族"] * 9 + ["回族"]),
+                rng.choice(PARTIES), rng.choice(OCCUPATIONS), rng.randrange(1955, 1995),
+                rng.choice(LEVELS[level]), f"{code}人民代表大会", 19, "ended" if ended else "active",
+                date(2026, 10, 1), False, date(2026, 11, 1) if ended else None, "resigned" if ended else None,
+                now,
+            )
+        )  # fmt: skip
+    return rows
+
+
+DIRECTORY_COLUMNS = [
+    "mandate_id", "recorded_by", "recorded_path", "organised_in", "organised_path", "person_key", "person_id",
+    "person_name", "name_pinyin", "name_initials", "gender", "ethnicity", "party", "occupation_category",
+    "birth_year", "level", "congress_name", "term_number", "status", "starts_on", "by_election", "ended_on",
+    "end_reason", "published_at",
+]  # fmt: skip
+
+# The floor: the same rows read and grouped once per period, nothing written.
+FLOOR_SQL = """
+SELECT organised_in, level, gender, party, occupation_category, count(*)
+FROM platform.mandate_directory
+WHERE starts_on <= $1 AND (ended_on IS NULL OR ended_on > $1)
+GROUP BY GROUPING SETS ((organised_in), (organised_in, level), (organised_in, gender),
+                        (organised_in, party), (organised_in, occupation_category))
+"""
+
+
+async def timed(work: Any, repeat: int) -> list[float]:
+    found = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await work()
+        found.append(time.perf_counter() - started)
+    return found
+
+
+async def city_total(database: Database, key: str) -> int:
+    async with database.platform_session() as session:
+        value = await session.execute(
+            select(RollupFigure.value).where(
+                RollupFigure.office_code == CITY,
+                RollupFigure.metric == "register.deputies",
+                RollupFigure.period == key,
+                RollupFigure.scope == Scope.TOTAL,
+                RollupFigure.dimension == "",
+            )
+        )
+        return value.scalar_one_or_none() or 0
+
+
+async def change_latency(database: Database, township: str, paths: dict[str, str], repeat: int) -> list[float]:
+    key = current(local_today())[0].key
+    found = []
+    for i in range(repeat):
+        before = await city_total(database, key)
+        started = time.perf_counter()
+        async with database.platform_session() as session:
+            row = dict(zip(DIRECTORY_COLUMNS, directory_rows([(township, "township", None)], paths, 1)[0], strict=True))
+            row["person_key"] = f"latency{i}"
+            session.add(DirectoryEntry(**row))
+            await service.mark_stale(session, [township])
+            await session.commit()
+        while await city_total(database, key) == before:  # noqa: ASYNC110 (polling what a worker writes)
+            await asyncio.sleep(0.05)
+        found.append(time.perf_counter() - started)
+    return found
+
+
+async def run(url: str, counties: int, townships: int, mandates: int, broker_url: str | None) -> dict[str, Any]:
+    install_audit_recorder()
+    install_outbox_notify()
+    database = configure_database(url)
+    await upgrade_platform(url)
+    offices = hierarchy(counties, townships)
+    started = time.perf_counter()
+    paths = await provision(database, offices)
+    provisioned = time.perf_counter() - started
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.copy_records_to_table(
+            "mandate_directory",
+            schema_name="platform",
+            records=directory_rows(offices, paths, mandates),
+            columns=DIRECTORY_COLUMNS,
+        )
+        await conn.execute("ANALYZE platform.mandate_directory")
+        periods = current(local_today())
+
+        async def floor() -> None:
+            for period in periods:
+                await conn.fetch(FLOOR_SQL, period.as_of(local_today()))
+
+        await service.recompute_all(periods)  # warm-up
+        full = await timed(lambda: service.recompute_all(periods), 5)
+        floor_seconds = await timed(floor, 5)
+    finally:
+        await conn.close()
+    township = offices[-1][0]
+    refresh = await timed(lambda: service.refresh_office(township), 10)
+
+    broker = use_broker(create_broker(broker_url))
+    broker.emit_after("process_boot")
+    worker = dramatiq.Worker(broker, worker_threads=2)
+    worker.start()
+    relay = OutboxRelay(database, broker, poll_seconds=0.5)
+    relay_task = asyncio.create_task(relay.run())
+    try:
+        latency = await change_latency(database, township, paths, 5)
+    finally:
+        relay.stop()
+        await relay_task
+        worker.stop()
+        broker.close()
+    async with database.platform_session() as session:
+        figures = len((await session.execute(select(RollupFigure.office_code))).all())
+    await database.dispose()
+    full_median, floor_median = statistics.median(full), statistics.median(floor_seconds)
+    return {
+        "offices": len(offices),
+        "mandates": mandates,
+        "figures": figures,
+        "provision_seconds": round(provisioned, 1),
+        "full_recompute_median_s": round(full_median, 3),
+        "full_recompute_runs_s": [round(s, 3) for s in full],
+        "floor_median_s": round(floor_median, 3),
+        "full_vs_floor": round(full_median / floor_median, 1),
+        "full_goal_met": full_median < GOAL_FULL_SECONDS,
+        "refresh_one_township_median_ms": round(1000 * statistics.median(refresh), 1),
+        "change_to_city_median_s": round(statistics.median(latency), 2),
+        "change_to_city_max_s": round(max(latency), 2),
+        "debounce_s": service.DEBOUNCE.total_seconds(),
+        "broker": broker_url.split("://")[0] if broker_url else "in-process",
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counties", type=int, default=20)
+    parser.add_argument("--townships", type=int, default=10)
+    parser.add_argument("--mandates", type=int, default=50_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--broker-url")
+    args = parser.parse_args()
+    server = server_url(args.database_url)
+    name = f"renda_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(asyncpg_dsn(server))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        result = await run(with_database(server, name), args.counties, args.townships, args.mandates, args.broker_url)
+    finally:
+        admin = await asyncpg.connect(asyncpg_dsn(server))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

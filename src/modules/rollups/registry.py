@@ -1,0 +1,110 @@
+"""The one place where a module adds a metric to the rollups.
+
+A module declares its metrics in its own `metrics.py` with `register_metric(...)`; the engine
+finds them there and never needs to know the module. A metric yields additive figures (counts or
+sums), each optionally under one dimension, for one office and period:
+
+- `PlatformMetric` reads platform tables (the mandate directory) and computes many offices in one
+  query; whoever writes those tables calls `rollups.service.mark_stale` with the offices touched.
+- `TenantMetric` reads one office's own schema; writes to the tables it `watches` make that
+  office's figures stale automatically.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.modules.rollups.periods import Period
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: int
+    dimension: str = ""  # "" for the metric's overall figure
+    member: str = ""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str
+    member_labels: dict[str, str] = field(default_factory=dict)  # also the display order, where given
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metric:
+    key: str  # "<module>.<name>"
+    label: str
+    unit: str = "人"
+    description: str = ""
+    dimensions: tuple[Dimension, ...] = ()
+    order: int = 100  # position on the dashboard
+
+    def dimension(self, key: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.key == key), None)
+
+
+# (platform session, office codes, period, today) → {office code: figures}
+PlatformCompute = Callable[[AsyncSession, Sequence[str], Period, date], Awaitable[dict[str, list[Figure]]]]
+# (the office's tenant session, period, today) → figures
+TenantCompute = Callable[[AsyncSession, Period, date], Awaitable[list[Figure]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformMetric(Metric):
+    compute: PlatformCompute
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenantMetric(Metric):
+    compute: TenantCompute
+    watches: tuple[str, ...] = ()  # tenant table names
+
+
+_metrics: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> Metric:
+    if metric.key in _metrics and _metrics[metric.key] != metric:
+        raise ValueError(f"metric {metric.key} registered twice")
+    _metrics[metric.key] = metric
+    return metric
+
+
+def metrics() -> dict[str, Metric]:
+    load_metric_modules()
+    return dict(sorted(_metrics.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def watched_tables() -> dict[str, list[str]]:
+    """Tenant table → the metrics that go stale when it is written."""
+    watched: dict[str, list[str]] = {}
+    for metric in metrics().values():
+        for table in getattr(metric, "watches", ()):
+            watched.setdefault(table, []).append(metric.key)
+    return watched
+
+
+_loaded = False
+
+
+def load_metric_modules() -> None:
+    """Import every module's `metrics.py` once."""
+    global _loaded
+    if _loaded:
+        return
+    import renda.modules
+
+    for info in pkgutil.iter_modules(renda.modules.__path__):
+        try:
+            importlib.import_module(f"renda.modules.{info.name}.metrics")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"renda.modules.{info.name}.metrics":
+                raise
+    _loaded = True

@@ -1,0 +1,83 @@
+"""What the dashboard and the reports API return."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class Bar(msgspec.Struct):
+    key: str
+    label: str
+    value: int
+    percent: float  # of the breakdown's total, for tables and bar widths
+
+
+class Breakdown(msgspec.Struct):
+    metric: str
+    dimension: str
+    label: str
+    total: int
+    rows: list[Bar]
+
+
+class MetricSummary(msgspec.Struct):
+    key: str
+    label: str
+    unit: str
+    description: str
+    value: int  # the office's total in the period
+    own: int  # of it, what the office's own data gives (the rest comes from the offices beneath)
+
+
+class OfficeRow(msgspec.Struct):
+    code: str
+    name: str
+    level: str
+    has_children: bool
+    values: dict[str, int]  # metric → total
+    by_level: dict[str, int]  # deputies in office per level
+    computed_at: datetime | None
+
+
+class TrendPoint(msgspec.Struct):
+    period: str
+    label: str
+    value: int | None  # None: never computed for that period
+
+
+class Dashboard(msgspec.Struct):
+    office_code: str
+    office_name: str
+    office_level: str
+    period: str
+    period_label: str
+    computed_at: datetime | None  # when the figures shown were computed
+    metrics: list[MetricSummary]
+    levels: Breakdown
+    composition: list[Breakdown]
+    changes: list[Breakdown]
+    offices: list[OfficeRow]
+    trend_metric: str
+    trend_kind: str
+    trend: list[TrendPoint]
+
+
+class MetricInfo(msgspec.Struct):
+    key: str
+    label: str
+    unit: str
+    description: str
+    dimensions: dict[str, str]
+
+
+class FigureRow(msgspec.Struct):
+    office_code: str
+    period: str
+    scope: str
+    metric: str
+    dimension: str
+    member: str
+    value: int
+    computed_at: datetime
