@@ -61,11 +61,7 @@ def hierarchy(counties: int, townships: int) -> list[tuple[str, str, str | None]
 
 async def provision(database: Database, offices: list[tuple[str, str, str | None]]) -> dict[str, str]:
     for code, level, parent in offices:
-        async with database.platform_session() as session:
-            session.info["actor"] = "system:bench"
-            data = TenantCreate(code=code, name=f"{code}人大", level=level, parent_code=parent)
-            await create_tenant(session, data)
-            await session.commit()
+        await create_tenant(database, TenantCreate(code, f"基准机关{code}", level, parent), actor="system:bench")
     async with database.platform_session() as session:
         from renda.tenants.models import Tenant
 
@@ -159,7 +155,7 @@ async def run(url: str, counties: int, townships: int, mandates: int, broker_url
     install_audit_recorder()
     install_outbox_notify()
     database = configure_database(url)
-    await upgrade_platform(url)
+    await upgrade_platform(database)
     offices = hierarchy(counties, townships)
     started = time.perf_counter()
     paths = await provision(database, offices)
@@ -188,7 +184,8 @@ async def run(url: str, counties: int, townships: int, mandates: int, broker_url
     refresh = await timed(lambda: service.refresh_office(township), 10)
 
     broker = use_broker(create_broker(broker_url))
-    broker.emit_after("process_boot")
+    if broker_url:  # the in-process broker has booted already
+        broker.emit_after("process_boot")
     worker = dramatiq.Worker(broker, worker_threads=2)
     worker.start()
     relay = OutboxRelay(database, broker, poll_seconds=0.5)

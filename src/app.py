@@ -32,10 +32,14 @@ from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
 from renda.core.timezone import to_local
 from renda.modules.audit.recorder import install_audit_recorder
+from renda.modules.notifications.channels import configure_channels
+from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import TenantRegistryController
 from renda.web.pages import HealthController, OfficePages, ShellPages
-from renda.workers.broker import create_broker, use_broker
+from renda.workers.broker import broker_for, use_broker
 from renda.workers.outbox import OutboxRelay, install_outbox_notify
+from renda.workers.routes import DeadJobController
+from renda.workers.scheduler import run_scheduler
 
 WEB_DIR = Path(__file__).parent / "web"
 log = logging.getLogger("renda.http")
@@ -61,7 +65,13 @@ def module_route_handlers() -> list[Any]:
     return handlers
 
 
-CORE_ROUTE_HANDLERS: list[Any] = [HealthController, ShellPages, OfficePages, TenantRegistryController]
+CORE_ROUTE_HANDLERS: list[Any] = [
+    HealthController,
+    ShellPages,
+    OfficePages,
+    TenantRegistryController,
+    DeadJobController,
+]
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -119,14 +129,19 @@ async def _register_configured_provider(settings: Settings) -> None:
             await session.commit()
 
 
-def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | None = None) -> Litestar:
+def create_app(
+    settings: Settings, database_url: str, broker: dramatiq.Broker | None = None, *, with_scheduler: bool = False
+) -> Litestar:
     """Build the app. With no broker given, one is made from settings; an in-process broker also
-    gets its worker threads here, and every web process runs an outbox relay."""
+    gets its worker threads here, and every web process runs an outbox relay. `with_scheduler` also
+    runs the periodic jobs' scheduler in this process (the demo, which has no `renda scheduler`)."""
     install_audit_recorder()
+    install_rollup_watch()
     install_outbox_notify()
     configure_secrets(settings.secret_key)
+    configure_channels(settings)
     database = configure_database(database_url)
-    broker = use_broker(broker or create_broker(settings.broker_url))
+    broker = use_broker(broker or broker_for(settings))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -137,9 +152,14 @@ def create_app(settings: Settings, database_url: str, broker: dramatiq.Broker | 
         await _register_configured_provider(settings)
         relay = OutboxRelay(database, broker)
         relay_task = asyncio.create_task(relay.run())
+        scheduler_stop = asyncio.Event()
+        scheduler_task = asyncio.create_task(run_scheduler(database, stop=scheduler_stop)) if with_scheduler else None
         try:
             yield
         finally:
+            scheduler_stop.set()
+            if scheduler_task is not None:
+                await scheduler_task
             relay.stop()
             await relay_task
             if worker is not None:

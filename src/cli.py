@@ -43,14 +43,14 @@ def main() -> None:
     """人大代表工作平台 (Renda)."""
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, with_scheduler: bool = False) -> None:
     import uvicorn
 
     from renda.app import create_app
     from renda.core.embedded import ensure_database_url
 
     url = ensure_database_url(settings)
-    app = create_app(settings, url)
+    app = create_app(settings, url, with_scheduler=with_scheduler)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
@@ -115,7 +115,7 @@ def demo(host: str | None, port: int | None) -> None:
         "在登录页选择一个演示账号即可登录(例如“石泉县 代表工委 李强(演示)”)。\n",
         err=True,
     )
-    _serve(settings)
+    _serve(settings, with_scheduler=True)  # the demo has no separate scheduler process
 
 
 @main.command()
@@ -144,10 +144,13 @@ def worker(threads: int) -> None:
 
     import dramatiq
 
+    from renda.core.crypto import configure_secrets
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
     from renda.modules.audit.recorder import install_audit_recorder
-    from renda.workers.broker import create_broker, use_broker
+    from renda.modules.notifications.channels import configure_channels
+    from renda.modules.rollups.service import install_rollup_watch
+    from renda.workers.broker import broker_for, registered_actors, use_broker
     from renda.workers.outbox import OutboxRelay, install_outbox_notify
 
     settings = _settings()
@@ -155,9 +158,12 @@ def worker(threads: int) -> None:
     if not settings.broker_url:
         raise click.ClickException("renda worker needs RENDA_BROKER_URL (the demo runs its workers in-process)")
     install_audit_recorder()
+    install_rollup_watch()
     install_outbox_notify()
+    configure_secrets(settings.secret_key)  # jobs decrypt what they send (mobile numbers)
+    configure_channels(settings)
     database = configure_database(ensure_database_url(settings))
-    broker = use_broker(create_broker(settings.broker_url))
+    broker = use_broker(broker_for(settings))
     broker.emit_after("process_boot")
     dramatiq_worker = dramatiq.Worker(broker, worker_threads=threads)
     dramatiq_worker.start()
@@ -165,13 +171,24 @@ def worker(threads: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: (relay.stop(), stop.set()))
-    log.info("worker started", extra={"queues": sorted(broker.get_declared_queues()), "pid": os.getpid()})
+    log.info(
+        "worker started",
+        extra={
+            "queues": sorted(broker.get_declared_queues()),
+            "actors": len(registered_actors()),
+            "threads": threads,
+            "broker": type(broker).__name__,
+            "pid": os.getpid(),
+        },
+    )
     try:
         _run(relay.run())
         stop.wait()
     finally:
+        log.info("worker stopping: finishing jobs in progress", extra={"pid": os.getpid()})
         dramatiq_worker.stop()
         broker.close()
+        log.info("worker stopped", extra={"pid": os.getpid()})
 
 
 @main.command()
@@ -184,16 +201,24 @@ def scheduler() -> None:
     configure_logging(settings.log_level)
     load_actor_modules()
     database = _database(settings)
-    log.info("scheduler started", extra={"jobs": sorted(registered_jobs())})
+    jobs = registered_jobs()
+    log.info(
+        "scheduler started",
+        extra={"jobs": {name: str(job.schedule) for name, job in sorted(jobs.items())}, "pid": os.getpid()},
+    )
     stop = asyncio.Event()
 
     async def go() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_scheduler(database, stop=stop)
+        try:
+            await run_scheduler(database, stop=stop)
+        finally:
+            await database.dispose()
 
     _run(go())
+    log.info("scheduler stopped", extra={"pid": os.getpid()})
 
 
 @main.group()
@@ -419,6 +444,102 @@ def idp_remove(provider_id: Any) -> None:
 
     _run(_in_platform_session(lambda session: service.remove_provider(session, provider_id)))
     click.echo(f"已删除 {provider_id}")
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs that failed their last retry (dead jobs)."""
+
+
+@jobs.command("dead")
+@click.option("--office", default=None, help="only this office's jobs (division code)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def jobs_dead(office: str | None, as_json: bool) -> None:
+    """List dead jobs not yet retried, newest first."""
+    from renda.core.timezone import to_local
+    from renda.workers import dead_jobs
+
+    found = _run(_in_platform_session(lambda session: dead_jobs.list_dead(session, office)))
+    for job in found:
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "id": job.id,
+                        "failed_at": job.failed_at.isoformat(),
+                        "office": job.tenant_code,
+                        "actor": job.actor_name,
+                        "queue": job.queue_name,
+                        "message_id": job.message_id,
+                        "args": job.args,
+                        "kwargs": job.kwargs,
+                        "error": job.error,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            click.echo(
+                f"{job.id}\t{to_local(job.failed_at):%Y-%m-%d %H:%M:%S}\t{job.tenant_code or '-'}\t"
+                f"{job.actor_name}\t{dead_jobs.args_summary(job)}\t{dead_jobs.last_line(job)}"
+            )
+    if not as_json:
+        click.echo(f"{len(found)} 个失败任务待处理", err=True)
+
+
+@jobs.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "everything", is_flag=True, help="every dead job not yet retried")
+@click.option("--office", default=None, help="only this office's jobs (division code)")
+@_fail_on_app_error
+def jobs_retry(ids: tuple[int, ...], everything: bool, office: str | None) -> None:
+    """Send dead jobs again (as new messages, through the outbox)."""
+    from renda.workers import dead_jobs
+
+    if bool(ids) == everything:
+        raise click.UsageError("give job ids or --all")
+    done = _run(
+        _in_platform_session(lambda session: dead_jobs.retry(session, ids, everything=everything, office=office))
+    )
+    for item in done:
+        job = item.job
+        if item.new_message_id:
+            click.echo(
+                f"{job.id}\tretried\t{job.actor_name}\t{job.tenant_code or '-'}\tnew message {item.new_message_id}"
+            )
+        else:
+            click.echo(f"{job.id}\tskipped\t{job.actor_name}\t{job.tenant_code or '-'}\talready retried")
+    click.echo(f"{sum(1 for r in done if r.new_message_id)} 个任务已重新发送", err=True)
+
+
+@main.group()
+def rollups() -> None:
+    """Every office's rolled-up figures (统计汇总)."""
+
+
+@rollups.command("recompute")
+@click.option("--months", default=1, show_default=True, help="also the months, quarters and years of the last N months")
+def rollups_recompute(months: int) -> None:
+    """Recompute every office's figures from scratch (the nightly job does the running periods)."""
+    from renda.core.timezone import local_today
+    from renda.modules.rollups.periods import recent
+    from renda.modules.rollups.service import recompute_all
+
+    if months < 1:
+        raise click.UsageError("--months must be at least 1")
+    settings = _settings()
+    configure_logging(settings.log_level)
+    periods = recent(local_today(), months)
+
+    async def go() -> int:
+        database = _database(settings)
+        try:
+            return await recompute_all(periods)
+        finally:
+            await database.dispose()
+
+    written = _run(go())
+    click.echo(f"{len(periods)} 个统计期间已重算,写入 {written} 个数字: {', '.join(p.key for p in periods)}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,19 @@ class Settings:
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_name: str = "统一身份认证"
+    # Notification email; without a host, development logs the messages and production skips them.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "人大代表工作平台 <noreply@renda.local>"
+    smtp_starttls: bool = False
+    # Redis broker only: a worker silent this long counts as dead and its unacknowledged messages go
+    # back to their queues. It must exceed the longest time a busy worker sends no command; lower it
+    # only in tests.
+    broker_heartbeat_seconds: int = 60
+    # Redis broker only: per million broker commands, how many also run that dead-worker check.
+    broker_maintenance_chance: int = 1000
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -88,6 +101,14 @@ class Settings:
             "oidc_client_id": _env("RENDA_OIDC_CLIENT_ID"),
             "oidc_client_secret": _env("RENDA_OIDC_CLIENT_SECRET"),
             "oidc_name": _env("RENDA_OIDC_NAME", "统一身份认证"),
+            "smtp_host": _env("RENDA_SMTP_HOST"),
+            "smtp_port": int(_env("RENDA_SMTP_PORT", "25") or 25),
+            "smtp_username": _env("RENDA_SMTP_USERNAME"),
+            "smtp_password": _env("RENDA_SMTP_PASSWORD"),
+            "smtp_from": _env("RENDA_SMTP_FROM", "人大代表工作平台 <noreply@renda.local>"),
+            "smtp_starttls": _env_bool("RENDA_SMTP_STARTTLS", False),
+            "broker_heartbeat_seconds": int(_env("RENDA_BROKER_HEARTBEAT_SECONDS", "60") or 60),
+            "broker_maintenance_chance": int(_env("RENDA_BROKER_MAINTENANCE_CHANCE", "1000") or 1000),
         }
         data_dir = _env("RENDA_DATA_DIR")
         if data_dir:

@@ -58,6 +58,48 @@ async def seed_demo(database: Database) -> bool:
                     await accounts.grant_membership(session, user, code, roles or [])
             created = True
         await session.commit()
-    from renda.demo_register import seed_register
+    from renda.demo_register import roll_up_register, seed_register
 
-    return await seed_register() or created
+    registered = await seed_register()
+    await seed_notifications(database)
+    await roll_up_register()
+    return registered or created
+
+
+DEMO_NOTICES = [
+    ("demo:notice:1", "关于召开第四季度代表小组活动的通知", "请各代表小组于本月25日前报送活动计划。", "/organisation"),
+    ("demo:notice:2", "代表履职培训班报名开始", "县人大常委会将于下月举办代表履职培训班,请有意参加的代表报名。", None),
+    ("demo:notice:3", "本月逢十接待日安排已发布", "本月10日、20日、30日在各代表联络站开展接待选民活动。", "/"),
+]
+
+
+async def seed_notifications(database: Database) -> None:
+    """A few notices in every demo user's inbox (the event keys make this safe to repeat)."""
+    from renda.modules.accounts.models import Membership
+    from renda.modules.notifications import service as notifications
+    from renda.tenants.scoping import load_tenant, tenant_session
+
+    async with database.platform_session() as session:
+        rows = (
+            await session.execute(
+                select(Tenant.code, Tenant.name, Membership.user_id)
+                .join(Membership, Membership.tenant_id == Tenant.id)
+                .join(User, User.id == Membership.user_id)
+                .where(User.is_demo)
+            )
+        ).all()
+    offices: dict[tuple[str, str], list] = {}
+    for code, name, user_id in rows:
+        offices.setdefault((code, name), []).append(user_id)
+    for (code, name), users in offices.items():
+        async with tenant_session(await load_tenant(code), actor=DEMO_ACTOR) as session:
+            for key, subject, content, link in DEMO_NOTICES:
+                await notifications.notify(
+                    session,
+                    kind="office_notice",
+                    event_key=key,
+                    recipients=users,
+                    variables={"office": name, "subject": subject, "content": content},
+                    link=f"/t/{code}{link}" if link else None,
+                )
+            await session.commit()

@@ -7,12 +7,16 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from renda.core.timezone import local_today
 from renda.modules.deputies import service as deputies
+from renda.modules.deputies.directory import publish
 from renda.modules.deputies.idcard import with_check_digit
-from renda.modules.deputies.models import Congress
+from renda.modules.deputies.models import Congress, Mandate
 from renda.modules.deputies.schemas import CongressIn, MandateIn, PersonIn, TermIn
 from renda.modules.organisation import service as organisation
 from renda.modules.organisation.schemas import GroupIn, StationIn
+from renda.modules.rollups.periods import recent
+from renda.modules.rollups.service import recompute_all
 from renda.tenants.scoping import load_tenant, tenant_session
 
 OFFICE = "610922"
@@ -84,3 +88,13 @@ async def seed_register() -> bool:
             await organisation.assign_deputy(session, station, person.id)
         await session.commit()
     return True
+
+
+async def roll_up_register() -> None:
+    """The directory and the rollups as the workers would leave them, the last year's months
+    included, so the reports dashboard has figures and trends the moment the demo starts."""
+    tenant = await load_tenant(OFFICE)
+    async with tenant_session(tenant, actor=ACTOR, read_only=True) as session:
+        mandate_ids = list((await session.execute(select(Mandate.id))).scalars())
+        await publish(session, tenant, mandate_ids)
+    await recompute_all(recent(local_today(), 12))

@@ -14,6 +14,7 @@ import uuid
 import asyncpg
 import pytest
 from litestar.routes import HTTPRoute
+from sqlalchemy import select
 
 from renda.core.permissions import PERMISSION_LABELS, declared_permission
 from renda.modules.exports.models import Export
@@ -119,7 +120,29 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
         "token_id": str(token.id),
         **await seed_organisation(code, marker),
     }
-    return seeded | await seed_register(code, seeded)
+    return seeded | await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
+
+
+async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:
+    """An inbox item of office B's member, with a failed email delivery."""
+    from renda.modules.notifications import service as notifications
+    from renda.modules.notifications.models import NotificationDelivery
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        (item,) = await notifications.notify(
+            session,
+            kind="office_notice",
+            event_key=f"isolation:{marker}",
+            recipients=[user_id],
+            variables={"office": marker, "subject": marker, "content": marker},
+            link=f"/t/{code}/",
+        )
+        delivery = (
+            await session.execute(select(NotificationDelivery).where(NotificationDelivery.notification_id == item.id))
+        ).scalar_one()
+        delivery.status, delivery.last_error = "failed", marker
+        await session.commit()
+        return {"notification_id": str(item.id), "delivery_id": str(delivery.id)}
 
 
 async def seed_register(code: str, seeded: dict[str, str]) -> dict[str, str]:

@@ -104,6 +104,10 @@ def configure_database(url: str, **engine_kwargs: Any) -> Database:
     return _database
 
 
+def configured_database() -> Database | None:
+    return _database
+
+
 def get_database() -> Database:
     if _database is None:
         raise RuntimeError("database is not configured: call configure_database() at start-up")

@@ -56,13 +56,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisation.*",
             "reports.read",
             "notifications.*",
+            "inbox.*",
         }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
-        {"office.read", "exports.read", "exports.write", "deputies.read", "organisation.read", "reports.read"}
+        {
+            "office.read",
+            "exports.read",
+            "exports.write",
+            "deputies.read",
+            "organisation.read",
+            "reports.read",
+            "inbox.*",
+        }
     ),
-    Role.DEPUTY: frozenset({"office.read"}),
-    Role.HANDLING_UNIT: frozenset({"office.read"}),
+    Role.DEPUTY: frozenset({"office.read", "inbox.*"}),
+    Role.HANDLING_UNIT: frozenset({"office.read", "inbox.*"}),
     Role.VIEWER: frozenset(
         {
             "office.read",
@@ -73,6 +82,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisation.read",
             "reports.read",
             "notifications.read",
+            "inbox.*",
         }
     ),
 }
@@ -95,9 +105,12 @@ PERMISSION_LABELS: dict[str, str] = {
     "reports.read": "查看统计报表和下级机关汇总",
     "notifications.read": "查看本机关通知的发送情况",
     "notifications.write": "重发失败的通知、维护通知模板",
+    "inbox.read": "查看自己的通知",
+    "inbox.write": "标记自己的通知已读、设置接收方式",
 }
-# What an integration token may be given: never the power to manage people or other tokens.
-TOKEN_SCOPES = frozenset(p for p in PERMISSION_LABELS if not p.startswith(("members.", "api_tokens.")))
+# What an integration token may be given: never the power to manage people or other tokens, and
+# never a person's own inbox.
+TOKEN_SCOPES = frozenset(p for p in PERMISSION_LABELS if not p.startswith(("members.", "api_tokens.", "inbox.")))
 
 
 def is_read(permission: str) -> bool:

@@ -16,18 +16,25 @@ from renda.modules.accounts.service import memberships_of
 from renda.modules.audit import service as audit
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
 from renda.modules.audit.schemas import AuditFilter
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.modules.notifications import service as notifications
+from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.workers import dead_jobs
 
 
 async def shell_context(request: Request, access: TenantAccess | None = None) -> dict[str, object]:
     async with get_database().platform_session() as session:
         memberships = await memberships_of(session, request.user.user_id)
+    unread = None
+    if access is not None and access.can("inbox.read"):  # the header's badge: one COUNT
+        async with tenant_session(access.tenant, actor=access.principal.actor) as session:
+            unread = await notifications.unread_count(session, request.user.user_id)
     return {
         "user": request.user,
         "memberships": memberships,
         "office": access.tenant if access else None,
         "access": access,
         "csrf_token": request.user.csrf_token or "",
+        "unread_count": unread,
     }
 
 
@@ -55,10 +62,16 @@ class OfficePages(Controller):
 
     @get("/", guards=[requires("office.read")])
     async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
-        recent = await audit.list_entries(db, AuditFilter(), 1, 10) if access.can("audit.read") else None
+        staff = access.can("audit.read")
+        recent = await audit.list_entries(db, AuditFilter(), 1, 10) if staff else None
+        failed_jobs = 0
+        if staff:
+            async with get_database().platform_session() as session:
+                failed_jobs = await dead_jobs.count_dead(session, access.tenant.code)
         context = {
             **await shell_context(request, access),
             "recent": recent,
+            "failed_jobs": failed_jobs,
             "action_labels": ACTION_LABELS,
             "entity_labels": ENTITY_LABELS,
         }
@@ -118,4 +131,9 @@ class HealthController(Controller):
         except Exception as exc:
             checks["broker"] = f"error: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
-        return Response({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        body: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        if checks["database"] == "ok":
+            # Information for operators, not a readiness condition: dead jobs need a person, not a restart.
+            async with get_database().platform_session() as session:
+                body["details"] = {"dead_jobs": await dead_jobs.count_dead(session)}
+        return Response(body, status_code=200 if ok else 503)

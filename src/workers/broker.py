@@ -7,8 +7,9 @@ re-bound to the real one by `use_broker`, so importing a tasks module never conn
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -22,6 +23,9 @@ from dramatiq.middleware import (
     ShutdownNotifications,
     TimeLimit,
 )
+
+if TYPE_CHECKING:
+    from renda.config import Settings
 
 # Every actor gets explicit limits: dramatiq's defaults would retry for about a month.
 DEFAULT_ACTOR_OPTIONS: dict[str, Any] = {
@@ -54,11 +58,31 @@ class SharedAsyncIO(AsyncIO):
         with SharedAsyncIO._lock:
             SharedAsyncIO._workers -= 1
             if SharedAsyncIO._workers == 0:
+                _close_loop_connections()
                 super().after_worker_shutdown(broker, worker)
 
 
+def _close_loop_connections() -> None:
+    """The database keeps an engine per event loop; the loop thread is about to stop, and its
+    pool's connections would stay open on the server for as long as the process lives."""
+    from dramatiq.asyncio import get_event_loop_thread
+
+    from renda.core.db import configured_database
+
+    database, loop_thread = configured_database(), get_event_loop_thread()
+    if database is not None and loop_thread is not None:
+        try:
+            loop_thread.run_coroutine(database.dispose())
+        except Exception:  # a broken connection must not keep the worker from stopping
+            logging.getLogger("renda.worker").warning("closing the worker's database connections failed")
+
+
 def _middleware() -> list[Any]:
+    from renda.workers.dead_jobs import DeadJobRecorder
+    from renda.workers.job_log import JobLog
+
     return [
+        JobLog(),
         AgeLimit(),
         TimeLimit(),
         ShutdownNotifications(),
@@ -67,6 +91,7 @@ def _middleware() -> list[Any]:
         Retries(),
         CurrentMessage(),
         SharedAsyncIO(),
+        DeadJobRecorder(),
     ]
 
 
@@ -74,7 +99,9 @@ _placeholder = StubBroker(middleware=_middleware())
 dramatiq.set_broker(_placeholder)
 
 
-def create_broker(url: str | None) -> dramatiq.Broker:
+def create_broker(url: str | None, *, heartbeat_seconds: int = 60, maintenance_chance: int = 1000) -> dramatiq.Broker:
+    """`heartbeat_seconds` and `maintenance_chance` (per million commands) tune only Redis: how long a
+    silent worker may be before, and how often, its unacknowledged messages go back to their queues."""
     if not url:
         broker: dramatiq.Broker = StubBroker(middleware=_middleware())
         broker.emit_after("process_boot")
@@ -85,10 +112,23 @@ def create_broker(url: str | None) -> dramatiq.Broker:
     elif url.startswith(("redis://", "rediss://", "unix://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url, middleware=_middleware())
+        broker = RedisBroker(
+            url=url,
+            middleware=_middleware(),
+            heartbeat_timeout=heartbeat_seconds * 1000,
+            maintenance_chance=maintenance_chance,
+        )
     else:
         raise ValueError("RENDA_BROKER_URL must start with amqp:// or redis://")
     return broker
+
+
+def broker_for(settings: Settings) -> dramatiq.Broker:
+    return create_broker(
+        settings.broker_url,
+        heartbeat_seconds=settings.broker_heartbeat_seconds,
+        maintenance_chance=settings.broker_maintenance_chance,
+    )
 
 
 def actor(queue_name: str = "default", **options: Any) -> Any:

@@ -36,7 +36,7 @@ def enqueue(session: AsyncSession, actor: dramatiq.Actor[Any, Any], *args: Any, 
 
 
 def enqueue_later(
-    session: AsyncSession, delay: timedelta | None, actor: dramatiq.Actor[Any, Any], *args: Any, **kwargs: Any
+    session: AsyncSession | Session, delay: timedelta | None, actor: dramatiq.Actor[Any, Any], *args: Any, **kwargs: Any
 ) -> OutboxMessage:
     """Like `enqueue`, but the broker holds the message until `delay` after the commit has passed."""
     message = OutboxMessage(

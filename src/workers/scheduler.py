@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,11 +115,12 @@ def registered_jobs() -> dict[str, PeriodicJob]:
     return dict(_jobs)
 
 
-async def tick(database: Database, now: datetime | None = None) -> list[str]:
-    """Enqueue every job whose current period has not been enqueued yet; returns the enqueued."""
+async def tick(database: Database, now: datetime | None = None, jobs: Iterable[PeriodicJob] | None = None) -> list[str]:
+    """Enqueue every job (of `jobs`, default all registered) whose current period has not been
+    enqueued yet; returns the enqueued."""
     now = now or utcnow()
     enqueued: list[str] = []
-    for job in _jobs.values():
+    for job in list(_jobs.values()) if jobs is None else jobs:
         period = job.schedule.period_start(now).isoformat(timespec="minutes")
         async with database.platform_session() as session:
             claimed = await session.execute(

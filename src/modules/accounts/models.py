@@ -14,6 +14,7 @@ from renda.tenants.models import Tenant
 
 class User(UUIDPrimaryKey, Timestamps, PlatformBase):
     __tablename__ = "users"
+    __audit_redact__ = ("contact_email", "mobile_encrypted", "mobile_masked", "wechat_openid")
 
     display_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -21,6 +22,12 @@ class User(UUIDPrimaryKey, Timestamps, PlatformBase):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Seeded demo accounts: only these can use the demo sign-in, and only in `renda demo`.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where notifications reach the user, set by the user: an email other than the sign-in one,
+    # a mobile number (encrypted, with a masked copy to show) and a WeChat openid.
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    mobile_encrypted: Mapped[str | None] = mapped_column(Text)
+    mobile_masked: Mapped[str | None] = mapped_column(String(20))
+    wechat_openid: Mapped[str | None] = mapped_column(String(64))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -11,13 +12,29 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import hash_token, new_token
-from renda.core.crypto import encrypt
+from renda.core.crypto import decrypt, encrypt, mask_phone, normalize_phone
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import OFFICE_ROLES
 from renda.modules.accounts.models import ApiToken, Membership, User, WebSession
 from renda.tenants.models import Tenant
 from renda.tenants.service import get_by_code
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+OPENID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Where notifications reach a user; the mobile number is decrypted only for sending."""
+
+    user_id: uuid.UUID
+    display_name: str
+    email: str | None
+    mobile: str | None
+    mobile_masked: str | None
+    wechat_openid: str | None
 
 
 @dataclass(frozen=True)
@@ -161,3 +178,53 @@ async def demo_users(session: AsyncSession) -> list[User]:
     return list(
         (await session.execute(select(User).where(User.is_demo, User.is_active).order_by(User.display_name))).scalars()
     )
+
+
+async def contacts_of(
+    session: AsyncSession, user_ids: list[uuid.UUID], *, reveal: bool = False
+) -> dict[uuid.UUID, Contacts]:
+    """The users' notification addresses; the full mobile number only with `reveal` (for sending)."""
+    if not user_ids:
+        return {}
+    users = (await session.execute(select(User).where(User.id.in_(set(user_ids))))).scalars()
+    return {
+        u.id: Contacts(
+            u.id,
+            u.display_name,
+            u.contact_email or u.email,
+            decrypt(u.mobile_encrypted) if reveal and u.mobile_encrypted else None,
+            u.mobile_masked,
+            u.wechat_openid,
+        )
+        for u in users
+    }
+
+
+async def set_contacts(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    email: str | None,
+    mobile: str | None,
+    wechat_openid: str | None,
+    keep_mobile: bool = False,
+) -> Contacts:
+    """A user's own notification addresses; empty clears one. `keep_mobile` leaves the stored number
+    (a form shows only its masked copy)."""
+    user = await get_user(session, user_id)
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or not EMAIL.match(email)):
+        raise InvalidInput("邮箱格式不正确", code="invalid_email")
+    openid = (wechat_openid or "").strip() or None
+    if openid is not None and not OPENID.match(openid):
+        raise InvalidInput("微信 OpenID 格式不正确(6 到 64 位字母、数字、下划线或连字符)", code="invalid_openid")
+    if not keep_mobile:
+        number = normalize_phone(mobile or "") if (mobile or "").strip() else None
+        if number is not None and not MOBILE.match(number):
+            raise InvalidInput("手机号应为 11 位中国大陆手机号", code="invalid_phone")
+        user.mobile_encrypted = encrypt(number) if number else None
+        user.mobile_masked = mask_phone(number) if number else None
+    user.contact_email = email
+    user.wechat_openid = openid
+    await session.flush()
+    return (await contacts_of(session, [user.id]))[user.id]

@@ -24,7 +24,7 @@ REDACTED = "***"
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (uuid.UUID, dt.date, dt.datetime, decimal.Decimal)):
+    if isinstance(value, (uuid.UUID, dt.date, dt.datetime, dt.time, decimal.Decimal)):
         return str(value)
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"

@@ -213,6 +213,7 @@ class DirectoryEntry(PlatformBase):
             postgresql_ops={"organised_path": "text_pattern_ops"},
         ),
         Index("ix_mandate_directory_person_key", "person_key"),
+        Index("ix_mandate_directory_organised_in", "organised_in"),  # an office's own rollup figures
     )
     __audit__ = False
 

@@ -104,6 +104,7 @@ DEPUTIES = register_metric(
         description="期末(当期为今天)在任的代表资格数;一人兼任两级代表计两人次",
         dimensions=COMPOSITION,
         order=10,
+        stock=True,
         compute=deputies_in_office,
     )
 )

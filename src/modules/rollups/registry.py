@@ -45,6 +45,9 @@ class Metric:
     description: str = ""
     dimensions: tuple[Dimension, ...] = ()
     order: int = 100  # position on the dashboard
+    # A stock (deputies in office) is read on one day, the period's end or today, so periods read
+    # on the same day share it; a flow (receptions, suggestions) counts what happened in the period.
+    stock: bool = False
 
     def dimension(self, key: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.key == key), None)
@@ -74,7 +77,13 @@ def register_metric(metric: Metric) -> Metric:
     if metric.key in _metrics and _metrics[metric.key] != metric:
         raise ValueError(f"metric {metric.key} registered twice")
     _metrics[metric.key] = metric
+    _watched.clear()
     return metric
+
+
+def unregister_metric(key: str) -> None:
+    _metrics.pop(key, None)
+    _watched.clear()
 
 
 def metrics() -> dict[str, Metric]:
@@ -82,13 +91,17 @@ def metrics() -> dict[str, Metric]:
     return dict(sorted(_metrics.items(), key=lambda item: (item[1].order, item[0])))
 
 
+_watched: dict[str, list[str]] = {}
+
+
 def watched_tables() -> dict[str, list[str]]:
-    """Tenant table → the metrics that go stale when it is written."""
-    watched: dict[str, list[str]] = {}
-    for metric in metrics().values():
-        for table in getattr(metric, "watches", ()):
-            watched.setdefault(table, []).append(metric.key)
-    return watched
+    """Tenant table → the metrics that go stale when it is written (asked on every flush: cached)."""
+    if not _watched:
+        for metric in metrics().values():
+            for table in getattr(metric, "watches", ()):
+                _watched.setdefault(table, []).append(metric.key)
+        _watched.setdefault("", [])  # computed, even when nothing is watched
+    return _watched
 
 
 _loaded = False

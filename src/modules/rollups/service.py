@@ -21,18 +21,19 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, and_, cast, delete, func, literal, or_, select, text
+from sqlalchemy import BigInteger, and_, cast, delete, event, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from renda.core.db import get_database, utcnow
 from renda.core.timezone import local_today
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, current
-from renda.modules.rollups.registry import Figure, PlatformMetric, TenantMetric, metrics
+from renda.modules.rollups.registry import Figure, PlatformMetric, TenantMetric, metrics, watched_tables
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef, tenant_session
-from renda.workers.outbox import enqueue_later
+from renda.workers.outbox import enqueue, enqueue_later
 
 DEBOUNCE = timedelta(seconds=2)
 LOCK_CLASS = 7301  # advisory lock keys (class, office code); (class, 0) is the full recompute's
@@ -58,6 +59,59 @@ async def mark_stale(session: AsyncSession, codes: Iterable[str]) -> None:
     )
     for code in inserted.scalars().all():
         enqueue_later(session, DEBOUNCE, refresh_office, code).tenant_code = code
+
+
+async def resend_stale(older_than: timedelta) -> list[str]:
+    """Send the refresh again for offices stale for longer than `older_than`: their message was
+    lost (a broker that lost its queue), and the pending row would otherwise keep any new one from
+    being sent. A spare refresh is harmless."""
+    from renda.modules.rollups.tasks import refresh_office
+
+    async with get_database().platform_session() as session:
+        codes = list(
+            (
+                await session.execute(
+                    select(RollupPending.office_code).where(RollupPending.requested_at < utcnow() - older_than)
+                )
+            ).scalars()
+        )
+        for code in codes:
+            enqueue(session, refresh_office, code).tenant_code = code
+        await session.commit()
+    return codes
+
+
+# --- tenant metrics' watched tables --------------------------------------------------------------
+def _note_watched_writes(session: Session, _context: object) -> None:
+    if session.info.get("tenant_code") and not session.info.get("rollups_stale"):
+        written = {getattr(o, "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)}
+        if written & set(watched_tables()):
+            session.info["rollups_stale"] = True
+
+
+def _mark_stale_on_commit(session: Session) -> None:
+    """The synchronous twin of `mark_stale`, for a tenant session that wrote a watched table."""
+    from renda.modules.rollups.tasks import refresh_office
+
+    if not session.info.pop("rollups_stale", False):
+        return
+    code = session.info["tenant_code"]
+    inserted = session.connection().execute(
+        insert(RollupPending)
+        .values(office_code=code, requested_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(RollupPending.office_code)
+    )
+    if inserted.first() is not None:
+        enqueue_later(session, DEBOUNCE, refresh_office, code)
+
+
+def install_rollup_watch() -> None:
+    """Writes to a table a `TenantMetric` watches make the office's figures stale."""
+    if not event.contains(Session, "after_flush", _note_watched_writes):
+        event.listen(Session, "after_flush", _note_watched_writes)
+        # First, so the outbox's own before-commit hook sees the message and wakes the relays.
+        event.listen(Session, "before_commit", _mark_stale_on_commit, insert=True)
 
 
 async def _lock(session: AsyncSession, key: int, *, shared: bool = False) -> None:
@@ -91,29 +145,40 @@ async def own_figures(
     registered = list(metrics().values())
     for metric in registered:
         if isinstance(metric, PlatformMetric):
+            by_day: dict[date, dict[str, list[Figure]]] = {}  # a stock is the same for periods read on one day
             for period in periods:
-                for code, figures in (await metric.compute(session, codes, period, today)).items():
+                day = period.as_of(today)
+                if not metric.stock or day not in by_day:
+                    by_day[day] = await metric.compute(session, codes, period, today)
+                for code, figures in by_day[day].items():
                     found[code, metric.key, period.key] = figures
     tenant_metrics = [m for m in registered if isinstance(m, TenantMetric)]
     if tenant_metrics:
         found |= await _tenant_figures(offices, periods, today, tenant_metrics)
+    # Every office gets each metric's overall figure, zero included: it dates the computation.
+    for code in codes:
+        for metric in registered:
+            for period in periods:
+                figures = found.setdefault((code, metric.key, period.key), [])
+                if not any(not f.dimension for f in figures):
+                    figures.append(Figure(0))
     return found
 
 
-def _rows(computed: Computed) -> list[dict[str, object]]:
+def _rows(computed: Computed, scope: str = Scope.OWN) -> list[dict[str, object]]:
     return [
         {
             "office_code": office,
             "metric": metric,
             "period": period,
-            "scope": Scope.OWN,
+            "scope": scope,
             "dimension": figure.dimension,
             "member": figure.member,
             "value": figure.value,
         }
         for (office, metric, period), figures in computed.items()
         for figure in figures
-        if figure.value  # a missing row reads as 0; leaving zeros out keeps both paths identical
+        if figure.value or not figure.dimension  # a missing breakdown row reads as 0
     ]
 
 
@@ -197,18 +262,17 @@ async def refresh_office(code: str, today: date | None = None) -> bool:
 
 
 # --- the full recompute --------------------------------------------------------------------------
-TOTALS_BY_SUBTREE = text(
-    """
-    INSERT INTO platform.rollup_figures (office_code, metric, period, scope, dimension, member, value, computed_at)
-    SELECT ancestor.code, f.metric, f.period, :total, f.dimension, f.member, sum(f.value)::bigint, now()
-    FROM platform.rollup_figures AS f
-    JOIN platform.tenants AS office ON office.code = f.office_code
-    JOIN platform.tenants AS ancestor
-      ON office.path = ancestor.path OR office.path LIKE ancestor.path || '/%'
-    WHERE f.scope = :own AND f.period = ANY(:keys)
-    GROUP BY ancestor.code, f.metric, f.period, f.dimension, f.member
-    """
-)
+def _totals(computed: Computed, paths: dict[str, str]) -> Computed:
+    """Each office's total: the sum of the own figures of its subtree (itself and every office
+    beneath it), which is what the incremental path's own + children's totals add up to."""
+    sums: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {}
+    for (office, metric, period), figures in computed.items():
+        for ancestor in paths[office].split("/"):
+            cell = sums.setdefault((ancestor, metric, period), {})
+            for figure in figures:
+                key = (figure.dimension, figure.member)
+                cell[key] = cell.get(key, 0) + figure.value
+    return {key: [Figure(v, d, m) for (d, m), v in cell.items()] for key, cell in sums.items()}
 
 
 async def recompute_all(periods: Sequence[Period] | None = None, today: date | None = None) -> int:
@@ -216,13 +280,15 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
     transaction. Returns the number of figures written."""
     today = today or local_today()
     periods = list(periods or current(today))
-    keys = [p.key for p in periods]
     async with get_database().platform_session() as session:
         await _lock(session, 0)
+        # Offices marked stale before this point are covered by it; later marks are refreshed after.
+        await session.execute(delete(RollupPending).where(RollupPending.requested_at < func.now()))
         offices = [TenantRef.of(t) for t in (await session.execute(select(Tenant))).scalars().all()]
-        computed = await own_figures(session, offices, periods, today)
-        await session.execute(delete(RollupFigure).where(RollupFigure.period.in_(keys)))
-        rows = _rows(computed)
+        own = await own_figures(session, offices, periods, today)
+        totals = _totals(own, {office.code: office.path for office in offices})
+        rows = _rows(own, Scope.OWN) + _rows(totals, Scope.TOTAL)
+        await session.execute(delete(RollupFigure).where(RollupFigure.period.in_([p.key for p in periods])))
         if rows:
             now = (await session.execute(select(func.now()))).scalar_one()
             connection = await (await session.connection()).get_raw_connection()
@@ -232,6 +298,5 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
                 columns=[*rows[0], "computed_at"],
                 records=[(*row.values(), now) for row in rows],
             )
-        written = await session.execute(TOTALS_BY_SUBTREE, {"total": Scope.TOTAL, "own": Scope.OWN, "keys": keys})
         await session.commit()
-    return len(rows) + (written.rowcount or 0)
+    return len(rows)

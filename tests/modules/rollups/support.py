@@ -138,16 +138,17 @@ async def random_change(client: Any, caller: Caller, offices: dict[str, Office],
     return f"{kind}@{office.code}"
 
 
-async def settled(database: Any, seconds: float = 90.0) -> None:
-    """Wait until every outbox message is out and no office is waiting for a refresh, twice in a
-    row a debounce apart (a refresh in flight keeps its office's pending row until it commits)."""
+async def settled(database: Any, seconds: float = 120.0) -> None:
+    """Wait until every outbox message is out and no office waits for a refresh, for five seconds
+    on end: a refresh in flight keeps its office's pending row until it commits, and a publish in
+    flight marks its offices within that time."""
     quiet = 0
     for _ in range(int(seconds / 0.5)):
         async with database.platform_session() as session:
             unsent = (await session.execute(select(func.count()).where(OutboxMessage.sent_at.is_(None)))).scalar_one()
             pending = (await session.execute(select(func.count()).select_from(RollupPending))).scalar_one()
         quiet = quiet + 1 if unsent == 0 and pending == 0 else 0
-        if quiet >= 6:
+        if quiet >= 10:
             return
         await asyncio.sleep(0.5)
     raise AssertionError(f"workers did not settle: {unsent} unsent messages, {pending} offices pending")

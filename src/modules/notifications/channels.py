@@ -1,0 +1,265 @@
+"""Channels behind one interface: email over SMTP, SMS and WeChat template messages.
+
+Each channel finds the user's address, masks it for logs and the staff page, and hands the message
+to a pluggable transport. Every message carries a key derived from its delivery (or digest) id:
+the email's Message-ID and the idempotency key of SMS and WeChat gateways, so a message sent again
+after a crash is recognised by the receiving side.
+
+Without a configured transport, development logs the messages (masked addresses only) and
+production reports the channel unavailable, so its deliveries are skipped instead of faked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import ssl
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from typing import Protocol
+
+from renda.config import Settings
+from renda.core.crypto import mask_email, mask_phone
+from renda.modules.accounts.service import Contacts
+
+log = logging.getLogger("renda.notifications")
+SMTP_TIMEOUT_SECONDS = 30
+SMS_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str  # delivery or digest id: Message-ID and idempotency key
+    address: str
+    title: str
+    body: str
+    link: str | None  # absolute URL of the item, when there is one
+
+
+class TransportError(Exception):
+    """The transport did not take the message. `permanent`: trying again cannot help (SMTP 5xx)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class ChannelUnavailable(Exception):
+    """The channel has no transport here; its deliveries are skipped with this reason."""
+
+
+class Channel(ABC):
+    name: str
+    label: str
+
+    @abstractmethod
+    def address(self, contacts: Contacts) -> str | None: ...
+
+    @abstractmethod
+    def mask(self, address: str) -> str: ...
+
+    @abstractmethod
+    async def send(self, message: Outgoing) -> None: ...
+
+
+# --- email ---------------------------------------------------------------------------------------
+class EmailTransport(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpTransport:
+    """smtplib in a worker thread: no extra dependency, and a blocking client is fine off the loop."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = SMTP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.host, self.port, self.username, self.password = host, port, username, password
+        self.starttls, self.timeout = starttls, timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        await asyncio.to_thread(self._send, message)
+
+    def _send(self, message: EmailMessage) -> None:
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise TransportError(f"收件地址被拒绝({_reply(exc.recipients)})", permanent=min(codes) >= 500) from None
+        except smtplib.SMTPResponseException as exc:
+            text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            raise TransportError(f"邮件服务器拒收:{exc.smtp_code} {text}", permanent=exc.smtp_code >= 500) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransportError(f"无法连接邮件服务器:{type(exc).__name__} {exc}") from None
+
+
+def _reply(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{code} {text.decode('utf-8', 'replace')}" for code, text in recipients.values())
+
+
+class LoggingEmailTransport:
+    async def send(self, message: EmailMessage) -> None:
+        log.info(
+            "email (development: logged, not sent)",
+            extra={"to": mask_email(str(message["To"])), "subject": str(message["Subject"])},
+        )
+
+
+class EmailChannel(Channel):
+    name, label = "email", "电子邮件"
+
+    def __init__(self, transport: EmailTransport | None, sender: str) -> None:
+        self.transport, self.sender = transport, sender
+        self.domain = parseaddr(sender)[1].rpartition("@")[2] or "renda.local"
+
+    def address(self, contacts: Contacts) -> str | None:
+        return contacts.email
+
+    def mask(self, address: str) -> str:
+        return mask_email(address)
+
+    def message_id(self, key: str) -> str:
+        return f"<{key}@{self.domain}>"
+
+    def build(self, message: Outgoing) -> EmailMessage:
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = message.address
+        email["Subject"] = message.title
+        email["Message-ID"] = self.message_id(message.key)
+        email["Date"] = formatdate(localtime=False, usegmt=True)
+        email["Auto-Submitted"] = "auto-generated"
+        text = message.body + (f"\n\n查看详情:{message.link}" if message.link else "")
+        email.set_content(text + "\n\n——\n此邮件由人大代表工作平台自动发送,可在“通知设置”中调整接收方式。\n")
+        return email
+
+    async def send(self, message: Outgoing) -> None:
+        if self.transport is None:
+            raise ChannelUnavailable("未配置邮件服务器")
+        await self.transport.send(self.build(message))
+
+
+# --- SMS -----------------------------------------------------------------------------------------
+class SmsTransport(Protocol):
+    async def send(self, mobile: str, text: str, idempotency_key: str) -> None: ...
+
+
+class LoggingSmsTransport:
+    async def send(self, mobile: str, text: str, idempotency_key: str) -> None:
+        log.info("sms (development: logged, not sent)", extra={"to": mask_phone(mobile), "key": idempotency_key})
+
+
+class SmsChannel(Channel):
+    name, label = "sms", "短信"
+
+    def __init__(self, transport: SmsTransport | None) -> None:
+        self.transport = transport
+
+    def address(self, contacts: Contacts) -> str | None:
+        return contacts.mobile
+
+    def mask(self, address: str) -> str:
+        return mask_phone(address)
+
+    @staticmethod
+    def text(message: Outgoing) -> str:
+        text = f"【人大代表工作平台】{message.title}:{message.body}"
+        return text if len(text) <= SMS_MAX_CHARS else text[: SMS_MAX_CHARS - 1] + "…"
+
+    async def send(self, message: Outgoing) -> None:
+        if self.transport is None:
+            raise ChannelUnavailable("未配置短信网关")
+        await self.transport.send(message.address, self.text(message), message.key)
+
+
+# --- WeChat template messages --------------------------------------------------------------------
+class WechatTransport(Protocol):
+    async def send(self, openid: str, title: str, body: str, url: str | None, idempotency_key: str) -> None: ...
+
+
+def mask_openid(openid: str) -> str:
+    return openid[:4] + "****" if len(openid) > 8 else "****"
+
+
+class LoggingWechatTransport:
+    async def send(self, openid: str, title: str, body: str, url: str | None, idempotency_key: str) -> None:
+        log.info(
+            "wechat template message (development: logged, not sent)",
+            extra={"to": mask_openid(openid), "title": title, "key": idempotency_key},
+        )
+
+
+class WechatChannel(Channel):
+    name, label = "wechat", "微信"
+
+    def __init__(self, transport: WechatTransport | None) -> None:
+        self.transport = transport
+
+    def address(self, contacts: Contacts) -> str | None:
+        return contacts.wechat_openid
+
+    def mask(self, address: str) -> str:
+        return mask_openid(address)
+
+    async def send(self, message: Outgoing) -> None:
+        if self.transport is None:
+            raise ChannelUnavailable("未配置微信公众号消息接口")
+        await self.transport.send(message.address, message.title, message.body, message.link, message.key)
+
+
+# --- configuration -------------------------------------------------------------------------------
+@dataclass
+class ChannelSetup:
+    channels: dict[str, Channel]
+    public_url: str
+
+
+_setup: ChannelSetup | None = None
+
+
+def configure_channels(
+    settings: Settings,
+    *,
+    email: EmailTransport | None = None,
+    sms: SmsTransport | None = None,
+    wechat: WechatTransport | None = None,
+) -> ChannelSetup:
+    """Channels from settings; a transport passed here (a gateway adapter, a test's) wins."""
+    global _setup
+    development = not settings.is_production
+    if email is None and settings.smtp_host:
+        email = SmtpTransport(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
+    _setup = ChannelSetup(
+        {
+            "email": EmailChannel(email or (LoggingEmailTransport() if development else None), settings.smtp_from),
+            "sms": SmsChannel(sms or (LoggingSmsTransport() if development else None)),
+            "wechat": WechatChannel(wechat or (LoggingWechatTransport() if development else None)),
+        },
+        settings.public_url.rstrip("/"),
+    )
+    return _setup
+
+
+def channel_setup() -> ChannelSetup:
+    """The configured channels; a worker process that configured none reads the environment."""
+    return _setup or configure_channels(Settings.from_env())
