@@ -47,22 +47,12 @@ log = logging.getLogger("renda.http")
 
 def module_route_handlers() -> list[Any]:
     """Every module's API controllers (`routes.ROUTES`) and pages (`pages.PAGES`)."""
-    import importlib
-    import pkgutil
+    from renda.core.discovery import import_module_parts
 
-    import renda.modules
-
-    handlers: list[Any] = []
-    for info in sorted(pkgutil.iter_modules(renda.modules.__path__), key=lambda i: i.name):
-        for part, name in (("routes", "ROUTES"), ("pages", "PAGES")):
-            try:
-                module = importlib.import_module(f"renda.modules.{info.name}.{part}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"renda.modules.{info.name}.{part}":
-                    raise
-                continue
-            handlers.extend(getattr(module, name, []))
-    return handlers
+    return [
+        *(handler for module in import_module_parts("routes") for handler in module.ROUTES),
+        *(handler for module in import_module_parts("pages") for handler in module.PAGES),
+    ]
 
 
 CORE_ROUTE_HANDLERS: list[Any] = [

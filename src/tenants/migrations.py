@@ -203,16 +203,6 @@ def run_alembic_env(history: str) -> None:
 
 async def load_all_models() -> None:
     """Import every module's models so the metadata is complete."""
-    import importlib
-    import pkgutil
+    from renda.core.discovery import import_module_parts
 
-    import renda.modules
-    import renda.tenants.models
-    import renda.workers.models
-
-    for info in pkgutil.iter_modules(renda.modules.__path__):
-        try:
-            importlib.import_module(f"renda.modules.{info.name}.models")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"renda.modules.{info.name}.models":
-                raise
+    import_module_parts("models")

@@ -160,16 +160,6 @@ def registered_actors() -> dict[str, dramatiq.Actor[Any, Any]]:
 
 def load_actor_modules() -> None:
     """Import every module that declares actors (one tasks.py per module that has any)."""
-    import importlib
-    import pkgutil
+    from renda.core.discovery import import_module_parts
 
-    import renda.modules
-    import renda.workers.fan_out
-    import renda.workers.maintenance
-
-    for info in pkgutil.iter_modules(renda.modules.__path__):
-        try:
-            importlib.import_module(f"renda.modules.{info.name}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"renda.modules.{info.name}.tasks":
-                raise
+    import_module_parts("tasks")

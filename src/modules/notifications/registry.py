@@ -7,13 +7,12 @@ only declared variables, by plain name (no attribute or index access: offices ed
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from renda.core.discovery import import_module_parts
 from renda.core.errors import InvalidInput
 from renda.modules.notifications.models import CHANNELS
 
@@ -61,14 +60,7 @@ def load_kinds() -> None:
     global _loaded
     if _loaded:
         return
-    import renda.modules
-
-    for info in pkgutil.iter_modules(renda.modules.__path__):
-        try:
-            importlib.import_module(f"renda.modules.{info.name}.notification_kinds")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"renda.modules.{info.name}.notification_kinds":
-                raise
+    import_module_parts("notification_kinds")
     _loaded = True
 
 

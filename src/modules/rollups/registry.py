@@ -12,14 +12,13 @@ sums), each optionally under one dimension, for one office and period:
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.core.discovery import import_module_parts
 from renda.modules.rollups.periods import Period
 
 
@@ -112,12 +111,5 @@ def load_metric_modules() -> None:
     global _loaded
     if _loaded:
         return
-    import renda.modules
-
-    for info in pkgutil.iter_modules(renda.modules.__path__):
-        try:
-            importlib.import_module(f"renda.modules.{info.name}.metrics")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"renda.modules.{info.name}.metrics":
-                raise
+    import_module_parts("metrics")
     _loaded = True
