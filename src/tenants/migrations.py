@@ -203,6 +203,10 @@ def run_alembic_env(history: str) -> None:
 
 async def load_all_models() -> None:
     """Import every module's models so the metadata is complete."""
+    import importlib
+
     from renda.core.discovery import import_module_parts
 
+    for platform_models in ("renda.tenants.models", "renda.workers.models"):
+        importlib.import_module(platform_models)
     import_module_parts("models")

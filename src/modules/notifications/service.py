@@ -39,6 +39,7 @@ from renda.workers.outbox import enqueue, enqueue_later
 
 MAX_EVENT_KEY = 200
 MAX_LINK = 500
+INSERT_CHUNK = 1000  # inbox rows per statement
 # A row the sweep finds still unsent this long after it was due has lost its message.
 STALE_AFTER = timedelta(hours=1)
 
@@ -71,27 +72,29 @@ async def notify(
     title = render(title_template, variables)[:200]
     body = render(body_template, variables)
     now = now or utcnow()
-    inserted = await session.execute(
-        insert(Notification)
-        .values(
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "user_id": user,
-                    "kind": spec.name,
-                    "event_key": event_key,
-                    "title": title,
-                    "body": body,
-                    "link": link,
-                    "created_at": now,
-                }
-                for user in users
-            ]
+    new: dict[uuid.UUID, uuid.UUID] = {}
+    for start in range(0, len(users), INSERT_CHUNK):  # PostgreSQL takes at most 32,767 parameters
+        inserted = await session.execute(
+            insert(Notification)
+            .values(
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "user_id": user,
+                        "kind": spec.name,
+                        "event_key": event_key,
+                        "title": title,
+                        "body": body,
+                        "link": link,
+                        "created_at": now,
+                    }
+                    for user in users[start : start + INSERT_CHUNK]
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["event_key", "user_id"])
+            .returning(Notification.id, Notification.user_id)
         )
-        .on_conflict_do_nothing(index_elements=["event_key", "user_id"])
-        .returning(Notification.id, Notification.user_id)
-    )
-    new = {user_id: notification_id for notification_id, user_id in inserted.all()}
+        new |= {user_id: notification_id for notification_id, user_id in inserted.all()}
     if not new:
         return []
     modes = await _modes(session, list(new), spec)

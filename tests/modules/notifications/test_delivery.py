@@ -207,3 +207,22 @@ async def test_sms_gets_the_delivery_id_as_idempotency_key_and_logs_stay_masked(
     caplog.set_level("INFO", logger="renda.notifications")
     await LoggingSmsTransport().send("13912345678", "测试", "k")
     assert "13912345678" not in caplog.text and "139****5678" in str([r.__dict__ for r in caplog.records])
+
+
+async def test_one_event_reaches_thousands_of_recipients(database, hierarchy) -> None:
+    """More recipients than one SQL statement can carry: the inbox rows go in chunks."""
+    from renda.modules.notifications.service import INSERT_CHUNK
+    from renda.modules.notifications.service import notify as notify_many
+    from renda.tenants.scoping import tenant_session
+
+    recipients = [uuid.uuid4() for _ in range(4 * INSERT_CHUNK + 200)]
+    async with tenant_session(await load_tenant(hierarchy["a"]), actor="system:test") as session:
+        items = await notify_many(
+            session,
+            kind="office_notice",
+            event_key=f"many:{uuid.uuid4()}",
+            recipients=recipients,
+            variables={"office": "汉滨区人大常委会", "subject": "全体代表会议", "content": "请准时参加。"},
+        )
+        assert {item.user_id for item in items} == set(recipients)
+        await session.rollback()  # nothing of it is kept or sent
