@@ -76,13 +76,13 @@ def register_metric(metric: Metric) -> Metric:
     if metric.key in _metrics and _metrics[metric.key] != metric:
         raise ValueError(f"metric {metric.key} registered twice")
     _metrics[metric.key] = metric
-    _watched.clear()
+    _forget_watched()
     return metric
 
 
 def unregister_metric(key: str) -> None:
     _metrics.pop(key, None)
-    _watched.clear()
+    _forget_watched()
 
 
 def metrics() -> dict[str, Metric]:
@@ -90,17 +90,20 @@ def metrics() -> dict[str, Metric]:
     return dict(sorted(_metrics.items(), key=lambda item: (item[1].order, item[0])))
 
 
-_watched: dict[str, list[str]] = {}
+_watched: frozenset[str] | None = None
 
 
-def watched_tables() -> dict[str, list[str]]:
-    """Tenant table → the metrics that go stale when it is written (asked on every flush: cached)."""
-    if not _watched:
-        for metric in metrics().values():
-            for table in getattr(metric, "watches", ()):
-                _watched.setdefault(table, []).append(metric.key)
-        _watched.setdefault("", [])  # computed, even when nothing is watched
+def watched_tables() -> frozenset[str]:
+    """The tenant tables whose writes make an office's figures stale (asked on every flush: cached)."""
+    global _watched
+    if _watched is None:
+        _watched = frozenset(t for m in metrics().values() if isinstance(m, TenantMetric) for t in m.watches)
     return _watched
+
+
+def _forget_watched() -> None:
+    global _watched
+    _watched = None
 
 
 _loaded = False

@@ -83,9 +83,10 @@ async def resend_stale(older_than: timedelta) -> list[str]:
 
 # --- tenant metrics' watched tables --------------------------------------------------------------
 def _note_watched_writes(session: Session, _context: object) -> None:
-    if session.info.get("tenant_code") and not session.info.get("rollups_stale"):
+    watched = watched_tables()
+    if watched and session.info.get("tenant_code") and not session.info.get("rollups_stale"):
         written = {getattr(o, "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)}
-        if written & set(watched_tables()):
+        if not watched.isdisjoint(written):
             session.info["rollups_stale"] = True
 
 
