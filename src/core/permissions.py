@@ -57,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.read",
             "notifications.*",
             "inbox.*",
+            "contacts.*",
+            "receptions.*",
+            "opinions.*",
         }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
@@ -68,10 +71,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisation.read",
             "reports.read",
             "inbox.*",
+            # Their own contact records and the deputies assigned to them (the service checks whose).
+            "contacts.read",
+            "contacts.write",
+            "receptions.read",
+            "opinions.read",
         }
     ),
-    Role.DEPUTY: frozenset({"office.read", "inbox.*"}),
-    Role.HANDLING_UNIT: frozenset({"office.read", "inbox.*"}),
+    # A deputy records the receptions they hold and follows the opinions addressed to them.
+    Role.DEPUTY: frozenset({"office.read", "inbox.*", "receptions.read", "receptions.write", "opinions.read"}),
+    # A handling unit sees and answers only the opinions assigned to it (the service checks which).
+    Role.HANDLING_UNIT: frozenset({"office.read", "inbox.*", "opinions.read", "opinions.write"}),
     Role.VIEWER: frozenset(
         {
             "office.read",
@@ -83,6 +93,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.read",
             "notifications.read",
             "inbox.*",
+            "contacts.read",
+            "receptions.read",
+            "opinions.read",
         }
     ),
 }
@@ -107,6 +120,12 @@ PERMISSION_LABELS: dict[str, str] = {
     "notifications.write": "重发失败的通知、维护通知模板",
     "inbox.read": "查看自己的通知",
     "inbox.write": "标记自己的通知已读、设置接收方式",
+    "contacts.read": "查看联系代表安排、联系记录和列席情况",
+    "contacts.write": "维护联系代表安排、联系记录和邀请列席",
+    "receptions.read": "查看接待日历、排班和接待记录",
+    "receptions.write": "维护接待规则、排班和接待记录",
+    "opinions.read": "查看群众意见及办理情况",
+    "opinions.write": "受理、交办、督办和答复群众意见",
 }
 # What an integration token may be given: never the power to manage people or other tokens, and
 # never a person's own inbox.
