@@ -7,6 +7,9 @@ Create Date: 2026-11-23 22:00:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "t0006"
 down_revision: str | None = "t0005"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column("persons", sa.Column("user_id", sa.Uuid(), nullable=True))
+    op.create_index(op.f("ix_persons_user_id"), "persons", ["user_id"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index(op.f("ix_persons_user_id"), table_name="persons")
+    op.drop_column("persons", "user_id")
