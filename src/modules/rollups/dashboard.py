@@ -12,7 +12,7 @@ from renda.core.errors import InvalidInput
 from renda.core.timezone import local_today, to_local
 from renda.modules.rollups import repository
 from renda.modules.rollups.periods import KINDS, Period, containing, parse, series
-from renda.modules.rollups.registry import Dimension, Metric, metrics
+from renda.modules.rollups.registry import Dimension, Metric, RatioMetric, metrics
 from renda.modules.rollups.schemas import (
     Bar,
     Breakdown,
@@ -46,6 +46,21 @@ def catalogue() -> list[MetricInfo]:
         MetricInfo(m.key, m.label, m.unit, m.description, {d.key: d.label for d in m.dimensions})
         for m in metrics().values()
     ]
+
+
+def overall(values: repository.Values, code: str, key: str, metric: Metric) -> int | float | None:
+    """A metric's overall figure for one office and period: stored, or derived for a ratio."""
+    if isinstance(metric, RatioMetric):
+        return metric.of(
+            values.get((code, key, metric.numerator, "", "")), values.get((code, key, metric.denominator, "", ""))
+        )
+    return values.get((code, key, metric.key, "", ""), 0)
+
+
+def own_overall(own: dict[str, int], metric: Metric) -> int | float | None:
+    if isinstance(metric, RatioMetric):
+        return metric.of(own.get(metric.numerator), own.get(metric.denominator))
+    return own.get(metric.key, 0)
 
 
 def breakdown(values: repository.Values, code: str, key: str, metric: Metric, dimension: Dimension) -> Breakdown:
@@ -85,7 +100,11 @@ async def trend(
     if kind not in KINDS:
         raise InvalidInput(f"不支持的趋势期间类型“{kind}”,应为 month、quarter 或 year", code="invalid_period_kind")
     periods = series(containing(kind, min(until.end, local_today())), TREND_POINTS[kind])
-    values = await repository.values(session, [office.code], [p.key for p in periods], metric=metric.key)
+    keys = [p.key for p in periods]
+    if isinstance(metric, RatioMetric):  # a ratio's trend is derived period by period, overall only
+        values = await repository.values(session, [office.code], keys, metric=[metric.numerator, metric.denominator])
+        return [TrendPoint(p.key, p.label, overall(values, office.code, p.key, metric)) for p in periods]
+    values = await repository.values(session, [office.code], keys, metric=[metric.key])
     return [
         TrendPoint(p.key, p.label, values.get((office.code, p.key, metric.key, dimension, member))) for p in periods
     ]
@@ -120,8 +139,8 @@ async def dashboard(
                 m.label,
                 m.unit,
                 m.description,
-                values.get((office.code, period.key, m.key, "", ""), 0),
-                own.get(m.key, 0),
+                overall(values, office.code, period.key, m),
+                own_overall(own, m),
             )
             for m in registered.values()
         ],
@@ -139,7 +158,7 @@ async def dashboard(
                 child.name,
                 child.level,
                 has_children,
-                {m: values.get((child.code, period.key, m, "", ""), 0) for m in registered},
+                {key: overall(values, child.code, period.key, m) for key, m in registered.items()},
                 levels_of[child.code],
                 stamps.get(child.code),
             )
@@ -168,6 +187,7 @@ async def export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIte
         offices = [(office.code, office.name), *((c.code, c.name) for c, _ in children)]
         rows = await repository.figure_rows(platform, [code for code, _ in offices], [period.key], None, "total")
     names = dict(offices)
+    ratios = [m for m in registered.values() if isinstance(m, RatioMetric)]
     for row in sorted(rows, key=lambda r: ([c for c, _ in offices].index(r.office_code), r.metric, r.dimension)):
         metric = registered.get(row.metric)
         dimension = metric.dimension(row.dimension) if metric else None
@@ -182,6 +202,12 @@ async def export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIte
             row.value,
             to_local(row.computed_at).strftime("%Y-%m-%d %H:%M"),
         ]
+    if ratios:  # derived, so after the stored figures, one row per office and ratio
+        values = {(r.office_code, r.period, r.metric, r.dimension, r.member): r.value for r in rows}
+        for code, name in offices:
+            for ratio in ratios:
+                value = overall(values, code, period.key, ratio)
+                yield [name, code, period.label, ratio.label, ratio.unit, "合计", "", value, ""]
 
 
 def register_exports() -> None:

@@ -8,6 +8,8 @@ sums), each optionally under one dimension, for one office and period:
   query; whoever writes those tables calls `rollups.service.mark_stale` with the offices touched.
 - `TenantMetric` reads one office's own schema; writes to the tables it `watches` make that
   office's figures stale automatically.
+- `RatioMetric` (a rate or an average) is never stored: shares don't add up the hierarchy, so it is
+  derived on display from two additive metrics, a numerator and a denominator, at every level.
 """
 
 from __future__ import annotations
@@ -69,6 +71,20 @@ class TenantMetric(Metric):
     watches: tuple[str, ...] = ()  # tenant table names
 
 
+@dataclass(frozen=True, kw_only=True)
+class RatioMetric(Metric):
+    numerator: str  # metric keys
+    denominator: str
+    scale: int = 100  # 100 for a percentage, 1 for an average
+    unit: str = "%"
+
+    def of(self, numerator: int | None, denominator: int | None) -> float | None:
+        """None where there is nothing to divide by (no deputies to cover, nothing rated)."""
+        if numerator is None or not denominator:
+            return None
+        return round(self.scale * numerator / denominator, 1)
+
+
 _metrics: dict[str, Metric] = {}
 
 
@@ -78,6 +94,11 @@ def register_metric(metric: Metric) -> Metric:
     _metrics[metric.key] = metric
     _forget_watched()
     return metric
+
+
+def computed_metrics() -> list[Metric]:
+    """The metrics the engine computes and stores (every kind but ratios)."""
+    return [m for m in metrics().values() if not isinstance(m, RatioMetric)]
 
 
 def unregister_metric(key: str) -> None:

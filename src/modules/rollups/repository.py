@@ -16,7 +16,7 @@ Values = dict[tuple[str, str, str, str, str], int]
 
 
 async def values(
-    session: AsyncSession, codes: Sequence[str], keys: Sequence[str], *, metric: str | None = None
+    session: AsyncSession, codes: Sequence[str], keys: Sequence[str], *, metric: Sequence[str] | None = None
 ) -> Values:
     query = select(
         RollupFigure.office_code,
@@ -27,7 +27,7 @@ async def values(
         RollupFigure.value,
     ).where(RollupFigure.office_code.in_(codes), RollupFigure.period.in_(keys), RollupFigure.scope == Scope.TOTAL)
     if metric:
-        query = query.where(RollupFigure.metric == metric)
+        query = query.where(RollupFigure.metric.in_(metric))
     return {tuple(row[:5]): row[5] for row in (await session.execute(query)).all()}  # type: ignore[misc]
 
 

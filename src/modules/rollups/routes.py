@@ -13,6 +13,7 @@ from renda.core.permissions import requires
 from renda.modules.rollups import dashboard as reports
 from renda.modules.rollups import repository
 from renda.modules.rollups.models import Scope
+from renda.modules.rollups.registry import RatioMetric
 from renda.modules.rollups.schemas import Dashboard, FigureRow, MetricInfo, TrendPoint
 from renda.tenants.scoping import TenantAccess, provide_tenant_access
 
@@ -69,18 +70,21 @@ class ReportsController(Controller):
         access: TenantAccess,
         period: str | None = PERIOD,
         metric: str | None = None,
-        scope: str = Parameter(default=Scope.TOTAL, description="total:本机关及下级合计;own:本机关自身"),
+        # Not named `scope`: Litestar hands a parameter of that name the ASGI scope.
+        figure_scope: str = Parameter(
+            query="scope", default=Scope.TOTAL, description="total:本机关及下级合计;own:本机关自身"
+        ),
         beneath: bool = Parameter(default=False, description="同时返回直接下级机关的数字"),
     ) -> list[FigureRow]:
         """The raw figures, for other systems."""
-        if scope not in (Scope.TOTAL, Scope.OWN):
+        if figure_scope not in (Scope.TOTAL, Scope.OWN):
             raise InvalidInput("scope 只能是 total 或 own", code="invalid_scope")
         codes = [access.tenant.code]
         if beneath:
             codes += [child.code for child, _ in await repository.children(platform, access.tenant.id)]
-        if metric:
-            reports.metric_of(metric)
-        rows = await repository.figure_rows(platform, codes, [reports.period_of(period).key], metric, scope)
+        if metric and isinstance(reports.metric_of(metric), RatioMetric):
+            raise InvalidInput("比率指标不单独存储,请分别查询其分子和分母指标,或使用 /reports", code="derived_metric")
+        rows = await repository.figure_rows(platform, codes, [reports.period_of(period).key], metric, figure_scope)
         return [
             FigureRow(r.office_code, r.period, r.scope, r.metric, r.dimension, r.member, r.value, r.computed_at)
             for r in rows

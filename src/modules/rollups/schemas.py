@@ -27,8 +27,10 @@ class MetricSummary(msgspec.Struct):
     label: str
     unit: str
     description: str
-    value: int  # the office's total in the period
-    own: int  # of it, what the office's own data gives (the rest comes from the offices beneath)
+    # The office's total in the period, and of it what the office's own data gives (the rest comes
+    # from the offices beneath). A ratio is a float, None where its denominator is zero.
+    value: int | float | None
+    own: int | float | None
 
 
 class OfficeRow(msgspec.Struct):
@@ -36,7 +38,7 @@ class OfficeRow(msgspec.Struct):
     name: str
     level: str
     has_children: bool
-    values: dict[str, int]  # metric → total
+    values: dict[str, int | float | None]  # metric → total
     by_level: dict[str, int]  # deputies in office per level
     computed_at: datetime | None
 
@@ -44,7 +46,7 @@ class OfficeRow(msgspec.Struct):
 class TrendPoint(msgspec.Struct):
     period: str
     label: str
-    value: int | None  # None: never computed for that period
+    value: int | float | None  # None: never computed for that period (or a ratio of nothing)
 
 
 class Dashboard(msgspec.Struct):

@@ -30,7 +30,7 @@ from renda.core.db import get_database, utcnow
 from renda.core.timezone import local_today
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, current
-from renda.modules.rollups.registry import Figure, PlatformMetric, TenantMetric, metrics, watched_tables
+from renda.modules.rollups.registry import Figure, PlatformMetric, TenantMetric, computed_metrics, watched_tables
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef, tenant_session
 from renda.workers.outbox import enqueue, enqueue_later
@@ -143,7 +143,7 @@ async def own_figures(
     """Every registered metric for these offices and periods."""
     found: Computed = {}
     codes = [office.code for office in offices]
-    registered = list(metrics().values())
+    registered = computed_metrics()
     for metric in registered:
         if isinstance(metric, PlatformMetric):
             by_day: dict[date, dict[str, list[Figure]]] = {}  # a stock is the same for periods read on one day

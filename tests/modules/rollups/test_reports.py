@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from renda.core.timezone import local_today
 from renda.modules.audit.models import AuditLog
+from renda.modules.deputies.models import Person
 from renda.modules.rollups import service
 from renda.modules.rollups.models import Scope
 from renda.modules.rollups.periods import containing, current
-from renda.modules.rollups.registry import Figure, TenantMetric, register_metric, unregister_metric
+from renda.modules.rollups.registry import Figure, RatioMetric, TenantMetric, register_metric, unregister_metric
 from tests.conftest import make_caller
 from tests.modules.rollups.support import CITY, add_deputy, build_city, settled, snapshot
 
@@ -162,6 +163,61 @@ async def test_a_module_adds_a_metric_by_registering_it(client, database, last_b
         assert "test.audit_entries" in {m["key"] for m in listed}
     finally:
         unregister_metric(metric.key)
+        await service.recompute_all()
+
+
+async def count_women(session, period, today) -> list[Figure]:
+    count = (await session.execute(select(func.count()).select_from(Person).where(Person.gender == "female"))).scalar()
+    return [Figure(count or 0)]
+
+
+async def count_persons(session, period, today) -> list[Figure]:
+    return [Figure((await session.execute(select(func.count()).select_from(Person))).scalar() or 0)]
+
+
+async def test_a_ratio_is_derived_at_every_level_from_its_two_metrics(client, database, last_broker_worker) -> None:
+    """A share does not add up the hierarchy: the city's ratio is its summed numerator over its summed
+    denominator, not a sum or mean of its counties' ratios; nothing of it is stored."""
+    caller, _ = await ready_city(client, database, last_broker_worker)
+    parts = [
+        TenantMetric(key="test.women", label="女性", compute=count_women, watches=("persons",)),
+        TenantMetric(key="test.persons", label="人员", compute=count_persons, watches=("persons",)),
+    ]
+    ratio = RatioMetric(key="test.women_share", label="女性占比", numerator="test.women", denominator="test.persons")
+    for metric in (*parts, ratio):
+        register_metric(metric)
+    try:
+        await service.recompute_all()
+        report = (await client.get(REPORTS.format(CITY), headers=caller.headers)).json()
+        figures = {m["key"]: m for m in report["metrics"]}
+        women, persons = figures["test.women"]["value"], figures["test.persons"]["value"]
+        assert persons > 0
+        assert figures["test.women_share"]["value"] == round(100 * women / persons, 1)
+        assert figures["test.women_share"]["unit"] == "%"
+        for office in report["offices"]:
+            values = office["values"]
+            expected = round(100 * values["test.women"] / values["test.persons"], 1) if values["test.persons"] else None
+            assert values["test.women_share"] == expected
+        trend = (
+            await client.get(
+                REPORTS.format(CITY) + "/trend", params={"metric": ratio.key, "kind": "month"}, headers=caller.headers
+            )
+        ).json()
+        assert trend[-1]["value"] == figures["test.women_share"]["value"]
+        raw = await client.get(REPORTS.format(CITY) + "/figures", params={"metric": ratio.key}, headers=caller.headers)
+        assert raw.status_code == 400 and raw.json()["code"] == "derived_metric"
+        stored = await snapshot(database, [CITY])
+        assert not any(key[1] == ratio.key for key in stored)
+        own = await client.get(
+            REPORTS.format(CITY) + "/figures", params={"metric": "test.women", "scope": "own"}, headers=caller.headers
+        )
+        assert own.status_code == 200 and {r["scope"] for r in own.json()} == {"own"}
+        assert own.json()[0]["value"] == figures["test.women"]["own"]
+        page = await client.get(f"/t/{CITY}/reports", headers=caller.headers)
+        assert page.status_code == 200 and "女性占比" in page.text
+    finally:
+        for metric in (ratio, *parts):
+            unregister_metric(metric.key)
         await service.recompute_all()
 
 
