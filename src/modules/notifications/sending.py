@@ -12,14 +12,21 @@ A `sending` row whose lease has expired belongs to a worker that died between st
 message may or may not have gone out. It is sent again under the same key (the email's Message-ID,
 the gateways' idempotency key), so a receiver that got the first copy drops the second; that is
 the best a transport without two-phase commit allows.
+
+A `deliver` message carries up to `BATCH` deliveries: each follows the rules above on its own, but
+they share one lock, one lease commit and one result commit. The worker writes statuses as bulk
+statements, past the ORM's unit of work and so past the audit log: a delivery row is its own log
+(status, attempts, address, last error and times), and the staff's resend is audited as usual.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.db import get_database, utcnow
 from renda.modules.accounts.service import contacts_of
 from renda.modules.notifications.channels import (
+    Channel,
     ChannelSetup,
     ChannelUnavailable,
     Outgoing,
@@ -50,7 +58,9 @@ DONE = (Status.SENT, Status.FAILED, Status.SKIPPED, Status.DIGEST)
 FREQUENCY_LABELS = {"daily": "每日", "weekly": "每周"}
 
 Row = NotificationDelivery | NotificationDigest
-Compose = Callable[[AsyncSession, Row, str, ChannelSetup], Awaitable[Outgoing | None]]
+# (session, the rows to send with their addresses, setup) → what to send per row id (None: nothing)
+Compose = Callable[[AsyncSession, list[tuple[Row, str]], ChannelSetup], Awaitable[dict[uuid.UUID, Outgoing | None]]]
+BATCH = 100  # deliveries per `deliver` message: one lock, one lease commit, one result commit for all
 
 
 class SendLater(Exception):
@@ -60,109 +70,194 @@ class SendLater(Exception):
 async def send_delivery(
     tenant: TenantRef, delivery_id: uuid.UUID, *, last_try: bool, now: datetime | None = None
 ) -> str:
-    return await _send(tenant, NotificationDelivery, delivery_id, _compose_delivery, last_try, now)
+    return (await send_deliveries(tenant, [delivery_id], last_try=last_try, now=now))[delivery_id]
+
+
+async def send_deliveries(
+    tenant: TenantRef, delivery_ids: Sequence[uuid.UUID], *, last_try: bool, now: datetime | None = None
+) -> dict[uuid.UUID, str]:
+    return await _send(tenant, NotificationDelivery, delivery_ids, _compose_deliveries, last_try, now)
 
 
 async def send_digest(tenant: TenantRef, digest_id: uuid.UUID, *, last_try: bool, now: datetime | None = None) -> str:
-    return await _send(tenant, NotificationDigest, digest_id, _compose_digest, last_try, now)
+    return (await _send(tenant, NotificationDigest, [digest_id], _compose_digests, last_try, now))[digest_id]
+
+
+@dataclass
+class _Leased:
+    row_id: uuid.UUID
+    outgoing: Outgoing
+    attempts: int
+    channel: Channel
 
 
 async def _send(
     tenant: TenantRef,
     model: type[Row],
-    row_id: uuid.UUID,
+    row_ids: Sequence[uuid.UUID],
     compose: Compose,
     last_try: bool,
     now: datetime | None,
-) -> str:
-    """Returns the row's status afterwards (or `held`, `missing`); raises SendLater to be retried."""
+) -> dict[uuid.UUID, str]:
+    """Each row's status afterwards (or `held`, `missing`). Every row follows the rules above on its
+    own; the batch only shares the transactions. Raises SendLater, after recording what was done,
+    when any row must be tried again: the retried message finds the others done and skips them."""
     setup = channel_setup()
+    outcome: dict[uuid.UUID, str] = {row_id: "missing" for row_id in row_ids}
+    later: list[str] = []
+    leased: list[_Leased] = []
     async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
-        row = await session.get(model, row_id, with_for_update=True)
-        if row is None:
-            return "missing"
         now = now or utcnow()
-        if row.status in DONE:
-            return row.status
-        if row.status == Status.DEFERRED and row.not_before is not None and row.not_before > now:
-            return "held"
-        if row.status == Status.SENDING and row.lease_until is not None and row.lease_until > now:
-            raise SendLater("another worker is sending this message")
-        channel = setup.channels[row.channel]
+        due: list[Row] = []
+        for row in await _locked(session, model, row_ids):
+            if row.status in DONE:
+                outcome[row.id] = row.status
+            elif row.status == Status.DEFERRED and row.not_before is not None and row.not_before > now:
+                outcome[row.id] = "held"
+            elif row.status == Status.SENDING and row.lease_until is not None and row.lease_until > now:
+                outcome[row.id] = Status.SENDING
+                later.append("another worker is sending this message")
+            else:
+                due.append(row)
         async with get_database().platform_session() as platform:
-            found = (await contacts_of(platform, [row.user_id], reveal=True)).get(row.user_id)
-        address = channel.address(found) if found else None
-        if address is None:
-            reason = "用户不存在" if found is None else f"用户未填写{CHANNEL_LABELS[row.channel]}地址"
-            await _finish(session, row, Status.SKIPPED, reason)
-            await session.commit()
-            return Status.SKIPPED
-        outgoing = await compose(session, row, address, setup)
-        if outgoing is None:
-            await _finish(session, row, Status.SKIPPED, "没有需要发送的内容")
-            await session.commit()
-            return Status.SKIPPED
-        row.status, row.lease_until = Status.SENDING, now + LEASE
-        row.attempts += 1
-        row.address_masked = channel.mask(address)
-        attempts = row.attempts
-        await session.commit()
-
-    try:
-        await channel.send(outgoing)
-    except ChannelUnavailable as exc:
-        return await _record(tenant, model, row_id, Status.SKIPPED, str(exc))
-    except TransportError as exc:
-        final = exc.permanent or last_try or attempts >= MAX_ATTEMPTS
-        status = await _record(tenant, model, row_id, Status.FAILED if final else Status.PENDING, str(exc))
-        log.warning(
-            "notification not sent",
-            extra={"tenant": tenant.code, "id": str(row_id), "channel": channel.name, "final": final},
-        )
-        if not final:
-            raise SendLater(str(exc)) from None
-        return status
-    return await _record(tenant, model, row_id, Status.SENT, None)
-
-
-async def _record(tenant: TenantRef, model: type[Row], row_id: uuid.UUID, status: str, error: str | None) -> str:
-    async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
-        row = await session.get(model, row_id, with_for_update=True)
-        if row is None or row.status != Status.SENDING:
-            return row.status if row else "missing"
-        await _finish(session, row, status, error)
-        await session.commit()
-        return status
-
-
-async def _finish(session: AsyncSession, row: Row, status: str, error: str | None) -> None:
-    """Set the outcome; a digest passes it on to the deliveries it carries."""
-    now = utcnow()
-    row.status, row.last_error, row.lease_until = status, (error or None) and error[:1000], None
-    if status == Status.SENT:
-        row.sent_at = now
-    if isinstance(row, NotificationDigest) and status in (Status.SENT, Status.FAILED, Status.SKIPPED):
-        await session.execute(
-            update(NotificationDelivery)
-            .where(NotificationDelivery.digest_id == row.id)
-            .values(
-                status=status,
-                last_error=row.last_error,
-                sent_at=now if status == Status.SENT else None,
-                address_masked=row.address_masked,
-                updated_at=now,
+            found = await contacts_of(platform, list({row.user_id for row in due}), reveal=True)
+        skipped: dict[uuid.UUID, tuple[str, str | None]] = {}
+        addressed: list[tuple[Row, str]] = []
+        for row in due:
+            contacts = found.get(row.user_id)
+            address = setup.channels[row.channel].address(contacts) if contacts else None
+            if address is None:
+                reason = "用户不存在" if contacts is None else f"用户未填写{CHANNEL_LABELS[row.channel]}地址"
+                skipped[row.id] = (Status.SKIPPED, reason)
+            else:
+                addressed.append((row, address))
+        composed = await compose(session, addressed, setup) if addressed else {}
+        leases: list[dict[str, Any]] = []
+        for row, address in addressed:
+            outgoing = composed.get(row.id)
+            if outgoing is None:
+                skipped[row.id] = (Status.SKIPPED, "没有需要发送的内容")
+                continue
+            channel = setup.channels[row.channel]
+            leased.append(_Leased(row.id, outgoing, row.attempts + 1, channel))
+            leases.append(
+                {
+                    "id": row.id,
+                    "status": Status.SENDING,
+                    "lease_until": now + LEASE,
+                    "attempts": row.attempts + 1,
+                    "address_masked": channel.mask(address),
+                    "updated_at": now,
+                }
             )
-        )
-    await session.flush()
+        if leases:
+            await session.execute(update(model), leases)
+        outcome |= await _finish(session, model, skipped)
+        await session.commit()
+
+    results: dict[uuid.UUID, tuple[str, str | None]] = {}
+    for item in leased:
+        try:
+            await item.channel.send(item.outgoing)
+        except ChannelUnavailable as exc:
+            results[item.row_id] = (Status.SKIPPED, str(exc))
+        except TransportError as exc:
+            final = exc.permanent or last_try or item.attempts >= MAX_ATTEMPTS
+            results[item.row_id] = (Status.FAILED if final else Status.PENDING, str(exc))
+            log.warning(
+                "notification not sent",
+                extra={"tenant": tenant.code, "id": str(item.row_id), "channel": item.channel.name, "final": final},
+            )
+            if not final:
+                later.append(str(exc))
+        else:
+            results[item.row_id] = (Status.SENT, None)
+    if results:
+        outcome |= await _record(tenant, model, results)
+    if later:
+        raise SendLater(later[0])
+    return outcome
 
 
-async def _compose_delivery(session: AsyncSession, row: Row, address: str, setup: ChannelSetup) -> Outgoing | None:
-    assert isinstance(row, NotificationDelivery)
-    item = await session.get(Notification, row.notification_id)
-    if item is None:
-        return None
-    link = setup.public_url + item.link if item.link else None
-    return Outgoing(str(row.id), address, item.title, item.body, link)
+async def _locked(session: AsyncSession, model: type[Row], row_ids: Sequence[uuid.UUID]) -> list[Row]:
+    # In id order, so two workers holding overlapping batches can't deadlock.
+    query = select(model).where(model.id.in_(row_ids)).order_by(model.id).with_for_update()
+    return list((await session.execute(query)).scalars())
+
+
+async def _record(
+    tenant: TenantRef, model: type[Row], results: dict[uuid.UUID, tuple[str, str | None]]
+) -> dict[uuid.UUID, str]:
+    """Record each sent row's outcome, unless another worker (after our lease ran out) already did."""
+    async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
+        rows = await _locked(session, model, list(results))
+        recorded = {row.id: row.status for row in rows}
+        recorded |= await _finish(session, model, {r.id: results[r.id] for r in rows if r.status == Status.SENDING})
+        await session.commit()
+    return {row_id: recorded.get(row_id, "missing") for row_id in results}
+
+
+async def _finish(
+    session: AsyncSession, model: type[Row], outcomes: dict[uuid.UUID, tuple[str, str | None]]
+) -> dict[uuid.UUID, str]:
+    """Set the rows' outcomes in one statement; a digest passes its outcome on to the deliveries it carries."""
+    if not outcomes:
+        return {}
+    now = utcnow()
+    await session.execute(
+        update(model),
+        [
+            {
+                "id": row_id,
+                "status": status,
+                "last_error": (error or None) and error[:1000],
+                "lease_until": None,
+                "sent_at": now if status == Status.SENT else None,
+                "updated_at": now,
+            }
+            for row_id, (status, error) in outcomes.items()
+        ],
+    )
+    if model is NotificationDigest:
+        for digest_id, (status, _) in outcomes.items():
+            if status in (Status.SENT, Status.FAILED, Status.SKIPPED):
+                await session.execute(
+                    update(NotificationDelivery)
+                    .where(NotificationDelivery.digest_id == digest_id)
+                    .values(
+                        status=status,
+                        last_error=NotificationDigest.last_error,
+                        sent_at=now if status == Status.SENT else None,
+                        address_masked=NotificationDigest.address_masked,
+                        updated_at=now,
+                    )
+                    .where(NotificationDigest.id == digest_id)
+                )
+    return {row_id: status for row_id, (status, _) in outcomes.items()}
+
+
+async def _compose_deliveries(
+    session: AsyncSession, rows: list[tuple[Row, str]], setup: ChannelSetup
+) -> dict[uuid.UUID, Outgoing | None]:
+    wanted = {row.notification_id for row, _ in rows if isinstance(row, NotificationDelivery)}
+    if not wanted:
+        return {}
+    items = {
+        n.id: n for n in (await session.execute(select(Notification).where(Notification.id.in_(wanted)))).scalars()
+    }
+    composed: dict[uuid.UUID, Outgoing | None] = {}
+    for row, address in rows:
+        assert isinstance(row, NotificationDelivery)
+        item = items.get(row.notification_id)
+        link = setup.public_url + item.link if item and item.link else None
+        composed[row.id] = Outgoing(str(row.id), address, item.title, item.body, link) if item else None
+    return composed
+
+
+async def _compose_digests(
+    session: AsyncSession, rows: list[tuple[Row, str]], setup: ChannelSetup
+) -> dict[uuid.UUID, Outgoing | None]:
+    return {row.id: await _compose_digest(session, row, address, setup) for row, address in rows}
 
 
 async def _compose_digest(session: AsyncSession, row: Row, address: str, setup: ChannelSetup) -> Outgoing | None:

@@ -100,8 +100,10 @@ async def notify(
     modes = await _modes(session, list(new), spec)
     quiet = await _quiet_hours(session, list(new))
     tenant_code = session.info["tenant_code"]
+    from renda.modules.notifications.sending import BATCH
     from renda.modules.notifications.tasks import deliver
 
+    due: dict[datetime | None, list[str]] = {}  # when to send → deliveries; None: now
     for user_id, notification_id in new.items():
         held_until = quiet_until(*quiet[user_id], now) if user_id in quiet else None
         for channel in CHANNELS:
@@ -115,13 +117,19 @@ async def notify(
                 delivery.status, delivery.frequency = Status.DIGEST, mode
             elif held_until is not None:
                 delivery.status, delivery.not_before = Status.DEFERRED, held_until
+                due.setdefault(held_until, []).append(str(delivery.id))
             else:
                 delivery.status = Status.PENDING
+                due.setdefault(None, []).append(str(delivery.id))
             session.add(delivery)
-            if delivery.status == Status.PENDING:
-                enqueue(session, deliver, tenant_code, str(delivery.id))
-            elif delivery.status == Status.DEFERRED:
-                enqueue_later(session, held_until - now, deliver, tenant_code, str(delivery.id))  # type: ignore[operator]
+    # One message per batch of deliveries due at the same time: a large event is a few hundred jobs.
+    for when, ids in due.items():
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            if when is None:
+                enqueue(session, deliver, tenant_code, batch)
+            else:
+                enqueue_later(session, when - now, deliver, tenant_code, batch)
     await session.flush()
     rows = await session.execute(select(Notification).where(Notification.id.in_(new.values())))
     return list(rows.scalars())

@@ -1,4 +1,4 @@
-"""Notification actors: deliver one message, send one digest, and the per-office digest jobs."""
+"""Notification actors: deliver a batch of messages, send one digest, and the per-office digest jobs."""
 
 from __future__ import annotations
 
@@ -25,10 +25,13 @@ def _last_try(declared: Any) -> bool:
 
 
 @actor(queue_name="notifications", max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS)
-async def deliver(tenant_code: str, delivery_id: str) -> None:
-    from renda.modules.notifications.sending import send_delivery
+async def deliver(tenant_code: str, delivery_ids: list[str] | str) -> None:
+    """Send up to `sending.BATCH` deliveries of one office (a single id is accepted as well)."""
+    from renda.modules.notifications.sending import send_deliveries
 
-    await send_delivery(await load_tenant(tenant_code), uuid.UUID(delivery_id), last_try=_last_try(deliver))
+    ids = [delivery_ids] if isinstance(delivery_ids, str) else delivery_ids
+    tenant = await load_tenant(tenant_code)
+    await send_deliveries(tenant, [uuid.UUID(i) for i in ids], last_try=_last_try(deliver))
 
 
 @actor(queue_name="notifications", max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import provide_platform_session
@@ -71,8 +71,8 @@ class ReportsController(Controller):
         period: str | None = PERIOD,
         metric: str | None = None,
         # Not named `scope`: Litestar hands a parameter of that name the ASGI scope.
-        figure_scope: str = Parameter(
-            query="scope", default=Scope.TOTAL, description="total:本机关及下级合计;own:本机关自身"
+        figure_scope: str = QueryParameter(
+            name="scope", default=Scope.TOTAL, description="total:本机关及下级合计;own:本机关自身"
         ),
         beneath: bool = Parameter(default=False, description="同时返回直接下级机关的数字"),
     ) -> list[FigureRow]:

@@ -29,13 +29,14 @@ class Mailbox:
     messages: list[Message] = field(default_factory=list)
     refuse_rcpt: str | None = None
     refuse_data: str | None = None
+    busy: set[str] = field(default_factory=set)  # addresses answered "450 mailbox busy"
     refusals: int = 0
     port: int = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_rcpt:
+        if self.refuse_rcpt or address in self.busy:
             self.refusals += 1
-            return self.refuse_rcpt
+            return self.refuse_rcpt or "450 4.2.1 邮箱忙,请稍后再试"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -226,3 +226,62 @@ async def test_one_event_reaches_thousands_of_recipients(database, hierarchy) ->
         )
         assert {item.user_id for item in items} == set(recipients)
         await session.rollback()  # nothing of it is kept or sent
+
+
+async def test_a_batch_sends_each_delivery_once_and_retries_only_what_failed(database, hierarchy, mailbox) -> None:
+    """One event to several users is one deliver message; inside it each delivery keeps its own
+    rules: a busy mailbox is retried, a missing address skipped, a delivery leased by another worker
+    left alone, and the retried message sends nothing twice."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from renda.core.db import utcnow
+    from renda.modules.notifications.models import NotificationDelivery
+    from renda.tenants.scoping import tenant_session
+    from renda.workers.models import OutboxMessage
+
+    code = hierarchy["a"]
+    ok, busy, leased = [await new_user(database, code, name) for name in ("批量甲", "批量乙", "批量丙")]
+    no_address = await new_user(database, code, "批量丁", email=None)
+    event = f"batch:{uuid.uuid4()}"
+    await notify(code, [ok, busy, leased, no_address], event)
+    ids = {u.user_id: (await deliveries_of(code, u.user_id))[0].id for u in (ok, busy, leased, no_address)}
+    async with database.platform_session() as session:
+        query = select(OutboxMessage).where(OutboxMessage.args[1].astext.contains(str(ids[ok.user_id])))
+        (message,) = (await session.execute(query)).scalars().all()
+    assert sorted(message.args[1]) == sorted(str(i) for i in ids.values())  # one message for the event
+
+    tenant = await load_tenant(code)
+    async with tenant_session(tenant, actor="system:test") as session:  # another worker is sending this one
+        await session.execute(
+            update(NotificationDelivery)
+            .where(NotificationDelivery.id == ids[leased.user_id])
+            .values(status="sending", lease_until=utcnow() + timedelta(minutes=5))
+        )
+        await session.commit()
+    mailbox.busy.add(busy.email)
+    with pytest.raises(sending.SendLater):
+        await sending.send_deliveries(tenant, list(ids.values()), last_try=False)
+    assert [await statuses(code, u.user_id) for u in (ok, busy, leased, no_address)] == [
+        ["sent"],
+        ["pending"],
+        ["sending"],
+        ["skipped"],
+    ]
+    assert (len(mailbox.to(ok.email)), len(mailbox.to(busy.email))) == (1, 0)
+
+    mailbox.busy.clear()
+    with pytest.raises(sending.SendLater):  # the leased one still holds the message back
+        await sending.send_deliveries(tenant, list(ids.values()), last_try=False)
+    later = utcnow() + timedelta(minutes=6)  # its lease ran out: its worker died mid-send
+    outcome = await sending.send_deliveries(tenant, list(ids.values()), last_try=False, now=later)
+    assert outcome == {
+        ids[ok.user_id]: "sent",
+        ids[busy.user_id]: "sent",
+        ids[leased.user_id]: "sent",
+        ids[no_address.user_id]: "skipped",
+    }
+    assert [len(mailbox.to(u.email)) for u in (ok, busy, leased)] == [1, 1, 1]
+    (busy_row,) = await deliveries_of(code, busy.user_id)
+    assert busy_row.attempts == 2 and busy_row.sent_at is not None and busy_row.last_error is None

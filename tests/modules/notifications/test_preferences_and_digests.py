@@ -128,7 +128,7 @@ async def test_quiet_hours_hold_and_release(database, hierarchy, mailbox) -> Non
     assert delivery.status == "deferred" and delivery.not_before == at(7, 0, day=11)
     async with database.platform_session() as session:
         message = (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.args[1].astext == str(delivery.id)))
+            await session.execute(select(OutboxMessage).where(OutboxMessage.args[1].astext.contains(str(delivery.id))))
         ).scalar_one()
     assert message.not_before is not None and message.not_before > message.created_at  # sent with a delay
 
@@ -152,5 +152,5 @@ async def test_sweep_resends_what_lost_its_message(database, hierarchy) -> None:
         assert await service.sweep(session, now=delivery.updated_at + timedelta(minutes=5)) == 0
         assert await service.sweep(session, now=delivery.updated_at + timedelta(hours=2)) >= 1
         await session.flush()
-        query = select(OutboxMessage).where(OutboxMessage.args[1].astext == str(delivery.id))
+        query = select(OutboxMessage).where(OutboxMessage.args[1].astext.contains(str(delivery.id)))
         assert len((await session.execute(query)).scalars().all()) == 2  # the original and the sweep's
