@@ -145,7 +145,7 @@ class Person(UUIDPrimaryKey, Timestamps, TenantBase):
     # Art. 58: the basic information the office publishes on the public portal.
     public_fields: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=lambda: ["name", "gender", "levels"])
     # The platform user who signs in as this deputy: reminders (reception rosters, invitations) reach them.
-    user_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(index=True, unique=True)
 
 
 class Mandate(UUIDPrimaryKey, Timestamps, TenantBase):

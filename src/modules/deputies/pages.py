@@ -57,6 +57,7 @@ from renda.modules.deputies.schemas import (
     TermUpdate,
 )
 from renda.modules.exports import service as exports
+from renda.modules.members import service as members
 from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
 from renda.tenants.scoping import TenantAccess
 from renda.web.pages import shell_context
@@ -303,6 +304,8 @@ class DeputyPages(Controller):
         **extra: Any,
     ) -> Template:
         profile = await service.profile(db, person_id)
+        async with get_database().platform_session() as platform:  # who may sign in as this deputy
+            office_users = {u.id: u.display_name for _, u in await members.list_members(platform, access.tenant)}
         mandate_labels = {
             m.id: f"{LEVEL_LABELS[m.level]}({c.name}{service.term_label(t.number)})" for m, t, c in profile.mandates
         }
@@ -317,6 +320,7 @@ class DeputyPages(Controller):
             current_terms=await service.current_terms(db),
             vacancies=await repository.vacancies(db),
             today=local_today(),
+            office_users=office_users,
             **extra,
         )
 
@@ -382,6 +386,29 @@ class DeputyPages(Controller):
             await service.delete_person(db, person_id)
 
         return await self._profile_action(request, db, access, person_id, action, f"/t/{access.tenant.code}/deputies")
+
+    @post(
+        "/{person_id:uuid}/user",
+        guards=[requires("deputies.write")],
+        before_request=must_exist(Person, "person_id"),
+    )
+    async def link_user(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        person_id: uuid.UUID,
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action() -> None:
+            raw = str(data.get("user_id") or "").strip()
+            try:
+                user_id = uuid.UUID(raw) if raw else None
+            except ValueError:
+                raise InvalidInput("所选用户无效", code="invalid_user") from None
+            await service.link_user(db, access.tenant, person_id, user_id)
+
+        return await self._profile_action(request, db, access, person_id, action)
 
     @get("/{person_id:uuid}/photo", guards=[requires("deputies.read")])
     async def photo(self, db: AsyncSession, person_id: uuid.UUID) -> Response[bytes]:

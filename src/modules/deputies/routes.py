@@ -48,6 +48,7 @@ from renda.modules.deputies.schemas import (
     PersonIn,
     PersonOut,
     PersonUpdate,
+    PersonUserIn,
     PlaceOut,
     RegisterFilter,
     RegisterItem,
@@ -181,6 +182,7 @@ def person_out(person: Person, profile: service.Profile | None = None) -> Person
         person.public_fields,
         person.created_at,
         person.updated_at,
+        person.user_id,
     )
     if profile is not None:
         out.mandates = [mandate_out(row, profile.events) for row in profile.mandates]
@@ -322,6 +324,17 @@ class PersonController(Controller):
     @delete("/persons/{person_id:uuid}", guards=[requires("deputies.write")], status_code=204)
     async def delete_person(self, db: AsyncSession, person_id: uuid.UUID) -> None:
         await service.delete_person(db, person_id)
+
+    @put(
+        "/persons/{person_id:uuid}/user",
+        guards=[requires("deputies.write")],
+        before_request=must_exist(Person, "person_id"),
+    )
+    async def link_user(
+        self, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID, data: PersonUserIn
+    ) -> PersonOut:
+        """Link the office member who signs in as this deputy (null unlinks)."""
+        return person_out(await service.link_user(db, access.tenant, person_id, data.user_id))
 
     @get("/persons/{person_id:uuid}/photo", guards=[requires("deputies.read")])
     async def photo(self, db: AsyncSession, person_id: uuid.UUID) -> Response[bytes]:

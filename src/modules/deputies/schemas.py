@@ -254,6 +254,10 @@ class PlaceOut(msgspec.Struct):
     kind_label: str
 
 
+class PersonUserIn(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: uuid.UUID | None  # a member of this office; null unlinks
+
+
 class PersonOut(msgspec.Struct):
     id: uuid.UUID
     name: str
@@ -274,6 +278,7 @@ class PersonOut(msgspec.Struct):
     public_fields: list[str]
     created_at: datetime
     updated_at: datetime
+    user_id: uuid.UUID | None = None  # the platform user who signs in as this deputy
     mandates: list[MandateOut] | None = None
     groups: list[PlaceOut] | None = None
     stations: list[PlaceOut] | None = None

@@ -500,6 +500,43 @@ async def update_person(session: AsyncSession, person_id: uuid.UUID, data: Perso
     return person
 
 
+async def link_user(
+    session: AsyncSession, tenant: TenantRef, person_id: uuid.UUID, user_id: uuid.UUID | None
+) -> Person:
+    """Link the platform user who signs in as this deputy (reminders and invitations reach them),
+    or unlink with None. The user must be a member of this office and stand for one deputy only."""
+    from renda.modules.accounts.service import memberships_of
+
+    person = await get_person(session, person_id)
+    if user_id is not None and user_id != person.user_id:
+        async with get_database().platform_session() as platform:
+            codes = {m.tenant_code for m in await memberships_of(platform, user_id)}
+        if tenant.code not in codes:
+            raise InvalidInput("所选用户不是本机关的成员,请先在“成员与邀请”中添加", code="invalid_user")
+        taken = (await session.execute(select(Person.name).where(Person.user_id == user_id))).scalar_one_or_none()
+        if taken is not None:
+            raise Conflict(f"该用户已关联代表“{taken}”", code="user_already_linked")
+    person.user_id = user_id
+    await session.flush()
+    return person
+
+
+async def user_ids_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """person id → the platform user who signs in as that deputy, for those linked."""
+    wanted = set(person_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.user_id).where(Person.id.in_(wanted), Person.user_id.is_not(None))
+    )
+    return {person_id: user_id for person_id, user_id in rows.all()}
+
+
+async def person_of_user(session: AsyncSession, user_id: uuid.UUID) -> Person | None:
+    """The deputy a signed-in user stands for in this office, if any."""
+    return (await session.execute(select(Person).where(Person.user_id == user_id))).scalar_one_or_none()
+
+
 async def delete_person(session: AsyncSession, person_id: uuid.UUID) -> None:
     """Only a person entered by mistake, without any mandate or office, can be deleted."""
     person = await get_person(session, person_id)
