@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from renda.core.db import Database
+from renda.core.discovery import import_module_parts
 from renda.core.permissions import Role
 from renda.modules.accounts import service as accounts
 from renda.modules.accounts.models import User
@@ -62,6 +63,8 @@ async def seed_demo(database: Database) -> bool:
 
     registered = await seed_register()
     await seed_notifications(database)
+    for module in import_module_parts("demo"):  # each module's own demo data, idempotent
+        await module.seed_demo()
     await roll_up_register()
     return registered or created
 
