@@ -223,7 +223,7 @@ async def _finish(
             if status in (Status.SENT, Status.FAILED, Status.SKIPPED):
                 await session.execute(
                     update(NotificationDelivery)
-                    .where(NotificationDelivery.digest_id == digest_id)
+                    .where(NotificationDelivery.digest_id == NotificationDigest.id)
                     .values(
                         status=status,
                         last_error=NotificationDigest.last_error,
