@@ -51,7 +51,16 @@ def _serve(settings: Settings, with_scheduler: bool = False) -> None:
 
     url = ensure_database_url(settings)
     app = create_app(settings, url, with_scheduler=with_scheduler)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    proxied = settings.forwarded_allow_ips is not None
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=proxied,
+        forwarded_allow_ips=settings.forwarded_allow_ips if proxied else None,
+    )
 
 
 async def _migrate_and_report(settings: Settings) -> bool:

@@ -37,6 +37,9 @@ class Settings:
     demo_login: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses, or "*"): the
+    # portal's per-address limits need the visitor's address, not the proxy's.
+    forwarded_allow_ips: str | None = None
     migrate_concurrency: int = 4
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
@@ -91,6 +94,7 @@ class Settings:
             "secret_key": _env("RENDA_SECRET_KEY", "renda-demo-secret-change-me"),
             "host": _env("RENDA_HOST", "127.0.0.1"),
             "port": int(_env("RENDA_PORT", "8000") or 8000),
+            "forwarded_allow_ips": _env("RENDA_FORWARDED_ALLOW_IPS"),
             "migrate_concurrency": int(_env("RENDA_MIGRATE_CONCURRENCY", "4") or 4),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),

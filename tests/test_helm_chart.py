@@ -298,6 +298,7 @@ def test_production_values_ingress_tls_hpa_and_config() -> None:
         "RENDA_PUBLIC_URL": "https://renda.example.gov.cn",
         "RENDA_OIDC_ISSUER": "https://idp.example.gov.cn/realms/renda",
         "RENDA_OIDC_CLIENT_ID": "renda",
+        "RENDA_FORWARDED_ALLOW_IPS": "*",
     }
     web = container(find(objects, "Deployment", f"{RELEASE}-web"))
     assert web["image"] == "registry.example.com/renda:1.2.3"

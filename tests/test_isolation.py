@@ -120,7 +120,36 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
         "token_id": str(token.id),
         **await seed_organisation(code, marker),
     }
-    return seeded | await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
+    seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
+    return seeded | await seed_two_contacts(code, marker, seeded)
+
+
+async def seed_two_contacts(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
+    """The contacts, receptions, opinions and portal objects of office B (each module's own seeder)."""
+    from tests.modules.contacts.support import seed_contacts
+    from tests.modules.receptions.support import seed_receptions
+
+    found = await seed_contacts(code, f"{marker}联系")
+    found |= await seed_receptions(code, seeded["station_id"], seeded["person_id"])
+    return found | await seed_opinions(code, marker)
+
+
+async def seed_opinions(code: str, marker: str) -> dict[str, str]:
+    """A handling unit with an opinion assigned to it, and a suggestion draft, of office B."""
+    from renda.modules.opinions import service as opinions
+    from renda.modules.opinions.schemas import UnitIn
+    from renda.modules.suggestions import service as suggestions
+
+    tenant = await load_tenant(code)
+    async with tenant_session(tenant, actor="system:test") as session:
+        unit = await opinions.create_unit(session, opinions.SYSTEM_VIEWER, UnitIn(name=marker))
+        opinion = await opinions.intake(session, tenant, source="staff", content=marker, submitter_phone="13900000000")
+        await opinions.assign(session, opinions.SYSTEM_VIEWER, tenant, opinion, unit_id=unit.id)
+        draft = await suggestions.create_draft(
+            session, tenant, deputy_person_id=None, title=marker, content=marker, source="staff", source_id=None
+        )
+        await session.commit()
+        return {"unit_id": str(unit.id), "opinion_id": str(opinion.id), "draft_id": str(draft.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:
@@ -178,6 +207,7 @@ async def seed_organisation(code: str, marker: str) -> dict[str, str]:
 
     from renda.modules.deputies.models import Congress, Person, Term
     from renda.modules.organisation.models import Body, BodyMember, CommitteeMember, DeputyGroup, Station
+    from renda.modules.portal.models import DeputyCommitment
 
     async with tenant_session(await load_tenant(code), actor=f"user:x:{marker}") as session:
         taken = set((await session.execute(select(Congress.division_code))).scalars())
@@ -201,7 +231,8 @@ async def seed_organisation(code: str, marker: str) -> dict[str, str]:
         session.add_all(rows.values())
         await session.flush()
         rows["body_member_id"] = BodyMember(body_id=rows["body_id"].id, name=marker[:50])
-        session.add(rows["body_member_id"])
+        rows["commitment_id"] = DeputyCommitment(person_id=person.id, year=2026, text=marker)
+        session.add_all([rows["body_member_id"], rows["commitment_id"]])
         await session.commit()
         return {key: str(row.id) for key, row in rows.items()}
 

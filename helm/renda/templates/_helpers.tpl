@@ -99,6 +99,9 @@ RENDA_MIGRATE_CONCURRENCY: {{ .Values.config.migrateConcurrency | quote }}
 RENDA_PUBLIC_URL: {{ .Values.config.publicUrl | default (printf "https://%s" .Values.ingress.host) | quote }}
 RENDA_OIDC_ISSUER: {{ .Values.config.oidcIssuer | quote }}
 RENDA_OIDC_CLIENT_ID: {{ .Values.config.oidcClientId | quote }}
+{{- with .Values.config.forwardedAllowIps }}
+RENDA_FORWARDED_ALLOW_IPS: {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/*

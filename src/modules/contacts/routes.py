@@ -1,0 +1,612 @@
+"""`/api/v1/t/{code}/contacts/...`: contact assignments, contact records, coverage reports and invited
+attendance (两个联系, committee side).
+
+An addressed object is looked up before the body is read (`must_exist`), so an id that is not in
+this office answers 404 whatever the body holds. A committee member reaches only their own records;
+another member's record is a 404 for them too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import UploadFile
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.core.errors import InvalidInput, NotFound
+from renda.core.permissions import requires
+from renda.modules.contacts import service
+from renda.modules.contacts.models import (
+    AssignmentProposal,
+    AttendanceMeeting,
+    ContactAssignment,
+    ContactAttachment,
+    ContactIssue,
+    ContactRecord,
+    MeetingInvitation,
+    ProposalItem,
+    TownshipAssignment,
+)
+from renda.modules.contacts.schemas import (
+    AssignmentBoard,
+    AssignmentIn,
+    AttachmentOut,
+    AttendanceIn,
+    AttendanceSummary,
+    BodySectors,
+    CarryOverIn,
+    CoveragePage,
+    DeputyReport,
+    InvitationOut,
+    InvitationsIn,
+    IssueIn,
+    IssueOut,
+    MeetingDetail,
+    MeetingIn,
+    MeetingPage,
+    MeetingPatch,
+    MemberReport,
+    Mode,
+    OpinionIn,
+    ProposalIn,
+    ProposalItemIn,
+    ProposalItemsIn,
+    ProposalOut,
+    QuarterReport,
+    RecordDetail,
+    RecordFilter,
+    RecordIn,
+    RecordPage,
+    RecordPatch,
+    RotationEntry,
+    SectorLinksIn,
+    SectorOverview,
+    SettingsIn,
+    SettingsOut,
+    SuggestionIn,
+    TownshipAssignmentIn,
+)
+from renda.modules.organisation.models import Body as CommitteeBody
+from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+
+BASE = "/api/v1/t/{code:str}/contacts"
+READ, WRITE = requires("contacts.read"), requires("contacts.write")
+
+_MISSING: dict[Any, tuple[str, str]] = {
+    ContactAssignment: ("联系安排不存在", "assignment_not_found"),
+    TownshipAssignment: ("乡镇督导安排不存在", "township_assignment_not_found"),
+    AssignmentProposal: ("联系安排建议不存在或已处理", "proposal_not_found"),
+    ProposalItem: ("建议中没有这一项", "proposal_item_not_found"),
+    ContactRecord: ("联系记录不存在", "record_not_found"),
+    ContactIssue: ("该记录中没有这个问题", "issue_not_found"),
+    ContactAttachment: ("附件不存在", "attachment_not_found"),
+    AttendanceMeeting: ("会议不存在", "meeting_not_found"),
+    MeetingInvitation: ("该代表未受邀列席本次会议", "invitation_not_found"),
+    CommitteeBody: ("委员会不存在", "body_not_found"),
+}
+
+
+def must_exist(*checks: tuple[Any, str]) -> Callable[[Request], Awaitable[None]]:
+    """A before-request hook: each (model, path parameter) names a row of this office, or 404 —
+    before the body is parsed, so nothing about another office's ids shows through a 400."""
+
+    async def check(request: Request) -> None:
+        access: TenantAccess = request.state.tenant_access
+        async with tenant_session(access.tenant, actor=access.principal.actor, read_only=True) as session:
+            for model, param in checks:
+                found = await session.scalar(select(model.id).where(model.id == request.path_params[param]))
+                if found is None:
+                    message, code = _MISSING[model]
+                    raise NotFound(message, code=code)
+
+    return check
+
+
+async def provide_caller(db: AsyncSession, access: TenantAccess) -> service.Caller:
+    return await service.caller_of(db, access)
+
+
+class _ContactsController(Controller):
+    tags = ["联系代表"]
+    dependencies = {
+        "db": Provide(provide_tenant_session),
+        "access": Provide(provide_tenant_access, sync_to_thread=False),
+        "caller": Provide(provide_caller),
+    }
+
+
+RECORD = (ContactRecord, "record_id")
+MEETING = (AttendanceMeeting, "meeting_id")
+PROPOSAL = (AssignmentProposal, "proposal_id")
+
+
+class AssignmentController(_ContactsController):
+    path = BASE
+
+    @get("/settings", guards=[READ])
+    async def settings(self, db: AsyncSession) -> SettingsOut:
+        """Bounds of deputies per member (default 3–5) and the rule for "behind schedule"."""
+        return await service.get_settings(db)
+
+    @put("/settings", guards=[WRITE])
+    async def update_settings(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: SettingsIn
+    ) -> SettingsOut:
+        """409 `bounds_conflict` when a member already has more deputies than the new upper bound."""
+        return await service.update_settings(db, access.tenant, caller, data)
+
+    @get("/assignments", guards=[READ])
+    async def board(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, term_id: uuid.UUID | None = None
+    ) -> AssignmentBoard:
+        """Each member's deputies and townships in the term (default: current), coverage and the uncovered."""
+        return await service.assignment_board(db, access.tenant, caller, term_id)
+
+    @post("/assignments", guards=[WRITE], status_code=201)
+    async def assign(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: AssignmentIn
+    ) -> AssignmentBoard:
+        """Fix a deputy to a member: 409 `over_bounds` beyond the upper bound, `already_assigned` when
+        another member has the deputy; 400 `unknown_deputy` for a deputy not of this office's own level."""
+        assignment = await service.add_assignment(db, access.tenant, caller, data)
+        return await service.assignment_board(db, access.tenant, caller, assignment.term_id)
+
+    @delete(
+        "/assignments/{assignment_id:uuid}",
+        guards=[WRITE],
+        status_code=204,
+        before_request=must_exist((ContactAssignment, "assignment_id")),
+    )
+    async def unassign(self, db: AsyncSession, caller: service.Caller, assignment_id: uuid.UUID) -> None:
+        await service.remove_assignment(db, caller, await service.get_assignment(db, assignment_id))
+
+    @post("/township-assignments", guards=[WRITE], status_code=201)
+    async def oversee(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: TownshipAssignmentIn
+    ) -> AssignmentBoard:
+        """A council-of-chairpersons member oversees a township (one member per township)."""
+        row = await service.add_township_assignment(db, access.tenant, caller, data)
+        return await service.assignment_board(db, access.tenant, caller, row.term_id)
+
+    @delete(
+        "/township-assignments/{township_assignment_id:uuid}",
+        guards=[WRITE],
+        status_code=204,
+        before_request=must_exist((TownshipAssignment, "township_assignment_id")),
+    )
+    async def stop_overseeing(
+        self, db: AsyncSession, caller: service.Caller, township_assignment_id: uuid.UUID
+    ) -> None:
+        row = await service.get_township_assignment(db, township_assignment_id)
+        await service.remove_township_assignment(db, caller, row)
+
+    @get("/sectors", guards=[READ])
+    async def sectors(self, db: AsyncSession, access: TenantAccess) -> SectorOverview:
+        """The sectors each special committee covers, and the register's sectors nobody covers."""
+        return await service.sector_overview(db, access.tenant)
+
+    @put("/sectors/{body_id:uuid}", guards=[WRITE], before_request=must_exist((CommitteeBody, "body_id")))
+    async def set_sectors(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, body_id: uuid.UUID, data: SectorLinksIn
+    ) -> BodySectors:
+        return await service.set_sectors(db, access.tenant, caller, body_id, data)
+
+    @get("/coverage", guards=[READ])
+    async def coverage(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        term_id: uuid.UUID | None = None,
+        q: str | None = None,
+        uncovered: bool = False,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> CoveragePage:
+        """Every deputy to cover and who covers them; `uncovered=true` lists only those nobody covers."""
+        return await service.coverage(
+            db, access.tenant, caller, term_id, q=q, uncovered_only=uncovered, page=page, page_size=page_size
+        )
+
+
+class ProposalController(_ContactsController):
+    path = f"{BASE}/proposals"
+
+    @post("/", guards=[WRITE], status_code=201)
+    async def suggest(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: ProposalIn
+    ) -> ProposalOut:
+        """A balanced suggestion for the term, stored for review (it replaces an open one); nothing is
+        assigned until it is applied."""
+        proposal = await service.suggest_assignments(db, access.tenant, caller, data)
+        return await service.proposal_out(db, access.tenant, proposal)
+
+    @post("/carry-over", guards=[WRITE], status_code=201)
+    async def carry_over(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: CarryOverIn
+    ) -> ProposalOut:
+        """A proposal for the new term from the previous one: continuing members and deputies only."""
+        proposal = await service.carry_over(db, access.tenant, caller, data)
+        return await service.proposal_out(db, access.tenant, proposal)
+
+    @get("/{proposal_id:uuid}", guards=[READ], before_request=must_exist(PROPOSAL))
+    async def show(self, db: AsyncSession, access: TenantAccess, proposal_id: uuid.UUID) -> ProposalOut:
+        return await service.proposal_out(db, access.tenant, await service.get_proposal(db, proposal_id))
+
+    @put("/{proposal_id:uuid}/items", guards=[WRITE], before_request=must_exist(PROPOSAL))
+    async def replace_items(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        proposal_id: uuid.UUID,
+        data: ProposalItemsIn,
+    ) -> ProposalOut:
+        """The reviewed proposal as a whole (checked first: a refused one changes nothing)."""
+        proposal = await service.get_proposal(db, proposal_id)
+        await service.replace_proposal_items(db, access.tenant, caller, proposal, data)
+        return await service.proposal_out(db, access.tenant, proposal)
+
+    @post("/{proposal_id:uuid}/items", guards=[WRITE], status_code=200, before_request=must_exist(PROPOSAL))
+    async def put_item(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        proposal_id: uuid.UUID,
+        data: ProposalItemIn,
+    ) -> ProposalOut:
+        """Give a deputy (or township) to a member, moving it from another member of the proposal."""
+        proposal = await service.get_proposal(db, proposal_id)
+        await service.put_proposal_item(db, access.tenant, caller, proposal, data)
+        return await service.proposal_out(db, access.tenant, proposal)
+
+    @delete(
+        "/{proposal_id:uuid}/items/{item_id:uuid}",
+        guards=[WRITE],
+        status_code=204,
+        before_request=must_exist(PROPOSAL, (ProposalItem, "item_id")),
+    )
+    async def remove_item(
+        self, db: AsyncSession, caller: service.Caller, proposal_id: uuid.UUID, item_id: uuid.UUID
+    ) -> None:
+        await service.remove_proposal_item(db, caller, await service.get_proposal(db, proposal_id), item_id)
+
+    @post("/{proposal_id:uuid}/apply", guards=[WRITE], status_code=200, before_request=must_exist(PROPOSAL))
+    async def apply(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, proposal_id: uuid.UUID
+    ) -> AssignmentBoard:
+        """Save the proposal as the term's assignments, replacing them, in one transaction."""
+        term_id = await service.apply_proposal(db, access.tenant, caller, await service.get_proposal(db, proposal_id))
+        return await service.assignment_board(db, access.tenant, caller, term_id)
+
+    @delete("/{proposal_id:uuid}", guards=[WRITE], status_code=204, before_request=must_exist(PROPOSAL))
+    async def discard(self, db: AsyncSession, caller: service.Caller, proposal_id: uuid.UUID) -> None:
+        await service.discard_proposal(db, caller, await service.get_proposal(db, proposal_id))
+
+
+class RecordController(_ContactsController):
+    path = f"{BASE}/records"
+
+    @get("/", guards=[READ])
+    async def list_records(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        q: str | None = None,
+        committee_member_id: uuid.UUID | None = None,
+        person_id: uuid.UUID | None = None,
+        mode: Mode | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        term_id: uuid.UUID | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> RecordPage:
+        """Contact records, newest first; `q` searches topics, summary, member and deputy names.
+        A committee member sees their own only."""
+        filters = RecordFilter(q, committee_member_id, person_id, mode, since, until, term_id)
+        return await service.list_records(db, access.tenant, caller, filters, page, page_size)
+
+    @post("/", guards=[WRITE], status_code=201)
+    async def create(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: RecordIn
+    ) -> RecordDetail:
+        """A committee member records their own (no `committee_member_id` needed); staff name the member."""
+        record = await service.create_record(db, access.tenant, caller, data)
+        return await service.record_detail(db, access.tenant, record)
+
+    @get("/{record_id:uuid}", guards=[READ], before_request=must_exist(RECORD))
+    async def show(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, record_id: uuid.UUID
+    ) -> RecordDetail:
+        return await service.record_detail(db, access.tenant, await service.get_record(db, caller, record_id))
+
+    @patch("/{record_id:uuid}", guards=[WRITE], before_request=must_exist(RECORD))
+    async def update(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, record_id: uuid.UUID, data: RecordPatch
+    ) -> RecordDetail:
+        record = await service.get_record(db, caller, record_id)
+        await service.update_record(db, access.tenant, caller, record, data)
+        return await service.record_detail(db, access.tenant, record)
+
+    @delete("/{record_id:uuid}", guards=[WRITE], status_code=204, before_request=must_exist(RECORD))
+    async def remove(self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID) -> None:
+        await service.delete_record(db, await service.get_record(db, caller, record_id))
+
+    @post("/{record_id:uuid}/issues", guards=[WRITE], status_code=201, before_request=must_exist(RECORD))
+    async def add_issue(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, record_id: uuid.UUID, data: IssueIn
+    ) -> RecordDetail:
+        record = await service.get_record(db, caller, record_id)
+        await service.add_issue(db, record, data)
+        return await service.record_detail(db, access.tenant, record)
+
+    @delete(
+        "/{record_id:uuid}/issues/{issue_id:uuid}",
+        guards=[WRITE],
+        status_code=204,
+        before_request=must_exist(RECORD, (ContactIssue, "issue_id")),
+    )
+    async def remove_issue(
+        self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID, issue_id: uuid.UUID
+    ) -> None:
+        record = await service.get_record(db, caller, record_id)
+        await service.delete_issue(db, await service.get_issue(db, record, issue_id))
+
+    @post(
+        "/{record_id:uuid}/issues/{issue_id:uuid}/opinion",
+        guards=[WRITE],
+        status_code=201,
+        before_request=must_exist(RECORD, (ContactIssue, "issue_id")),
+    )
+    async def to_opinion(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        record_id: uuid.UUID,
+        issue_id: uuid.UUID,
+        data: OpinionIn,
+    ) -> IssueOut:
+        """Hand the issue to the people's opinions (受理); 409 `issue_converted` when already handed on."""
+        record = await service.get_record(db, caller, record_id)
+        issue = await service.issue_to_opinion(
+            db, access.tenant, record, await service.get_issue(db, record, issue_id), data
+        )
+        return _issue_out(await service.record_detail(db, access.tenant, record), issue.id)
+
+    @post(
+        "/{record_id:uuid}/issues/{issue_id:uuid}/suggestion",
+        guards=[WRITE],
+        status_code=201,
+        before_request=must_exist(RECORD, (ContactIssue, "issue_id")),
+    )
+    async def to_suggestion(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        record_id: uuid.UUID,
+        issue_id: uuid.UUID,
+        data: SuggestionIn,
+    ) -> IssueOut:
+        """Start a suggestion draft of the deputy who raised the issue."""
+        record = await service.get_record(db, caller, record_id)
+        issue = await service.get_issue(db, record, issue_id)
+        await service.issue_to_suggestion(db, access.tenant, record, issue, data)
+        return _issue_out(await service.record_detail(db, access.tenant, record), issue.id)
+
+    @post("/{record_id:uuid}/attachments", guards=[WRITE], status_code=201, before_request=must_exist(RECORD))
+    async def upload(
+        self,
+        db: AsyncSession,
+        caller: service.Caller,
+        record_id: uuid.UUID,
+        data: UploadFile = Body(media_type=RequestEncodingType.MULTI_PART),
+    ) -> AttachmentOut:
+        """Multipart field `data`: PDF, JPG, PNG, Word, Excel or UTF-8 text, at most 10 MB
+        (413 `attachment_too_large`; 400 `unsupported_file_type`)."""
+        record = await service.get_record(db, caller, record_id)
+        if not isinstance(data, UploadFile):
+            raise InvalidInput("请选择要上传的文件", code="file_required")
+        content = await data.read()
+        attachment = await service.add_attachment(db, caller, record, data.filename, content)
+        return AttachmentOut(
+            attachment.id, attachment.filename, attachment.content_type, attachment.size, attachment.uploaded_by
+        )
+
+    @get(
+        "/{record_id:uuid}/attachments/{attachment_id:uuid}",
+        guards=[READ],
+        before_request=must_exist(RECORD, (ContactAttachment, "attachment_id")),
+    )
+    async def download(
+        self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID, attachment_id: uuid.UUID
+    ) -> Response[bytes]:
+        record = await service.get_record(db, caller, record_id)
+        attachment = await service.get_attachment(db, record, attachment_id, with_content=True)
+        return attachment_response(attachment)
+
+    @delete(
+        "/{record_id:uuid}/attachments/{attachment_id:uuid}",
+        guards=[WRITE],
+        status_code=204,
+        before_request=must_exist(RECORD, (ContactAttachment, "attachment_id")),
+    )
+    async def remove_attachment(
+        self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID, attachment_id: uuid.UUID
+    ) -> None:
+        record = await service.get_record(db, caller, record_id)
+        await service.delete_attachment(db, await service.get_attachment(db, record, attachment_id))
+
+
+def attachment_response(attachment: ContactAttachment) -> Response[bytes]:
+    """The file as a download; the name in RFC 5987 form (Chinese names survive every browser)."""
+    disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
+    return Response(
+        attachment.content,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _issue_out(detail: RecordDetail, issue_id: uuid.UUID) -> IssueOut:
+    return next(i for i in detail.issues if i.id == issue_id)
+
+
+class ReportController(_ContactsController):
+    path = f"{BASE}/reports"
+
+    @get("/members", guards=[READ])
+    async def members(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        term_id: uuid.UUID | None = None,
+        quarter: str | None = None,
+    ) -> MemberReport:
+        """Per member: assigned, contacted this quarter (`quarter` like 2026-Q4), last contact, behind."""
+        return await service.member_report(db, access.tenant, caller, term_id, quarter)
+
+    @get("/deputies", guards=[READ])
+    async def deputies(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        term_id: uuid.UUID | None = None,
+        quarter: str | None = None,
+        q: str | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> DeputyReport:
+        """Per deputy: the member fixed to them, how they are covered, contacts in the quarter and term."""
+        return await service.deputy_report(
+            db, access.tenant, caller, term_id, quarter, q=q, page=page, page_size=page_size
+        )
+
+    @get("/quarters", guards=[READ])
+    async def quarters(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, term_id: uuid.UUID | None = None
+    ) -> QuarterReport:
+        """Per quarter of the term so far: records, members contacting, deputies reached."""
+        return await service.quarter_report(db, access.tenant, caller, term_id)
+
+
+class MeetingController(_ContactsController):
+    path = f"{BASE}/meetings"
+
+    @get("/", guards=[READ])
+    async def list_meetings(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        term_id: uuid.UUID | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> MeetingPage:
+        """Standing-committee meetings of the term, with invited, attended and public observers."""
+        return await service.list_meetings(db, access.tenant, term_id, page, page_size)
+
+    @get("/summary", guards=[READ])
+    async def summary(
+        self, db: AsyncSession, access: TenantAccess, term_id: uuid.UUID | None = None
+    ) -> AttendanceSummary:
+        """How far the rotation has come: deputies invited at least once this term, and those never."""
+        return await service.attendance_summary(db, access.tenant, term_id)
+
+    @post("/", guards=[WRITE], status_code=201)
+    async def create(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, data: MeetingIn
+    ) -> MeetingDetail:
+        meeting = await service.create_meeting(db, access.tenant, caller, data)
+        return await service.meeting_detail(db, access.tenant, meeting)
+
+    @get("/{meeting_id:uuid}", guards=[READ], before_request=must_exist(MEETING))
+    async def show(self, db: AsyncSession, access: TenantAccess, meeting_id: uuid.UUID) -> MeetingDetail:
+        return await service.meeting_detail(db, access.tenant, await service.get_meeting(db, meeting_id))
+
+    @patch("/{meeting_id:uuid}", guards=[WRITE], before_request=must_exist(MEETING))
+    async def update(
+        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, meeting_id: uuid.UUID, data: MeetingPatch
+    ) -> MeetingDetail:
+        meeting = await service.get_meeting(db, meeting_id)
+        await service.update_meeting(db, access.tenant, caller, meeting, data)
+        return await service.meeting_detail(db, access.tenant, meeting)
+
+    @delete("/{meeting_id:uuid}", guards=[WRITE], status_code=204, before_request=must_exist(MEETING))
+    async def remove(self, db: AsyncSession, caller: service.Caller, meeting_id: uuid.UUID) -> None:
+        await service.delete_meeting(db, caller, await service.get_meeting(db, meeting_id))
+
+    @get("/{meeting_id:uuid}/rotation", guards=[READ], before_request=must_exist(MEETING))
+    async def rotation(
+        self, db: AsyncSession, access: TenantAccess, meeting_id: uuid.UUID, count: int = 5
+    ) -> list[RotationEntry]:
+        """The deputies to invite next: least invited this term first, spread over townships and groups."""
+        return await service.rotation(db, access.tenant, await service.get_meeting(db, meeting_id), count)
+
+    @post("/{meeting_id:uuid}/invitations", guards=[WRITE], status_code=201, before_request=must_exist(MEETING))
+    async def invite(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        meeting_id: uuid.UUID,
+        data: InvitationsIn,
+    ) -> MeetingDetail:
+        """Invite deputies (409 `already_invited`); those linked to a platform user are notified."""
+        meeting = await service.get_meeting(db, meeting_id)
+        await service.invite(db, access.tenant, caller, meeting, data)
+        return await service.meeting_detail(db, access.tenant, meeting)
+
+    @patch(
+        "/{meeting_id:uuid}/invitations/{attendance_id:uuid}",
+        guards=[WRITE],
+        before_request=must_exist(MEETING, (MeetingInvitation, "attendance_id")),
+    )
+    async def attendance(
+        self,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        meeting_id: uuid.UUID,
+        attendance_id: uuid.UUID,
+        data: AttendanceIn,
+    ) -> InvitationOut:
+        """Attended, absent or excused, and the speech made (only by one who attended)."""
+        meeting = await service.get_meeting(db, meeting_id)
+        invitation = await service.get_invitation(db, meeting, attendance_id)
+        await service.record_attendance(db, caller, invitation, data)
+        detail = await service.meeting_detail(db, access.tenant, meeting)
+        return next(i for i in detail.invitations if i.id == invitation.id)
+
+    @delete(
+        "/{meeting_id:uuid}/invitations/{attendance_id:uuid}",
+        guards=[WRITE],
+        status_code=204,
+        before_request=must_exist(MEETING, (MeetingInvitation, "attendance_id")),
+    )
+    async def uninvite(
+        self, db: AsyncSession, caller: service.Caller, meeting_id: uuid.UUID, attendance_id: uuid.UUID
+    ) -> None:
+        meeting = await service.get_meeting(db, meeting_id)
+        await service.remove_invitation(db, caller, await service.get_invitation(db, meeting, attendance_id))
+
+
+ROUTES = [AssignmentController, ProposalController, RecordController, ReportController, MeetingController]

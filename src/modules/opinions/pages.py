@@ -1,0 +1,610 @@
+"""Pages of the opinions: the staff list, detail with its timeline and actions, handling units and
+the export (`/t/{code}/opinions/...`), and the public portal (`/p/{office}/opinions/...`): the
+submission form, the status by ticket and the one-step rating from the SMS link.
+
+Forms post URL-encoded fields into the same service calls as the API. A refused form shows the page
+again with the reason (and the status code of the refusal) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.core.errors import AppError, InvalidInput, NotFound, TooManyRequests
+from renda.core.permissions import public, requires
+from renda.core.timezone import local_today
+from renda.modules.exports import service as exports
+from renda.modules.opinions import service
+from renda.modules.opinions.models import RATINGS, SOURCES, STATUSES
+from renda.modules.opinions.schemas import UnitIn, UnitPatch
+from renda.modules.portal import service as portal
+from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.web.pages import shell_context
+
+Form = dict[str, Any]
+READ, WRITE = requires("opinions.read"), requires("opinions.write")
+PAGE_SIZE = 30
+# A legitimate submission is at most about 10 KB URL-encoded (1000 Chinese characters are 9 KB).
+PORTAL_MAX_BODY = 32 * 1024
+HONEYPOT = "website"
+
+
+def _value(form: Form, key: str) -> str | None:
+    value = form.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _uuid(value: str | None, what: str) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput(f"请选择{what}", code="validation_error") from None
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("办理期限应为日期,如 2026-12-31", code="invalid_deadline") from None
+
+
+def _client_ip(request: Request) -> str:
+    """The address the server saw (behind a reverse proxy, uvicorn's --proxy-headers puts the
+    client's there); never stored, only its keyed hash."""
+    return request.client.host if request.client else "unknown"
+
+
+# --- staff pages ---------------------------------------------------------------------------------
+class OpinionPages(Controller):
+    path = "/t/{code:str}/opinions"
+    include_in_schema = False
+    dependencies = {
+        "db": Provide(provide_tenant_session),
+        "access": Provide(provide_tenant_access, sync_to_thread=False),
+    }
+
+    async def _list(
+        self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
+    ) -> Template:
+        viewer = await service.viewer_for(db, access)
+        params = {k: request.query_params.get(k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
+        raw_page = request.query_params.get("page", "1")
+        page = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
+        try:
+            filters = service.parse_filter(params)
+        except InvalidInput as error:
+            filters, extra["error"] = service.OpinionFilter(), error.message
+        found = await service.list_opinions(db, viewer, filters, page, PAGE_SIZE)
+        context: dict[str, Any] = {
+            **await shell_context(request, access),
+            "page": found,
+            "filters": params,
+            "viewer": viewer,
+            "statuses": service.STATUS_FILTERS,
+            "categories": service.CATEGORIES,
+            "sources": SOURCES,
+            "query": urlencode({k: v for k, v in params.items() if v}),
+            "form": {},
+            "can_export": viewer.full and access.can("exports.write"),
+            "today": local_today(),
+        }
+        if viewer.manage:
+            context["intake_sources"] = {k: v for k, v in SOURCES.items() if k != "portal"}
+        if export_id := request.query_params.get("export"):
+            try:
+                context["export"] = await exports.get_export(db, uuid.UUID(export_id))
+            except (NotFound, ValueError):
+                pass
+        context.update(extra)
+        return Template("opinions/list.html", context=context, status_code=status)
+
+    @get("/", guards=[READ])
+    async def opinions(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        return await self._list(request, db, access)
+
+    @post("/", guards=[WRITE])
+    async def create(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Staff entry (by phone, letter, at a reception or a visit)."""
+        try:
+            viewer = await service.viewer_for(db, access)
+            opinion = await service.staff_intake(
+                db,
+                viewer,
+                access.tenant,
+                source=_value(data, "source") or "staff",
+                content=_value(data, "content") or "",
+                category=_value(data, "category"),
+                submitter_name=_value(data, "submitter_name"),
+                submitter_phone=_value(data, "submitter_phone"),
+                deputy_person_id=_uuid(_value(data, "deputy_person_id"), "代表"),
+                station_id=_uuid(_value(data, "station_id"), "家站室"),
+            )
+        except AppError as error:
+            await db.rollback()
+            return await self._list(request, db, access, status=error.status_code, error=error.message, form=data)
+        return Redirect(f"/t/{access.tenant.code}/opinions/{opinion.id}")
+
+    @post("/export", guards=[requires("exports.write")])
+    async def export(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Excel of the list as filtered on the page, built in the background."""
+        try:
+            viewer = await service.viewer_for(db, access)
+            if not viewer.full:
+                raise InvalidInput("只能导出本机关的全部意见;承办单位和代表请在页面上查看", code="export_not_allowed")
+            params = {k: _value(data, k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
+            service.parse_filter(params)  # refuse a bad filter now rather than in the worker
+            export = await exports.request_export(db, access, "opinions", {k: v for k, v in params.items() if v})
+        except AppError as error:
+            await db.rollback()
+            return await self._list(request, db, access, status=error.status_code, error=error.message)
+        return Redirect(f"/t/{access.tenant.code}/opinions?export={export.id}")
+
+    # --- handling units ---------------------------------------------------------------------------
+    async def _units(
+        self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
+    ) -> Template:
+        viewer = await service.viewer_for(db, access)
+        context = {
+            **await shell_context(request, access),
+            "units": await service.list_units(db),
+            "viewer": viewer,
+            "candidates": dict(await service.unit_candidates(access.tenant)) if viewer.manage else {},
+            **extra,
+        }
+        return Template("opinions/units.html", context=context, status_code=status)
+
+    @get("/units", guards=[READ])
+    async def units(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        return await self._units(request, db, access)
+
+    async def _unit_action(
+        self, request: Request, db: AsyncSession, access: TenantAccess, action: Callable[[], Awaitable[Any]]
+    ) -> Template | Redirect:
+        try:
+            await action()
+        except AppError as error:
+            await db.rollback()
+            return await self._units(request, db, access, status=error.status_code, error=error.message)
+        return Redirect(f"/t/{access.tenant.code}/opinions/units")
+
+    @post("/units", guards=[WRITE])
+    async def create_unit(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action() -> None:
+            unit = UnitIn(
+                name=_value(data, "name") or "",
+                contact_name=_value(data, "contact_name"),
+                note=_value(data, "note"),
+            )
+            await service.create_unit(db, await service.viewer_for(db, access), unit)
+
+        return await self._unit_action(request, db, access, action)
+
+    @post("/units/{unit_id:uuid}/edit", guards=[WRITE])
+    async def edit_unit(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        unit_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        unit = await service.get_unit(db, unit_id)
+
+        async def action() -> None:
+            patch = UnitPatch(
+                name=_value(data, "name") or "",
+                contact_name=_value(data, "contact_name"),
+                note=_value(data, "note"),
+                is_active=_value(data, "is_active") != "0",
+            )
+            await service.update_unit(db, await service.viewer_for(db, access), unit, patch)
+
+        return await self._unit_action(request, db, access, action)
+
+    @post("/units/{unit_id:uuid}/delete", guards=[WRITE])
+    async def delete_unit(
+        self, request: Request, db: AsyncSession, access: TenantAccess, unit_id: uuid.UUID
+    ) -> Template | Redirect:
+        unit = await service.get_unit(db, unit_id)
+
+        async def action() -> None:
+            await service.delete_unit(db, await service.viewer_for(db, access), unit)
+
+        return await self._unit_action(request, db, access, action)
+
+    @post("/units/{unit_id:uuid}/users", guards=[WRITE])
+    async def add_unit_user(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        unit_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        unit = await service.get_unit(db, unit_id)
+
+        async def action() -> None:
+            user_id = _uuid(_value(data, "user_id"), "经办人")
+            if user_id is None:
+                raise InvalidInput("请选择经办人", code="validation_error")
+            await service.add_unit_user(db, await service.viewer_for(db, access), access.tenant, unit, user_id)
+
+        return await self._unit_action(request, db, access, action)
+
+    @post("/units/{unit_id:uuid}/users/{user_id:uuid}/remove", guards=[WRITE])
+    async def remove_unit_user(
+        self, request: Request, db: AsyncSession, access: TenantAccess, unit_id: uuid.UUID, user_id: uuid.UUID
+    ) -> Template | Redirect:
+        unit = await service.get_unit(db, unit_id)
+
+        async def action() -> None:
+            await service.remove_unit_user(db, await service.viewer_for(db, access), unit, user_id)
+
+        return await self._unit_action(request, db, access, action)
+
+    # --- one opinion ------------------------------------------------------------------------------
+    async def _detail(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        viewer = await service.viewer_for(db, access)
+        detail = await service.opinion_detail(db, viewer, opinion_id)
+        today = local_today()
+        context = {
+            **await shell_context(request, access),
+            "d": detail,
+            "o": detail.opinion,
+            "categories": service.CATEGORIES,
+            "ratings": RATINGS,
+            "statuses": STATUSES,
+            "units": [u for u in await service.list_units(db) if u.is_active] if detail.can_manage else [],
+            "default_deadline": today + timedelta(days=service.DEFAULT_DEADLINE_DAYS),
+            "today": today,
+            "default_title": "",
+            **extra,
+        }
+        if detail.can_manage:
+            context["default_title"] = service.default_title(await service.get_opinion(db, viewer, opinion_id))
+        return Template("opinions/detail.html", context=context, status_code=status)
+
+    @get("/{opinion_id:uuid}", guards=[READ])
+    async def detail(self, request: Request, db: AsyncSession, access: TenantAccess, opinion_id: uuid.UUID) -> Template:
+        return await self._detail(request, db, access, opinion_id)
+
+    async def _act(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        action: Callable[[service.Viewer, Any], Awaitable[Any]],
+    ) -> Template | Redirect:
+        viewer = await service.viewer_for(db, access)
+        opinion = await service.get_opinion(db, viewer, opinion_id, for_update=True)
+        try:
+            await action(viewer, opinion)
+        except AppError as error:
+            await db.rollback()
+            return await self._detail(request, db, access, opinion_id, status=error.status_code, error=error.message)
+        return Redirect(f"/t/{access.tenant.code}/opinions/{opinion_id}")
+
+    @post("/{opinion_id:uuid}/analysis", guards=[WRITE])
+    async def analyse(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            await service.analyse(
+                db, viewer, opinion, category=_value(data, "category") or "", note=_value(data, "note")
+            )
+
+        return await self._act(request, db, access, opinion_id, action)
+
+    @post("/{opinion_id:uuid}/duplicate", guards=[WRITE])
+    async def duplicate(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            target = _uuid(_value(data, "duplicate_of_id"), "重复的意见")
+            if target is None:
+                ticket = _value(data, "ticket")
+                if not ticket:
+                    raise InvalidInput("请选择或输入与之重复的意见编号", code="validation_error")
+                target = (await service.find_by_ticket(db, viewer, ticket)).id
+            await service.mark_duplicate(db, viewer, opinion, duplicate_of_id=target, note=_value(data, "note"))
+
+        return await self._act(request, db, access, opinion_id, action)
+
+    @post("/{opinion_id:uuid}/assignment", guards=[WRITE])
+    async def assign(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            unit_id = _uuid(_value(data, "unit_id"), "承办单位")
+            if unit_id is None:
+                raise InvalidInput("请选择承办单位", code="validation_error")
+            await service.assign(
+                db,
+                viewer,
+                access.tenant,
+                opinion,
+                unit_id=unit_id,
+                deadline=_date(_value(data, "deadline")),
+                note=_value(data, "note"),
+            )
+
+        return await self._act(request, db, access, opinion_id, action)
+
+    @post("/{opinion_id:uuid}/escalation", guards=[WRITE])
+    async def escalate(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            await service.escalate(
+                db, viewer, access.tenant, opinion, title=_value(data, "title"), note=_value(data, "note")
+            )
+
+        return await self._act(request, db, access, opinion_id, action)
+
+    @post("/{opinion_id:uuid}/answer", guards=[WRITE])
+    async def answer(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            await service.answer(db, viewer, access.tenant, opinion, text=_value(data, "answer") or "")
+
+        return await self._act(request, db, access, opinion_id, action)
+
+    @post("/{opinion_id:uuid}/rating", guards=[WRITE])
+    async def rate(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            await service.rate_on_behalf(
+                db, viewer, opinion, rating=_value(data, "rating") or "", note=_value(data, "note")
+            )
+
+        return await self._act(request, db, access, opinion_id, action)
+
+    @post("/{opinion_id:uuid}/close", guards=[WRITE])
+    async def close(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        opinion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(viewer: service.Viewer, opinion: Any) -> None:
+            await service.close(db, viewer, opinion, note=_value(data, "note"))
+
+        return await self._act(request, db, access, opinion_id, action)
+
+
+# --- the public portal ---------------------------------------------------------------------------
+def _portal_context(request: Request, tenant: Any, **extra: Any) -> dict[str, Any]:
+    user = request.scope.get("user")
+    # A signed-in member posting from the portal still needs the session's CSRF token.
+    return {"tenant": tenant, "csrf_token": getattr(user, "csrf_token", None) or "", **extra}
+
+
+def _target_query(target: service.PortalTarget) -> str:
+    if target.deputy_person_id:
+        return f"?deputy={target.deputy_person_id}"
+    if target.station_id:
+        return f"?station={target.station_id}"
+    return ""
+
+
+class PortalOpinionPages(Controller):
+    path = "/p/{office:str}/opinions"
+    include_in_schema = False
+
+    async def _form(
+        self,
+        request: Request,
+        tenant: Any,
+        target: service.PortalTarget,
+        *,
+        status: int = 200,
+        form: Form | None = None,
+        error: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Template:
+        context = _portal_context(
+            request,
+            tenant,
+            target=target,
+            categories=service.CATEGORIES,
+            form=form or {},
+            error=error,
+            honeypot=HONEYPOT,
+            max_content=service.MAX_CONTENT,
+            action=f"/p/{tenant.code}/opinions/new{_target_query(target)}",
+        )
+        return Template("opinions/portal_new.html", context=context, status_code=status, headers=headers)
+
+    @get("/new", guards=[public])
+    async def new(
+        self, request: Request, office: str, deputy: uuid.UUID | None = None, station: uuid.UUID | None = None
+    ) -> Template:
+        """The submission form for the office, a deputy (`?deputy=`) or a station (`?station=`)."""
+        tenant = await portal.published_office(office)
+        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR, read_only=True) as session:
+            target = await service.portal_target(session, deputy, station)
+        return await self._form(request, tenant, target)
+
+    @post("/new", guards=[public], request_max_body_size=PORTAL_MAX_BODY)
+    async def submit(
+        self,
+        request: Request,
+        office: str,
+        deputy: uuid.UUID | None = None,
+        station: uuid.UUID | None = None,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        tenant = await portal.published_office(office)
+        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
+            target = await service.portal_target(session, deputy, station)
+            try:
+                opinion = await service.portal_submit(
+                    session,
+                    tenant,
+                    ip=_client_ip(request),
+                    content=_value(data, "content"),
+                    submitter_name=_value(data, "submitter_name"),
+                    submitter_phone=_value(data, "submitter_phone"),
+                    category=_value(data, "category"),
+                    deputy_person_id=target.deputy_person_id,
+                    station_id=target.station_id,
+                    honeypot=_value(data, HONEYPOT),
+                )
+            except AppError as error:
+                await session.rollback()
+                kept = {k: _value(data, k) for k in ("content", "submitter_name", "submitter_phone", "category")}
+                headers = None
+                if isinstance(error, TooManyRequests) and isinstance(error.details, dict):
+                    headers = {"Retry-After": str(error.details.get("retry_after", 3600))}
+                return await self._form(
+                    request, tenant, target, status=error.status_code, form=kept, error=error.message, headers=headers
+                )
+            ticket = opinion.ticket
+            await session.commit()
+        return Redirect(f"/p/{tenant.code}/opinions/status?ticket={service.format_ticket(ticket)}&submitted=1")
+
+    @get("/status", guards=[public])
+    async def status(
+        self, request: Request, office: str, ticket: str | None = None, submitted: bool = False
+    ) -> Template:
+        """Look an opinion up by its ticket: its steps and the answer, never personal data."""
+        tenant = await portal.published_office(office)
+        context = _portal_context(request, tenant, ticket=ticket or "", submitted=submitted, found=None, error=None)
+        code = 200
+        if ticket:
+            async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
+                ip = _client_ip(request)
+                try:
+                    await service.check_lookup_allowed(session, ip)
+                    context["found"] = await service.public_status(session, ticket)
+                except NotFound as error:
+                    await service.record_lookup_miss(session, tenant.code, ip)
+                    await session.commit()
+                    context["error"], code = error.message, 404
+                except TooManyRequests as error:
+                    context["error"], code = error.message, 429
+        return Template("opinions/portal_status.html", context=context, status_code=code)
+
+    async def _rating_page(
+        self, request: Request, tenant: Any, token: str, status: int = 200, **extra: Any
+    ) -> Template:
+        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR, read_only=True) as session:
+            opinion = await service.opinion_by_rating_token(session, token)
+            found = await service.public_status(session, opinion.ticket)
+        context = _portal_context(
+            request,
+            tenant,
+            found=found,
+            rated=opinion.rating,
+            answered=opinion.status == "answered",
+            ratings=RATINGS,
+            token=token,
+            **extra,
+        )
+        return Template("opinions/portal_rate.html", context=context, status_code=status)
+
+    @get("/rate/{token:str}", guards=[public])
+    async def rating(self, request: Request, office: str, token: str) -> Template:
+        """The page the SMS links to: the answer and three buttons (opening it changes nothing)."""
+        return await self._rating_page(request, await portal.published_office(office), token)
+
+    @post("/rate/{token:str}", guards=[public], request_max_body_size=4 * 1024)
+    async def rate(
+        self,
+        request: Request,
+        office: str,
+        token: str,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template:
+        """Record the rating once; a second click shows the one recorded."""
+        tenant = await portal.published_office(office)
+        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
+            try:
+                _, created = await service.rate_by_token(session, token, _value(data, "rating") or "")
+            except AppError as error:  # a bad link is a 404 again on the page
+                await session.rollback()
+                return await self._rating_page(request, tenant, token, status=error.status_code, error=error.message)
+            await session.commit()
+        return await self._rating_page(request, tenant, token, just_rated=created, again=not created)
+
+
+PAGES = [OpinionPages, PortalOpinionPages]

@@ -1,0 +1,1 @@
+"""Deputies' contact with the people at stations: reception calendar, rosters, reception records."""

@@ -1,0 +1,49 @@
+"""Request and response types of the suggestion drafts API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+Title = Annotated[str, msgspec.Meta(max_length=500)]
+Content = Annotated[str, msgspec.Meta(max_length=40000)]
+DraftSource = Literal["opinion", "contact", "reception", "staff", "deputy"]
+
+
+class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title
+    content: Content
+    deputy_person_id: uuid.UUID | None = None
+
+
+class DraftPatch(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title | UnsetType = UNSET
+    content: Content | UnsetType = UNSET
+    deputy_person_id: uuid.UUID | UnsetType | None = UNSET
+
+
+class DraftOut(msgspec.Struct):
+    id: uuid.UUID
+    title: str
+    content: str
+    status: str
+    status_label: str
+    source: str
+    source_label: str
+    source_id: uuid.UUID | None
+    deputy_person_id: uuid.UUID | None
+    deputy_name: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DraftPage(msgspec.Struct):
+    items: list[DraftOut]
+    total: int
+    page: int
+    page_size: int

@@ -1,0 +1,3 @@
+from tests.modules.receptions.support import offices
+
+__all__ = ["offices"]
