@@ -10,7 +10,17 @@ from sqlalchemy import select
 from renda.modules.notifications.models import Notification
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
-from tests.modules.contacts.support import COUNTY, OTHER_COUNTY, contacts_state, deputies, fresh_term, township
+from tests.modules.contacts.support import (
+    BEFORE_TERM,
+    COUNTY,
+    OTHER_COUNTY,
+    QUARTER_START,
+    TODAY,
+    contacts_state,
+    deputies,
+    fresh_term,
+    township,
+)
 
 API = "/api/v1/t/{code}/contacts"
 
@@ -31,9 +41,10 @@ async def test_the_rotation_invites_every_deputy_within_the_term(client, databas
 
     first_batch: list[str] = []
     for number in range(1, meetings + 1):
+        held_on = (TODAY if number % 2 else QUARTER_START).isoformat()
         meeting = await client.post(
             f"{api}/meetings",
-            json={"number": number, "title": f"第{number}次常委会会议", "held_on": f"2026-1{number % 2}-0{number}"},
+            json={"number": number, "title": f"第{number}次常委会会议", "held_on": held_on},
             headers=staff.headers,
         )
         assert meeting.status_code == 201, meeting.text
@@ -57,7 +68,9 @@ async def test_the_rotation_invites_every_deputy_within_the_term(client, databas
 
     # Once everyone has been invited, the rotation starts again with those invited longest ago.
     extra = await client.post(
-        f"{api}/meetings", json={"number": 9, "title": "第九次会议", "held_on": "2026-11-20"}, headers=staff.headers
+        f"{api}/meetings",
+        json={"number": 9, "title": "第九次会议", "held_on": TODAY.isoformat()},
+        headers=staff.headers,
     )
     again = await client.get(
         f"{api}/meetings/{extra.json()['id']}/rotation", params={"count": 3}, headers=staff.headers
@@ -83,7 +96,7 @@ async def test_attendance_speeches_observers_and_bad_input(client, database, dat
     api = API.format(code=COUNTY)
     created = await client.post(
         f"{api}/meetings",
-        json={"number": 3, "title": "审议城市管理条例草案", "held_on": "2026-11-18", "observers": 12},
+        json={"number": 3, "title": "审议城市管理条例草案", "held_on": TODAY.isoformat(), "observers": 12},
         headers=staff.headers,
     )
     meeting = created.json()
@@ -96,12 +109,24 @@ async def test_attendance_speeches_observers_and_bad_input(client, database, dat
 
     before = await contacts_state(database_url, COUNTY)
     refusals = [
-        ("post", api + "/meetings", {"number": 3, "title": "重复", "held_on": "2026-11-19"}, 409, "duplicate_meeting"),
-        ("post", api + "/meetings", {"number": 4, "title": "任期外", "held_on": "2026-09-01"}, 400, "invalid_date"),
         (
             "post",
             api + "/meetings",
-            {"number": 5, "title": "负数", "held_on": "2026-11-19", "observers": -1},
+            {"number": 3, "title": "重复", "held_on": TODAY.isoformat()},
+            409,
+            "duplicate_meeting",
+        ),
+        (
+            "post",
+            api + "/meetings",
+            {"number": 4, "title": "任期外", "held_on": BEFORE_TERM.isoformat()},
+            400,
+            "invalid_date",
+        ),
+        (
+            "post",
+            api + "/meetings",
+            {"number": 5, "title": "负数", "held_on": TODAY.isoformat(), "observers": -1},
             400,
             None,
         ),

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from tests.conftest import make_caller
-from tests.modules.contacts.support import COUNTY, contacts_state, deputies, fresh_term, members, township
+from tests.modules.contacts.support import (
+    COUNTY,
+    TODAY,
+    contacts_state,
+    deputies,
+    fresh_term,
+    members,
+    quarter_key,
+    township,
+)
 from tests.test_member_pages import signed_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -63,7 +72,7 @@ async def test_clerk_arranges_records_reports_and_invites_from_the_pages(
     form = {
         "_csrf": csrf,
         "committee_member_id": str(plain),
-        "contacted_on": "2026-11-10",
+        "contacted_on": TODAY.isoformat(),
         "mode": "meeting",
         "topics": "座谈听取代表意见",
         "person_ids": [str(people[0]), str(people[1])],
@@ -101,17 +110,19 @@ async def test_clerk_arranges_records_reports_and_invites_from_the_pages(
     coverage = await client.get(base, params={"tab": "coverage"})
     assert coverage.status_code == 200 and "联系滞后" in coverage.text and "各季度联系情况" in coverage.text
     exported = await client.post(
-        f"{base}/export", data={"_csrf": csrf, "list": "members", "quarter": "2026-Q4"}, follow_redirects=False
+        f"{base}/export", data={"_csrf": csrf, "list": "members", "quarter": quarter_key(TODAY)}, follow_redirects=False
     )
     _location(exported, r"export=([0-9a-f-]{36})")
-    bad_export = await client.post(f"{base}/export", data={"_csrf": csrf, "list": "members", "quarter": "2026-13"})
+    bad_export = await client.post(
+        f"{base}/export", data={"_csrf": csrf, "list": "members", "quarter": f"{TODAY.year}-13"}
+    )
     assert bad_export.status_code == 400 and 'role="alert"' in bad_export.text
 
     meetings = await client.get(base, params={"tab": "meetings"})
     assert meetings.status_code == 200 and "登记常委会会议" in meetings.text
     meeting = await client.post(
         f"{base}/meetings",
-        data={"_csrf": csrf, "number": "2", "title": "审议年度计划", "held_on": "2026-11-12", "observers": "8"},
+        data={"_csrf": csrf, "number": "2", "title": "审议年度计划", "held_on": TODAY.isoformat(), "observers": "8"},
         follow_redirects=False,
     )
     meeting_id = _location(meeting, r"/contacts/meetings/([0-9a-f-]{36})$")
@@ -149,7 +160,7 @@ async def test_a_committee_member_sees_their_own_page(client, database, offices)
         f"{base}/records",
         data={
             "_csrf": csrf,
-            "contacted_on": "2026-11-11",
+            "contacted_on": TODAY.isoformat(),
             "mode": "call",
             "topics": "电话问候",
             "person_ids": str(people[0]),

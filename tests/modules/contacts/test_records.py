@@ -4,11 +4,21 @@ people's opinions or suggestion drafts; attachments with a size limit and allowe
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from renda.core.timezone import local_today
 from tests.conftest import make_caller, raw_fetchval
-from tests.modules.contacts.support import COUNTY, OTHER_COUNTY, contacts_state, deputies, fresh_term, members
+from tests.modules.contacts.support import (
+    BEFORE_TERM,
+    COUNTY,
+    OTHER_COUNTY,
+    QUARTER_START,
+    TODAY,
+    contacts_state,
+    deputies,
+    fresh_term,
+    members,
+)
 
 API = "/api/v1/t/{code}/contacts"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -35,7 +45,7 @@ async def _setup(client, database):
 
 async def test_a_member_records_and_sees_only_their_own(client, database, database_url, offices) -> None:
     office, staff, wang, li, _wang_seat, li_seat, people, api = await _setup(client, database)
-    day = date(2026, 10, 15)
+    day = QUARTER_START
     own = await client.post(
         f"{api}/records",
         json={
@@ -57,7 +67,7 @@ async def test_a_member_records_and_sees_only_their_own(client, database, databa
     assert record["issues"][0]["status_label"] == "待处理"
     theirs = await client.post(
         f"{api}/records",
-        json={"contacted_on": "2026-10-20", "mode": "call", "topics": "电话联系", "person_ids": [str(people[4])]},
+        json={"contacted_on": TODAY.isoformat(), "mode": "call", "topics": "电话联系", "person_ids": [str(people[4])]},
         headers=li.headers,
     )
     assert theirs.status_code == 201
@@ -65,7 +75,7 @@ async def test_a_member_records_and_sees_only_their_own(client, database, databa
         f"{api}/records",
         json={
             "committee_member_id": str(li_seat),
-            "contacted_on": "2026-11-02",
+            "contacted_on": TODAY.isoformat(),
             "mode": "meeting",
             "topics": "座谈",
             "person_ids": [str(people[5])],
@@ -86,7 +96,9 @@ async def test_a_member_records_and_sees_only_their_own(client, database, databa
     )
     assert searched.json()["total"] == 1 and searched.json()["items"][0]["id"] == for_li.json()["id"]
     by_mode = await client.get(
-        f"{api}/records", params={**this_term, "mode": "call", "since": "2026-10-01"}, headers=staff.headers
+        f"{api}/records",
+        params={**this_term, "mode": "call", "since": QUARTER_START.isoformat()},
+        headers=staff.headers,
     )
     assert [r["id"] for r in by_mode.json()["items"]] == [theirs.json()["id"]]
     by_deputy = await client.get(f"{api}/records", params={"person_id": str(people[3])}, headers=staff.headers)
@@ -95,12 +107,17 @@ async def test_a_member_records_and_sees_only_their_own(client, database, databa
     before = await contacts_state(database_url, COUNTY)
     other = await fresh_term(OTHER_COUNTY)
     (foreign,) = await deputies(other, 1)
-    base = {"contacted_on": "2026-10-15", "mode": "visit", "topics": "走访", "person_ids": [str(people[0])]}
+    base = {
+        "contacted_on": QUARTER_START.isoformat(),
+        "mode": "visit",
+        "topics": "走访",
+        "person_ids": [str(people[0])],
+    }
     refusals = [
         (wang, {**base, "committee_member_id": str(li_seat)}, 403, "not_own_record"),
         (staff, base, 400, "committee_member_required"),
         (wang, {**base, "contacted_on": (local_today() + timedelta(days=1)).isoformat()}, 400, "invalid_date"),
-        (wang, {**base, "contacted_on": "2026-09-30"}, 400, "invalid_date"),
+        (wang, {**base, "contacted_on": BEFORE_TERM.isoformat()}, 400, "invalid_date"),
         (wang, {**base, "person_ids": [str(foreign)]}, 400, "unknown_deputy"),
         (wang, {**base, "person_ids": []}, 400, "validation_error"),
         (wang, {**base, "mode": "letter"}, 400, "validation_error"),
@@ -143,7 +160,12 @@ async def test_attachments_are_checked_stored_and_downloaded(client, database, d
     _, staff, wang, li, *_rest, people, api = await _setup(client, database)
     created = await client.post(
         f"{api}/records",
-        json={"contacted_on": "2026-11-01", "mode": "online", "topics": "网络联系", "person_ids": [str(people[0])]},
+        json={
+            "contacted_on": TODAY.isoformat(),
+            "mode": "online",
+            "topics": "网络联系",
+            "person_ids": [str(people[0])],
+        },
         headers=wang.headers,
     )
     record_id = created.json()["id"]
@@ -197,7 +219,7 @@ async def test_issues_become_an_opinion_or_a_suggestion_draft_once(client, datab
     created = await client.post(
         f"{api}/records",
         json={
-            "contacted_on": "2026-11-03",
+            "contacted_on": TODAY.isoformat(),
             "mode": "visit",
             "topics": "走访",
             "person_ids": [str(people[0]), str(people[1])],

@@ -124,7 +124,9 @@ async def test_behind_schedule_is_flagged_and_reminded_once_per_run(client, data
     }
     assert (rows[str(li)]["behind"], rows[str(zhao)]["behind"]) == (False, True)
     # An earlier quarter had no contacts: nobody assigned then is "behind" by a quarter's figures there.
-    past = await client.get(f"{api}/reports/members", params={"quarter": quarter_key(PREVIOUS_QUARTER_START)}, headers=staff.headers)
+    past = await client.get(
+        f"{api}/reports/members", params={"quarter": quarter_key(PREVIOUS_QUARTER_START)}, headers=staff.headers
+    )
     assert past.status_code == 200 and all(r["contacted"] == 0 for r in past.json()["rows"])
     bad = await client.get(f"{api}/reports/members", params={"quarter": MONTH}, headers=staff.headers)
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_quarter"
