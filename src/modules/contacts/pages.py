@@ -61,6 +61,7 @@ from renda.modules.contacts.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.organisation.models import Body as CommitteeBody
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.forms import Form, form_fields, form_struct, form_value, form_values
 from renda.web.pages import shell_context
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -69,7 +70,6 @@ RECORD = must_exist((ContactRecord, "record_id"))
 ISSUE = must_exist((ContactRecord, "record_id"), (ContactIssue, "issue_id"))
 ATTACHMENT = must_exist((ContactRecord, "record_id"), (ContactAttachment, "attachment_id"))
 MEETING = must_exist((AttendanceMeeting, "meeting_id"))
-Form = dict[str, Any]
 READ, WRITE = requires("contacts.read"), requires("contacts.write")
 TABS = {"assignments": "联系安排", "records": "联系记录", "coverage": "联系情况统计", "meetings": "邀请列席"}
 PAGE_SIZE = 30
@@ -93,38 +93,21 @@ FIELD_LABELS = {
     "speech": "发言内容",
     "category": "意见类别",
 }
+
+
+def _convert(data: dict[str, Any], kind: type[S]) -> S:
+    return form_struct(data, kind, FIELD_LABELS)
+
+
+def _fields(form: Form, *keys: str) -> dict[str, Any]:
+    """Contacts leave an empty field out: a patch keeps what the form left blank."""
+    return form_fields(form, *keys, skip_empty=True)
+
+
 EXPORT_KINDS = {"members": "contacts_coverage", "deputies": "contacts_deputy_coverage"}
 
 
 # --- reading forms --------------------------------------------------------------------------------
-def _value(form: Form, key: str) -> str | None:
-    value = form.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    text = str(value).strip() if value is not None and not isinstance(value, UploadFile) else ""
-    return text or None
-
-
-def _values(form: Form, key: str) -> list[str]:
-    value = form.get(key)
-    items = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(v).strip() for v in items if v is not None and str(v).strip()]
-
-
-def _fields(form: Form, *keys: str) -> dict[str, Any]:
-    return {key: _value(form, key) for key in keys if key in form and _value(form, key) is not None}
-
-
-def _convert(data: dict[str, Any], kind: type[S]) -> S:
-    try:
-        return msgspec.convert(data, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        found = re.search(r"\$\.(\w+)", str(exc))
-        label = FIELD_LABELS.get(found.group(1), found.group(1)) if found else None
-        message = f"请检查“{label}”的填写" if label else "请完整填写表单"
-        raise InvalidInput(message, code="validation_error") from exc
-
-
 def _uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value) if value else None
@@ -265,7 +248,7 @@ class ContactPages(Controller):
             target = await action(await service.caller_of(db, access))
         except AppError as error:
             return await self._refused(request, db, access, error, tab=tab, form=data)
-        term = _value(data, "term_id")
+        term = form_value(data, "term_id")
         return Redirect(target or f"/t/{access.tenant.code}/contacts?tab={tab}" + (f"&term_id={term}" if term else ""))
 
     @get("/", guards=[READ])
@@ -362,7 +345,7 @@ class ContactPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> None:
-            sectors = [s for s in re.split(r"[,,、;;\n]+", _value(data, "sectors") or "") if s.strip()]
+            sectors = [s for s in re.split(r"[,,、;;\n]+", form_value(data, "sectors") or "") if s.strip()]
             await service.set_sectors(db, access.tenant, caller, body_id, _convert({"sectors": sectors}, SectorLinksIn))
 
         return await self._on_overview(request, db, access, "assignments", data, action)
@@ -376,7 +359,7 @@ class ContactPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> str:
-            spec = ProposalIn(_uuid(_value(data, "term_id")), _value(data, "keep_existing") != "0")
+            spec = ProposalIn(_uuid(form_value(data, "term_id")), form_value(data, "keep_existing") != "0")
             proposal = await service.suggest_assignments(db, access.tenant, caller, spec)
             return f"/t/{access.tenant.code}/contacts/proposals/{proposal.id}"
 
@@ -391,7 +374,7 @@ class ContactPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> str:
-            spec = CarryOverIn(_uuid(_value(data, "from_term_id")), _uuid(_value(data, "term_id")))
+            spec = CarryOverIn(_uuid(form_value(data, "from_term_id")), _uuid(form_value(data, "term_id")))
             proposal = await service.carry_over(db, access.tenant, caller, spec)
             return f"/t/{access.tenant.code}/contacts/proposals/{proposal.id}"
 
@@ -497,8 +480,8 @@ class ContactPages(Controller):
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> str:
             fields = _fields(data, "committee_member_id", "contacted_on", "mode", "topics", "summary")
-            fields["person_ids"] = _values(data, "person_ids")
-            fields["issues"] = _issues(_value(data, "issues"), _value(data, "issue_person_id"))
+            fields["person_ids"] = form_values(data, "person_ids")
+            fields["issues"] = _issues(form_value(data, "issues"), form_value(data, "issue_person_id"))
             record = await service.create_record(db, access.tenant, caller, _convert(fields, RecordIn))
             return f"/t/{access.tenant.code}/contacts/records/{record.id}"
 
@@ -674,7 +657,7 @@ class ContactPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Excel of the coverage report (per member or per deputy), built in the background."""
-        which = _value(data, "list") or ""
+        which = form_value(data, "list") or ""
         try:
             if which not in EXPORT_KINDS:
                 raise InvalidInput("请选择要导出的报表", code="unknown_export_kind")
@@ -761,7 +744,7 @@ class ContactPages(Controller):
         async def action(caller: service.Caller, meeting: Any) -> None:
             fields = _fields(data, "number", "title", "held_on", "observers")
             if "notes" in data:
-                fields["notes"] = _value(data, "notes")
+                fields["notes"] = form_value(data, "notes")
             await service.update_meeting(db, access.tenant, caller, meeting, _convert(fields, MeetingPatch))
 
         return await self._on_meeting(request, db, access, meeting_id, action)
@@ -786,7 +769,7 @@ class ContactPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller, meeting: Any) -> None:
-            spec = _convert({"person_ids": _values(data, "person_ids")}, InvitationsIn)
+            spec = _convert({"person_ids": form_values(data, "person_ids")}, InvitationsIn)
             await service.invite(db, access.tenant, caller, meeting, spec)
 
         return await self._on_meeting(request, db, access, meeting_id, action)
@@ -807,11 +790,11 @@ class ContactPages(Controller):
     ) -> Template | Redirect:
         async def action(caller: service.Caller, meeting: Any) -> None:
             invitation = await service.get_invitation(db, meeting, attendance_id)
-            if _value(data, "remove") == "1":
+            if form_value(data, "remove") == "1":
                 await service.remove_invitation(db, caller, invitation)
                 return
             fields = _fields(data, "status")
-            fields["speech"] = _value(data, "speech")
+            fields["speech"] = form_value(data, "speech")
             await service.record_attendance(db, caller, invitation, _convert(fields, AttendanceIn))
 
         return await self._on_meeting(request, db, access, meeting_id, action)

@@ -30,22 +30,14 @@ from renda.modules.opinions.models import RATINGS, SOURCES, STATUSES
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
 from renda.modules.portal import service as portal
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
-Form = dict[str, Any]
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
 PAGE_SIZE = 30
 # A legitimate submission is at most about 10 KB URL-encoded (1000 Chinese characters are 9 KB).
 PORTAL_MAX_BODY = 32 * 1024
 HONEYPOT = "website"
-
-
-def _value(form: Form, key: str) -> str | None:
-    value = form.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    text = str(value).strip() if value is not None else ""
-    return text or None
 
 
 def _uuid(value: str | None, what: str) -> uuid.UUID | None:
@@ -135,13 +127,13 @@ class OpinionPages(Controller):
                 db,
                 viewer,
                 access.tenant,
-                source=_value(data, "source") or "staff",
-                content=_value(data, "content") or "",
-                category=_value(data, "category"),
-                submitter_name=_value(data, "submitter_name"),
-                submitter_phone=_value(data, "submitter_phone"),
-                deputy_person_id=_uuid(_value(data, "deputy_person_id"), "代表"),
-                station_id=_uuid(_value(data, "station_id"), "家站室"),
+                source=form_value(data, "source") or "staff",
+                content=form_value(data, "content") or "",
+                category=form_value(data, "category"),
+                submitter_name=form_value(data, "submitter_name"),
+                submitter_phone=form_value(data, "submitter_phone"),
+                deputy_person_id=_uuid(form_value(data, "deputy_person_id"), "代表"),
+                station_id=_uuid(form_value(data, "station_id"), "家站室"),
             )
         except AppError as error:
             await db.rollback()
@@ -161,7 +153,7 @@ class OpinionPages(Controller):
             viewer = await service.viewer_for(db, access)
             if not viewer.full:
                 raise InvalidInput("只能导出本机关的全部意见;承办单位和代表请在页面上查看", code="export_not_allowed")
-            params = {k: _value(data, k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
+            params = {k: form_value(data, k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
             service.parse_filter(params)  # refuse a bad filter now rather than in the worker
             export = await exports.request_export(db, access, "opinions", {k: v for k, v in params.items() if v})
         except AppError as error:
@@ -207,9 +199,9 @@ class OpinionPages(Controller):
     ) -> Template | Redirect:
         async def action() -> None:
             unit = UnitIn(
-                name=_value(data, "name") or "",
-                contact_name=_value(data, "contact_name"),
-                note=_value(data, "note"),
+                name=form_value(data, "name") or "",
+                contact_name=form_value(data, "contact_name"),
+                note=form_value(data, "note"),
             )
             await service.create_unit(db, await service.viewer_for(db, access), unit)
 
@@ -228,10 +220,10 @@ class OpinionPages(Controller):
 
         async def action() -> None:
             patch = UnitPatch(
-                name=_value(data, "name") or "",
-                contact_name=_value(data, "contact_name"),
-                note=_value(data, "note"),
-                is_active=_value(data, "is_active") != "0",
+                name=form_value(data, "name") or "",
+                contact_name=form_value(data, "contact_name"),
+                note=form_value(data, "note"),
+                is_active=form_value(data, "is_active") != "0",
             )
             await service.update_unit(db, await service.viewer_for(db, access), unit, patch)
 
@@ -260,7 +252,7 @@ class OpinionPages(Controller):
         unit = await service.get_unit(db, unit_id)
 
         async def action() -> None:
-            user_id = _uuid(_value(data, "user_id"), "经办人")
+            user_id = _uuid(form_value(data, "user_id"), "经办人")
             if user_id is None:
                 raise InvalidInput("请选择经办人", code="validation_error")
             await service.add_unit_user(db, await service.viewer_for(db, access), access.tenant, unit, user_id)
@@ -340,7 +332,7 @@ class OpinionPages(Controller):
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
             await service.analyse(
-                db, viewer, opinion, category=_value(data, "category") or "", note=_value(data, "note")
+                db, viewer, opinion, category=form_value(data, "category") or "", note=form_value(data, "note")
             )
 
         return await self._act(request, db, access, opinion_id, action)
@@ -355,13 +347,13 @@ class OpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
-            target = _uuid(_value(data, "duplicate_of_id"), "重复的意见")
+            target = _uuid(form_value(data, "duplicate_of_id"), "重复的意见")
             if target is None:
-                ticket = _value(data, "ticket")
+                ticket = form_value(data, "ticket")
                 if not ticket:
                     raise InvalidInput("请选择或输入与之重复的意见编号", code="validation_error")
                 target = (await service.find_by_ticket(db, viewer, ticket)).id
-            await service.mark_duplicate(db, viewer, opinion, duplicate_of_id=target, note=_value(data, "note"))
+            await service.mark_duplicate(db, viewer, opinion, duplicate_of_id=target, note=form_value(data, "note"))
 
         return await self._act(request, db, access, opinion_id, action)
 
@@ -375,7 +367,7 @@ class OpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
-            unit_id = _uuid(_value(data, "unit_id"), "承办单位")
+            unit_id = _uuid(form_value(data, "unit_id"), "承办单位")
             if unit_id is None:
                 raise InvalidInput("请选择承办单位", code="validation_error")
             await service.assign(
@@ -384,8 +376,8 @@ class OpinionPages(Controller):
                 access.tenant,
                 opinion,
                 unit_id=unit_id,
-                deadline=_date(_value(data, "deadline")),
-                note=_value(data, "note"),
+                deadline=_date(form_value(data, "deadline")),
+                note=form_value(data, "note"),
             )
 
         return await self._act(request, db, access, opinion_id, action)
@@ -401,7 +393,7 @@ class OpinionPages(Controller):
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
             await service.escalate(
-                db, viewer, access.tenant, opinion, title=_value(data, "title"), note=_value(data, "note")
+                db, viewer, access.tenant, opinion, title=form_value(data, "title"), note=form_value(data, "note")
             )
 
         return await self._act(request, db, access, opinion_id, action)
@@ -416,7 +408,7 @@ class OpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.answer(db, viewer, access.tenant, opinion, text=_value(data, "answer") or "")
+            await service.answer(db, viewer, access.tenant, opinion, text=form_value(data, "answer") or "")
 
         return await self._act(request, db, access, opinion_id, action)
 
@@ -431,7 +423,7 @@ class OpinionPages(Controller):
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
             await service.rate_on_behalf(
-                db, viewer, opinion, rating=_value(data, "rating") or "", note=_value(data, "note")
+                db, viewer, opinion, rating=form_value(data, "rating") or "", note=form_value(data, "note")
             )
 
         return await self._act(request, db, access, opinion_id, action)
@@ -446,7 +438,7 @@ class OpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.close(db, viewer, opinion, note=_value(data, "note"))
+            await service.close(db, viewer, opinion, note=form_value(data, "note"))
 
         return await self._act(request, db, access, opinion_id, action)
 
@@ -521,17 +513,17 @@ class PortalOpinionPages(Controller):
                     session,
                     tenant,
                     ip=_client_ip(request),
-                    content=_value(data, "content"),
-                    submitter_name=_value(data, "submitter_name"),
-                    submitter_phone=_value(data, "submitter_phone"),
-                    category=_value(data, "category"),
+                    content=form_value(data, "content"),
+                    submitter_name=form_value(data, "submitter_name"),
+                    submitter_phone=form_value(data, "submitter_phone"),
+                    category=form_value(data, "category"),
                     deputy_person_id=target.deputy_person_id,
                     station_id=target.station_id,
-                    honeypot=_value(data, HONEYPOT),
+                    honeypot=form_value(data, HONEYPOT),
                 )
             except AppError as error:
                 await session.rollback()
-                kept = {k: _value(data, k) for k in ("content", "submitter_name", "submitter_phone", "category")}
+                kept = {k: form_value(data, k) for k in ("content", "submitter_name", "submitter_phone", "category")}
                 headers = None
                 if isinstance(error, TooManyRequests) and isinstance(error.details, dict):
                     headers = {"Retry-After": str(error.details.get("retry_after", 3600))}
@@ -599,7 +591,7 @@ class PortalOpinionPages(Controller):
         tenant = await portal.published_office(office)
         async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
             try:
-                _, created = await service.rate_by_token(session, token, _value(data, "rating") or "")
+                _, created = await service.rate_by_token(session, token, form_value(data, "rating") or "")
             except AppError as error:  # a bad link is a 404 again on the page
                 await session.rollback()
                 return await self._rating_page(request, tenant, token, status=error.status_code, error=error.message)

@@ -6,7 +6,6 @@ accept exactly the same data. A refused form shows the page again with the reaso
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -51,10 +50,10 @@ from renda.modules.organisation.schemas import (
     StationPatch,
 )
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.forms import Form, form_fields, form_struct, form_value, parse_days
 from renda.web.pages import shell_context
 
 S = TypeVar("S", bound=msgspec.Struct)
-Form = dict[str, Any]
 READ, WRITE = requires("organisation.read"), requires("organisation.write")
 TABS = {"committee": "常委会组成人员", "bodies": "专门委员会 / 工作委员会", "groups": "代表小组", "stations": "家站室"}
 PAGE_SIZE = 30
@@ -76,40 +75,17 @@ FIELD_LABELS = {
     "opening_rules": "开放时间和接待规则",
     "description": "职责说明",
 }
+
+
+def _convert(data: dict[str, Any], kind: type[S]) -> S:
+    return form_struct(data, kind, FIELD_LABELS)
+
+
 EXPORT_KINDS = {"groups": ("organisation_groups", GroupFilter), "stations": ("organisation_stations", StationFilter)}
 
 
 # --- reading forms --------------------------------------------------------------------------------
-def _value(form: Form, key: str) -> str | None:
-    """A form field, trimmed; the last one wins (a hidden default before a checkbox)."""
-    value = form.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    text = str(value).strip() if value is not None else ""
-    return text or None
-
-
-def _fields(form: Form, *keys: str) -> dict[str, Any]:
-    """The listed fields that the form sent; an empty field means "none"."""
-    return {key: _value(form, key) for key in keys if key in form}
-
-
-def _convert(data: dict[str, Any], kind: type[S]) -> S:
-    try:
-        return msgspec.convert(data, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        found = re.search(r"\$\.(\w+)", str(exc))
-        label = FIELD_LABELS.get(found.group(1), found.group(1)) if found else None
-        message = f"请检查“{label}”的填写" if label else "请完整填写表单"
-        raise InvalidInput(message, code="validation_error") from exc
-
-
-def parse_days(text: str | None) -> list[int]:
-    """ "10,20,30", "10、20、30" or "10 20 30" → [10, 20, 30]; the schema checks the range."""
-    parts = [p for p in re.split(r"[,,、;;\s]+", text or "") if p]
-    if not all(p.isdigit() for p in parts):
-        raise InvalidInput("接待日请填写每月的日期数字,用逗号分隔,如逢十接待日填“10,20,30”", code="validation_error")
-    return [int(p) for p in parts]
+DAYS_HINT = "接待日请填写每月的日期数字,用逗号分隔,如逢十接待日填“10,20,30”"
 
 
 BODY_MEMBER_FIELDS = {"committee_member": "committee_member_id", "deputy": "person_id", "staff": "name"}
@@ -117,20 +93,20 @@ BODY_MEMBER_FIELDS = {"committee_member": "committee_member_id", "deputy": "pers
 
 def _body_member_data(form: Form) -> dict[str, Any]:
     """The member the clerk chose: only the field of the chosen kind (all sent fields without a kind)."""
-    kind = _value(form, "member_kind")
+    kind = form_value(form, "member_kind")
     if kind is None:
-        return _fields(form, *BODY_MEMBER_FIELDS.values(), "role")
+        return form_fields(form, *BODY_MEMBER_FIELDS.values(), "role")
     if kind not in BODY_MEMBER_FIELDS:
         raise InvalidInput("请选择成员类别", code="invalid_member")
-    return _fields(form, BODY_MEMBER_FIELDS[kind], "role")
+    return form_fields(form, BODY_MEMBER_FIELDS[kind], "role")
 
 
 def _station_data(form: Form) -> dict[str, Any]:
-    data = _fields(form, "kind", "name", "address", "township_code", "opening_rules")
+    data = form_fields(form, "kind", "name", "address", "township_code", "opening_rules")
     if "reception_days" in form:
-        data["reception_days"] = parse_days(_value(form, "reception_days"))
+        data["reception_days"] = parse_days(form_value(form, "reception_days"), DAYS_HINT)
     if "is_active" in form:
-        data["is_active"] = _value(form, "is_active") == "1"
+        data["is_active"] = form_value(form, "is_active") == "1"
     return data
 
 
@@ -180,11 +156,11 @@ class OrganisationPages(Controller):
         page = max(1, int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1)
         filters = {k: params.get(k) or None for k in ("kind", "q", "township_code", "active")}
         if tab == "groups":
-            group_filter = _convert(_fields(filters, "kind", "q", "township_code"), GroupFilter)
+            group_filter = _convert(form_fields(filters, "kind", "q", "township_code"), GroupFilter)
             context["groups"] = await service.list_groups(db, group_filter, page, PAGE_SIZE)
             context["group_members"] = await service.group_member_names(db, [g.id for g in context["groups"].items])
         if tab == "stations":
-            station_filter = _convert(_fields(filters, "kind", "q", "township_code", "active"), StationFilter)
+            station_filter = _convert(form_fields(filters, "kind", "q", "township_code", "active"), StationFilter)
             context["stations"], context["station_deputies"] = await service.list_stations(
                 db, station_filter, page, PAGE_SIZE
             )
@@ -258,12 +234,12 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Excel of the groups or stations list as filtered on the page, built in the background."""
-        which = _value(data, "list") or ""
+        which = form_value(data, "list") or ""
         try:
             if which not in EXPORT_KINDS:
                 raise InvalidInput("请选择要导出的名单", code="unknown_export_kind")
             kind, filter_type = EXPORT_KINDS[which]
-            params = msgspec.to_builtins(_convert(_fields(data, *filter_type.__struct_fields__), filter_type))
+            params = msgspec.to_builtins(_convert(form_fields(data, *filter_type.__struct_fields__), filter_type))
             export = await exports.request_export(db, access, kind, {k: v for k, v in params.items() if v is not None})
         except AppError as error:
             return await self._refused(request, db, access, error, tab=which)
@@ -278,8 +254,8 @@ class OrganisationPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        fields = _fields(data, "term_id", "position", "name", "started_on", "ended_on", "user_id")
-        if (council := _value(data, "on_council")) is not None:  # empty: decided by the position
+        fields = form_fields(data, "term_id", "position", "name", "started_on", "ended_on", "user_id")
+        if (council := form_value(data, "on_council")) is not None:  # empty: decided by the position
             fields["on_council"] = council == "1"
 
         async def create() -> Any:
@@ -326,9 +302,9 @@ class OrganisationPages(Controller):
         committee_member_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        fields = _fields(data, "position", "name", "person_id", "user_id", "started_on", "ended_on")
+        fields = form_fields(data, "position", "name", "person_id", "user_id", "started_on", "ended_on")
         if "on_council" in data:
-            fields["on_council"] = _value(data, "on_council") == "1"
+            fields["on_council"] = form_value(data, "on_council") == "1"
 
         async def action(member: Any) -> None:
             await service.update_committee_member(db, access.tenant, member, _convert(fields, CommitteeMemberPatch))
@@ -385,7 +361,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def create() -> Any:
-            return await service.create_body(db, _convert(_fields(data, "kind", "name", "description"), BodyIn))
+            return await service.create_body(db, _convert(form_fields(data, "kind", "name", "description"), BodyIn))
 
         return await self._created(request, db, access, "bodies", data, create)
 
@@ -403,7 +379,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(body: Any) -> None:
-            await service.update_body(db, body, _convert(_fields(data, "kind", "name", "description"), BodyPatch))
+            await service.update_body(db, body, _convert(form_fields(data, "kind", "name", "description"), BodyPatch))
 
         return await self._detail_action(request, db, access, "bodies", body_id, action)
 
@@ -497,7 +473,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def create() -> Any:
-            spec = _convert(_fields(data, "kind", "name", "township_code"), GroupIn)
+            spec = _convert(form_fields(data, "kind", "name", "township_code"), GroupIn)
             return await service.create_group(db, access.tenant, spec)
 
         return await self._created(request, db, access, "groups", data, create)
@@ -516,7 +492,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(group: Any) -> None:
-            fields = _fields(data, "kind", "name", "township_code", "leader_person_id")
+            fields = form_fields(data, "kind", "name", "township_code", "leader_person_id")
             await service.update_group(db, access.tenant, group, _convert(fields, GroupPatch))
 
         return await self._detail_action(request, db, access, "groups", group_id, action)
@@ -536,7 +512,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(group: Any) -> None:
-            spec = _convert(_fields(data, "person_id"), GroupMemberIn)
+            spec = _convert(form_fields(data, "person_id"), GroupMemberIn)
             await service.add_group_member(db, group, spec.person_id)
 
         return await self._detail_action(request, db, access, "groups", group_id, action)
@@ -560,7 +536,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(group: Any) -> None:
-            spec = _convert(_fields(data, "mandate_id"), ExternalDeputyIn)
+            spec = _convert(form_fields(data, "mandate_id"), ExternalDeputyIn)
             await service.add_external_member(db, access.tenant, group, spec.mandate_id)
 
         return await self._detail_action(request, db, access, "groups", group_id, action)
@@ -651,7 +627,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(station: Any) -> None:
-            spec = _convert(_fields(data, "person_id"), StationAssignmentIn)
+            spec = _convert(form_fields(data, "person_id"), StationAssignmentIn)
             await service.assign_deputy(db, station, spec.person_id)
 
         return await self._detail_action(request, db, access, "stations", station_id, action)
@@ -675,7 +651,7 @@ class OrganisationPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(station: Any) -> None:
-            spec = _convert(_fields(data, "mandate_id"), ExternalDeputyIn)
+            spec = _convert(form_fields(data, "mandate_id"), ExternalDeputyIn)
             await service.assign_external_deputy(db, access.tenant, station, spec.mandate_id)
 
         return await self._detail_action(request, db, access, "stations", station_id, action)

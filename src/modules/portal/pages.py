@@ -8,14 +8,12 @@ ended mandate) is a plain 404 page in the portal's own layout.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
 import anyio
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
@@ -32,10 +30,10 @@ from renda.modules.deputies import service as deputies
 from renda.modules.portal import codes, service
 from renda.modules.portal.schemas import CommitmentIn, CommitmentPatch, PortalSettingsIn
 from renda.tenants.scoping import TenantAccess, TenantRef, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.web.forms import Form, form_struct, form_value
 from renda.web.pages import shell_context
 
 WEEKDAYS = "一二三四五六日"
-Form = dict[str, Any]
 STAFF_PAGE_SIZE = 30
 
 
@@ -190,31 +188,18 @@ FIELD_LABELS = {
 }
 
 
-def _value(form: Form, key: str) -> str | None:
-    value = form.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    text = str(value).strip() if value is not None else ""
-    return text or None
-
-
 def _convert(data: dict[str, Any], kind: type[Any]) -> Any:
-    try:
-        return msgspec.convert(data, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        found = re.search(r"\$\.(\w+)", str(exc))
-        label = FIELD_LABELS.get(found.group(1), found.group(1)) if found else None
-        raise InvalidInput(f"请检查“{label}”的填写" if label else "请完整填写表单", code="validation_error") from exc
+    return form_struct(data, kind, FIELD_LABELS)
 
 
 def _commitment_fields(form: Form) -> dict[str, Any]:
-    if "text" in form and not _value(form, "text"):
+    if "text" in form and not form_value(form, "text"):
         raise InvalidInput("请填写承诺内容", code="text_required")
-    data: dict[str, Any] = {key: _value(form, key) for key in ("text", "year", "term_id") if key in form}
+    data: dict[str, Any] = {key: form_value(form, key) for key in ("text", "year", "term_id") if key in form}
     if "position" in form:
-        data["position"] = _value(form, "position") or 0
+        data["position"] = form_value(form, "position") or 0
     if "is_public" in form:
-        data["is_public"] = _value(form, "is_public") == "1"
+        data["is_public"] = form_value(form, "is_public") == "1"
     return data
 
 
@@ -259,7 +244,7 @@ class PortalStaffPages(Controller):
     ) -> Template | Redirect:
         keys = ("contact_phone", "contact_address", "contact_hours", "notice")
         try:
-            await service.update_settings(db, _convert({k: _value(data, k) for k in keys}, PortalSettingsIn))
+            await service.update_settings(db, _convert({k: form_value(data, k) for k in keys}, PortalSettingsIn))
         except AppError as error:
             await db.rollback()
             return await self._overview(request, db, access, status=error.status_code, error=error.message)

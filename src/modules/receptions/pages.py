@@ -38,10 +38,10 @@ from renda.modules.receptions.schemas import (
     RuleIn,
 )
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.forms import Form, form_fields, form_struct, form_value, form_values, parse_days
 from renda.web.pages import shell_context
 
 S = TypeVar("S", bound=msgspec.Struct)
-Form = dict[str, Any]
 READ, WRITE = requires("receptions.read"), requires("receptions.write")
 TABS = {
     "calendar": "接待日历",
@@ -77,41 +77,12 @@ FIELD_LABELS = {
 }
 
 
-# --- reading forms and queries --------------------------------------------------------------------
-def _value(form: Form, key: str) -> str | None:
-    value = form.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    text = str(value).strip() if value is not None else ""
-    return text or None
-
-
-def _values(form: Form, key: str) -> list[str]:
-    value = form.get(key)
-    items = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(v).strip() for v in items if str(v).strip()]
-
-
-def _fields(form: Form, *keys: str) -> dict[str, Any]:
-    return {key: _value(form, key) for key in keys if key in form}
-
-
 def _convert(data: dict[str, Any], kind: type[S]) -> S:
-    try:
-        return msgspec.convert(data, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        found = re.search(r"\$\.(\w+)", str(exc))
-        label = FIELD_LABELS.get(found.group(1), found.group(1)) if found else None
-        message = f"请检查“{label}”的填写" if label else "请完整填写表单"
-        raise InvalidInput(message, code="validation_error") from exc
+    return form_struct(data, kind, FIELD_LABELS)
 
 
-def parse_days(text: str | None) -> list[int]:
-    """ "10,20,30", "10、20、30" or "10 20 30" → [10, 20, 30]."""
-    parts = [p for p in re.split(r"[,,、;;\s]+", text or "") if p]
-    if not all(p.isdigit() and len(p) <= 2 for p in parts):
-        raise InvalidInput("日期请填写数字并用逗号分隔,如逢十接待日填“10,20,30”,每周三填“3”", code="validation_error")
-    return [int(p) for p in parts]
+# --- reading forms and queries --------------------------------------------------------------------
+DAYS_HINT = "日期请填写数字并用逗号分隔,如逢十接待日填“10,20,30”,每周三填“3”"
 
 
 def _month(text: str | None) -> tuple[int, int]:
@@ -139,13 +110,13 @@ def _page(params: Any) -> int:
 
 
 def _record_data(form: Form) -> dict[str, Any]:
-    data = _fields(
+    data = form_fields(
         form, "station_id", "held_on", "visitor_name", "visitor_phone", "issue", "category", "place", "handling"
     )
     if "visitor_count" in form:
-        data["visitor_count"] = _value(form, "visitor_count") or "1"
+        data["visitor_count"] = form_value(form, "visitor_count") or "1"
     if "deputies" in form or "deputies_sent" in form:
-        data["deputies"] = [msgspec.to_builtins(service.parse_deputy_key(k)) for k in _values(form, "deputies")]
+        data["deputies"] = [msgspec.to_builtins(service.parse_deputy_key(k)) for k in form_values(form, "deputies")]
     return data
 
 
@@ -276,10 +247,10 @@ class ReceptionPages(Controller):
         async def action() -> None:
             await service.require_manager(db, access)
             await service.create_exception(
-                db, _convert(_fields(data, "day", "kind", "station_id", "reason"), ExceptionIn)
+                db, _convert(form_fields(data, "day", "kind", "station_id", "reason"), ExceptionIn)
             )
 
-        day = _value(data, "day") or ""
+        day = form_value(data, "day") or ""
         back = f"/t/{access.tenant.code}/receptions?tab=calendar&month={day[:7]}"
         return await self._act(request, db, access, action, back, tab="calendar", form=data)
 
@@ -304,8 +275,8 @@ class ReceptionPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        month_key = _value(data, "month") or ""
-        station_id = _value(data, "station_id") or ""
+        month_key = form_value(data, "month") or ""
+        station_id = form_value(data, "station_id") or ""
 
         async def action() -> None:
             await service.require_manager(db, access)
@@ -327,15 +298,15 @@ class ReceptionPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        day = _value(data, "day") or ""
+        day = form_value(data, "day") or ""
 
         async def action() -> None:
             await service.require_manager(db, access)
-            deputy = service.parse_deputy_key(_value(data, "deputy") or "")
-            fields = _fields(data, "station_id", "day") | {"deputy": msgspec.to_builtins(deputy)}
+            deputy = service.parse_deputy_key(form_value(data, "deputy") or "")
+            fields = form_fields(data, "station_id", "day") | {"deputy": msgspec.to_builtins(deputy)}
             await service.add_roster_entry(db, _convert(fields, RosterEntryIn))
 
-        back = f"/t/{access.tenant.code}/receptions/stations/{_value(data, 'station_id')}?month={day[:7]}"
+        back = f"/t/{access.tenant.code}/receptions/stations/{form_value(data, 'station_id')}?month={day[:7]}"
         return await self._act(request, db, access, action, back, tab="roster")
 
     @post("/roster/{entry_id:uuid}/delete", guards=[WRITE])
@@ -452,11 +423,11 @@ class ReceptionPages(Controller):
     ) -> Template | Redirect:
         async def action(station: Any) -> None:
             await service.require_manager(db, access)
-            fields = _fields(data, "kind", "valid_from", "valid_to", "home_station_id", "note")
-            fields["days"] = parse_days(_value(data, "days"))
+            fields = form_fields(data, "kind", "valid_from", "valid_to", "home_station_id", "note")
+            fields["days"] = parse_days(form_value(data, "days"), DAYS_HINT)
             for key in ("per_month", "per_quarter_home"):
-                if _value(data, key) is not None:
-                    fields[key] = _value(data, key)
+                if form_value(data, key) is not None:
+                    fields[key] = form_value(data, key)
             await service.create_rule(db, station, _convert(fields, RuleIn))
 
         return await self._station_action(request, db, access, station_id, action, form=data)
@@ -499,7 +470,7 @@ class ReceptionPages(Controller):
     ) -> Template:
         caller = await service.caller_of(db, access)
         form = extra.pop("form", None) or {}
-        station_id = _uuid(_value(form, "station_id") if form else request.query_params.get("station_id"))
+        station_id = _uuid(form_value(form, "station_id") if form else request.query_params.get("station_id"))
         stations = await service.station_list(db, active_only=True)
         station = next((s for s in stations if s.id == station_id), None)
         deputies = (await service.station_deputies(db, [station.id])).get(station.id, []) if station else []
@@ -512,7 +483,7 @@ class ReceptionPages(Controller):
             "categories": CATEGORIES,
             "today": local_today(),
             "form": form,
-            "chosen": set(_values(form, "deputies")) if form else set(),
+            "chosen": set(form_values(form, "deputies")) if form else set(),
             **extra,
         }
         return Template("receptions/record_form.html", context=context, status_code=status)
@@ -531,7 +502,7 @@ class ReceptionPages(Controller):
     ) -> Template | Redirect:
         try:
             caller = await service.caller_of(db, access)
-            fields = _record_data(data) | {"to_opinion": _value(data, "to_opinion") == "1"}
+            fields = _record_data(data) | {"to_opinion": form_value(data, "to_opinion") == "1"}
             fields.setdefault("deputies", [])
             row = await service.create_reception(db, access.tenant, caller, _convert(fields, ReceptionIn))
         except AppError as error:
@@ -608,7 +579,7 @@ class ReceptionPages(Controller):
         async def action(caller: service.Caller, row: Any) -> None:
             fields = _record_data(data)
             fields.pop("station_id", None)
-            if not fields.get("visitor_phone") and _value(data, "clear_phone") != "1":
+            if not fields.get("visitor_phone") and form_value(data, "clear_phone") != "1":
                 fields.pop("visitor_phone", None)  # the page never shows the number: empty keeps it
             await service.update_reception(db, access.tenant, caller, row, _convert(fields, ReceptionPatch))
 

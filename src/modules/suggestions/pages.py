@@ -19,19 +19,11 @@ from renda.modules.suggestions import service
 from renda.modules.suggestions.models import DRAFT_STATUSES
 from renda.modules.suggestions.routes import reach_of
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
-Form = dict[str, Any]
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
 PAGE_SIZE = 30
-
-
-def _value(form: Form, key: str) -> str | None:
-    value = form.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    text = str(value).strip() if value is not None else ""
-    return text or None
 
 
 def _person(value: str | None) -> uuid.UUID | None:
@@ -93,9 +85,9 @@ class SuggestionPages(Controller):
             draft = await service.create_draft(
                 db,
                 access.tenant,
-                deputy_person_id=_person(_value(data, "deputy_person_id")),
-                title=_value(data, "title") or "",
-                content=_value(data, "content") or "",
+                deputy_person_id=_person(form_value(data, "deputy_person_id")),
+                title=form_value(data, "title") or "",
+                content=form_value(data, "content") or "",
                 source="staff",
                 source_id=None,
             )
@@ -140,12 +132,12 @@ class SuggestionPages(Controller):
         draft = await service.get_draft(db, draft_id, reach_of(viewer))
         try:
             service.require_editor(viewer.manage)
-            deputy = _person(_value(data, "deputy_person_id"))
+            deputy = _person(form_value(data, "deputy_person_id"))
             await service.update_draft(
                 db,
                 draft,
-                title=_value(data, "title") or "",
-                content=_value(data, "content") or "",
+                title=form_value(data, "title") or "",
+                content=form_value(data, "content") or "",
                 deputy_person_id=deputy,
                 clear_deputy="deputy_person_id" in data and deputy is None,
             )
