@@ -33,7 +33,7 @@ DEMO_USERS = [
     ("石泉县 代表工委 李强(演示)", "610922", [Role.OFFICE_ADMIN]),
     ("石泉县 工作人员 张敏(演示)", "610922", [Role.STAFF]),
     ("石泉县 常委会组成人员 陈明(演示)", "610922", [Role.COMMITTEE_MEMBER]),
-    ("石泉县 人大代表 刘洋(演示)", "610922", [Role.DEPUTY]),
+    ("石泉县 人大代表 王建国(演示)", "610922", [Role.DEPUTY]),
     ("石泉县 承办单位 赵静(演示)", "610922", [Role.HANDLING_UNIT]),
     ("石泉县 只读用户 孙丽(演示)", "610922", [Role.VIEWER]),
     ("城关镇 人大主席团 周杰(演示)", "610922100", [Role.OFFICE_ADMIN]),
@@ -62,11 +62,32 @@ async def seed_demo(database: Database) -> bool:
     from renda.demo_register import roll_up_register, seed_register
 
     registered = await seed_register()
+    await link_demo_deputy(database)
     await seed_notifications(database)
     for module in import_module_parts("demo"):  # each module's own demo data, idempotent
         await module.seed_demo()
     await roll_up_register()
     return registered or created
+
+
+DEMO_DEPUTY = ("石泉县 人大代表 王建国(演示)", "610922", "王建国")
+
+
+async def link_demo_deputy(database: Database) -> None:
+    """The demo deputy signs in as 王建国 of the register: his rosters, receptions and opinions."""
+    from renda.modules.deputies.models import Person
+    from renda.tenants.scoping import load_tenant, tenant_session
+
+    display_name, code, person_name = DEMO_DEPUTY
+    async with database.platform_session() as session:
+        user = next((u for u in await accounts.demo_users(session) if u.display_name == display_name), None)
+    if user is None:
+        return
+    async with tenant_session(await load_tenant(code), actor=DEMO_ACTOR) as session:
+        person = (await session.execute(select(Person).where(Person.name == person_name))).scalars().first()
+        if person is not None and person.user_id is None:
+            person.user_id = user.id
+            await session.commit()
 
 
 DEMO_NOTICES = [
