@@ -221,6 +221,37 @@ async def test_a_ratio_is_derived_at_every_level_from_its_two_metrics(client, da
         await service.recompute_all()
 
 
+async def always_42(session, period, today) -> list[Figure]:
+    return [Figure(42)]
+
+
+async def test_a_metric_over_empty_tables_is_zero_without_computing(client, database, last_broker_worker) -> None:
+    """A full recompute skips a tenant metric in an office where every table it watches is empty
+    (the figure is zero), and computes it once one of them holds a row."""
+    from renda.modules.suggestions import service as suggestions
+    from renda.tenants.scoping import load_tenant, tenant_session
+
+    await ready_city(client, database, last_broker_worker)
+    metric = TenantMetric(key="test.drafts", label="草稿", compute=always_42, watches=("suggestion_drafts",))
+    register_metric(metric)
+    try:
+        await service.recompute_all()
+        year = containing("year", local_today()).key
+        key = ("610523100", "test.drafts", year, Scope.OWN, "", "")
+        assert (await snapshot(database, ["610523100"]))[key] == 0
+        tenant = await load_tenant("610523100")
+        async with tenant_session(tenant, actor="system:test") as session:
+            await suggestions.create_draft(
+                session, tenant, deputy_person_id=None, title="建议", content="内容", source="staff", source_id=None
+            )
+            await session.commit()
+        await service.recompute_all()
+        assert (await snapshot(database, ["610523100"]))[key] == 42
+    finally:
+        unregister_metric(metric.key)
+        await service.recompute_all()
+
+
 async def test_recompute_command_backfills_past_periods(client, database, database_url, last_broker_worker) -> None:
     from tests.test_cli import renda
 
