@@ -58,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "notifications.*",
             "inbox.*",
             "contacts.*",
+            "contact_reports.read",
             "receptions.*",
             "opinions.*",
         }
@@ -94,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "notifications.read",
             "inbox.*",
             "contacts.read",
+            "contact_reports.read",
             "receptions.read",
             "opinions.read",
         }
@@ -122,6 +124,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "inbox.write": "标记自己的通知已读、设置接收方式",
     "contacts.read": "查看联系代表安排、联系记录和列席情况",
     "contacts.write": "维护联系代表安排、联系记录和邀请列席",
+    # Committee members hold contacts.read but see only their own figures; these exports hold everyone's.
+    "contact_reports.read": "导出全体组成人员和代表的联系情况报表",
     "receptions.read": "查看接待日历、排班和接待记录",
     "receptions.write": "维护接待规则、排班和接待记录",
     "opinions.read": "查看群众意见及办理情况",

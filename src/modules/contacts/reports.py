@@ -267,9 +267,9 @@ async def quarter_report(
 
 
 # --- Excel exports (registered in tasks.py) -------------------------------------------------------
-# The exports cover every member; the permission is one that staff, viewers and parent offices hold
-# and committee members (who see only their own figures) do not.
-EXPORT_PERMISSION = "audit.read"
+# The exports cover every member: staff, viewers and parent offices may have them, committee members
+# (who see only their own figures) may not.
+EXPORT_PERMISSION = "contact_reports.read"
 MEMBER_EXPORT_HEADERS = [
     "组成人员",
     "职务",
