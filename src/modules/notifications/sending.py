@@ -14,7 +14,9 @@ the gateways' idempotency key), so a receiver that got the first copy drops the 
 the best a transport without two-phase commit allows.
 
 A `deliver` message carries up to `BATCH` deliveries: each follows the rules above on its own, but
-they share one lock, one lease commit and one result commit. The worker writes statuses as bulk
+they share one lock and one lease commit, and outcomes are recorded `RECORD_EVERY` at a time. A
+batch that has sent for `SEND_BUDGET` hands the rest back for its retry, so a slow mail server can't
+outlast the leases or the actor's time limit. The worker writes statuses as bulk
 statements, past the ORM's unit of work and so past the audit log: a delivery row is its own log
 (status, attempts, address, last error and times), and the staff's resend is audited as usual.
 """
@@ -22,6 +24,7 @@ statements, past the ORM's unit of work and so past the audit log: a delivery ro
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -60,7 +63,9 @@ FREQUENCY_LABELS = {"daily": "每日", "weekly": "每周"}
 Row = NotificationDelivery | NotificationDigest
 # (session, the rows to send with their addresses, setup) → what to send per row id (None: nothing)
 Compose = Callable[[AsyncSession, list[tuple[Row, str]], ChannelSetup], Awaitable[dict[uuid.UUID, Outgoing | None]]]
-BATCH = 100  # deliveries per `deliver` message: one lock, one lease commit, one result commit for all
+BATCH = 100  # deliveries per `deliver` message: one lock and one lease commit for all
+RECORD_EVERY = 20  # outcomes recorded per commit while a batch is sent
+SEND_BUDGET = timedelta(minutes=2)  # a batch stops sending after this; well inside LEASE and the time limit
 
 
 class SendLater(Exception):
@@ -156,7 +161,14 @@ async def _send(
         await session.commit()
 
     results: dict[uuid.UUID, tuple[str, str | None]] = {}
-    for item in leased:
+    started = time.monotonic()
+    for index, item in enumerate(leased):
+        if index and time.monotonic() - started > SEND_BUDGET.total_seconds():
+            # A slow transport: hand the rest back for the retry, long before their leases (and
+            # the actor's time limit) run out, so a killed batch can't leave sent rows unrecorded.
+            results |= {rest.row_id: (Status.PENDING, "本批发送较慢,稍后继续") for rest in leased[index:]}
+            later.append("batch send budget used up")
+            break
         try:
             await item.channel.send(item.outgoing)
         except ChannelUnavailable as exc:
@@ -172,6 +184,9 @@ async def _send(
                 later.append(str(exc))
         else:
             results[item.row_id] = (Status.SENT, None)
+        if len(results) >= RECORD_EVERY:  # what went out is on record even if the worker dies later
+            outcome |= await _record(tenant, model, results)
+            results = {}
     if results:
         outcome |= await _record(tenant, model, results)
     if later:

@@ -285,3 +285,53 @@ async def test_a_batch_sends_each_delivery_once_and_retries_only_what_failed(dat
     assert [len(mailbox.to(u.email)) for u in (ok, busy, leased)] == [1, 1, 1]
     (busy_row,) = await deliveries_of(code, busy.user_id)
     assert busy_row.attempts == 2 and busy_row.sent_at is not None and busy_row.last_error is None
+
+
+async def all_statuses(code: str, users) -> list[str]:
+    return sorted([s for u in users for s in await statuses(code, u.user_id)])
+
+
+async def test_a_slow_batch_hands_the_rest_back_and_records_as_it_goes(
+    database, hierarchy, mailbox, monkeypatch
+) -> None:
+    """A batch stops sending once its time budget is used and hands the rest back for the retry;
+    what it sent is on record in groups, so a worker dying mid-batch re-sends only the unrecorded."""
+    from datetime import timedelta
+
+    from renda.core.db import utcnow
+
+    code = hierarchy["a"]
+    users = [await new_user(database, code, f"慢批次{n}") for n in range(4)]
+    await notify(code, users, f"slow:{uuid.uuid4()}")
+    ids = [(await deliveries_of(code, u.user_id))[0].id for u in users]
+    tenant = await load_tenant(code)
+
+    monkeypatch.setattr(sending, "SEND_BUDGET", timedelta(0))  # every send uses the whole budget
+    with pytest.raises(sending.SendLater):
+        await sending.send_deliveries(tenant, ids, last_try=False)
+    sent_first = [u for u in users if mailbox.to(u.email)]
+    assert len(sent_first) == 1  # one went out, the other three were handed back
+    assert await all_statuses(code, users) == ["pending"] * 3 + ["sent"]
+
+    # The worker dies after its second send of the next attempt: the first is already on record.
+    monkeypatch.setattr(sending, "SEND_BUDGET", timedelta(minutes=2))
+    monkeypatch.setattr(sending, "RECORD_EVERY", 1)
+    channel = sending.channel_setup().channels["email"]
+    real_send, calls = channel.send, []
+
+    async def dying(message):
+        calls.append(message)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        await real_send(message)
+
+    monkeypatch.setattr(channel, "send", dying)
+    with pytest.raises(RuntimeError):
+        await sending.send_deliveries(tenant, ids, last_try=False)
+    assert await all_statuses(code, users) == ["sending", "sending", "sent", "sent"]
+
+    monkeypatch.setattr(channel, "send", real_send)
+    later = utcnow() + sending.LEASE + timedelta(seconds=1)  # the dead worker's lease ran out
+    outcome = await sending.send_deliveries(tenant, ids, last_try=False, now=later)
+    assert set(outcome.values()) == {"sent"}
+    assert [len(mailbox.to(u.email)) for u in users] == [1, 1, 1, 1]  # nobody had it twice
