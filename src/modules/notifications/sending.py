@@ -160,6 +160,18 @@ async def _send(
         outcome |= await _finish(session, model, skipped)
         await session.commit()
 
+    outcome |= await _transmit(tenant, model, leased, last_try, later)
+    if later:
+        raise SendLater(later[0])
+    return outcome
+
+
+async def _transmit(
+    tenant: TenantRef, model: type[Row], leased: list[_Leased], last_try: bool, later: list[str]
+) -> dict[uuid.UUID, str]:
+    """Hand the leased rows to their channels, recording outcomes `RECORD_EVERY` at a time; what
+    must be tried again is noted in `later`."""
+    outcome: dict[uuid.UUID, str] = {}
     results: dict[uuid.UUID, tuple[str, str | None]] = {}
     started = time.monotonic()
     for index, item in enumerate(leased):
@@ -189,8 +201,6 @@ async def _send(
             results = {}
     if results:
         outcome |= await _record(tenant, model, results)
-    if later:
-        raise SendLater(later[0])
     return outcome
 
 
