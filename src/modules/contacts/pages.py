@@ -22,7 +22,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import AppError, InvalidInput, NotFound
+from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import requires
 from renda.modules.contacts import service
 from renda.modules.contacts.models import (
@@ -61,6 +61,7 @@ from renda.modules.contacts.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.organisation.models import Body as CommitteeBody
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_fields, form_struct, form_value, form_values
 from renda.web.pages import shell_context
 
@@ -228,12 +229,6 @@ class ContactPages(Controller):
             "attendance": await service.attendance_summary(db, access.tenant, term_id),
         }
 
-    async def _refused(
-        self, request: Request, db: AsyncSession, access: TenantAccess, error: AppError, **extra: Any
-    ) -> Template:
-        await db.rollback()
-        return await self._overview(request, db, access, status=error.status_code, error=error.message, **extra)
-
     async def _on_overview(
         self,
         request: Request,
@@ -244,12 +239,18 @@ class ContactPages(Controller):
         action: Callable[[service.Caller], Awaitable[str | None]],
     ) -> Template | Redirect:
         """A form of the overview: the place the action names (default: its tab), or the tab again with the reason."""
-        try:
-            target = await action(await service.caller_of(db, access))
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab=tab, form=data)
         term = form_value(data, "term_id")
-        return Redirect(target or f"/t/{access.tenant.code}/contacts?tab={tab}" + (f"&term_id={term}" if term else ""))
+        back = f"/t/{access.tenant.code}/contacts?tab={tab}" + (f"&term_id={term}" if term else "")
+
+        async def act() -> str | None:
+            return await action(await service.caller_of(db, access))
+
+        return await run_form_action(
+            db,
+            act,
+            redirect_to=lambda target: target or back,
+            on_error=page_again(self._overview, request, db, access, tab=tab, form=data),
+        )
 
     @get("/", guards=[READ])
     async def overview(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
@@ -408,12 +409,16 @@ class ContactPages(Controller):
         action: Callable[[service.Caller, Any], Awaitable[str | None]],
     ) -> Template | Redirect:
         proposal = await service.get_proposal(db, proposal_id)
-        try:
-            target = await action(await service.caller_of(db, access), proposal)
-        except AppError as error:
-            await db.rollback()
-            return await self._proposal_page(request, db, access, proposal_id, error.status_code, error=error.message)
-        return Redirect(target or f"/t/{access.tenant.code}/contacts/proposals/{proposal_id}")
+
+        async def act() -> str | None:
+            return await action(await service.caller_of(db, access), proposal)
+
+        return await run_form_action(
+            db,
+            act,
+            redirect_to=lambda target: target or f"/t/{access.tenant.code}/contacts/proposals/{proposal_id}",
+            on_error=page_again(self._proposal_page, request, db, access, proposal_id),
+        )
 
     @get("/proposals/{proposal_id:uuid}", guards=[READ], before_request=PROPOSAL)
     async def proposal(
@@ -518,12 +523,12 @@ class ContactPages(Controller):
     ) -> Template | Redirect:
         caller = await service.caller_of(db, access)
         record = await service.get_record(db, caller, record_id)
-        try:
-            target = await action(caller, record)
-        except AppError as error:
-            await db.rollback()
-            return await self._record_page(request, db, access, record_id, error.status_code, error=error.message)
-        return Redirect(target or f"/t/{access.tenant.code}/contacts/records/{record_id}")
+        return await run_form_action(
+            db,
+            lambda: action(caller, record),
+            redirect_to=lambda target: target or f"/t/{access.tenant.code}/contacts/records/{record_id}",
+            on_error=page_again(self._record_page, request, db, access, record_id),
+        )
 
     @get("/records/{record_id:uuid}", guards=[READ], before_request=RECORD)
     async def record(self, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID) -> Template:
@@ -658,17 +663,23 @@ class ContactPages(Controller):
     ) -> Template | Redirect:
         """Excel of the coverage report (per member or per deputy), built in the background."""
         which = form_value(data, "list") or ""
-        try:
+
+        async def request_export() -> str:
             if which not in EXPORT_KINDS:
                 raise InvalidInput("请选择要导出的报表", code="unknown_export_kind")
             params = _fields(data, "term_id", "quarter")
             if params.get("quarter"):
                 service.quarter_of(params["quarter"])  # a bad quarter is refused here, not in the worker
             export = await exports.request_export(db, access, EXPORT_KINDS[which], params)
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab="coverage")
-        quarter = f"&quarter={params['quarter']}" if params.get("quarter") else ""
-        return Redirect(f"/t/{access.tenant.code}/contacts?tab=coverage&export={export.id}{quarter}")
+            quarter = f"&quarter={params['quarter']}" if params.get("quarter") else ""
+            return f"/t/{access.tenant.code}/contacts?tab=coverage&export={export.id}{quarter}"
+
+        return await run_form_action(
+            db,
+            request_export,
+            redirect_to=lambda target: target,
+            on_error=page_again(self._overview, request, db, access, tab="coverage"),
+        )
 
     # --- meetings ---------------------------------------------------------------------------------
     @post("/meetings", guards=[WRITE])
@@ -719,12 +730,16 @@ class ContactPages(Controller):
         action: Callable[[service.Caller, Any], Awaitable[str | None]],
     ) -> Template | Redirect:
         meeting = await service.get_meeting(db, meeting_id)
-        try:
-            target = await action(await service.caller_of(db, access), meeting)
-        except AppError as error:
-            await db.rollback()
-            return await self._meeting_page(request, db, access, meeting_id, error.status_code, error=error.message)
-        return Redirect(target or f"/t/{access.tenant.code}/contacts/meetings/{meeting_id}")
+
+        async def act() -> str | None:
+            return await action(await service.caller_of(db, access), meeting)
+
+        return await run_form_action(
+            db,
+            act,
+            redirect_to=lambda target: target or f"/t/{access.tenant.code}/contacts/meetings/{meeting_id}",
+            on_error=page_again(self._meeting_page, request, db, access, meeting_id),
+        )
 
     @get("/meetings/{meeting_id:uuid}", guards=[READ], before_request=MEETING)
     async def meeting(

@@ -30,6 +30,7 @@ from renda.modules.opinions.models import RATINGS, SOURCES, STATUSES
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
 from renda.modules.portal import service as portal
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -121,9 +122,10 @@ class OpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Staff entry (by phone, letter, at a reception or a visit)."""
-        try:
+
+        async def intake() -> Any:
             viewer = await service.viewer_for(db, access)
-            opinion = await service.staff_intake(
+            return await service.staff_intake(
                 db,
                 viewer,
                 access.tenant,
@@ -135,10 +137,13 @@ class OpinionPages(Controller):
                 deputy_person_id=_uuid(form_value(data, "deputy_person_id"), "代表"),
                 station_id=_uuid(form_value(data, "station_id"), "家站室"),
             )
-        except AppError as error:
-            await db.rollback()
-            return await self._list(request, db, access, status=error.status_code, error=error.message, form=data)
-        return Redirect(f"/t/{access.tenant.code}/opinions/{opinion.id}")
+
+        return await run_form_action(
+            db,
+            intake,
+            redirect_to=lambda opinion: f"/t/{access.tenant.code}/opinions/{opinion.id}",
+            on_error=page_again(self._list, request, db, access, form=data),
+        )
 
     @post("/export", guards=[requires("exports.write")])
     async def export(
@@ -149,17 +154,21 @@ class OpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         """Excel of the list as filtered on the page, built in the background."""
-        try:
+
+        async def request_export() -> Any:
             viewer = await service.viewer_for(db, access)
             if not viewer.full:
                 raise InvalidInput("只能导出本机关的全部意见;承办单位和代表请在页面上查看", code="export_not_allowed")
             params = {k: form_value(data, k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
             service.parse_filter(params)  # refuse a bad filter now rather than in the worker
-            export = await exports.request_export(db, access, "opinions", {k: v for k, v in params.items() if v})
-        except AppError as error:
-            await db.rollback()
-            return await self._list(request, db, access, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/opinions?export={export.id}")
+            return await exports.request_export(db, access, "opinions", {k: v for k, v in params.items() if v})
+
+        return await run_form_action(
+            db,
+            request_export,
+            redirect_to=lambda export: f"/t/{access.tenant.code}/opinions?export={export.id}",
+            on_error=page_again(self._list, request, db, access),
+        )
 
     # --- handling units ---------------------------------------------------------------------------
     async def _units(
@@ -182,12 +191,12 @@ class OpinionPages(Controller):
     async def _unit_action(
         self, request: Request, db: AsyncSession, access: TenantAccess, action: Callable[[], Awaitable[Any]]
     ) -> Template | Redirect:
-        try:
-            await action()
-        except AppError as error:
-            await db.rollback()
-            return await self._units(request, db, access, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/opinions/units")
+        return await run_form_action(
+            db,
+            action,
+            redirect_to=f"/t/{access.tenant.code}/opinions/units",
+            on_error=page_again(self._units, request, db, access),
+        )
 
     @post("/units", guards=[WRITE])
     async def create_unit(
@@ -314,12 +323,12 @@ class OpinionPages(Controller):
     ) -> Template | Redirect:
         viewer = await service.viewer_for(db, access)
         opinion = await service.get_opinion(db, viewer, opinion_id, for_update=True)
-        try:
-            await action(viewer, opinion)
-        except AppError as error:
-            await db.rollback()
-            return await self._detail(request, db, access, opinion_id, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/opinions/{opinion_id}")
+        return await run_form_action(
+            db,
+            lambda: action(viewer, opinion),
+            redirect_to=f"/t/{access.tenant.code}/opinions/{opinion_id}",
+            on_error=page_again(self._detail, request, db, access, opinion_id),
+        )
 
     @post("/{opinion_id:uuid}/analysis", guards=[WRITE])
     async def analyse(

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
-from renda.core.errors import AppError, InvalidInput, NotFound
+from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import requires
 from renda.modules.deputies.models import LEVEL_LABELS
 from renda.modules.exports import service as exports
@@ -50,6 +50,7 @@ from renda.modules.organisation.schemas import (
     StationPatch,
 )
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_fields, form_struct, form_value, parse_days
 from renda.web.pages import shell_context
 
@@ -175,12 +176,6 @@ class OrganisationPages(Controller):
         context.update(extra)
         return Template("organisation/overview.html", context=context, status_code=status)
 
-    async def _refused(
-        self, request: Request, db: AsyncSession, access: TenantAccess, error: AppError, **extra: Any
-    ) -> Template:
-        await db.rollback()
-        return await self._overview(request, db, access, status=error.status_code, error=error.message, **extra)
-
     async def _created(
         self,
         request: Request,
@@ -191,11 +186,12 @@ class OrganisationPages(Controller):
         create: Callable[[], Awaitable[Any]],
     ) -> Template | Redirect:
         """A form on the overview's `tab` that adds an entry: its page, or the tab again with the reason."""
-        try:
-            item = await create()
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab=tab, form=data)
-        return Redirect(f"/t/{access.tenant.code}/organisation/{tab}/{item.id}")
+        return await run_form_action(
+            db,
+            create,
+            redirect_to=lambda item: f"/t/{access.tenant.code}/organisation/{tab}/{item.id}",
+            on_error=page_again(self._overview, request, db, access, tab=tab, form=data),
+        )
 
     async def _detail_action(
         self,
@@ -214,12 +210,12 @@ class OrganisationPages(Controller):
             "stations": (service.get_station, self._station_page),
         }[kind]
         item = await load(db, item_id)
-        try:
-            await action(item)
-        except AppError as error:
-            await db.rollback()
-            return await page(request, db, access, item_id, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/organisation/{kind}/{item_id}")
+        return await run_form_action(
+            db,
+            lambda: action(item),
+            redirect_to=f"/t/{access.tenant.code}/organisation/{kind}/{item_id}",
+            on_error=page_again(page, request, db, access, item_id),
+        )
 
     @get("/", guards=[READ])
     async def overview(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
@@ -235,15 +231,20 @@ class OrganisationPages(Controller):
     ) -> Template | Redirect:
         """Excel of the groups or stations list as filtered on the page, built in the background."""
         which = form_value(data, "list") or ""
-        try:
+
+        async def request_export() -> Any:
             if which not in EXPORT_KINDS:
                 raise InvalidInput("请选择要导出的名单", code="unknown_export_kind")
             kind, filter_type = EXPORT_KINDS[which]
             params = msgspec.to_builtins(_convert(form_fields(data, *filter_type.__struct_fields__), filter_type))
-            export = await exports.request_export(db, access, kind, {k: v for k, v in params.items() if v is not None})
-        except AppError as error:
-            return await self._refused(request, db, access, error, tab=which)
-        return Redirect(f"/t/{access.tenant.code}/organisation?tab={which}&export={export.id}")
+            return await exports.request_export(db, access, kind, {k: v for k, v in params.items() if v is not None})
+
+        return await run_form_action(
+            db,
+            request_export,
+            redirect_to=lambda export: f"/t/{access.tenant.code}/organisation?tab={which}&export={export.id}",
+            on_error=page_again(self._overview, request, db, access, tab=which),
+        )
 
     # --- the standing committee -------------------------------------------------------------------
     @post("/committee", guards=[WRITE])

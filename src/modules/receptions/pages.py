@@ -38,6 +38,7 @@ from renda.modules.receptions.schemas import (
     RuleIn,
 )
 from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_fields, form_struct, form_value, form_values, parse_days
 from renda.web.pages import shell_context
 
@@ -209,12 +210,6 @@ class ReceptionPages(Controller):
             return ReceptionPage([], 0, 1, PAGE_SIZE)
         return await service.list_receptions(db, caller, filters, page, PAGE_SIZE)
 
-    async def _refused(
-        self, request: Request, db: AsyncSession, access: TenantAccess, error: AppError, **extra: Any
-    ) -> Template:
-        await db.rollback()
-        return await self._overview(request, db, access, status=error.status_code, error=error.message, **extra)
-
     async def _act(
         self,
         request: Request,
@@ -225,11 +220,9 @@ class ReceptionPages(Controller):
         **refused: Any,
     ) -> Template | Redirect:
         """Run a form's action: then go to `done`, or show the overview again with the reason."""
-        try:
-            await action()
-        except AppError as error:
-            return await self._refused(request, db, access, error, **refused)
-        return Redirect(done)
+        return await run_form_action(
+            db, action, redirect_to=done, on_error=page_again(self._overview, request, db, access, **refused)
+        )
 
     @get("/", guards=[READ])
     async def overview(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
@@ -397,14 +390,12 @@ class ReceptionPages(Controller):
         form: Form | None = None,
     ) -> Template | Redirect:
         station = await service.get_station(db, station_id)
-        try:
-            await action(station)
-        except AppError as error:
-            await db.rollback()
-            return await self._station_page(
-                request, db, access, station_id, status=error.status_code, error=error.message, form=form or {}
-            )
-        return Redirect(back or f"/t/{access.tenant.code}/receptions/stations/{station_id}")
+        return await run_form_action(
+            db,
+            lambda: action(station),
+            redirect_to=back or f"/t/{access.tenant.code}/receptions/stations/{station_id}",
+            on_error=page_again(self._station_page, request, db, access, station_id, form=form or {}),
+        )
 
     @get("/stations/{station_id:uuid}", guards=[READ])
     async def station(
@@ -500,17 +491,18 @@ class ReceptionPages(Controller):
         access: TenantAccess,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        try:
+        async def create() -> Any:
             caller = await service.caller_of(db, access)
             fields = _record_data(data) | {"to_opinion": form_value(data, "to_opinion") == "1"}
             fields.setdefault("deputies", [])
-            row = await service.create_reception(db, access.tenant, caller, _convert(fields, ReceptionIn))
-        except AppError as error:
-            await db.rollback()
-            return await self._record_form(
-                request, db, access, status=error.status_code, error=error.message, form=data
-            )
-        return Redirect(f"/t/{access.tenant.code}/receptions/records/{row.id}")
+            return await service.create_reception(db, access.tenant, caller, _convert(fields, ReceptionIn))
+
+        return await run_form_action(
+            db,
+            create,
+            redirect_to=lambda row: f"/t/{access.tenant.code}/receptions/records/{row.id}",
+            on_error=page_again(self._record_form, request, db, access, form=data),
+        )
 
     async def _record_page(
         self,
@@ -558,14 +550,12 @@ class ReceptionPages(Controller):
     ) -> Template | Redirect:
         caller = await service.caller_of(db, access)
         row = await service.get_reception(db, caller, reception_id)
-        try:
-            await action(caller, row)
-        except AppError as error:
-            await db.rollback()
-            return await self._record_page(
-                request, db, access, reception_id, status=error.status_code, error=error.message
-            )
-        return Redirect(done or f"/t/{access.tenant.code}/receptions/records/{reception_id}")
+        return await run_form_action(
+            db,
+            lambda: action(caller, row),
+            redirect_to=done or f"/t/{access.tenant.code}/receptions/records/{reception_id}",
+            on_error=page_again(self._record_page, request, db, access, reception_id),
+        )
 
     @post("/records/{reception_id:uuid}/edit", guards=[WRITE])
     async def edit_record(
