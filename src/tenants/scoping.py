@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from litestar import Request
+from litestar.di import Provide
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,3 +119,10 @@ async def provide_tenant_session(request: Request) -> AsyncIterator[AsyncSession
 
 def provide_tenant_access(request: Request) -> TenantAccess:
     return request.state.tenant_access
+
+
+# Every tenant route's `db` (the office's session) and `access` (who asks, with what roles).
+TENANT_DEPENDENCIES = {
+    "db": Provide(provide_tenant_session),
+    "access": Provide(provide_tenant_access, sync_to_thread=False),
+}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,11 @@ from renda.modules.audit import service as audit
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
 from renda.modules.audit.schemas import AuditFilter
 from renda.modules.notifications import service as notifications
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.tenants.scoping import (
+    TENANT_DEPENDENCIES,
+    TenantAccess,
+    tenant_session,
+)
 from renda.workers import dead_jobs
 
 
@@ -55,10 +58,7 @@ class ShellPages(Controller):
 class OfficePages(Controller):
     path = "/t/{code:str}"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     @get("/", guards=[requires("office.read")])
     async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:

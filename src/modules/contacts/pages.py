@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -60,7 +59,7 @@ from renda.modules.contacts.schemas import (
 )
 from renda.modules.exports import service as exports
 from renda.modules.organisation.models import Body as CommitteeBody
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_fields, form_struct, form_value, form_values
 from renda.web.pages import shell_context
@@ -129,10 +128,7 @@ def _issues(text: str | None, person_id: str | None) -> list[dict[str, Any]]:
 class ContactPages(Controller):
     path = "/t/{code:str}/contacts"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     # --- the overview -----------------------------------------------------------------------------
     async def _overview(

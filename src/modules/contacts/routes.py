@@ -76,7 +76,11 @@ from renda.modules.contacts.schemas import (
     TownshipAssignmentIn,
 )
 from renda.modules.organisation.models import Body as CommitteeBody
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.tenants.scoping import (
+    TENANT_DEPENDENCIES,
+    TenantAccess,
+    tenant_session,
+)
 
 BASE = "/api/v1/t/{code:str}/contacts"
 READ, WRITE = requires("contacts.read"), requires("contacts.write")
@@ -118,8 +122,7 @@ async def provide_caller(db: AsyncSession, access: TenantAccess) -> service.Call
 class _ContactsController(Controller):
     tags = ["联系代表"]
     dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
+        **TENANT_DEPENDENCIES,
         "caller": Provide(provide_caller),
     }
 

@@ -33,7 +33,7 @@ from renda.modules.deputies.models import (
     Person,
     Term,
 )
-from renda.modules.deputies.routes import DEPENDENCIES, elsewhere_item, must_exist
+from renda.modules.deputies.routes import elsewhere_item, must_exist
 from renda.modules.deputies.schemas import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -59,7 +59,7 @@ from renda.modules.deputies.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
-from renda.tenants.scoping import TenantAccess
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -193,7 +193,7 @@ FILTER_KEYS = ("q", "level", "status", "term_id", "constituency", "sector", "gro
 class DeputyPages(Controller):
     path = "/t/{code:str}/deputies"
     include_in_schema = False
-    dependencies = DEPENDENCIES
+    dependencies = TENANT_DEPENDENCIES
 
     async def _render(
         self, request: Request, access: TenantAccess, template: str, status: int = 200, **context: Any

@@ -60,12 +60,13 @@ from renda.modules.deputies.schemas import (
     TermUpdate,
 )
 from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.tenants.scoping import (
+    TENANT_DEPENDENCIES,
+    TenantAccess,
+    provide_tenant_access,
+    tenant_session,
+)
 
-DEPENDENCIES = {
-    "db": Provide(provide_tenant_session),
-    "access": Provide(provide_tenant_access, sync_to_thread=False),
-}
 _MISSING = {
     Congress: ("该人民代表大会不存在", "congress_not_found"),
     Term: ("该届次不存在", "term_not_found"),
@@ -234,7 +235,7 @@ async def _mandate(db: AsyncSession, mandate_id: uuid.UUID) -> MandateOut:
 class CongressController(Controller):
     path = "/api/v1/t/{code:str}"
     tags = ["代表名册:人大与届次"]
-    dependencies = DEPENDENCIES
+    dependencies = TENANT_DEPENDENCIES
 
     @get("/congresses", guards=[requires("deputies.read")])
     async def list_congresses(self, db: AsyncSession) -> list[CongressOut]:
@@ -281,7 +282,7 @@ class CongressController(Controller):
 class PersonController(Controller):
     path = "/api/v1/t/{code:str}"
     tags = ["代表名册:代表"]
-    dependencies = DEPENDENCIES
+    dependencies = TENANT_DEPENDENCIES
 
     @get("/deputies", guards=[requires("deputies.read")])
     async def register(
@@ -363,7 +364,7 @@ class PersonController(Controller):
 class MandateController(Controller):
     path = "/api/v1/t/{code:str}/mandates"
     tags = ["代表名册:代表资格"]
-    dependencies = DEPENDENCIES
+    dependencies = TENANT_DEPENDENCIES
 
     @post("/", guards=[requires("deputies.write")], status_code=201)
     async def create_mandate(self, db: AsyncSession, data: MandateIn) -> MandateOut:

@@ -516,8 +516,11 @@ async def link_user(
         taken = (await session.execute(select(Person.name).where(Person.user_id == user_id))).scalar_one_or_none()
         if taken is not None:
             raise Conflict(f"该用户已关联代表“{taken}”", code="user_already_linked")
-    person.user_id = user_id
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a concurrent link of the same user meets the unique index
+            person.user_id = user_id
+    except IntegrityError:
+        raise Conflict("该用户已关联其他代表", code="user_already_linked") from None
     return person
 
 

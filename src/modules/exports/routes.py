@@ -6,7 +6,6 @@ import uuid
 from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
-from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import Conflict
@@ -14,7 +13,7 @@ from renda.core.permissions import requires
 from renda.modules.exports import service
 from renda.modules.exports.models import ExportStatus
 from renda.modules.exports.schemas import ExportOut, ExportPage, ExportRequest
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -22,10 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class ExportController(Controller):
     path = "/api/v1/t/{code:str}/exports"
     tags = ["导出"]
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     @post("/", guards=[requires("exports.write")], status_code=202)
     async def request_export(self, db: AsyncSession, access: TenantAccess, data: ExportRequest) -> ExportOut:

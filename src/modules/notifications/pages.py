@@ -7,7 +7,6 @@ from datetime import time
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -19,7 +18,7 @@ from renda.core.permissions import requires
 from renda.modules.notifications import service
 from renda.modules.notifications.models import CHANNEL_LABELS, CHANNELS, MODE_LABELS, MODES, STATUS_LABELS
 from renda.modules.notifications.registry import kinds
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.pages import shell_context
 
 Form = dict[str, Any]
@@ -43,10 +42,7 @@ def _time(value: str, label: str) -> time | None:
 class NotificationPages(Controller):
     path = "/t/{code:str}/notifications"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     # --- inbox ---
     @get("/", guards=[requires("inbox.read")])

@@ -7,7 +7,6 @@ import uuid
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.permissions import requires
@@ -32,7 +31,7 @@ from renda.modules.notifications.schemas import (
     TemplateReset,
     UnreadCount,
 )
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 
 async def preferences_out(db: AsyncSession, access: TenantAccess) -> PreferencesOut:
@@ -71,10 +70,7 @@ async def templates_out(db: AsyncSession) -> list[TemplateOut]:
 class NotificationController(Controller):
     path = "/api/v1/t/{code:str}/notifications"
     tags = ["通知"]
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     # --- the caller's own inbox ---
     @get("/", guards=[requires("inbox.read")])

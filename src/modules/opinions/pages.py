@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -29,7 +28,11 @@ from renda.modules.opinions import service
 from renda.modules.opinions.models import RATINGS, SOURCES, STATUSES
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
 from renda.modules.portal import service as portal
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.tenants.scoping import (
+    TENANT_DEPENDENCIES,
+    TenantAccess,
+    tenant_session,
+)
 from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
@@ -69,10 +72,7 @@ def _client_ip(request: Request) -> str:
 class OpinionPages(Controller):
     path = "/t/{code:str}/opinions"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     async def _list(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any

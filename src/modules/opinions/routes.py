@@ -35,7 +35,7 @@ from renda.modules.opinions.schemas import (
     UnitPatch,
     UnitUserIn,
 )
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 BASE = "/api/v1/t/{code:str}/opinions"
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
@@ -73,8 +73,7 @@ async def provide_unit(db: AsyncSession, access: TenantAccess, unit_id: uuid.UUI
 class _OpinionsController(Controller):
     tags = ["群众意见"]
     dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
+        **TENANT_DEPENDENCIES,
         "viewer": Provide(provide_viewer),
         "opinion": Provide(provide_opinion),
         "unit": Provide(provide_unit),

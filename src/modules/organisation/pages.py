@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -49,7 +48,7 @@ from renda.modules.organisation.schemas import (
     StationIn,
     StationPatch,
 )
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_fields, form_struct, form_value, parse_days
 from renda.web.pages import shell_context
@@ -120,10 +119,7 @@ async def _office_users(access: TenantAccess) -> list[tuple[uuid.UUID, str]]:
 class OrganisationPages(Controller):
     path = "/t/{code:str}/organisation"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     # --- the overview -----------------------------------------------------------------------------
     async def _overview(

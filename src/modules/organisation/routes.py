@@ -44,7 +44,7 @@ from renda.modules.organisation.schemas import (
     StationPage,
     StationPatch,
 )
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 BASE = "/api/v1/t/{code:str}/organisation"
 READ, WRITE = requires("organisation.read"), requires("organisation.write")
@@ -69,8 +69,7 @@ async def provide_station(db: AsyncSession, station_id: uuid.UUID) -> Station:
 class _OrganisationController(Controller):
     tags = ["组织机构"]
     dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
+        **TENANT_DEPENDENCIES,
         "member": Provide(provide_committee_member),
         "committee_body": Provide(provide_body),
         "group": Provide(provide_group),

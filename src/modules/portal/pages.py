@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 import anyio
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body
@@ -29,7 +28,12 @@ from renda.core.timezone import local_today
 from renda.modules.deputies import service as deputies
 from renda.modules.portal import codes, service
 from renda.modules.portal.schemas import CommitmentIn, CommitmentPatch, PortalSettingsIn
-from renda.tenants.scoping import TenantAccess, TenantRef, provide_tenant_access, provide_tenant_session, tenant_session
+from renda.tenants.scoping import (
+    TENANT_DEPENDENCIES,
+    TenantAccess,
+    TenantRef,
+    tenant_session,
+)
 from renda.web.forms import Form, form_struct, form_value
 from renda.web.pages import shell_context
 
@@ -206,10 +210,7 @@ def _commitment_fields(form: Form) -> dict[str, Any]:
 class PortalStaffPages(Controller):
     path = "/t/{code:str}/portal"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     async def _overview(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any

@@ -45,7 +45,7 @@ from renda.modules.receptions.schemas import (
     StationCalendarOut,
     category_options,
 )
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 BASE = "/api/v1/t/{code:str}/receptions"
 READ, WRITE = requires("receptions.read"), requires("receptions.write")
@@ -90,8 +90,7 @@ def _filters(
 class _ReceptionsController(Controller):
     tags = ["接待选民"]
     dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
+        **TENANT_DEPENDENCIES,
         "station": Provide(provide_station),
         "rule": Provide(provide_rule),
         "exception_row": Provide(provide_exception),

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
@@ -17,17 +16,14 @@ from renda.core.permissions import requires
 from renda.modules.register_import import service
 from renda.modules.register_import.routes import BODY_LIMIT
 from renda.modules.register_import.schemas import IMPORT_MODES
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.pages import shell_context
 
 
 class RegisterImportPages(Controller):
     path = "/t/{code:str}/deputies/import"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     async def _page(self, request: Request, access: TenantAccess, status: int = 200, **extra: Any) -> Template:
         context = {

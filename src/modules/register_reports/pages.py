@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
@@ -18,7 +17,7 @@ from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import requires
 from renda.modules.exports import service as exports
 from renda.modules.register_reports import service
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.pages import shell_context
 
 
@@ -35,10 +34,7 @@ def _form_date(form: dict[str, Any], key: str) -> date | None:
 class StatisticsPages(Controller):
     path = "/t/{code:str}/deputies/statistics"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     @get("/", guards=[requires("deputies.read")])
     async def page(

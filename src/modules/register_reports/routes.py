@@ -5,23 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Controller, get
-from litestar.di import Provide
 from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.permissions import requires
 from renda.modules.register_reports import service
 from renda.modules.register_reports.schemas import Statistics
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 
 class StatisticsController(Controller):
     path = "/api/v1/t/{code:str}/register/statistics"
     tags = ["代表构成统计"]
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     @get("/", guards=[requires("deputies.read")])
     async def show(

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -22,7 +21,7 @@ from renda.modules.exports import service as exports
 from renda.modules.rollups import dashboard as reports
 from renda.modules.rollups.periods import KINDS, recent
 from renda.modules.rollups.schemas import Bar
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.pages import shell_context
 
 
@@ -38,10 +37,7 @@ def _period_choices() -> list[tuple[str, str]]:
 class ReportPages(Controller):
     path = "/t/{code:str}/reports"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     @get("/", guards=[requires("reports.read")])
     async def page(

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -18,7 +17,7 @@ from renda.modules.opinions import service as opinions
 from renda.modules.suggestions import service
 from renda.modules.suggestions.models import DRAFT_STATUSES
 from renda.modules.suggestions.routes import reach_of
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -38,10 +37,7 @@ def _person(value: str | None) -> uuid.UUID | None:
 class SuggestionPages(Controller):
     path = "/t/{code:str}/suggestions"
     include_in_schema = False
-    dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
-    }
+    dependencies = TENANT_DEPENDENCIES
 
     async def _list(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any

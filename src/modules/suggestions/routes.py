@@ -19,7 +19,7 @@ from renda.modules.opinions import service as opinions
 from renda.modules.suggestions import service
 from renda.modules.suggestions.models import SuggestionDraft
 from renda.modules.suggestions.schemas import DraftIn, DraftOut, DraftPage, DraftPatch
-from renda.tenants.scoping import TenantAccess, provide_tenant_access, provide_tenant_session
+from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
 
@@ -50,8 +50,7 @@ class DraftController(Controller):
     path = "/api/v1/t/{code:str}/suggestions"
     tags = ["代表建议"]
     dependencies = {
-        "db": Provide(provide_tenant_session),
-        "access": Provide(provide_tenant_access, sync_to_thread=False),
+        **TENANT_DEPENDENCIES,
         "viewer": Provide(provide_viewer),
         "addressed": Provide(provide_draft),
     }
