@@ -12,12 +12,14 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import DateTime, MetaData, event, exc, func
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.util import await_only
 
 PLATFORM_SCHEMA = "platform"
 NO_TENANT_SCHEMA = "no_tenant_selected"
@@ -59,11 +61,23 @@ class Timestamps:
 
 
 class Database:
-    """One engine per event loop (asyncpg connections belong to the loop that opened them)."""
+    """One engine per event loop (asyncpg connections belong to the loop that opened them).
+
+    Connections are not pinged on checkout: the transaction is begun right away instead (the BEGIN a
+    transaction sends anyway), and a connection that fails it is replaced (see `begin_on_checkout`)."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine_kwargs = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True, **engine_kwargs}
+        self.engine_kwargs = {
+            "pool_size": 10,
+            "max_overflow": 10,
+            "pool_pre_ping": False,
+            # Statements are cached per connection and per office schema (the schema is in the SQL):
+            # room for the common statements of many offices.
+            "connect_args": {"prepared_statement_cache_size": 1000},
+            "query_cache_size": 2000,
+            **engine_kwargs,
+        }
         self._engines: dict[int, AsyncEngine] = {}
 
     @property
@@ -74,11 +88,15 @@ class Database:
             engine = create_async_engine(self.url, **self.engine_kwargs).execution_options(
                 schema_translate_map={None: NO_TENANT_SCHEMA}
             )
+            event.listen(engine.sync_engine, "checkout", begin_on_checkout)
             self._engines[loop_id] = engine
         return engine
 
     def platform_session(self) -> AsyncSession:
-        """A session for platform tables only."""
+        """A session for platform tables; inside a request, on the request's connection."""
+        unit = current_unit()
+        if unit is not None:
+            return unit.session()
         return async_sessionmaker(self.engine, expire_on_commit=False)()
 
     def session_for_schema(self, schema: str) -> AsyncSession:
@@ -93,6 +111,92 @@ class Database:
         engine = self._engines.pop(id(asyncio.get_running_loop()), None)
         if engine is not None:
             await engine.dispose()
+
+
+def begin_on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Begin the transaction as the connection leaves the pool. A connection that the server closed
+    (a restart, an idle timeout) fails here rather than in the middle of a request's work, and the
+    pool then tries another (DisconnectionError makes it retry the checkout)."""
+    if getattr(dbapi_connection, "isolation_level", None) == "autocommit" or dbapi_connection._transaction:
+        return
+    try:
+        await_only(dbapi_connection._start_transaction())
+    except Exception as error:
+        raise exc.DisconnectionError(f"connection lost: {error}") from error
+
+
+# --- the unit of work of a request ---------------------------------------------------------------
+class UnitOfWork:
+    """One request's database work: one connection, one transaction, at most one office.
+
+    Every session a request opens (the platform's and its office's) is bound to this connection and
+    joins its transaction; `session.commit()` only flushes, and the request's outcome decides at the
+    end: committed when the response is a success or a redirect, rolled back otherwise."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.connection: AsyncConnection | None = None
+        self.schema: str | None = None  # the office schema this request is bound to, once resolved
+        self.office_code: str | None = None
+
+    async def connect(self) -> AsyncConnection:
+        if self.connection is None:
+            connection = await self.database.engine.connect()
+            await connection.begin()
+            self.connection = connection
+        return self.connection
+
+    async def bind_office(self, code: str, schema: str, *, read_only: bool = False) -> None:
+        """Tie the request to one office: its tables resolve to `schema` from here on. A caller who
+        may only read there gets a read-only transaction."""
+        if self.schema is not None and self.schema != schema:
+            raise OfficeBoundaryError(f"request for office {self.office_code} asked for office {code}")
+        self.schema, self.office_code = schema, code
+        connection = await self.connect()
+        await connection.execution_options(schema_translate_map={None: schema})
+        if read_only:
+            await connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    def session(self) -> AsyncSession:
+        """A session on this request's connection (`connect()` must have run: `UnitOfWork.open`
+        connects before the app runs)."""
+        assert self.connection is not None, "the request's connection is opened before the app runs"
+        return AsyncSession(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+
+    async def finish(self, commit: bool) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await (connection.commit() if commit else connection.rollback())
+        finally:
+            await connection.close()
+
+
+class OfficeBoundaryError(RuntimeError):
+    """Code inside a request (or a job) for one office asked for another office's data."""
+
+
+_unit: ContextVar[UnitOfWork | None] = ContextVar("renda_unit_of_work", default=None)
+
+
+def current_unit() -> UnitOfWork | None:
+    return _unit.get()
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database) -> AsyncIterator[UnitOfWork]:
+    """Make `unit` the current request's: sessions opened inside share its connection. The caller
+    finishes it (commit or roll back); leaving the block without doing so rolls back."""
+    unit = UnitOfWork(database)
+    token = _unit.set(unit)
+    try:
+        await unit.connect()
+        yield unit
+    finally:
+        _unit.reset(token)
+        await unit.finish(commit=False)
 
 
 _database: Database | None = None
