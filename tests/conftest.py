@@ -60,6 +60,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_CLOCK].start()
 
 
+# Suites whose behaviour depends on the date (periods, quarters, reception days, deadlines): CI runs
+# them again with the clock pinned at month, quarter and year ends and on 29 February (scripts/test).
+DATE_SENSITIVE = (
+    "tests/modules/contacts/",
+    "tests/modules/opinions/",
+    "tests/modules/portal/",
+    "tests/modules/receptions/",
+    "tests/modules/rollups/",
+    "tests/modules/notifications/",
+    "tests/scenarios/",
+    "tests/test_scheduler.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(DATE_SENSITIVE):
+            item.add_marker(pytest.mark.date_sensitive)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _CLOCK in config.stash:
         config.stash[_CLOCK].stop()
@@ -168,6 +188,8 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 def broker_params() -> list[str]:
     """Always the in-process broker; RabbitMQ and Redis wherever they are configured (CI)."""
     params = ["stub"]
+    if os.environ.get("RENDA_TEST_CLOCK"):
+        return params  # the runs at pinned dates test dates; the full run tests the brokers
     if os.environ.get("RENDA_TEST_RABBITMQ_URL"):
         params.append("rabbitmq")
     if os.environ.get("RENDA_TEST_REDIS_URL"):
