@@ -131,13 +131,16 @@ class UnitOfWork:
 
     Every session a request opens (the platform's and its office's) is bound to this connection and
     joins its transaction; `session.commit()` only flushes, and the request's outcome decides at the
-    end: committed when the response is a success or a redirect, rolled back otherwise."""
+    end: committed when the handler returned (its session dependency says so) or, for a handler
+    without one, when the response is a success or a redirect; rolled back otherwise."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self.connection: AsyncConnection | None = None
         self.schema: str | None = None  # the office schema this request is bound to, once resolved
         self.office_code: str | None = None
+        # Set when a handler's session dependency saw it return: commit whatever the status.
+        self.succeeded = False
 
     async def connect(self) -> AsyncConnection:
         if self.connection is None:
@@ -220,13 +223,18 @@ def get_database() -> Database:
 
 @asynccontextmanager
 async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """For request dependencies: commit when the handler returns, roll back when it raises."""
+    """For request dependencies: commit when the handler returns, roll back when it raises. Inside a
+    request the commit is the request's (`UnitOfWork.succeeded`), whatever status the handler chose:
+    a handler may answer 400 and still keep what it recorded (an import's error report)."""
     try:
         yield session
     except BaseException:
         await session.rollback()
         raise
     await session.commit()
+    unit = current_unit()
+    if unit is not None:
+        unit.succeeded = True
 
 
 async def provide_platform_session(request: Any) -> AsyncIterator[AsyncSession]:
