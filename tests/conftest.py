@@ -111,7 +111,9 @@ def _guard(conn, cursor, statement, parameters, context, executemany) -> None:
     touched = set(TENANT_SCHEMA.findall(statement))
     if not touched:
         return
-    translate = (context.execution_options.get("schema_translate_map") or {}) if context is not None else {}
+    # A COPY (renda.core.db.copy_records) comes without an execution context: its connection's options.
+    options = context.execution_options if context is not None else conn.get_execution_options()
+    translate = options.get("schema_translate_map") or {}
     intended = translate.get(None)
     if len(touched) > 1:
         violations.append(GuardViolation(statement, f"touches several tenant schemas {sorted(touched)}"))
