@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -123,31 +123,34 @@ async def mandates_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) ->
     return found
 
 
+# Built once: the register list runs it on every page.
+_MANDATE_BRIEFS = (
+    select(
+        Mandate.id,
+        Mandate.person_id,
+        Mandate.level,
+        Mandate.status,
+        Mandate.constituency,
+        Mandate.electoral_unit,
+        Mandate.starts_on,
+        Mandate.ended_on,
+        Term.number.label("term_number"),
+        Congress.name.label("congress_name"),
+    )
+    .join(Term, Term.id == Mandate.term_id)
+    .join(Congress, Congress.id == Term.congress_id)
+    .where(Mandate.person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(Mandate.person_id, (Mandate.status == MandateStatus.ENDED), LEVEL_RANK, Mandate.starts_on.desc())
+)
+
+
 async def mandate_briefs(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Row[Any]]]:
     """What the register list shows of these persons' mandates, in the order of `mandates_of`."""
     ids = list(person_ids)
     if not ids:
         return {}
-    rows = await session.execute(
-        select(
-            Mandate.id,
-            Mandate.person_id,
-            Mandate.level,
-            Mandate.status,
-            Mandate.constituency,
-            Mandate.electoral_unit,
-            Mandate.starts_on,
-            Mandate.ended_on,
-            Term.number.label("term_number"),
-            Congress.name.label("congress_name"),
-        )
-        .join(Term, Term.id == Mandate.term_id)
-        .join(Congress, Congress.id == Term.congress_id)
-        .where(Mandate.person_id.in_(ids))
-        .order_by(Mandate.person_id, (Mandate.status == MandateStatus.ENDED), LEVEL_RANK, Mandate.starts_on.desc())
-    )
     found: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for row in rows.all():
+    for row in (await session.execute(_MANDATE_BRIEFS, {"person_ids": ids})).all():
         found[row.person_id].append(row)
     return found
 
