@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import asyncpg
@@ -91,6 +91,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 _CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+def real_local_today() -> date:
+    """Today on the machine's own clock, even when the tests' clock is pinned: the date a `renda`
+    subprocess lives in."""
+    return datetime.fromtimestamp(time_machine.escape_hatch.time.time(), LOCAL_TZ).date()
 
 
 # --- the SQL guard -------------------------------------------------------------------------------
