@@ -141,7 +141,12 @@ def create_app(
     install_outbox_notify()
     configure_secrets(settings.secret_key)
     configure_channels(settings)
-    database = configure_database(database_url)
+    database = configure_database(
+        database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        connect_args={"prepared_statement_cache_size": settings.database_statement_cache},
+    )
     broker = use_broker(broker or broker_for(settings))
 
     @asynccontextmanager
