@@ -64,7 +64,7 @@ from renda.modules.deputies.schemas import (
 from renda.modules.exports.registry import ExportKind, register_export
 from renda.modules.organisation.models import CommitteeMember
 from renda.tenants import service as tenants
-from renda.tenants.models import Tenant, TenantStatus
+from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -146,8 +146,10 @@ async def _congress_division(tenant: TenantRef, level: str, given: str | None) -
             raise not_here
         expected = {Level.CITY: office[:4] + "00", Level.PROVINCIAL: office[:2] + "0000"}.get(level, "100000")
         if tenant.level == "county":
+            # Whatever its status: a suspended or archived city still records its deputies, and
+            # recording them here too would count each of them twice.
             city = await _platform_office(office[:4] + "00")
-            if city is not None and city.status == TenantStatus.ACTIVE:
+            if city is not None:
                 raise Conflict(
                     f"{city.name}已在平台开通,{LEVEL_LABELS[level]}由其记录;"
                     f"请其在代表资格中把“组织地”设为{tenant.name}",
@@ -489,11 +491,22 @@ async def update_person(session: AsyncSession, person_id: uuid.UUID, data: Perso
     values = validated_person(state)
     if values["id_number"] and values["id_number"] != old_number:
         await _check_unique_id_number(session, id_number_key(values["id_number"]), person.id)
+    old_key = person.id_number_hash
     try:
         async with session.begin_nested():
             _apply(person, values, old_number, old_mobile)
     except IntegrityError:
         raise Conflict("该身份证号码已登记", code="person_exists") from None
+    if person.id_number_hash != old_key:  # the person's mandates are claimed under the new number
+        if old_key:
+            await directory.release(session, _office(session), old_key)
+        held = await session.execute(
+            select(Congress, Term)
+            .join(Term)
+            .join(Mandate, Mandate.term_id == Term.id)
+            .where(Mandate.person_id == person.id)
+        )
+        await _claim(session, person, held.all())
     # The directory lists the person's name and composition fields with every mandate.
     for mandate_id in await session.scalars(select(Mandate.id).where(Mandate.person_id == person.id)):
         await directory.mandate_changed(session, _office(session), mandate_id)
@@ -663,6 +676,40 @@ async def _replaced(session: AsyncSession, mandate_id: uuid.UUID, term: Term, st
     return replaced
 
 
+Seat = directory.Seat
+
+
+def seat_of(person_key: str, congress: Congress, term_number: int) -> Seat:
+    return Seat(person_key, congress.level, congress.division_code, term_number)
+
+
+async def seats_recorded_elsewhere(session: AsyncSession, seats: Iterable[Seat]) -> dict[Seat, str]:
+    """Of these seats, those another office records, with its name."""
+    return await directory.claimed_elsewhere(session, _office(session), seats)
+
+
+async def claim_seats(session: AsyncSession, seats: Iterable[Seat]) -> dict[Seat, str]:
+    """Claim the seats for this office in the session's transaction; returns those another office holds."""
+    return await directory.claim(session, _office(session), seats)
+
+
+def recorded_elsewhere_message(name: str, congress: Congress, term_number: int, office_name: str) -> str:
+    return f"“{name}”在{congress.name}{term_label(term_number)}的代表资格已由{office_name}登记,不能重复登记"
+
+
+async def _claim(session: AsyncSession, person: Person, seats: Iterable[tuple[Congress, Term]]) -> None:
+    """One office records a person's mandate in a congress term (directory.claim); 409 otherwise."""
+    if not person.id_number_hash:
+        return
+    wanted = {seat_of(person.id_number_hash, congress, term.number): congress for congress, term in seats}
+    taken = await claim_seats(session, wanted)
+    for seat, office_name in taken.items():
+        raise Conflict(
+            recorded_elsewhere_message(person.name, wanted[seat], seat.term_number, office_name),
+            code="mandate_recorded_elsewhere",
+        )
+
+
 async def create_mandate(session: AsyncSession, data: MandateIn) -> Mandate:
     person = await get_person(session, data.person_id)
     term = await get_term(session, data.term_id, for_update=True)
@@ -681,6 +728,7 @@ async def create_mandate(session: AsyncSession, data: MandateIn) -> Mandate:
     )
     if await session.scalar(live):
         raise exists
+    await _claim(session, person, [(congress, term)])
     by_election = data.by_election or replaced is not None
     mandate = Mandate(
         id=uuid.uuid4(),
