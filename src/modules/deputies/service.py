@@ -354,6 +354,35 @@ async def change_term(session: AsyncSession, term_id: uuid.UUID, data: TermChang
     return TermChange(term, opened, len(live))
 
 
+# --- townships by name -----------------------------------------------------------------------------
+def _without_place(name: str, office: str) -> str:
+    """宜君县宜阳街道 under 铜川市宜君县 → 宜阳街道: drop the longest tail of the office's place it starts with."""
+    for start in range(len(office) - 1):
+        if name.startswith(office[start:]):
+            return name[len(office) - start :] or name
+    return name
+
+
+async def township_names(session: AsyncSession, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Names of the townships in the office's territory, for every page and export that shows one:
+    the name of the township congress the office records (610922100 → 城关镇), else the name of the
+    township office on the platform (石泉县城关镇人大主席团 → 城关镇). Every township known so, or
+    exactly `codes`, each known by neither mapping to itself."""
+    rows = await session.execute(select(Congress.division_code, Congress.name).where(Congress.level == Level.TOWNSHIP))
+    names = {code: name.removesuffix("人民代表大会").removesuffix("人大") for code, name in rows.all()}
+    async with get_database().platform_session() as platform:
+        office = await tenants.get_by_code(platform, _office(session))
+        beneath = await platform.execute(
+            select(Tenant.code, Tenant.name).where(
+                Tenant.level == "township", Tenant.path.startswith(office.path + "/", autoescape=True)
+            )
+        )
+        place = OFFICE_SUFFIX.sub("", office.name)
+        for code, name in beneath.all():
+            names.setdefault(code, _without_place(OFFICE_SUFFIX.sub("", name), place))
+    return names if codes is None else {code: names.get(code, code) for code in codes}
+
+
 # --- persons ---------------------------------------------------------------------------------------
 def id_number_key(number: str) -> str:
     """The keyed hash of a normalized ID number: duplicates here, the same person across offices."""
