@@ -38,7 +38,7 @@ from renda.modules.portal.schemas import (
 )
 from renda.modules.receptions import service as receptions
 from renda.tenants.models import TenantStatus
-from renda.tenants.scoping import TenantRef, load_tenant
+from renda.tenants.scoping import TenantRef, enter_office, load_tenant
 
 PAGE_SIZE = 40
 STATION_PAGE_SIZE = 20
@@ -62,6 +62,7 @@ async def published_office(code: str) -> TenantRef:
         raise NotFound("该机关没有公开页面", code="portal_not_found") from None
     if tenant.status != TenantStatus.ACTIVE:
         raise NotFound("该机关没有公开页面", code="portal_not_found")
+    await enter_office(tenant)  # the request is this office's now: no other office's data is reachable
     return tenant
 
 
