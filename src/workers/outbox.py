@@ -17,9 +17,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import dramatiq
 from dramatiq.middleware import CurrentMessage
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, make_url, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -209,8 +210,10 @@ class OutboxRelay:
         delay, lost_since = LISTEN_RETRY_FIRST, None
         while not self._stopping:
             try:
-                async with self.database.engine.connect() as connection:
-                    driver = (await connection.get_raw_connection()).driver_connection
+                # Its own connection, not the pool's: pooled connections begin a transaction as they
+                # are checked out, and PostgreSQL holds notifications back until a transaction ends.
+                driver = await asyncpg.connect(self._listen_dsn())
+                try:
                     dropped = asyncio.Event()
                     driver.add_termination_listener(lambda _connection, event=dropped: event.set())
                     await driver.add_listener(NOTIFY_CHANNEL, self._notified)
@@ -224,13 +227,9 @@ class OutboxRelay:
                             extra={"backend_pid": self.listen_pid},
                         )
                     delay, lost_since = LISTEN_RETRY_FIRST, None
-                    try:
-                        await self._watch(driver, dropped)
-                    except BaseException:
-                        with contextlib.suppress(Exception):
-                            await connection.invalidate()  # never back into the pool
-                        raise
-                    await driver.remove_listener(NOTIFY_CHANNEL, self._notified)
+                    await self._watch(driver, dropped)
+                finally:
+                    driver.terminate()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -245,6 +244,10 @@ class OutboxRelay:
                     )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, LISTEN_RETRY_MAX)
+
+    def _listen_dsn(self) -> str:
+        url = make_url(self.database.url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
 
     def _notified(self, *_: Any) -> None:
         self._wake.set()
