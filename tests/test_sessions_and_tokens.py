@@ -259,6 +259,8 @@ async def test_demo_sign_in_is_rate_limited(database, database_url, settings, hi
                 assert response.status_code == 403 and response.json()["code"] == "invalid_demo_user"
             response = await client.post("/login/demo", data={"user_id": str(user_id)}, follow_redirects=False)
             assert response.status_code == 429 and response.json()["code"] == "too_many_requests"
+            assert "登录尝试过于频繁" in response.json()["message"]
+            assert 0 < int(response.headers["retry-after"]) <= 60
         assert await session_count(database_url, user_id) == 0
     finally:
         demo_login_limiter.hits.clear()
