@@ -47,6 +47,12 @@ ACCOUNTS = [
     account("nowhere", "无机关用户", ["999999"], ["staff"]),
     account("invitee", "受邀请的同志", [], [], email="invitee@shiquan.gov.cn", email_verified=True),
     account("hanyin-admin", "汉阴县管理员", ["610921"], ["610921:office_admin"]),
+    # A provider that does not say whether it checked the address or number vouches for neither.
+    account(
+        "unverified", "未验证联系方式的人", [], [], email="unverified@shiquan.gov.cn", phone_number="+86 139 0000 0009"
+    ),
+    account("first-taker", "先接受邀请的人", [], [], email="shared@shiquan.gov.cn", email_verified=True),
+    account("second-taker", "后接受邀请的人", [], [], email="shared@shiquan.gov.cn", email_verified=True),
 ]
 
 
@@ -213,6 +219,140 @@ async def test_invitation_binds_on_first_sign_in(client, browser, provider_id, d
     assert [(m["tenant_code"], m["roles"]) for m in me["memberships"]] == [("610922", ["committee_member"])]
     listed = (await client.get("/api/v1/t/610922/invitations", headers=admin.headers)).json()
     assert [i["status"] for i in listed if i["id"] == invited.json()["id"]] == ["accepted"]
+
+
+async def invite(client: AsyncTestClient, admin: Any, **contact: str) -> str:
+    invited = await client.post(
+        "/api/v1/t/610922/invitations",
+        json={"display_name": "受邀请的同志", "roles": ["committee_member"], **contact},
+        headers=admin.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    return invited.json()["id"]
+
+
+async def invitation_status(client: AsyncTestClient, admin: Any, invitation_id: str) -> str:
+    listed = (await client.get("/api/v1/t/610922/invitations", headers=admin.headers)).json()
+    return next(i["status"] for i in listed if i["id"] == invitation_id)
+
+
+async def test_unverified_contacts_take_no_invitation(client, browser, provider_id, database, database_url) -> None:
+    """The claims carry the invited email and phone, but not `email_verified` / `phone_number_verified`."""
+    admin = await make_caller(database, "石泉县机关管理员", {"610922": ["office_admin"]})
+    by_email = await invite(client, admin, email="unverified@shiquan.gov.cn")
+    by_phone = await invite(client, admin, phone="13900000009")
+    before = await session_count(database_url)
+    url = await callback_url(client, browser, provider_id, "unverified")
+    await assert_refused(await client.get(follow_redirects=False, url=local(url)), "no_office", database_url, before)
+    assert await invitation_status(client, admin, by_email) == "pending"
+    assert await invitation_status(client, admin, by_phone) == "pending"
+
+
+async def test_an_invitation_binds_once(app, client, database, database_url, provider_id) -> None:
+    """Two accounts with the same verified email: the first takes the invitation, the second is told so."""
+    admin = await make_caller(database, "石泉县机关管理员", {"610922": ["office_admin"]})
+    invitation_id = await invite(client, admin, email="shared@shiquan.gov.cn")
+    responses = []
+    for login in ("first-taker", "second-taker"):
+        async with AsyncTestClient(app, base_url="http://testserver.local") as fresh:
+            async with httpx.AsyncClient(timeout=15) as person:
+                url = await callback_url(fresh, person, provider_id, login)
+            before = await session_count(database_url)
+            responses.append(await fresh.get(follow_redirects=False, url=local(url)))
+    first, second = responses
+    assert first.status_code in (302, 303), first.text[:500]
+    assert second.status_code == 409 and "invitation_taken" in second.text, second.text[:1000]
+    assert SESSION_COOKIE not in second.headers.get("set-cookie", "")
+    assert await session_count(database_url) == before
+    assert await invitation_status(client, admin, invitation_id) == "accepted"
+    members = await raw_fetchval(
+        database_url,
+        "select count(*) from platform.memberships m join platform.user_identities i on i.user_id = m.user_id"
+        " where i.subject in ('first-taker', 'second-taker')",
+    )
+    assert members == 1
+
+
+async def test_concurrent_acceptances_bind_one_account(database, database_url, hierarchy) -> None:
+    """Two sign-ins with the same verified email at once: one takes the invitation, the other is refused."""
+    import asyncio
+
+    from renda.modules.members import service as members
+    from renda.modules.members.schemas import InvitationIn
+    from renda.modules.sso.oidc import SignInFailed
+    from renda.tenants.scoping import load_tenant
+
+    address = f"race-{uuid.uuid4().hex[:8]}@shiquan.gov.cn"
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        tenant = await load_tenant("610922")
+        invitation = await members.invite(
+            session, tenant, InvitationIn("赛跑的人", ["staff"], email=address), "system:test"
+        )
+        await session.commit()
+    provider_id = await register(database, f"https://race-{uuid.uuid4().hex[:6]}.example")
+
+    def claims(issuer: str) -> dict[str, Any]:
+        return {"iss": issuer, "sub": uuid.uuid4().hex, "name": "赛跑的人", "email": address, "email_verified": True}
+
+    async with database.platform_session() as first, database.platform_session() as second:
+        first.info["actor"] = second.info["actor"] = "system:test"
+        provider = await sso.get_provider(first, provider_id)
+        await sso.sign_in_user(first, provider, claims(provider.issuer))  # holds the invitation, uncommitted
+        other = await sso.get_provider(second, provider_id)
+        racing = asyncio.create_task(sso.sign_in_user(second, other, claims(other.issuer)))
+        for _ in range(200):  # until the second sign-in waits for the first one's lock
+            waiting = await raw_fetchval(
+                database_url,
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+            )
+            if waiting or racing.done():
+                break
+            await asyncio.sleep(0.05)
+        await first.commit()
+        with pytest.raises(SignInFailed) as refused:
+            await racing
+        assert refused.value.code == "invitation_taken" and refused.value.status == 409
+        await second.rollback()
+    members_made = await raw_fetchval(
+        database_url,
+        "select count(*) from platform.memberships m join platform.users u on u.id = m.user_id"
+        " where u.display_name = '赛跑的人' and m.tenant_id = $1",
+        tenant.id,
+    )
+    bound_to = await raw_fetchval(
+        database_url, "select accepted_user_id from platform.invitations where id = $1", invitation.id
+    )
+    assert members_made == 1 and bound_to is not None
+
+
+async def test_invitation_only_through_a_provider_of_its_office(database, database_url, hierarchy) -> None:
+    """A provider registered for 汉阴县 cannot be used to take an invitation to 石泉县."""
+    from renda.modules.members import service as members
+    from renda.modules.members.schemas import InvitationIn
+    from renda.modules.sso.oidc import SignInFailed
+    from renda.tenants.scoping import load_tenant
+
+    address = f"elsewhere-{uuid.uuid4().hex[:8]}@shiquan.gov.cn"
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        invitation = await members.invite(
+            session, await load_tenant("610922"), InvitationIn("受邀请的同志", ["staff"], email=address), "system:test"
+        )
+        await session.commit()
+    hanyin = await register(database, f"https://hanyin-{uuid.uuid4().hex[:6]}.example", office_codes=("610921",))
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        provider = await sso.get_provider(session, hanyin)
+        claims = {"iss": provider.issuer, "sub": uuid.uuid4().hex, "email": address, "email_verified": True}
+        with pytest.raises(SignInFailed) as refused:
+            await sso.sign_in_user(session, provider, claims)
+        assert refused.value.code == "no_office"
+        await session.rollback()
+    accepted = await raw_fetchval(
+        database_url, "select accepted_at from platform.invitations where id = $1", invitation.id
+    )
+    assert accepted is None
 
 
 async def test_logout_ends_the_session_here_and_at_the_provider(client, browser, provider_id, database_url) -> None:

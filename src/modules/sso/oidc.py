@@ -31,10 +31,11 @@ HTTP_TIMEOUT = httpx.Timeout(10.0)
 
 
 class SignInFailed(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ def failure_page(error: SignInFailed) -> Template:
     body = {"code": error.code, "message": error.message}
     return Template(
         "error.html",
-        context={"status": 400, "error": body, "retry": "/login"},
-        status_code=400,
+        context={"status": error.status, "error": body, "retry": "/login"},
+        status_code=error.status,
         cookies=[cleared_cookie(BROWSER_COOKIE, path="/auth")],
     )
 

@@ -251,8 +251,14 @@ async def sign_in_user(session: AsyncSession, provider: IdentityProvider, claims
 
     wanted = await _offices_granted(session, provider, claims)
     await accounts.sync_memberships_from_source(session, user, f"idp:{provider.id}", wanted)
-    await members.accept_invitations(session, user, _verified_contacts(claims))
+    invitations = await members.accept_invitations(
+        session, user, _verified_contacts(claims), serves=lambda tenant: serves(provider, tenant)
+    )
     if not user.is_platform_admin and not await accounts.has_memberships(session, user.id):
+        if invitations.taken:
+            raise SignInFailed(
+                "invitation_taken", "该邀请已由其他账号接受,不能再次使用,请联系机关管理员重新邀请", status=409
+            )
         raise SignInFailed("no_office", "您的账号没有关联任何已开通本平台的机关,请联系所在机关的管理员")
     return user
 
@@ -269,7 +275,9 @@ async def _offices_granted(
 
 
 def _verified_contacts(claims: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    if claims.get("email") and claims.get("email_verified") is not False:
+    """The email and phone the provider asserts it verified; a claim without `*_verified: true` counts
+    for nothing (Core §5.1: absent means the provider does not vouch for it)."""
+    if claims.get("email") and claims.get("email_verified") is True:
         yield "email", str(claims["email"])
-    if claims.get("phone_number") and claims.get("phone_number_verified") is not False:
+    if claims.get("phone_number") and claims.get("phone_number_verified") is True:
         yield "phone", str(claims["phone_number"])
