@@ -14,10 +14,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from litestar.testing import AsyncTestClient
 
 from renda.core.auth import SESSION_COOKIE, hash_token
 from renda.modules.sso import service as sso
+from renda.modules.sso.oidc import JWKS_MAX_TTL, JWKS_REFETCH_INTERVAL, ClientRegistration, OidcClient, SignInFailed
 from tests.conftest import make_caller, raw_fetchval
 from tests.support.oidc import (
     DEFAULT_CLIENT_ID,
@@ -279,7 +282,6 @@ async def test_concurrent_acceptances_bind_one_account(database, database_url, h
 
     from renda.modules.members import service as members
     from renda.modules.members.schemas import InvitationIn
-    from renda.modules.sso.oidc import SignInFailed
     from renda.tenants.scoping import load_tenant
 
     address = f"race-{uuid.uuid4().hex[:8]}@shiquan.gov.cn"
@@ -330,7 +332,6 @@ async def test_invitation_only_through_a_provider_of_its_office(database, databa
     """A provider registered for 汉阴县 cannot be used to take an invitation to 石泉县."""
     from renda.modules.members import service as members
     from renda.modules.members.schemas import InvitationIn
-    from renda.modules.sso.oidc import SignInFailed
     from renda.tenants.scoping import load_tenant
 
     address = f"elsewhere-{uuid.uuid4().hex[:8]}@shiquan.gov.cn"
@@ -385,6 +386,83 @@ async def test_key_rotation_refetches_the_key_set_once(app, provider, provider_i
     assert await sign_in() in (302, 303)  # the relying party now holds key-1
     provider.rotate_keys(private_jwks(make_rsa_jwk("key-2")))
     assert await sign_in() in (302, 303)  # signed by key-2: unknown kid, one refetch, accepted
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Sends every request on to the network; counts the fetches of the provider's key set."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.key_set_fetches = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/jwks":
+            self.key_set_fetches += 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class StoppedClock:
+    """The relying party's monotonic clock, moved on by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_withdrawn_key_is_refused_once_the_cached_key_set_expires() -> None:
+    """The provider withdraws its key: tokens signed by it are trusted only until the cached key set
+    expires. Unknown kids refetch the key set, but at most once a minute, so forged tokens cannot make
+    the relying party hammer the provider."""
+    clock, transport = StoppedClock(), CountingTransport()
+    rp = OidcClient(transport=transport, clock=clock)
+    with OidcProvider(
+        clients=[make_client([CALLBACK])], accounts=ACCOUNTS, jwks=private_jwks(make_rsa_jwk("withdrawn"))
+    ) as op:
+        client = ClientRegistration(op.issuer, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, "openid profile", CALLBACK)
+
+        async def id_token() -> tuple[str, str]:
+            request = await rp.authorization_request(client)
+            async with httpx.AsyncClient(timeout=15) as person:
+                url = await drive_login(person, request.url, "shiquan-staff")
+            token = await rp.exchange_code(client, parse_qs(urlsplit(url).query)["code"][0], request.code_verifier)
+            return token["id_token"], request.nonce
+
+        async def refused(token: str, nonce: str) -> str:
+            with pytest.raises(SignInFailed) as failure:
+                await rp.verify_id_token(client, token, nonce)
+            return failure.value.code
+
+        old_token, old_nonce = await id_token()
+        assert (await rp.verify_id_token(client, old_token, old_nonce))["sub"] == "shiquan-staff"
+        assert transport.key_set_fetches == 1
+        op.rotate_keys(private_jwks(make_rsa_jwk("current")))  # "withdrawn" is no longer published
+
+        # Within the cache's lifetime the withdrawn key still verifies: that is the bounded window.
+        await rp.verify_id_token(client, old_token, old_nonce)
+        clock.now += JWKS_MAX_TTL + 1
+        assert await refused(old_token, old_nonce) == "id_token_unknown_key"
+        assert transport.key_set_fetches == 2  # expired, fetched once, and not again for the same call
+
+        new_token, new_nonce = await id_token()
+        assert (await rp.verify_id_token(client, new_token, new_nonce))["sub"] == "shiquan-staff"
+        assert transport.key_set_fetches == 2
+
+        def forged(kid: str) -> str:
+            key = RSAKey.import_key(make_rsa_jwk(kid))
+            claims = {"iss": op.issuer, "sub": "x", "aud": DEFAULT_CLIENT_ID}
+            return jwt.encode({"alg": "RS256", "kid": kid}, claims, key, algorithms=["RS256"])
+
+        for n in range(5):
+            assert await refused(forged(f"forged-{n}"), new_nonce) == "id_token_unknown_key"
+        assert transport.key_set_fetches == 3  # the first unknown kid refetched; the rest waited
+        clock.now += JWKS_REFETCH_INTERVAL + 1
+        assert await refused(forged("forged-later"), new_nonce) == "id_token_unknown_key"
+        assert transport.key_set_fetches == 4
 
 
 # --- refused at the callback ---------------------------------------------------------------------
@@ -455,7 +533,6 @@ async def test_claims_that_map_to_no_office(client, browser, provider_id, databa
 async def test_provider_grants_only_offices_it_serves(database) -> None:
     """A provider registered for 汉阴县 cannot make anyone a member of 石泉县; one registered for the
     city (a province- or city-wide login) can, for every office beneath it."""
-    from renda.modules.sso.oidc import SignInFailed
 
     hanyin = await register(database, f"https://hanyin-{uuid.uuid4().hex[:6]}.example", office_codes=("610921",))
     ankang = await register(database, f"https://ankang-{uuid.uuid4().hex[:6]}.example", office_codes=("610900",))
