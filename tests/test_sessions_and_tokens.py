@@ -276,6 +276,8 @@ def test_production_refuses_demo_sign_in(monkeypatch) -> None:
     Settings(environment="production", **production)  # valid without the demo sign-in
     with pytest.raises(ValueError, match="DEMO_LOGIN"):
         Settings(environment="production", demo_login=True, **production)
+    with pytest.raises(ValueError, match="RENDA_OIDC_ISSUER must be an https"):
+        Settings(environment="production", oidc_issuer="http://idp.example.gov.cn", **production)
 
     for name, value in {
         "RENDA_ENV": "production",
@@ -603,6 +605,7 @@ async def test_identity_provider_secret_is_kept_encrypted(client, database_url, 
     ("change", "code"),
     [
         ({"issuer": "ftp://idp.example.gov.cn"}, "invalid_issuer"),
+        ({"issuer": "http://idp.example.gov.cn"}, "invalid_issuer"),  # plain http: a local test provider only
         ({"scopes": "profile email"}, "invalid_scopes"),
         ({"office_codes": ["619999"]}, "unknown_office"),
     ],

@@ -79,6 +79,7 @@ async def register(database, issuer: str, **options: Any) -> uuid.UUID:
                 scopes="openid profile email phone renda",
                 **options,
             ),
+            environment="test",
         )
         await session.commit()
         return registered.id
