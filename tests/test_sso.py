@@ -566,6 +566,10 @@ BAD_CLAIMS: dict[str, tuple[str, Any]] = {
     "wrong_nonce": ("id_token_nonce", lambda c: {**c, "nonce": "another-request"}),
     "missing_nonce": ("id_token_nonce", without("nonce")),
     "wrong_audience": ("id_token_aud", lambda c: {**c, "aud": "another-client"}),
+    # Core §3.1.3.7: an azp, when present, must be this client, even beside a single audience.
+    "foreign_azp": ("id_token_azp", lambda c: {**c, "aud": DEFAULT_CLIENT_ID, "azp": "another-client"}),
+    "foreign_azp_in_aud_list": ("id_token_azp", lambda c: {**c, "aud": [DEFAULT_CLIENT_ID], "azp": "another-client"}),
+    "several_audiences_no_azp": ("id_token_aud", lambda c: {**c, "aud": [DEFAULT_CLIENT_ID, "another-client"]}),
     "expired": ("id_token_exp", lambda c: {**c, "iat": _now() - 7200, "exp": _now() - 3600}),
     "missing_sub": ("id_token_sub", without("sub")),
     "missing_iat": ("id_token_iat", without("iat")),
@@ -629,6 +633,13 @@ async def test_missing_kid_with_several_keys(client, browser, front, front_id, d
     ]
     front.tamper = lambda h, c: ({"alg": h["alg"], "typ": "JWT"}, {**c, "iss": front.issuer}, front.real.private_jwks)
     await refused_with("id_token_kid_missing", client, browser, front, front_id, database_url)
+
+
+async def test_azp_naming_this_client_is_accepted(client, browser, front, front_id) -> None:
+    front.tamper = lambda h, c: (h, {**c, "iss": front.issuer, "azp": DEFAULT_CLIENT_ID}, front.real.private_jwks)
+    url = await callback_url(client, browser, front_id, "shiquan-staff")
+    response = await client.get(follow_redirects=False, url=local(url, drop=("iss",)))
+    assert response.status_code in (302, 303), response.text[:500]
 
 
 async def test_tampering_provider_is_honest_by_default(client, browser, front_id) -> None:

@@ -252,8 +252,11 @@ class OidcClient:
             claim = (getattr(error, "claim", "") or "claims").split(",")[0]  # missing claims come joined
             raise SignInFailed(f"id_token_{claim}", _claim_message(claim)) from None
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != client.client_id:
+        if len(audiences) > 1 and "azp" not in claims:
             raise SignInFailed("id_token_aud", _claim_message("aud"))
+        # Core §3.1.3.7: an azp, present with one audience or several, must be this client.
+        if "azp" in claims and claims["azp"] != client.client_id:
+            raise SignInFailed("id_token_azp", _claim_message("azp"))
         if not isinstance(claims["iat"], int | float) or claims["iat"] > time.time() + CLOCK_SKEW_SECONDS:
             raise SignInFailed("id_token_iat", _claim_message("iat"))
 
@@ -266,6 +269,7 @@ _CLAIM_MESSAGES = {
     "iss": "身份令牌的签发者不符",
     "sub": "身份令牌缺少用户标识",
     "aud": "身份令牌不是签发给本平台的",
+    "azp": "身份令牌的授权方(azp)不是本平台",
     "exp": "身份令牌已过期",
     "iat": "身份令牌缺少或含有无效的签发时间",
     "nonce": "身份令牌与本次登录请求不匹配",
