@@ -266,6 +266,7 @@ async def sign_in_user(session: AsyncSession, provider: IdentityProvider, claims
         user.display_name = name
         identity.last_sign_in_at = utcnow()
     await session.flush()
+    await accounts.record_verified_contacts(session, user, **dict(_verified_contacts(claims)))
 
     wanted = await _offices_granted(session, provider, claims)
     await accounts.sync_memberships_from_source(session, user, f"idp:{provider.id}", wanted)
