@@ -126,6 +126,11 @@ async def test_contacts_follow_the_provider_and_only_verified_ones(database, dat
         email=first, email_verified=True, phone_number="13800000001", phone_number_verified=True
     )
     assert await stored(user_id, "email") == first and await stored(user_id, "signin_mobile_masked") == "138****0001"
+    async with database.platform_session() as session:  # the settings form sent back as it was shown
+        session.info["actor"] = "system:test"
+        await accounts.set_contacts(session, user_id, email=first, mobile=None, wechat_openid=None, keep_mobile=True)
+        await session.commit()
+    assert await stored(user_id, "contact_email") is None  # so the provider's next address takes over
     await sign_in_with(email=second, email_verified=True, phone_number="13800000002", phone_number_verified=True)
     assert await stored(user_id, "email") == second and await stored(user_id, "signin_mobile_masked") == "138****0002"
     await sign_in_with(email=first, phone_number="13800000003", phone_number_verified=False)
