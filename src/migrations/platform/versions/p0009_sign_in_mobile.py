@@ -1,7 +1,7 @@
 """sign-in mobile: the mobile number the identity provider vouches for, beside the user's own
 
-Revision ID: p0008
-Revises: p0007
+Revision ID: p0009
+Revises: p0008
 Create Date: 2026-12-04 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "p0008"
-down_revision: str | None = "p0007"
+revision: str = "p0009"
+down_revision: str | None = "p0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
