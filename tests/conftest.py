@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import asyncpg
@@ -93,6 +93,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 _CLOCK = pytest.StashKey[time_machine.travel]()
 
 
+def real_local_today() -> date:
+    """Today on the machine's own clock, even when the tests' clock is pinned: the date a `renda`
+    subprocess lives in."""
+    return datetime.fromtimestamp(time_machine.escape_hatch.time.time(), LOCAL_TZ).date()
+
+
 # --- the SQL guard -------------------------------------------------------------------------------
 @dataclass
 class GuardViolation:
@@ -111,7 +117,9 @@ def _guard(conn, cursor, statement, parameters, context, executemany) -> None:
     touched = set(TENANT_SCHEMA.findall(statement))
     if not touched:
         return
-    translate = (context.execution_options.get("schema_translate_map") or {}) if context is not None else {}
+    # A COPY (renda.core.db.copy_records) comes without an execution context: its connection's options.
+    options = context.execution_options if context is not None else conn.get_execution_options()
+    translate = options.get("schema_translate_map") or {}
     intended = translate.get(None)
     if len(touched) > 1:
         violations.append(GuardViolation(statement, f"touches several tenant schemas {sorted(touched)}"))

@@ -9,6 +9,7 @@ tenant fails loudly instead of reaching some other tenant.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,6 +90,7 @@ class Database:
                 schema_translate_map={None: NO_TENANT_SCHEMA}
             )
             event.listen(engine.sync_engine, "checkout", begin_on_checkout)
+            event.listen(engine.sync_engine, "before_cursor_execute", guard_statement)
             self._engines[loop_id] = engine
         return engine
 
@@ -131,13 +133,16 @@ class UnitOfWork:
 
     Every session a request opens (the platform's and its office's) is bound to this connection and
     joins its transaction; `session.commit()` only flushes, and the request's outcome decides at the
-    end: committed when the response is a success or a redirect, rolled back otherwise."""
+    end: committed when the handler returned (its session dependency says so) or, for a handler
+    without one, when the response is a success or a redirect; rolled back otherwise."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self.connection: AsyncConnection | None = None
         self.schema: str | None = None  # the office schema this request is bound to, once resolved
         self.office_code: str | None = None
+        # Set when a handler's session dependency saw it return: commit whatever the status.
+        self.succeeded = False
 
     async def connect(self) -> AsyncConnection:
         if self.connection is None:
@@ -179,10 +184,45 @@ class OfficeBoundaryError(RuntimeError):
 
 
 _unit: ContextVar[UnitOfWork | None] = ContextVar("renda_unit_of_work", default=None)
+# The office a background job works for (the office its message names): see `tenants.scoping.office_job`.
+job_office: ContextVar[str | None] = ContextVar("renda_job_office", default=None)
 
 
 def current_unit() -> UnitOfWork | None:
     return _unit.get()
+
+
+OFFICE_SCHEMA = re.compile(r"\bt_(\d{6,9})\b")
+
+
+def guard_statement(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    """Every statement, before it is sent: inside a request or an office's job, it may name no office
+    schema but that office's. Platform work (migrations, the rollups across offices) has neither."""
+    unit = _unit.get()
+    office = unit.office_code if unit is not None else job_office.get()
+    if unit is None and office is None:
+        return
+    for code in OFFICE_SCHEMA.findall(statement):
+        if code != office:
+            where = "request" if unit is not None else "job"
+            raise OfficeBoundaryError(f"a {where} for office {office or '(none)'} sent a statement for office {code}")
+
+
+async def copy_records(session: AsyncSession, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
+    """COPY into `table` of the session's schema (its office's, or `platform`: the table's own schema
+    wins), in the session's transaction, through the same guard as every other statement."""
+    connection = await session.connection()
+    sync = connection.sync_connection
+    assert sync is not None
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        await connection.exec_driver_sql("SELECT 1")  # begins the transaction the COPY joins
+    schema, _, name = table.rpartition(".")
+    if not schema:
+        schema = (sync.get_execution_options().get("schema_translate_map") or {}).get(None) or NO_TENANT_SCHEMA
+    statement = f'COPY "{schema}"."{name}" ({", ".join(columns)}) FROM STDIN'
+    sync.dispatch.before_cursor_execute(sync, None, statement, (), None, False)
+    await driver.copy_records_to_table(name, schema_name=schema, columns=columns, records=records)
 
 
 @asynccontextmanager
@@ -220,13 +260,18 @@ def get_database() -> Database:
 
 @asynccontextmanager
 async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """For request dependencies: commit when the handler returns, roll back when it raises."""
+    """For request dependencies: commit when the handler returns, roll back when it raises. Inside a
+    request the commit is the request's (`UnitOfWork.succeeded`), whatever status the handler chose:
+    a handler may answer 400 and still keep what it recorded (an import's error report)."""
     try:
         yield session
     except BaseException:
         await session.rollback()
         raise
     await session.commit()
+    unit = current_unit()
+    if unit is not None:
+        unit.succeeded = True
 
 
 async def provide_platform_session(request: Any) -> AsyncIterator[AsyncSession]:

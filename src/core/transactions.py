@@ -3,8 +3,9 @@
 `UnitOfWorkMiddleware` checks a connection out as a request starts; every session the request opens
 (the caller's identification, the office and roles, the handler's platform and office sessions)
 runs on it, in one transaction. When the response starts, the transaction is committed if the
-response is a success or a redirect and rolled back otherwise, so a refused request leaves the data
-as it was and a client never sees a success for work that was not saved.
+handler returned normally (or, without a session dependency to tell, if the response is a success
+or a redirect) and rolled back otherwise, so a refused request leaves the data as it was, and a
+client never sees a success for work that was not saved.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class UnitOfWorkMiddleware(ASGIMiddleware):
                 if message["type"] == "http.response.start" and not started:
                     started = True
                     try:
-                        await unit.finish(commit=message["status"] < 400)
+                        await unit.finish(commit=unit.succeeded or message["status"] < 400)
                     except Exception:
                         log.exception("commit failed")
                         failed = True

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,14 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import Principal, office_and_roles
-from renda.core.db import OfficeBoundaryError, UnitOfWork, committed_on_success, current_unit, get_database
+from renda.core.db import (
+    OfficeBoundaryError,
+    UnitOfWork,
+    committed_on_success,
+    current_unit,
+    get_database,
+    job_office,
+)
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
 from renda.core.permissions import is_read, roles_grant
@@ -130,9 +136,6 @@ def _access(office: OfficeRoles, principal: Principal) -> TenantAccess:
 
 
 # --- the boundary: one office per request, one office per job ----------------------------------
-_job_office: ContextVar[str | None] = ContextVar("renda_job_office", default=None)
-
-
 async def enter_office(tenant: TenantRef, *, read_only: bool = False) -> None:
     """Bind the current request to `tenant` (its office routes' guard, the public portal's office
     lookup): from here on, a session for any other office is refused."""
@@ -145,11 +148,11 @@ async def enter_office(tenant: TenantRef, *, read_only: bool = False) -> None:
 @contextmanager
 def office_job(code: str) -> Iterator[None]:
     """A background job for one office (its message names it): sessions for others are refused."""
-    token = _job_office.set(code)
+    token = job_office.set(code)
     try:
         yield
     finally:
-        _job_office.reset(token)
+        job_office.reset(token)
 
 
 def _check_boundary(tenant: TenantRef) -> UnitOfWork | None:
@@ -160,9 +163,9 @@ def _check_boundary(tenant: TenantRef) -> UnitOfWork | None:
                 f"a request for office {unit.office_code or '(none)'} opened a session for office {tenant.code}"
             )
         return unit
-    job_office = _job_office.get()
-    if job_office is not None and job_office != tenant.code:
-        raise OfficeBoundaryError(f"a job for office {job_office} opened a session for office {tenant.code}")
+    office = job_office.get()
+    if office is not None and office != tenant.code:
+        raise OfficeBoundaryError(f"a job for office {office} opened a session for office {tenant.code}")
     return None
 
 

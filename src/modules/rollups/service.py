@@ -40,7 +40,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from renda.core.db import TenantBase, get_database, utcnow
+from renda.core.db import TenantBase, copy_records, get_database, utcnow
 from renda.core.timezone import local_today
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, current
@@ -323,12 +323,8 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
         await session.execute(delete(RollupFigure).where(RollupFigure.period.in_([p.key for p in periods])))
         if rows:
             now = utcnow()
-            connection = await (await session.connection()).get_raw_connection()
-            await connection.driver_connection.copy_records_to_table(
-                "rollup_figures",
-                schema_name="platform",
-                columns=[*rows[0], "computed_at"],
-                records=[(*row.values(), now) for row in rows],
+            await copy_records(
+                session, "platform.rollup_figures", [*rows[0], "computed_at"], [(*row.values(), now) for row in rows]
             )
         await session.commit()
     return len(rows)
