@@ -6,7 +6,7 @@ answers with the rows of the main statement as JSON. No authentication, no ORM, 
 is left of a request is HTTP, Litestar's routing and JSON, asyncpg and PostgreSQL. The gap to Renda
 is what Renda adds on top.
 
-Usage (started by bench/requests.py): python bench/bare_app.py STATEMENTS_JSON PORT DSN
+Usage (started by bench/requests.py): python bench/bare_app.py STATEMENTS_JSON PORT DSN POOL_SIZE
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from typing import Any
 
 import asyncpg
 from litestar import Litestar, get, post
-
-POOL_SIZE = 20  # Renda's engine: pool_size 10 + max_overflow 10
 
 
 # --- the recorded statements, as JSON ------------------------------------------------------------
@@ -107,12 +105,14 @@ def load(path: Path) -> dict[str, Replay]:
 
 
 # --- the app -------------------------------------------------------------------------------------
-def create_bare_app(replays: dict[str, Replay], dsn: str) -> Litestar:
+def create_bare_app(replays: dict[str, Replay], dsn: str, pool_size: int) -> Litestar:
+    """Renda's engine keeps `pool_size` connections and opens as many again under load: the pool
+    here keeps as many and grows to the same maximum."""
     pool: asyncpg.Pool | None = None
 
     async def open_pool() -> None:
         nonlocal pool
-        pool = await asyncpg.create_pool(dsn, min_size=10, max_size=POOL_SIZE)
+        pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=2 * pool_size)
 
     async def close_pool() -> None:
         if pool is not None:
@@ -164,8 +164,8 @@ def create_bare_app(replays: dict[str, Replay], dsn: str) -> Litestar:
 def main() -> None:
     import uvicorn
 
-    statements, port, dsn = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    app = create_bare_app(load(statements), dsn)
+    statements, port, dsn, pool_size = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    app = create_bare_app(load(statements), dsn, pool_size)
     # `renda serve`'s settings: one process, uvicorn's default loop and HTTP implementation, no
     # access log, no proxy headers.
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, proxy_headers=False)

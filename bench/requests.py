@@ -17,8 +17,8 @@ that request (recorded here with an SQLAlchemy cursor listener). Their ratio is 
    the cost of many offices' statements and caches); goal 0.8.
 6. memory: the Renda process's RSS after start, after one office, after every office once.
 
-Usage: .venv/bin/python bench/requests.py [--duration 5] [--repeat 5] [--offices 500] [--profile]
-       [--database-url URL]
+Usage: .venv/bin/python bench/requests.py [--duration 5] [--warmup 1] [--repeat 5] [--offices 500]
+       [--rotate 100] [--profile] [--database-url URL] [--broker-url URL]
 See bench/README.md for how to read the figures.
 """
 
@@ -328,8 +328,9 @@ class Servers:
         return await self.start("worker", lambda port: [*RENDA, "worker"], self.renda_env(), http=False)
 
     async def bare(self, statements: Path, dsn: str) -> Server:
-        script = str(BENCH / "bare_app.py")
-        return await self.start("baseline", lambda port: [sys.executable, script, str(statements), str(port), dsn], {})
+        pool = str(Settings.from_env().database_pool_size)  # RENDA_DATABASE_POOL_SIZE, as Renda's server reads it
+        command = [sys.executable, str(BENCH / "bare_app.py"), str(statements)]
+        return await self.start("baseline", lambda port: [*command, str(port), dsn, pool], {})
 
     async def start(
         self, label: str, command: Callable[[int], list[str]], env: dict[str, str], http: bool = True
@@ -395,8 +396,8 @@ async def wait_ready(server: Server, seconds: float = 60) -> None:
 
 
 async def wait_for_background_jobs(dsn: str) -> None:
-    """The seeding left outbox messages (directory publication, rollups) for Renda's in-process
-    worker: measure only once they are sent and the debounced ones have had time to run."""
+    """Until the relay has sent every outbox message the seeding left (directory publication,
+    rollups): they are written in the script's process, which runs no relay."""
     conn = await asyncpg.connect(dsn)
     try:
         total = await conn.fetchval("select count(*) from platform.outbox where sent_at is null")
@@ -406,7 +407,21 @@ async def wait_for_background_jobs(dsn: str) -> None:
         progress("background jobs of the seeding sent", total, total)
     finally:
         await conn.close()
-    await asyncio.sleep(3)  # the rollup refreshes are debounced by 2 s
+
+
+async def wait_until_idle(servers: list[Server], limit: float = 600) -> None:
+    """Until every one of `servers` has used under a tenth of a CPU for three seconds running (longer
+    than the rollups' 2 s debounce): the jobs the seeding caused are done."""
+    deadline, quiet = time.monotonic() + limit, 0
+    while quiet < 3:
+        before = [server.cpu_seconds() for server in servers]
+        await asyncio.sleep(1)
+        used = max(server.cpu_seconds() - b for server, b in zip(servers, before, strict=True))
+        quiet = quiet + 1 if used < 0.1 else 0
+        print(f"\r  waiting for the seeding's background jobs: {used:.2f} CPU s/s ", end="", file=sys.stderr)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{', '.join(s.label for s in servers)} still busy after {limit:.0f} s")
+    print(file=sys.stderr)
 
 
 # --- load with wrk -------------------------------------------------------------------------------
@@ -761,10 +776,10 @@ async def start_servers(
 ) -> tuple[Server, Server, dict[str, Replay]]:
     """Renda (and its worker, with a broker), once the seeding's jobs are sent; the statements to
     replay, recorded in process; then the baseline that replays them."""
-    if servers.broker_url:
-        await servers.worker()
+    worker = await servers.worker() if servers.broker_url else None
     renda = await servers.renda()
     await wait_for_background_jobs(asyncpg_dsn(url))
+    await wait_until_idle([renda] if worker is None else [renda, worker])
     replays = await capture(app, setup)
     statements = workdir / "statements.json"
     statements.write_text(json.dumps({name: r.to_json() for name, r in replays.items()}))
