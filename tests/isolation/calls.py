@@ -1,0 +1,289 @@
+"""Calling an office's routes as its admin, and checking each call: it did what it should in A, it
+left B's data as it was, and it touched no schema but A's."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import schemas_touched, violations
+from tests.isolation.office import Ids, Office
+from tests.isolation.office_b import Digest
+from tests.isolation.recipes import (
+    PATHS,
+    Fmt,
+    Fresh,
+    Main,
+    NeedsRecipe,
+    Recipe,
+    Same,
+    Seq,
+    as_form,
+    derive,
+)
+
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Body fields naming an object by another name than its path parameter.
+ALIASES = {
+    "duplicate_of_id": "opinion_id",
+    "deputy_person_id": "person_id",
+    "leader_person_id": "person_id",
+    "home_station_id": "station_id",
+    "replaces_mandate_id": "mandate_id",
+    "person_ids": "person_id",
+}
+
+
+def bare(path: str) -> str:
+    """A path with its parameters' types left out: /persons/{person_id}."""
+    return PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as the app has it: /api/v1/t/{code:str}/persons/{person_id:uuid}
+    prefix: str  # /api/v1/t/{code}, /t/{code} or /p/{office}
+    handler: HTTPRouteHandler
+
+    @property
+    def key(self) -> str:
+        """How the recipes name it: `POST /persons/{person_id}` (relative to its prefix)."""
+        return f"{self.method} {bare(self.path).removeprefix(self.prefix) or '/'}"
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(p for p in PARAM.findall(self.path) if p not in ("code", "office"))
+
+    @property
+    def is_page(self) -> bool:
+        return not self.prefix.startswith("/api/")
+
+    def url(self, office: str, ids: Mapping[str, str]) -> str:
+        values = {"code": office, "office": office, **ids}
+        return PARAM.sub(lambda m: values[m.group(1)], self.path)
+
+
+def routes_under(app: Litestar, *prefixes: str) -> list[Route]:
+    """Every route (method and path) under the prefixes (written with bare parameters)."""
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        prefix = next((p for p in prefixes if bare(route.path) == p or bare(route.path).startswith(p + "/")), None)
+        if prefix is None:
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"}):
+                found.append(Route(method, route.path, prefix, handler))
+    return found
+
+
+ALERT = re.compile(r'role="alert">(.*?)<', re.S)
+
+
+def summary(text: str) -> str:
+    """What a refusal says: a JSON error, or the alert of an error page."""
+    if text.lstrip().startswith("<"):
+        found = ALERT.search(text)
+        return f"page: {found.group(1).strip() if found else text[:200]}"
+    return text[:400]
+
+
+def pick(made: Ids, name: str) -> str:
+    """Of the ids a maker returned, the one a field or parameter called `name` wants."""
+    for key in (name, name.removesuffix("s")):
+        if key in made:
+            return made[key]
+    return next(iter(made.values()))
+
+
+@dataclass
+class Request:
+    """One prepared call: the path's ids in A, and what to send."""
+
+    ids: Ids
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str, Ids] | None = None) -> Request:
+    """Make the path's objects in A and build the request (raises NeedsRecipe when it cannot). Reads
+    pass `shared`: objects made for one read serve the next."""
+    maker = recipe.on or PATHS.get(route.params)
+    if route.params and maker is None:
+        raise NeedsRecipe(f"no maker for the path parameters {route.params}: add them to PATHS")
+    ids: Ids = {}
+    if maker and shared is not None and maker in shared:
+        ids = shared[maker]
+    elif maker:
+        ids = await office.make(maker)
+        if shared is not None:
+            shared[maker] = ids
+    missing = set(route.params) - set(ids)
+    if missing:
+        raise NeedsRecipe(f"maker {maker!r} gives no {sorted(missing)}")
+
+    made: dict[str, Ids] = {}  # one object per kind and route: `new.x` in two fields is the same x
+
+    async def resolve(value: Any, name: str) -> Any:
+        if isinstance(value, Fresh):
+            if value.kind not in made:
+                made[value.kind] = await office.make(value.kind)
+            return made[value.kind][value.key] if value.key else pick(made[value.kind], name)
+        if isinstance(value, Same):
+            return ids[value.param]
+        if isinstance(value, Main):
+            return getattr(office, value.attr)
+        if isinstance(value, Seq):
+            return value.next()
+        if isinstance(value, Fmt):
+            return value.template.format(*[await resolve(v, name) for v in value.values])
+        if isinstance(value, list):
+            return [await resolve(v, name) for v in value]
+        if isinstance(value, dict):
+            return {k: await resolve(v, k) for k, v in value.items()}
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    kwargs: dict[str, Any] = {"params": dict(recipe.query or {})}
+    data_field = route.handler.parsed_data_field
+    if route.is_page:
+        fields: dict[str, Any] = {}
+        if recipe.struct is not None:
+            fields = await derive(recipe.struct, recipe.fields, resolve, strict=False)
+        fields |= {k: await resolve(v, k) for k, v in recipe.fields.items() if k not in fields}
+        if route.method in WRITES:
+            kwargs["data"] = {"_csrf": office.csrf, **as_form(fields)}
+    else:
+        kwargs["headers"] = office.admin.headers
+        if recipe.files is not None:
+            kwargs["data"] = {k: await resolve(v, k) for k, v in recipe.fields.items()}
+        elif data_field is not None and route.method in WRITES:
+            kwargs["json"] = await derive(data_field.annotation, recipe.fields, resolve)
+        elif recipe.fields:
+            kwargs["json"] = {k: await resolve(v, k) for k, v in recipe.fields.items()}
+    if recipe.files is not None:
+        kwargs["files"] = {
+            key: (filename, content(office) if callable(content) else content, media_type)
+            for key, (filename, content, media_type) in recipe.files.items()
+        }
+    return Request(ids, kwargs)
+
+
+def with_b_ids_in_body(
+    kwargs: dict[str, Any], b_ids: Mapping[str, str]
+) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
+    """The request again with each id field of its body (JSON or form) naming B's object of that kind."""
+    key = "json" if isinstance(kwargs.get("json"), dict) else "data" if isinstance(kwargs.get("data"), dict) else None
+    if key is None:
+        return []
+    variants = []
+    for name, value in kwargs[key].items():
+        theirs = b_ids.get(ALIASES.get(name, name))
+        if theirs is None or not (_is_id(value) or (isinstance(value, list) and value and all(map(_is_id, value)))):
+            continue
+        changed = {**kwargs[key], name: [theirs] if isinstance(value, list) else theirs}
+        variants.append((name, {**kwargs, key: changed}, frozenset({theirs})))
+    return variants
+
+
+def _is_id(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and uuid.UUID(value) is not None
+    except ValueError:
+        return False
+
+
+@dataclass
+class Checker:
+    """Calls routes of A and collects every way a call went wrong, named by its route."""
+
+    client: AsyncTestClient
+    office: Office
+    digest: Digest
+    b_ids: Mapping[str, str]
+    b_marker: str
+    problems: list[str] = field(default_factory=list)
+    baseline: dict[str, str] = field(default_factory=dict)
+    last: Any = None
+    shared: dict[str, Ids] = field(default_factory=dict)  # the path objects of reads
+    counts: Counter[str] = field(default_factory=Counter)  # calls made, by kind: the checks did run
+
+    async def start(self) -> Checker:
+        self.baseline = await self.digest.take()
+        violations.clear()
+        return self
+
+    async def run(self, route: Route, recipe: Recipe) -> None:
+        try:
+            shared = self.shared if route.method not in WRITES else None
+            request = await prepare(self.office, route, recipe, shared)
+        except Exception as error:  # a recipe or maker that does not work: named, and the others go on
+            self.problems.append(f"{route.key}: preparing: {type(error).__name__}: {str(error)[:400]}")
+            return
+        url = route.url(self.office.code, request.ids)
+        for field_name, kwargs, sent in with_b_ids_in_body(request.kwargs, self.b_ids):
+            # B's object named in the body of a call in A: refused as unknown, before the call that succeeds
+            status = await self.call(route, url, kwargs, sent)
+            self.counts["b_ids_in_body"] += 1
+            if status is not None and not 400 <= status < 500:
+                self.problems.append(f"{route.key} with B's {field_name} in the body: {status}, not refused")
+        status = await self.call(route, url, request.kwargs)
+        if status is not None:
+            self.check_success(route, recipe, status)
+        if route.params:  # the same call with B's ids in A's path: not found
+            status = await self.call(route, route.url(self.office.code, self.b_ids), request.kwargs)
+            self.counts["b_ids_in_path"] += 1
+            if status is not None and status != 404:
+                self.problems.append(f"{route.key} with B's ids in the path: {status}, not 404")
+        changed = [t for t, h in (await self.digest.take()).items() if self.baseline.get(t) != h]
+        if changed:
+            self.problems.append(f"{route.key} changed B's {changed}")
+            self.baseline = await self.digest.take()
+
+    async def call(
+        self, route: Route, url: str, kwargs: dict[str, Any], sent: frozenset[str] = frozenset()
+    ) -> int | None:
+        """Make the call; note a 500, a schema other than A's, and B's data in the answer (but for
+        ids of B's that the call itself `sent` in its body)."""
+        with schemas_touched() as touched:
+            response = await self.client.request(route.method, url, follow_redirects=False, **kwargs)
+        self.counts["touching_a"] += f"t_{self.office.code}" in touched
+        if touched - {f"t_{self.office.code}"}:
+            self.problems.append(f"{route.method} {url} touched {sorted(touched)}")
+        if violations:
+            self.problems.append(f"{route.method} {url}: SQL guard: {[v.reason for v in violations]}")
+            violations.clear()
+        text = response.content.decode("utf-8", "replace")
+        leaked = [v for v in (self.b_marker, *self.b_ids.values()) if v in text and v not in sent]
+        if leaked:
+            self.problems.append(f"{route.method} {url} shows B's {leaked}")
+        if response.status_code >= 500:
+            self.problems.append(f"{route.method} {url}: {response.status_code} {text[:300]}")
+            return None
+        self.last = response
+        return response.status_code
+
+    def check_success(self, route: Route, recipe: Recipe, status: int) -> None:
+        if recipe.expect is not None:
+            ok = status == recipe.expect
+            if recipe.expect >= 400 and not recipe.why:
+                self.problems.append(f"{route.key}: expecting {recipe.expect} needs a reason (`why=`)")
+        elif route.is_page and route.method in WRITES:
+            ok = 300 <= status < 400  # a form that did its work redirects; a refused one shows the page again
+        else:
+            ok = 200 <= status < 400  # a read may redirect (a notification opens its link)
+        if not ok:
+            self.problems.append(f"{route.key}: {status} {summary(self.last.text)}")
