@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import httpx
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
@@ -90,6 +91,28 @@ def routes_under(app: Litestar, *prefixes: str) -> list[Route]:
     return found
 
 
+def plan(
+    routes: list[Route], tables: Mapping[str, Mapping[str, Recipe]]
+) -> tuple[list[tuple[Route, Recipe]], list[str]]:
+    """Each route with its recipe (from the table of its prefix), reads first; and the problems: a
+    write without a recipe, a recipe for a route the app does not have."""
+    planned, problems = [], []
+    for route in sorted(routes, key=lambda r: r.method in WRITES):
+        recipe = tables[route.prefix].get(route.key)
+        if recipe is None and route.method in WRITES:
+            problems.append(f"{route.key} ({route.prefix}): no recipe; add one to tests/isolation/recipes.py")
+        else:
+            planned.append((route, recipe or Recipe()))  # a read needs one only for more than its path's objects
+    known = {(r.prefix, r.key) for r in routes}
+    problems += [
+        f"{p}: {k}: a recipe for a route the app does not have"
+        for p in tables
+        for k in tables[p]
+        if (p, k) not in known
+    ]
+    return planned, problems
+
+
 ALERT = re.compile(r'role="alert">(.*?)<', re.S)
 
 
@@ -110,14 +133,14 @@ def pick(made: Ids, name: str) -> str:
 
 
 @dataclass
-class Request:
+class Prepared:
     """One prepared call: the path's ids in A, and what to send."""
 
     ids: Ids
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str, Ids] | None = None) -> Request:
+async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str, Ids] | None = None) -> Prepared:
     """Make the path's objects in A and build the request (raises NeedsRecipe when it cannot). Reads
     pass `shared`: objects made for one read serve the next."""
     maker = recipe.on or PATHS.get(route.params)
@@ -157,7 +180,7 @@ async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str
             return value.isoformat()
         return value
 
-    kwargs: dict[str, Any] = {"params": dict(recipe.query or {})}
+    kwargs: dict[str, Any] = {"params": {k: await resolve(v, k) for k, v in (recipe.query or {}).items()}}
     data_field = route.handler.parsed_data_field
     if route.is_page:
         fields: dict[str, Any] = {}
@@ -165,7 +188,7 @@ async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str
             fields = await derive(recipe.struct, recipe.fields, resolve, strict=False)
         fields |= {k: await resolve(v, k) for k, v in recipe.fields.items() if k not in fields}
         if route.method in WRITES:
-            kwargs["data"] = {"_csrf": office.csrf, **as_form(fields)}
+            kwargs["data"] = {"_csrf": office.csrf, **as_form(fields)} if not office.visitor else as_form(fields)
     else:
         kwargs["headers"] = office.admin.headers
         if recipe.files is not None:
@@ -179,7 +202,7 @@ async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str
             key: (filename, content(office) if callable(content) else content, media_type)
             for key, (filename, content, media_type) in recipe.files.items()
         }
-    return Request(ids, kwargs)
+    return Prepared(ids, kwargs)
 
 
 def with_b_ids_in_body(
@@ -217,7 +240,6 @@ class Checker:
     b_marker: str
     problems: list[str] = field(default_factory=list)
     baseline: dict[str, str] = field(default_factory=dict)
-    last: Any = None
     shared: dict[str, Ids] = field(default_factory=dict)  # the path objects of reads
     counts: Counter[str] = field(default_factory=Counter)  # calls made, by kind: the checks did run
 
@@ -236,18 +258,33 @@ class Checker:
         url = route.url(self.office.code, request.ids)
         for field_name, kwargs, sent in with_b_ids_in_body(request.kwargs, self.b_ids):
             # B's object named in the body of a call in A: refused as unknown, before the call that succeeds
-            status = await self.call(route, url, kwargs, sent)
+            response = await self.call(route, url, kwargs, sent)
             self.counts["b_ids_in_body"] += 1
-            if status is not None and not 400 <= status < 500:
-                self.problems.append(f"{route.key} with B's {field_name} in the body: {status}, not refused")
-        status = await self.call(route, url, request.kwargs)
-        if status is not None:
-            self.check_success(route, recipe, status)
+            if response is not None and not 400 <= response.status_code < 500:
+                self.problems.append(f"{route.key} with B's {field_name} in the body: {response.status_code}")
+        response = await self.call(route, url, request.kwargs)
+        if response is not None:
+            self.check_success(route, recipe, response)
         if route.params:  # the same call with B's ids in A's path: not found
-            status = await self.call(route, route.url(self.office.code, self.b_ids), request.kwargs)
+            theirs = route.url(self.office.code, self.b_ids)
+            sent = frozenset(self.b_ids[p] for p in route.params)
+            response = await self.call(route, theirs, request.kwargs, sent)
             self.counts["b_ids_in_path"] += 1
-            if status is not None and status != 404:
-                self.problems.append(f"{route.key} with B's ids in the path: {status}, not 404")
+            if response is not None and response.status_code != 404:
+                self.problems.append(f"{route.key} with B's ids in the path: {response.status_code}, not 404")
+        await self.check_b(route)
+
+    async def run_refused(self, route: Route, recipe: Recipe, expected: int) -> None:
+        """A call in A that names B's objects (in its query): answered `expected`, and B unchanged."""
+        request = await prepare(self.office, route, recipe)
+        sent = frozenset(str(v) for v in request.kwargs["params"].values())
+        response = await self.call(route, route.url(self.office.code, request.ids), request.kwargs, sent)
+        self.counts["refused"] += 1
+        if response is not None and response.status_code != expected:
+            self.problems.append(f"{route.key} with B's {request.kwargs['params']}: {response.status_code}")
+        await self.check_b(route)
+
+    async def check_b(self, route: Route) -> None:
         changed = [t for t, h in (await self.digest.take()).items() if self.baseline.get(t) != h]
         if changed:
             self.problems.append(f"{route.key} changed B's {changed}")
@@ -255,9 +292,9 @@ class Checker:
 
     async def call(
         self, route: Route, url: str, kwargs: dict[str, Any], sent: frozenset[str] = frozenset()
-    ) -> int | None:
-        """Make the call; note a 500, a schema other than A's, and B's data in the answer (but for
-        ids of B's that the call itself `sent` in its body)."""
+    ) -> httpx.Response | None:
+        """Make the call; note a 500 (and answer None), a schema other than A's, and B's data in the
+        answer (but for ids of B's that the call itself `sent`)."""
         with schemas_touched() as touched:
             response = await self.client.request(route.method, url, follow_redirects=False, **kwargs)
         self.counts["touching_a"] += f"t_{self.office.code}" in touched
@@ -273,10 +310,10 @@ class Checker:
         if response.status_code >= 500:
             self.problems.append(f"{route.method} {url}: {response.status_code} {text[:300]}")
             return None
-        self.last = response
-        return response.status_code
+        return response
 
-    def check_success(self, route: Route, recipe: Recipe, status: int) -> None:
+    def check_success(self, route: Route, recipe: Recipe, response: httpx.Response) -> None:
+        status = response.status_code
         if recipe.expect is not None:
             ok = status == recipe.expect
             if recipe.expect >= 400 and not recipe.why:
@@ -286,4 +323,4 @@ class Checker:
         else:
             ok = 200 <= status < 400  # a read may redirect (a notification opens its link)
         if not ok:
-            self.problems.append(f"{route.key}: {status} {summary(self.last.text)}")
+            self.problems.append(f"{route.key}: {status} {summary(response.text)}")

@@ -49,6 +49,7 @@ class Office:
         self.admin: Caller
         self.csrf = ""
         self.term_id = ""
+        self.visitor = False  # pages are called with the admin's browser session, or as a visitor
 
     async def open(self) -> Office:
         self.admin = await make_caller(self.database, f"{self.code}机关管理员", {self.code: ["office_admin", "deputy"]})
@@ -61,6 +62,11 @@ class Office:
         township = {"level": "township", "division_code": self.township, "name": "城关镇人民代表大会"}
         await self.call("POST", "/congresses", township, ok=(201, 409))
         return self
+
+    def sign_out(self) -> None:
+        """Pages are called as a visitor from now on (the portal); the API still as the admin."""
+        self.client.cookies.clear()
+        self.visitor = True
 
     async def call(
         self, method: str, path: str, json: Any = None, *, ok: tuple[int, ...] = (200, 201, 202), **kw
@@ -282,7 +288,8 @@ class Office:
 
     async def new_opinion(self) -> Ids:
         body = {"content": f"{name('意见')}:路灯不亮", "submitter_phone": "13900000000"}
-        return {"opinion_id": (await self.call("POST", "/opinions", body))["id"]}
+        opinion = await self.call("POST", "/opinions", body)
+        return {"opinion_id": opinion["id"], "ticket": opinion["ticket"]}
 
     async def new_assigned_opinion(self) -> Ids:
         opinion, unit = await self.new_opinion(), await self.new_unit()
@@ -293,6 +300,25 @@ class Office:
         opinion = await self.new_assigned_opinion()
         await self.call("POST", f"/opinions/{opinion['opinion_id']}/answer", {"answer": "已修复"})
         return opinion
+
+    async def new_rating_token(self) -> Ids:
+        """The token of the rating link texted to the person when their opinion was answered."""
+        from renda.core.crypto import decrypt
+        from renda.modules.opinions.models import OpinionSms
+
+        opinion = await self.new_answered_opinion()
+        async with tenant_session(await load_tenant(self.code), actor="system:test") as session:
+            query = select(OpinionSms.text_encrypted).where(OpinionSms.opinion_id == uuid.UUID(opinion["opinion_id"]))
+            text = decrypt((await session.execute(query)).scalar_one())
+        return {**opinion, "token": text.rsplit("/opinions/rate/", 1)[1].split()[0]}
+
+    async def new_public_photo(self) -> Ids:
+        """A deputy who publishes a photo."""
+        deputy = await self.new_deputy()
+        path = f"/persons/{deputy['person_id']}"
+        await self.call("PATCH", path, {"public_fields": ["name", "photo"]})
+        await self.call("PUT", f"{path}/photo", files={"data": ("p.png", PNG, "image/png")})
+        return deputy
 
     async def new_draft(self) -> Ids:
         return {"draft_id": (await self.call("POST", "/suggestions", {"title": name("建议"), "content": "内容"}))["id"]}

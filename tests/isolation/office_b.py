@@ -112,8 +112,9 @@ async def seed_two_contacts(code: str, marker: str, seeded: dict[str, str]) -> d
 
 
 async def seed_opinions(code: str, marker: str) -> dict[str, str]:
-    """A handling unit with an opinion assigned to it, and a suggestion draft, of office B."""
+    """A handling unit with an opinion assigned to it (with a rating link), and a suggestion draft, of office B."""
     from renda.modules.opinions import service as opinions
+    from renda.modules.opinions.feedback import token_hash
     from renda.modules.opinions.schemas import UnitIn
     from renda.modules.suggestions import service as suggestions
 
@@ -122,11 +123,14 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
         unit = await opinions.create_unit(session, opinions.SYSTEM_VIEWER, UnitIn(name=marker))
         opinion = await opinions.intake(session, tenant, source="staff", content=marker, submitter_phone="13900000000")
         await opinions.assign(session, opinions.SYSTEM_VIEWER, tenant, opinion, unit_id=unit.id)
+        token = f"b{uuid.uuid4().hex}"
+        opinion.rating_token_hash = token_hash(token)
         draft = await suggestions.create_draft(
             session, tenant, deputy_person_id=None, title=marker, content=marker, source="staff", source_id=None
         )
         await session.commit()
-        return {"unit_id": str(unit.id), "opinion_id": str(opinion.id), "draft_id": str(draft.id)}
+        ids = {"unit_id": str(unit.id), "opinion_id": str(opinion.id), "draft_id": str(draft.id)}
+        return ids | {"token": token, "ticket": opinion.ticket}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

@@ -110,14 +110,28 @@ class Recipe:
     why: str = ""
 
 
-def body(*, on: str | None = None, expect: int | None = None, why: str = "", **fields: Any) -> Recipe:
+def body(
+    *,
+    on: str | None = None,
+    query: Mapping[str, Any] | None = None,
+    expect: int | None = None,
+    why: str = "",
+    **fields: Any,
+) -> Recipe:
     """An API call: the body derived from the handler's data type, with `fields` set."""
-    return Recipe(fields, on=on, expect=expect, why=why)
+    return Recipe(fields, on=on, query=query, expect=expect, why=why)
 
 
-def form(struct: type | None = None, *, on: str | None = None, expect: int | None = None, **fields: Any) -> Recipe:
+def form(
+    struct: type | None = None,
+    *,
+    on: str | None = None,
+    query: Mapping[str, Any] | None = None,
+    expect: int | None = None,
+    **fields: Any,
+) -> Recipe:
     """A page's form post: `struct`'s fields as form fields (if given), with `fields` set."""
-    return Recipe(fields, struct=struct, on=on, expect=expect)
+    return Recipe(fields, struct=struct, on=on, query=query, expect=expect)
 
 
 def upload(
@@ -578,4 +592,20 @@ API |= {
 }
 PAGES |= {
     "GET /deputies/{person_id}/photo": form(on="photo"),
+}
+
+# --- the public portal: /p/{office}… --------------------------------------------------------------
+PORTAL: dict[str, Recipe] = {
+    "GET /deputies/{person_id}": form(on="deputy"),
+    "GET /deputies/{person_id}/photo": form(on="public_photo"),
+    "GET /deputies/{person_id}/qr.png": form(on="deputy"),
+    "GET /deputies/{person_id}/qr.svg": form(on="deputy"),
+    "GET /opinions/new": form(query={"deputy": new.deputy["person_id"]}),
+    "GET /opinions/status": form(query={"ticket": new.opinion["ticket"]}),
+    # An opinion sent from a deputy's code page, and the rating from the link texted with the answer.
+    "POST /opinions/new": form(
+        query={"deputy": new.deputy["person_id"]}, content="小区门口路灯坏了", submitter_phone="13900000001"
+    ),
+    "GET /opinions/rate/{token}": form(on="rating_token"),
+    "POST /opinions/rate/{token}": form(on="rating_token", rating="solved", expect=200),
 }
