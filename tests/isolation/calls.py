@@ -28,7 +28,6 @@ from tests.isolation.recipes import (
     NeedsRecipe,
     Recipe,
     Same,
-    Seq,
     as_form,
     derive,
 )
@@ -168,8 +167,8 @@ async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str
             return ids[value.param]
         if isinstance(value, Main):
             return getattr(office, value.attr)
-        if isinstance(value, Seq):
-            return value.next()
+        if callable(value):
+            return value()
         if isinstance(value, Fmt):
             return value.template.format(*[await resolve(v, name) for v in value.values])
         if isinstance(value, list):

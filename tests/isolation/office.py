@@ -26,12 +26,17 @@ from tests.test_member_pages import signed_in
 
 Ids = dict[str, str]
 TODAY = local_today()
-_serial = itertools.count(1)
+_serial, _meetings = itertools.count(1), itertools.count(1)
 
 
 def serial() -> int:
-    """A number unique in the test run (names, meeting numbers, division codes)."""
+    """A number unique in the test run (names, division codes)."""
     return next(_serial)
+
+
+def meeting_number() -> int:
+    """The number of a standing-committee meeting, unique in the office's term for the run."""
+    return next(_meetings)
 
 
 def name(prefix: str = "隔离") -> str:
@@ -39,13 +44,13 @@ def name(prefix: str = "隔离") -> str:
 
 
 class Office:
-    """An office with a current term, a township, an admin signed in (API token and browser session),
-    and makers for fresh objects."""
+    """An office with a current term, an admin signed in (API token and browser session), and makers
+    for fresh objects."""
 
     def __init__(self, client: AsyncTestClient, database: Any, code: str, city: str) -> None:
         self.client, self.database, self.code, self.city = client, database, code, city
         self.api = f"/api/v1/t/{code}"
-        self.township = f"{code}100"
+        self.congress_name = ""
         self.admin: Caller
         self.csrf = ""
         self.term_id = ""
@@ -59,8 +64,6 @@ class Office:
         await self.call(
             "PUT", f"/persons/{(await self.new_deputy())['person_id']}/user", {"user_id": str(self.admin.user_id)}
         )
-        township = {"level": "township", "division_code": self.township, "name": "城关镇人民代表大会"}
-        await self.call("POST", "/congresses", township, ok=(201, 409))
         return self
 
     def sign_out(self) -> None:
@@ -79,6 +82,7 @@ class Office:
         """The office's own congress and its current term (made on the first call of the run)."""
         await self.call("POST", "/congresses", {"level": "county"}, ok=(201, 409))
         congress = next(c for c in await self.call("GET", "/congresses") if c["level"] == "county")
+        self.congress_name = congress["name"]
         current = [t["id"] for t in congress["terms"] if t["is_current"]]
         if current:
             return current[0]
@@ -374,7 +378,7 @@ class Office:
         return {**record, "attachment_id": attachment["id"]}
 
     async def new_meeting(self) -> Ids:
-        body = {"number": serial() % 999 + 1, "title": name("常委会会议"), "held_on": str(TODAY)}
+        body = {"number": meeting_number(), "title": name("常委会会议"), "held_on": str(TODAY)}
         meeting = await self.call("POST", "/contacts/meetings", body)
         return {"meeting_id": meeting["id"]}
 
@@ -431,7 +435,7 @@ def register_xlsx(office: Office, person: str | None = None) -> bytes:
         "姓名": name("导入代表") if person is None else person,
         "身份证号码": with_check_digit(f"{office.code}19700501{serial() % 1000:03d}"),
         "代表层级": "县人大代表",
-        "所属人大": "通渭县人民代表大会",
+        "所属人大": office.congress_name,
         "届次": 5,
     }
     book = Workbook()

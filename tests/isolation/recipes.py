@@ -8,7 +8,8 @@ request type they convert to (`form(SomeIn)`), or the fields listed.
 Every write route needs an entry here: a route added later without one fails the test with its name.
 Values: `new.<kind>` makes a fresh object of office A (`Office.new_<kind>`; the id named like the
 field is taken), `same.<param>` is an id of the route's own path, `main.<attr>` one of the office's
-standing objects (its current term), `Fmt(template, *values)` a text made of values, or any literal.
+standing objects (its current term), `Fmt(template, *values)` a text made of values, a function
+(called for each request: a fresh number), or any literal.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from renda.modules.organisation.schemas import (
 )
 from renda.modules.portal.schemas import CommitmentPatch, PortalSettingsIn
 from renda.modules.receptions.schemas import ExceptionIn
-from tests.isolation.office import PNG, TODAY, XLSX, register_xlsx, serial
+from tests.isolation.office import PNG, TODAY, XLSX, meeting_number, register_xlsx, serial
 
 
 # --- values that name office A's objects ---------------------------------------------------------
@@ -85,17 +86,6 @@ class Fmt:
 
     def __init__(self, template: str, *values: Any) -> None:
         self.template, self.values = template, values
-
-
-@dataclass(frozen=True)
-class Seq:
-    """A number unique in the run, within [low, high]."""
-
-    low: int = 1
-    high: int = 999
-
-    def next(self) -> int:
-        return self.low + serial() % (self.high - self.low + 1)
 
 
 # --- recipes -------------------------------------------------------------------------------------
@@ -400,8 +390,8 @@ API: dict[str, Recipe] = {
     "DELETE /contacts/records/{record_id}/issues/{issue_id}": body(),
     "POST /contacts/records/{record_id}/issues/{issue_id}/opinion": body(),
     "POST /contacts/records/{record_id}/issues/{issue_id}/suggestion": body(),
-    "POST /contacts/meetings": body(number=Seq()),
-    "PATCH /contacts/meetings/{meeting_id}": body(number=Seq()),
+    "POST /contacts/meetings": body(number=meeting_number),
+    "PATCH /contacts/meetings/{meeting_id}": body(number=meeting_number),
     "DELETE /contacts/meetings/{meeting_id}": body(),
     "POST /contacts/meetings/{meeting_id}/invitations": body(person_ids=[new.deputy]),
     "PATCH /contacts/meetings/{meeting_id}/invitations/{attendance_id}": body(status="attended"),
@@ -531,8 +521,8 @@ PAGES: dict[str, Recipe] = {
     "POST /contacts/records/{record_id}/attachments": upload(*TXT, key="file"),
     "POST /contacts/records/{record_id}/attachments/{attachment_id}/remove": form(),
     "POST /contacts/export": form(list="members"),
-    "POST /contacts/meetings": form(MeetingIn, number=Seq()),
-    "POST /contacts/meetings/{meeting_id}/edit": form(MeetingPatch, number=Seq()),
+    "POST /contacts/meetings": form(MeetingIn, number=meeting_number),
+    "POST /contacts/meetings/{meeting_id}/edit": form(MeetingPatch, number=meeting_number),
     "POST /contacts/meetings/{meeting_id}/delete": form(),
     "POST /contacts/meetings/{meeting_id}/invitations": form(person_ids=[new.deputy]),
     "POST /contacts/meetings/{meeting_id}/invitations/{attendance_id}": form(status="attended"),
