@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import Database
+from renda.core.db import Database, current_unit
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import Page, paginate
 from renda.tenants.divisions import Level, schema_for, validate_code, validate_parent
@@ -62,6 +62,9 @@ async def create_tenant(database: Database, data: TenantCreate, *, actor: str) -
         session.add(tenant)
         try:
             await session.flush()
+            unit = current_unit()
+            if unit is not None:  # a request that opens an office works in that office from here on
+                await unit.bind_office(code, tenant.schema_name)
             connection = await session.connection()
             await connection.execute(text(f'CREATE SCHEMA "{tenant.schema_name}"'))
             await upgrade_schema(connection, _tenant_script(), tenant.schema_name)

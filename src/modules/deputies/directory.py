@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,6 +195,19 @@ async def recorded_elsewhere(
     return [ElsewhereEntry(entry, name) for entry, name in rows.all()], total
 
 
+# Built once: the register list runs it on every page.
+_LIVE_ELSEWHERE = (
+    select(DirectoryEntry.person_key, DirectoryEntry.level, Tenant.name)
+    .join(Tenant, Tenant.code == DirectoryEntry.recorded_by)
+    .where(
+        DirectoryEntry.person_key.in_(bindparam("keys", expanding=True)),
+        DirectoryEntry.recorded_by != bindparam("office"),
+        live(),
+    )
+    .order_by(DirectoryEntry.level)
+)
+
+
 async def live_elsewhere_by_person(office: str, person_keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
     """For the register's persons: their live mandates that other offices record, as
     person key → [(level, recording office name)], so a person is shown once with every level."""
@@ -202,12 +215,7 @@ async def live_elsewhere_by_person(office: str, person_keys: Iterable[str]) -> d
     if not keys:
         return {}
     async with get_database().platform_session() as session:
-        rows = await session.execute(
-            select(DirectoryEntry.person_key, DirectoryEntry.level, Tenant.name)
-            .join(Tenant, Tenant.code == DirectoryEntry.recorded_by)
-            .where(DirectoryEntry.person_key.in_(keys), DirectoryEntry.recorded_by != office, live())
-            .order_by(DirectoryEntry.level)
-        )
+        rows = await session.execute(_LIVE_ELSEWHERE, {"keys": keys, "office": office})
     found: dict[str, list[tuple[str, str]]] = {}
     for key, level, name in rows.all():
         found.setdefault(key, []).append((level, name))

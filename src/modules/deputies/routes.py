@@ -29,6 +29,7 @@ from renda.modules.deputies.models import (
     Person,
     Term,
 )
+from renda.modules.deputies.register import Profile, RegisterEntry
 from renda.modules.deputies.repository import MandateRow
 from renda.modules.deputies.schemas import (
     EVENT_LABELS,
@@ -162,7 +163,7 @@ def mandate_out(row: MandateRow, events: list[MandateEvent] | None = None) -> Ma
     )
 
 
-def person_out(person: Person, profile: service.Profile | None = None) -> PersonOut:
+def person_out(person: Person, profile: Profile | None = None) -> PersonOut:
     out = PersonOut(
         person.id,
         person.name,
@@ -192,7 +193,7 @@ def person_out(person: Person, profile: service.Profile | None = None) -> Person
     return out
 
 
-def register_item(entry: service.RegisterEntry) -> RegisterItem:
+def register_item(entry: RegisterEntry) -> RegisterItem:
     p = entry.person
     return RegisterItem(
         p.id,
@@ -212,15 +213,15 @@ def register_item(entry: service.RegisterEntry) -> RegisterItem:
                 m.id,
                 m.level,
                 LEVEL_LABELS[m.level],
-                c.name,
-                service.term_label(t.number),
+                m.congress_name,
+                service.term_label(m.term_number),
                 m.status,
                 STATUS_LABELS[m.status],
                 m.constituency,
                 m.starts_on,
                 m.ended_on,
             )
-            for m, t, c in entry.mandates
+            for m in entry.mandates
         ],
         entry.elsewhere_labels,
     )

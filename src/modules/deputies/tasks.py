@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from renda.modules.deputies import service  # noqa: F401  (registers the register's export kind in workers too)
+from renda.modules.deputies import register  # noqa: F401  (registers the register's export kind in workers too)
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.broker import actor
 from renda.workers.outbox import claim_message

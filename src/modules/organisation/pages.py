@@ -25,6 +25,7 @@ from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.modules.organisation import repository as repo
 from renda.modules.organisation import service
+from renda.modules.organisation.common import BODY_ROLE_LABELS
 from renda.modules.organisation.models import (
     BODY_KINDS,
     BODY_MEMBER_KINDS,
@@ -341,7 +342,7 @@ class OrganisationPages(Controller):
             **await shell_context(request, access),
             "body": detail,
             "body_kinds": BODY_KINDS,
-            "roles": service.BODY_ROLE_LABELS[body.kind],
+            "roles": BODY_ROLE_LABELS[body.kind],
             "candidates": serving,
             "deputies": deputies,
             "member_kinds": BODY_MEMBER_KINDS,

@@ -7,13 +7,13 @@ the export kinds are registered here rather than where the web routes happen to 
 from __future__ import annotations
 
 from renda.modules.exports.registry import ExportKind, register_export
-from renda.modules.organisation import service
+from renda.modules.organisation import exports
 
 GROUPS = ExportKind(
-    "organisation_groups", "代表小组", service.GROUP_EXPORT_HEADERS, service.export_group_rows, "organisation.read"
+    "organisation_groups", "代表小组", exports.GROUP_EXPORT_HEADERS, exports.export_group_rows, "organisation.read"
 )
 STATIONS = ExportKind(
-    "organisation_stations", "家站室", service.STATION_EXPORT_HEADERS, service.export_station_rows, "organisation.read"
+    "organisation_stations", "家站室", exports.STATION_EXPORT_HEADERS, exports.export_station_rows, "organisation.read"
 )
 register_export(GROUPS)
 register_export(STATIONS)

@@ -40,7 +40,7 @@ from renda.modules.portal.schemas import (
 from renda.modules.receptions import service as receptions
 from renda.tenants import service as tenants
 from renda.tenants.models import TenantStatus
-from renda.tenants.scoping import TenantRef, load_tenant
+from renda.tenants.scoping import TenantRef, enter_office, load_tenant
 
 PAGE_SIZE = 40
 STATION_PAGE_SIZE = 20
@@ -64,6 +64,7 @@ async def published_office(code: str) -> TenantRef:
         raise NotFound("该机关没有公开页面", code="portal_not_found") from None
     if tenant.status != TenantStatus.ACTIVE:
         raise NotFound("该机关没有公开页面", code="portal_not_found")
+    await enter_office(tenant)  # the request is this office's now: no other office's data is reachable
     return tenant
 
 
@@ -117,7 +118,7 @@ class PublicDeputy:
         return {label: value for label, value in self.fields.items() if label not in skip and value}
 
 
-def _value(person: Person, live: list[Mandate], key: str) -> str:
+def _value(person: Any, live: list[Any], key: str) -> str:
     if key == "gender":
         return GENDER_LABELS.get(person.gender, "")
     if key == "birth_date":
@@ -130,13 +131,14 @@ def _value(person: Person, live: list[Mandate], key: str) -> str:
     return str(value) if value else ""
 
 
-def _level_labels(live: list[Mandate]) -> list[str]:
+def _level_labels(live: list[Any]) -> list[str]:
     levels = {m.level for m in live}
     return [LEVEL_LABELS[level] for level in LEVELS if level in levels]
 
 
-def public_view(person: Person, live: list[Mandate]) -> PublicDeputy:
-    """Exactly what the office chose to publish of this person (the name always)."""
+def public_view(person: Any, live: list[Any]) -> PublicDeputy:
+    """Exactly what the office chose to publish of this person (the name always). `person` is a
+    `Person` or a register row, `live` its live mandates (or their register rows)."""
     chosen = set(person.public_fields or []) | {"name"}
     # The photo is served by its own route (and is a deferred column: never loaded here).
     fields = {label: _value(person, live, key) for key, label in PUBLIC_FIELDS.items() if key in chosen - {"photo"}}
@@ -149,7 +151,7 @@ async def public_deputies(session: AsyncSession, q: str | None, page: int) -> tu
     found = await deputies.search(session, RegisterFilter(q=q or None, status="live"), page, PAGE_SIZE)
     items = []
     for entry in found.items:
-        live = [m for m, _, _ in entry.mandates if m.status != MandateStatus.ENDED]
+        live = [m for m in entry.mandates if m.status != MandateStatus.ENDED]
         items.append(public_view(entry.person, live))
     return items, found.total
 
@@ -485,7 +487,7 @@ async def code_rows(session: AsyncSession, q: str | None, page: int, page_size: 
     counts = await repo.commitment_counts(session, [e.person.id for e in found.items])
     rows = []
     for entry in found.items:
-        live = [m for m, _, _ in entry.mandates if m.status != MandateStatus.ENDED]
+        live = [m for m in entry.mandates if m.status != MandateStatus.ENDED]
         chosen = set(entry.person.public_fields or []) | {"name"}
         rows.append(
             CodeRow(
