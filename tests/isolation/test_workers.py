@@ -39,7 +39,7 @@ PLATFORM_WIDE = {
 }
 
 
-async def _pending_delivery(office: Office) -> str:
+async def _pending_delivery(office: Office) -> list[Any]:
     """An email to the admin, waiting to be sent (the admin now has an address)."""
     from renda.modules.notifications.models import NotificationDelivery
 
@@ -50,10 +50,10 @@ async def _pending_delivery(office: Office) -> str:
         assert delivery is not None
         delivery.status, delivery.attempts, delivery.last_error = "pending", 0, None
         await session.commit()
-    return ids["delivery_id"]
+    return [[ids["delivery_id"]]]
 
 
-async def _digest(office: Office) -> str:
+async def _digest(office: Office) -> list[Any]:
     """A daily digest of the admin's, built and waiting to be sent."""
     from renda.modules.notifications import service
 
@@ -71,20 +71,20 @@ async def _digest(office: Office) -> str:
         )
         (digest_id, *_) = await service.build_digests(session, "daily", PERIOD)
         await session.commit()
-    return str(digest_id)
+    return [str(digest_id)]
 
 
-async def _pending_sms(office: Office) -> str:
+async def _pending_sms(office: Office) -> list[Any]:
     """The text to the person whose opinion was answered, not yet sent."""
     from renda.modules.opinions.models import OpinionSms
 
     opinion = await office.make("answered_opinion")
     async with tenant_session(await load_tenant(office.code), actor="system:test") as session:
         query = select(OpinionSms.id).where(OpinionSms.opinion_id == uuid.UUID(opinion["opinion_id"]))
-        return str((await session.execute(query)).scalar_one())
+        return [str((await session.execute(query)).scalar_one())]
 
 
-async def _pending_export(office: Office) -> str:
+async def _pending_export(office: Office) -> list[Any]:
     """An export requested and not yet built (its message is the one this test sends)."""
     from renda.modules.exports.models import Export
 
@@ -92,7 +92,7 @@ async def _pending_export(office: Office) -> str:
         export = Export(kind="audit_log", params={}, requested_by=f"user:{office.admin.user_id}:机关管理员")
         session.add(export)
         await session.commit()
-        return str(export.id)
+        return [str(export.id)]
 
 
 async def _term_change(office: Office) -> list[str]:
@@ -101,34 +101,38 @@ async def _term_change(office: Office) -> list[str]:
     return [changed["closed"]["id"], changed["opened"]["id"]]
 
 
-async def _mandate(office: Office) -> str:
-    return (await office.make("deputy"))["mandate_id"]
+async def _mandate(office: Office) -> list[Any]:
+    return [(await office.make("deputy"))["mandate_id"]]
 
 
-# What each office actor is sent for office A (after its code).
+async def _mandates(office: Office) -> list[Any]:
+    return [await _mandate(office)]
+
+
+async def _period(office: Office) -> list[Any]:
+    return [PERIOD]
+
+
+async def _nothing(office: Office) -> list[Any]:
+    return []
+
+
+# What each office actor is sent for office A, after A's code.
 ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
-    "behind_schedule": lambda o: _const([PERIOD]),
-    "publish_mandate": lambda o: _list(_mandate(o)),
-    "publish_mandates": lambda o: _list(_list(_mandate(o))),
+    "behind_schedule": _period,
+    "publish_mandate": _mandate,
+    "publish_mandates": _mandates,
     "term_changed": _term_change,
-    "build_export": lambda o: _list(_pending_export(o)),
-    "deliver": lambda o: _list(_list(_pending_delivery(o))),
-    "deliver_digest": lambda o: _list(_digest(o)),
-    "daily_digest": lambda o: _const([PERIOD]),
-    "weekly_digest": lambda o: _const([PERIOD]),
-    "send_opinion_sms": lambda o: _list(_pending_sms(o)),
-    "remind_overdue": lambda o: _const([PERIOD]),
-    "roster_reminder": lambda o: _const([PERIOD]),
-    "refresh_office": lambda o: _const([]),
+    "build_export": _pending_export,
+    "deliver": _pending_delivery,
+    "deliver_digest": _digest,
+    "daily_digest": _period,
+    "weekly_digest": _period,
+    "send_opinion_sms": _pending_sms,
+    "remind_overdue": _period,
+    "roster_reminder": _period,
+    "refresh_office": _nothing,
 }
-
-
-async def _const(value: list[Any]) -> list[Any]:
-    return value
-
-
-async def _list(value: Awaitable[Any]) -> list[Any]:
-    return [await value]
 
 
 def takes_an_office(declared: Any) -> bool:
