@@ -31,6 +31,7 @@ from renda.core.db import configure_database, get_database
 from renda.core.errors import exception_handlers
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
+from renda.core.security_headers import security_headers
 from renda.core.timezone import to_local
 from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
@@ -195,6 +196,7 @@ def create_app(
             openapi_router=Router("/schema", route_handlers=[], guards=[public]),
         ),
         lifespan=[lifespan],
+        before_send=[security_headers],  # every response, also the router's own 404 and 405
         request_max_body_size=settings.max_upload_bytes,
         debug=False,
         logging_config=None,  # configure_logging owns the root logger (JSON lines)

@@ -138,3 +138,5 @@ class Settings:
                 raise ValueError("RENDA_DATABASE_URL must be set when RENDA_ENV=production")
             if not self.public_url.startswith("https://"):
                 raise ValueError("RENDA_PUBLIC_URL must be an https:// address when RENDA_ENV=production")
+            if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+                raise ValueError("RENDA_OIDC_ISSUER must be an https:// address when RENDA_ENV=production")

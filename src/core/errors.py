@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from litestar import Request, Response
@@ -64,9 +65,21 @@ class TooLarge(AppError):
 
 
 class TooManyRequests(AppError):
+    """Every 429 says when to try again: `retry_after` seconds, sent as the `Retry-After` header."""
+
     status_code = 429
     code = "too_many_requests"
     message = "操作过于频繁,请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, retry_after: float, code: str | None = None, details: Any = None
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -92,16 +105,19 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def _render(request: Request, status: int, body: dict[str, Any]) -> Response:
+def _render(request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     if _wants_html(request):
         from renda.web.rendering import render_error_page
 
-        return render_error_page(request, status, body)
-    return Response(content=body, status_code=status, media_type="application/json")
+        response = render_error_page(request, status, body)
+        response.headers.update(headers or {})
+        return response
+    return Response(content=body, status_code=status, media_type="application/json", headers=headers)
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
-    return _render(request, exc.status_code, error_body(exc.code, exc.message, exc.details))
+    headers = exc.headers if isinstance(exc, TooManyRequests) else None
+    return _render(request, exc.status_code, error_body(exc.code, exc.message, exc.details), headers)
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
@@ -124,7 +140,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     elif exc.status_code == 400 and "json" in request.headers.get("content-type", ""):
         # msgspec's decode errors ("Input data was truncated", "Expected `object`"…)
         return _render(request, 400, error_body("malformed_json", "请求内容不是有效的 JSON", str(exc.detail)))
-    return _render(request, exc.status_code, error_body(code, message))
+    return _render(request, exc.status_code, error_body(code, message), exc.headers)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

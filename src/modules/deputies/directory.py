@@ -19,7 +19,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database, utcnow
-from renda.modules.deputies.models import Congress, DirectoryEntry, Mandate, MandateStatus, Person, Term
+from renda.modules.deputies.models import (
+    Congress,
+    DirectoryEntry,
+    Mandate,
+    MandateClaim,
+    MandateStatus,
+    Person,
+    Term,
+)
 from renda.modules.rollups import service as rollups
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
@@ -109,6 +117,66 @@ async def publish(session: AsyncSession, tenant: TenantRef, mandate_ids: Iterabl
             await platform.execute(delete(DirectoryEntry).where(DirectoryEntry.mandate_id.in_(gone)))
         await rollups.mark_stale(platform, counted_in)
         await platform.commit()
+
+
+# --- one office per person, congress and term ----------------------------------------------------
+@dataclass(frozen=True)
+class Seat:
+    """One person's place in one congress term, across offices."""
+
+    person_key: str
+    level: str
+    congress_division: str
+    term_number: int
+
+
+CLAIM_CHUNK = 5000
+
+
+async def claimed_elsewhere(session: AsyncSession, office: str, seats: Iterable[Seat]) -> dict[Seat, str]:
+    """The seats another office records, with that office's name."""
+    wanted = set(seats)
+    keys = sorted({seat.person_key for seat in wanted})
+    found: dict[Seat, str] = {}
+    for start in range(0, len(keys), CLAIM_CHUNK):
+        rows = await session.execute(
+            select(MandateClaim, Tenant.name)
+            .join(Tenant, Tenant.code == MandateClaim.recorded_by)
+            .where(MandateClaim.person_key.in_(keys[start : start + CLAIM_CHUNK]), MandateClaim.recorded_by != office)
+        )
+        for claim, name in rows.all():
+            seat = Seat(claim.person_key, claim.level, claim.congress_division, claim.term_number)
+            if seat in wanted:
+                found[seat] = name
+    return found
+
+
+async def claim(session: AsyncSession, office: str, seats: Iterable[Seat]) -> dict[Seat, str]:
+    """Record in the caller's transaction that `office` records these seats. Returns the seats
+    another office already records (those are left to it). A concurrent claim of the same seat
+    waits for the other transaction, so the loser sees the winner's row."""
+    wanted = list(dict.fromkeys(seats))
+    if not wanted:
+        return {}
+    values = [
+        {
+            "person_key": seat.person_key,
+            "level": seat.level,
+            "congress_division": seat.congress_division,
+            "term_number": seat.term_number,
+            "recorded_by": office,
+        }
+        for seat in wanted
+    ]
+    await session.execute(insert(MandateClaim).on_conflict_do_nothing(), values)
+    return await claimed_elsewhere(session, office, wanted)
+
+
+async def release(session: AsyncSession, office: str, person_key: str) -> None:
+    """The office no longer records anything under this person key (its ID number changed)."""
+    await session.execute(
+        delete(MandateClaim).where(MandateClaim.person_key == person_key, MandateClaim.recorded_by == office)
+    )
 
 
 # --- reading an office's territory ---------------------------------------------------------------

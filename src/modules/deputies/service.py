@@ -7,7 +7,14 @@ mandate directory to republish what changed once the transaction commits. The ru
 profile, export); this facade re-exports what callers outside those files use.
 """
 
-from renda.modules.deputies.common import term_label
+from renda.modules.deputies.common import (
+    claim_seats,
+    recorded_elsewhere_message,
+    seat_of,
+    seats_recorded_elsewhere,
+    term_label,
+)
+from renda.modules.deputies.directory import Seat
 from renda.modules.deputies.mandates import (
     check_within_term,
     checked_organised_in,
@@ -44,13 +51,16 @@ from renda.modules.deputies.terms import (
     get_term,
     list_congresses,
     terms_of,
+    township_names,
     update_term,
 )
 
 __all__ = [
+    "Seat",
     "change_term",
     "check_within_term",
     "checked_organised_in",
+    "claim_seats",
     "clear_photo",
     "create_congress",
     "create_mandate",
@@ -72,12 +82,16 @@ __all__ = [
     "masked_id_number",
     "person_of_user",
     "profile",
+    "recorded_elsewhere_message",
     "resume_mandate",
     "search",
+    "seat_of",
+    "seats_recorded_elsewhere",
     "set_photo",
     "suspend_mandate",
     "term_label",
     "terms_of",
+    "township_names",
     "update_mandate",
     "update_person",
     "update_term",

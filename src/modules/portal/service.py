@@ -17,7 +17,6 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import get_database
 from renda.core.errors import InvalidInput, NotFound
 from renda.core.pagination import Page, paginate
 from renda.core.timezone import local_today
@@ -38,7 +37,6 @@ from renda.modules.portal.schemas import (
     PortalSettingsOut,
 )
 from renda.modules.receptions import service as receptions
-from renda.tenants import service as tenants
 from renda.tenants.models import TenantStatus
 from renda.tenants.scoping import TenantRef, enter_office, load_tenant
 
@@ -214,28 +212,6 @@ async def _deputy_links(
     return links
 
 
-async def township_names(session: AsyncSession, tenant: TenantRef, codes: list[str]) -> dict[str, str]:
-    """Names of townships: from the congresses this office administers, else from the platform's
-    township offices beneath it, else the code itself."""
-    names = await repo.township_congress_names(session)
-    missing = [c for c in codes if c not in names]
-    if missing and tenant.level == "county":
-        async with get_database().platform_session() as platform:
-            found = await tenants.list_tenants(platform, level="township", parent=tenant.code, page_size=200)
-        county = office_short_name(tenant)
-        for office in found.items:
-            names.setdefault(office.code, _without_place(OFFICE_SUFFIX.sub("", office.name), county) or office.name)
-    return {code: names.get(code, code) for code in codes}
-
-
-def _without_place(name: str, county: str) -> str:
-    """宜君县宜阳街道 under 铜川市宜君县 → 宜阳街道: the longest tail of the county's name it starts with."""
-    for start in range(len(county) - 1):
-        if name.startswith(county[start:]):
-            return name[len(county) - start :]
-    return name
-
-
 async def station_cards(
     session: AsyncSession, tenant: TenantRef, stations: list[Station], *, people: bool = True
 ) -> list[StationCard]:
@@ -243,7 +219,7 @@ async def station_cards(
     ids = [s.id for s in stations]
     upcoming = await receptions.next_reception_days(session, ids, local_today(), count=NEXT_DAYS)
     links = await _deputy_links(session, tenant.code, ids) if people else {}
-    names = await township_names(session, tenant, sorted({s.township_code for s in stations if s.township_code}))
+    names = await deputies.township_names(session, {s.township_code for s in stations if s.township_code})
     return [
         StationCard(
             s.id,
@@ -271,7 +247,7 @@ async def find_stations(
 
 async def township_choices(session: AsyncSession, tenant: TenantRef) -> dict[str, str]:
     """The townships that have an active station: the finder's filter."""
-    return await township_names(session, tenant, await repo.station_townships(session))
+    return await deputies.township_names(session, await repo.station_townships(session))
 
 
 async def public_station(session: AsyncSession, tenant: TenantRef, station_id: uuid.UUID) -> StationCard:
