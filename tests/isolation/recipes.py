@@ -443,6 +443,7 @@ PAGES: dict[str, Recipe] = {
     "POST /api-tokens/issue": form(name="对接系统", scopes=["audit.read"], expect=200),
     "POST /api-tokens/{token_id}/revoke": form(),
     "POST /notifications/{notification_id}/read": form(),
+    "POST /notifications/{notification_id}/open": form(),
     "POST /notifications/read-all": form(),
     "POST /notifications/preferences": form(
         **{"pref:office_notice:email": "off"}, quiet_start="22:00", quiet_end="07:00"

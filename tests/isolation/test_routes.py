@@ -33,7 +33,10 @@ def test_a_write_route_without_a_recipe_fails_by_its_name(app, monkeypatch) -> N
     monkeypatch.delitem(API, "POST /organisation/stations")
     monkeypatch.setitem(PAGES, "POST /organisation/stations/{station_id}/paint", PAGES["POST /organisation/stations"])
     _, problems = plan(routes_under(app, API_PREFIX, PAGE_PREFIX), TABLES)
-    assert problems == [
-        "POST /organisation/stations (/api/v1/t/{code}): no recipe; add one to tests/isolation/recipes.py",
-        "/t/{code}: POST /organisation/stations/{station_id}/paint: a recipe for a route the app does not have",
-    ]
+    assert (
+        "POST /organisation/stations (/api/v1/t/{code}): no recipe; add one to tests/isolation/recipes.py" in problems
+    )
+    assert (
+        "/t/{code}: POST /organisation/stations/{station_id}/paint: a recipe for a route the app does not have"
+        in problems
+    )
