@@ -207,17 +207,28 @@ async def prepare(office: Office, route: Route, recipe: Recipe, shared: dict[str
 def with_b_ids_in_body(
     kwargs: dict[str, Any], b_ids: Mapping[str, str]
 ) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
-    """The request again with each id field of its body (JSON or form) naming B's object of that kind."""
+    """The request again with each id field of its body (JSON or form, and the objects in it: a
+    reception's deputies) naming B's object of that kind."""
     key = "json" if isinstance(kwargs.get("json"), dict) else "data" if isinstance(kwargs.get("data"), dict) else None
     if key is None:
         return []
+    return [(name, {**kwargs, key: changed}, sent) for name, changed, sent in _with_b_ids(kwargs[key], b_ids)]
+
+
+def _with_b_ids(body: dict[str, Any], b_ids: Mapping[str, str]) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
     variants = []
-    for name, value in kwargs[key].items():
+    for name, value in body.items():
         theirs = b_ids.get(ALIASES.get(name, name))
-        if theirs is None or not (_is_id(value) or (isinstance(value, list) and value and all(map(_is_id, value)))):
-            continue
-        changed = {**kwargs[key], name: [theirs] if isinstance(value, list) else theirs}
-        variants.append((name, {**kwargs, key: changed}, frozenset({theirs})))
+        if theirs is not None and _is_id(value):
+            variants.append((name, {**body, name: theirs}, frozenset({theirs})))
+        elif theirs is not None and isinstance(value, list) and value and all(map(_is_id, value)):
+            variants.append((name, {**body, name: [theirs]}, frozenset({theirs})))
+        elif isinstance(value, dict):
+            for inner, changed, sent in _with_b_ids(value, b_ids):
+                variants.append((f"{name}.{inner}", {**body, name: changed}, sent))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for inner, changed, sent in _with_b_ids(value[0], b_ids):
+                variants.append((f"{name}[0].{inner}", {**body, name: [changed, *value[1:]]}, sent))
     return variants
 
 

@@ -9,7 +9,7 @@ tables) as it was, and touch no schema but A's (the SQL guard of tests/conftest.
 
 from __future__ import annotations
 
-from tests.isolation.calls import WRITES, Checker, plan, routes_under
+from tests.isolation.calls import WRITES, Checker, plan, routes_under, with_b_ids_in_body
 from tests.isolation.recipes import API, PAGES
 
 API_PREFIX, PAGE_PREFIX = "/api/v1/t/{code}", "/t/{code}"
@@ -40,3 +40,15 @@ def test_a_write_route_without_a_recipe_fails_by_its_name(app, monkeypatch) -> N
         "/t/{code}: POST /organisation/stations/{station_id}/paint: a recipe for a route the app does not have"
         in problems
     )
+
+
+def test_b_ids_go_into_every_id_field_of_a_body() -> None:
+    b = {"station_id": "00000000-0000-0000-0000-00000000000b", "person_id": "00000000-0000-0000-0000-0000000000b0"}
+    ours = "00000000-0000-0000-0000-00000000000a"
+    body = {"station_id": ours, "visitor_name": "来访群众", "deputies": [{"person_id": ours}], "person_ids": [ours]}
+    variants = {name: sent for name, _, sent in with_b_ids_in_body({"json": body}, b)}
+    assert variants == {
+        "station_id": {b["station_id"]},
+        "deputies[0].person_id": {b["person_id"]},
+        "person_ids": {b["person_id"]},
+    }
