@@ -1,5 +1,6 @@
 """Every route of an office (`/api/v1/t/{code}/…` and the pages under `/t/{code}/…`), called as office
-A's admin with a request that succeeds, and the same call with office B's ids in A's path.
+A's admin with a request that succeeds; before it, the same call with each id in its body naming B's
+object (refused), and after it, with B's ids in A's path (404).
 
 The routes are enumerated from the app and each write needs a recipe (recipes.py), so a route added
 later is either covered or fails here by name. Every call must succeed in A (or fail as its recipe
