@@ -43,7 +43,7 @@ class Settings:
     migrate_concurrency: int = 4
     # Connections per web or worker process (each request holds one), and prepared statements kept
     # per connection: a statement is prepared once per office schema it runs in.
-    database_pool_size: int = 10
+    database_pool_size: int = 20
     database_statement_cache: int = 1000
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
@@ -100,7 +100,7 @@ class Settings:
             "port": int(_env("RENDA_PORT", "8000") or 8000),
             "forwarded_allow_ips": _env("RENDA_FORWARDED_ALLOW_IPS"),
             "migrate_concurrency": int(_env("RENDA_MIGRATE_CONCURRENCY", "4") or 4),
-            "database_pool_size": int(_env("RENDA_DATABASE_POOL_SIZE", "10") or 10),
+            "database_pool_size": int(_env("RENDA_DATABASE_POOL_SIZE", "20") or 20),
             "database_statement_cache": int(_env("RENDA_DATABASE_STATEMENT_CACHE", "1000") or 1000),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),

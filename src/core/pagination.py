@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.core.db import read_rows
 from renda.core.errors import InvalidInput
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ async def paginate_rows(session: AsyncSession, query: Select[Any], page: int, pa
     is a window count beside each row. Only a page past the end needs a second statement."""
     check_paging(page, page_size)
     counted = query.add_columns(func.count().over().label("total_rows"))
-    rows = (await session.execute(counted.limit(page_size).offset((page - 1) * page_size))).all()
+    rows = await read_rows(session, counted.limit(page_size).offset((page - 1) * page_size))
     if rows:
         total = rows[0].total_rows
     elif page == 1:

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, delete, func, or_, sele
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import get_database, utcnow
+from renda.core.db import get_database, read_rows, utcnow
 from renda.modules.deputies.models import (
     Congress,
     DirectoryEntry,
@@ -283,8 +283,8 @@ async def live_elsewhere_by_person(office: str, person_keys: Iterable[str]) -> d
     if not keys:
         return {}
     async with get_database().platform_session() as session:
-        rows = await session.execute(_LIVE_ELSEWHERE, {"keys": keys, "office": office})
+        rows = await read_rows(session, _LIVE_ELSEWHERE, {"keys": keys, "office": office})
     found: dict[str, list[tuple[str, str]]] = {}
-    for key, level, name in rows.all():
+    for key, level, name in rows:
         found.setdefault(key, []).append((level, name))
     return found

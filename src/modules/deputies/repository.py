@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, exists
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from renda.core.db import read_rows
 from renda.core.errors import InvalidInput
 from renda.modules.deputies import names
 from renda.modules.deputies.models import LEVELS, Congress, Mandate, MandateEvent, MandateStatus, Person, Term
@@ -150,7 +151,7 @@ async def mandate_briefs(session: AsyncSession, person_ids: Iterable[uuid.UUID])
     if not ids:
         return {}
     found: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for row in (await session.execute(_MANDATE_BRIEFS, {"person_ids": ids})).all():
+    for row in await read_rows(session, _MANDATE_BRIEFS, {"person_ids": ids}):
         found[row.person_id].append(row)
     return found
 
