@@ -79,9 +79,6 @@ class RequestContextMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["path"] in PROBES:  # polled every few seconds: neither an id nor a log line
-            await next_app(scope, receive, send)
-            return
         sent = next((value for key, value in scope["headers"] if key == b"x-request-id"), b"")
         request_id = sent.decode("latin-1")[:64] or f"{_ID_PREFIX}{next(_request_numbers):x}"
         request_id_var.set(request_id)
@@ -99,15 +96,16 @@ class RequestContextMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
+            if scope["path"] not in PROBES:  # polled every few seconds: no log line each time
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
 
 
 def _localtime(value: datetime | None) -> str:

@@ -97,7 +97,9 @@ _CLOCK = pytest.StashKey[time_machine.travel]()
 def real_local_today() -> date:
     """Today on the machine's own clock, even when the tests' clock is pinned: the date a `renda`
     subprocess lives in."""
-    return datetime.fromtimestamp(time_machine.escape_hatch.time.time(), LOCAL_TZ).date()
+    hatch = time_machine.escape_hatch
+    now = hatch.time.time() if hatch.is_travelling() else datetime.now().timestamp()
+    return datetime.fromtimestamp(now, LOCAL_TZ).date()
 
 
 # --- the SQL guard -------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from tests.conftest import ensure_tenant, make_caller, raw_fetchval, running_wor
 from tests.modules.deputies.helpers import add_mandate, add_person, api, id_number
 from tests.modules.deputies.test_directory import publish_all
 
-CITY, COUNTY = "610700", "610722"
-CITY_CONGRESS = "汉中市人民代表大会"
+CITY, COUNTY = "620100", "620102"  # offices of their own: the tenants API test opens 兰州市
+CITY_CONGRESS = "兰州市人民代表大会"
 DEPUTIES = 30
 
 
@@ -71,10 +71,10 @@ def import_sheet(rows: list[tuple[str, str]]) -> bytes:
 
 
 async def test_a_suspended_city_still_records_its_deputies(client, database, database_url, worker_broker) -> None:
-    await ensure_tenant(database, CITY, "汉中市人大常委会", "city", None)
-    await ensure_tenant(database, COUNTY, "城固县人大常委会", "county", CITY)
-    city_staff = await make_caller(database, "汉中市代表工委干事", {CITY: ["staff"]})
-    county_staff = await make_caller(database, "城固县代表工委干事", {COUNTY: ["staff"]})
+    await ensure_tenant(database, CITY, "兰州市人大常委会", "city", None)
+    await ensure_tenant(database, COUNTY, "城关区人大常委会", "county", CITY)
+    city_staff = await make_caller(database, "兰州市代表工委干事", {CITY: ["staff"]})
+    county_staff = await make_caller(database, "城关区代表工委干事", {COUNTY: ["staff"]})
     body = {"level": "city", "division_code": CITY, "name": CITY_CONGRESS}
     congress = await client.post(f"{api(CITY)}/congresses", json=body, headers=city_staff.headers)
     assert congress.status_code == 201, congress.text
@@ -84,7 +84,7 @@ async def test_a_suspended_city_still_records_its_deputies(client, database, dat
     )
     numbers = [id_number(area=COUNTY) for _ in range(DEPUTIES)]
     for n, number in enumerate(numbers):
-        person = await add_person(client, city_staff, CITY, f"城固市代表{n}", id_number=number)
+        person = await add_person(client, city_staff, CITY, f"兰州市代表{n}", id_number=number)
         await add_mandate(client, city_staff, CITY, person["id"], term.json()["id"], organised_in=COUNTY)
     await publish_all(database, worker_broker)
     assert (await city_counts(CITY), await city_counts(COUNTY)) == (DEPUTIES, DEPUTIES)
@@ -97,15 +97,15 @@ async def test_a_suspended_city_still_records_its_deputies(client, database, dat
 
         # Nor record the same mandates in a city congress it entered before the city came onto the platform.
         legacy = await legacy_city_term(database_url, COUNTY)
-        twin = await add_person(client, county_staff, COUNTY, "城固市代表0", id_number=numbers[0])
+        twin = await add_person(client, county_staff, COUNTY, "兰州市代表0", id_number=numbers[0])
         mandate = {"person_id": twin["id"], "term_id": legacy}
         twice = await client.post(f"{api(COUNTY)}/mandates", json=mandate, headers=county_staff.headers)
         assert twice.status_code == 409, twice.text
         assert twice.json()["code"] == "mandate_recorded_elsewhere"
-        assert "已由汉中市人大常委会登记" in twice.json()["message"]
+        assert "已由兰州市人大常委会登记" in twice.json()["message"]
 
         # A person entered without an ID number, then given a city deputy's: the same refusal.
-        unnamed = await add_person(client, county_staff, COUNTY, "城固市代表1")
+        unnamed = await add_person(client, county_staff, COUNTY, "兰州市代表1")
         await add_mandate(client, county_staff, COUNTY, unnamed["id"], legacy)
         renumbered = await client.patch(
             f"{api(COUNTY)}/persons/{unnamed['id']}", json={"id_number": numbers[1]}, headers=county_staff.headers
@@ -113,7 +113,7 @@ async def test_a_suspended_city_still_records_its_deputies(client, database, dat
         assert renumbered.status_code == 409 and renumbered.json()["code"] == "mandate_recorded_elsewhere"
 
         # The import refuses such rows one by one.
-        sheet = import_sheet([("城固市代表2", numbers[2]), ("城固新代表", id_number(area=COUNTY))])
+        sheet = import_sheet([("兰州市代表2", numbers[2]), ("城关新代表", id_number(area=COUNTY))])
         files = {"files": {"file": ("名册.xlsx", sheet, importer.XLSX)}}
         imported = await client.post(
             f"{api(COUNTY)}/register/import?mode=valid_only", headers=county_staff.headers, **files
@@ -122,7 +122,7 @@ async def test_a_suspended_city_still_records_its_deputies(client, database, dat
         result = imported.json()
         assert (result["total_rows"], result["imported_rows"]) == (2, 1)
         [error] = result["errors"]
-        assert error["row"] == 2 and "已由汉中市人大常委会登记" in error["message"]
+        assert error["row"] == 2 and "已由兰州市人大常委会登记" in error["message"]
 
         await publish_all(database, worker_broker)
         # The 30 count once; the county's own two (persons the city does not record) add to them.
