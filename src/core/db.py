@@ -9,6 +9,7 @@ tenant fails loudly instead of reaching some other tenant.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -202,10 +203,17 @@ def guard_statement(conn: Any, cursor: Any, statement: str, parameters: Any, con
     office = unit.office_code if unit is not None else job_office.get()
     if unit is None and office is None:
         return
-    for code in OFFICE_SCHEMA.findall(statement):
-        if code != office:
-            where = "request" if unit is not None else "job"
-            raise OfficeBoundaryError(f"a {where} for office {office or '(none)'} sent a statement for office {code}")
+    other = _other_office(statement, office)
+    if other is not None:
+        where = "request" if unit is not None else "job"
+        raise OfficeBoundaryError(f"a {where} for office {office or '(none)'} sent a statement for office {other}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _other_office(statement: str, office: str | None) -> str | None:
+    """The first office schema `statement` names other than `office`'s. Cached: the same statements
+    come again and again, and scanning a long one costs more than looking it up."""
+    return next((code for code in OFFICE_SCHEMA.findall(statement) if code != office), None)
 
 
 async def copy_records(session: AsyncSession, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
@@ -262,7 +270,9 @@ async def read_rows(
     session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
 ) -> list[Row[Any]]:
     """Plain rows of a read, executed on the session's connection without the ORM's per-statement
-    work (no identity map, no autoflush: for lists that read what the request has not written)."""
+    work (no identity map); what the session holds unwritten is flushed first, as the ORM would."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
     connection = await session.connection()
     return list((await connection.execute(statement, params)).all())
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import read_rows
@@ -46,8 +47,9 @@ async def paginate_rows(session: AsyncSession, query: Select[Any], page: int, pa
     """A page of plain rows (the columns the list shows) and the total, in one statement: the total
     is a window count beside each row. Only a page past the end needs a second statement."""
     check_paging(page, page_size)
-    counted = query.add_columns(func.count().over().label("total_rows"))
-    rows = await read_rows(session, counted.limit(page_size).offset((page - 1) * page_size))
+    rows = await read_rows(
+        session, _counted_page(query), {"page_limit": page_size, "page_offset": (page - 1) * page_size}
+    )
     if rows:
         total = rows[0].total_rows
     elif page == 1:
@@ -55,3 +57,11 @@ async def paginate_rows(session: AsyncSession, query: Select[Any], page: int, pa
     else:
         total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
     return Page(list(rows), total, page, page_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _counted_page(query: Select[Any]) -> Select[Any]:
+    """`query` with its window count and bound limit and offset, made once per query object: a list
+    whose query is built once (see the register's) then skips building and keying it per request."""
+    counted = query.add_columns(func.count().over().label("total_rows"))
+    return counted.limit(bindparam("page_limit")).offset(bindparam("page_offset"))

@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import hash_token, new_token
 from renda.core.crypto import decrypt, encrypt, mask_phone, normalize_phone
-from renda.core.db import utcnow
+from renda.core.db import read_rows, utcnow
 from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import OFFICE_ROLES
 from renda.modules.accounts.models import ApiToken, Membership, User, WebSession
@@ -94,16 +94,18 @@ async def grant_membership(session: AsyncSession, user: User, tenant_code: str, 
     return membership
 
 
+# Built once: every page's header and /api/v1/me read it.
+_MEMBERSHIPS = (
+    select(Tenant.code, Tenant.name, Tenant.level, Tenant.status, Membership.roles)
+    .join(Membership, Membership.tenant_id == Tenant.id)
+    .where(Membership.user_id == bindparam("user_id"))
+    .order_by(Tenant.path)
+)
+
+
 async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[MembershipView]:
-    rows = (
-        await session.execute(
-            select(Tenant, Membership.roles)
-            .join(Membership, Membership.tenant_id == Tenant.id)
-            .where(Membership.user_id == user_id)
-            .order_by(Tenant.path)
-        )
-    ).all()
-    return [MembershipView(t.code, t.name, t.level, t.status, list(roles)) for t, roles in rows]
+    rows = await read_rows(session, _MEMBERSHIPS, {"user_id": user_id})
+    return [MembershipView(code, name, level, status, list(roles)) for code, name, level, status, roles in rows]
 
 
 async def issue_api_token(session: AsyncSession, user: User, name: str) -> str:

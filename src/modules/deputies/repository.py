@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -62,7 +64,14 @@ REGISTER_COLUMNS = (
 
 def register_query(filters: RegisterFilter, columns: Sequence[Any] = (Person,)) -> Select[Any]:
     """Persons (whole, or `columns` of them), each once, having a mandate that matches every mandate
-    filter at the same time."""
+    filter at the same time. The same filters give the same statement object (built once: the
+    register's first page, unfiltered, is read all day)."""
+    return _register_query(msgspec.structs.astuple(filters), tuple(columns))
+
+
+@functools.lru_cache(maxsize=256)
+def _register_query(values: tuple[Any, ...], columns: tuple[Any, ...]) -> Select[Any]:
+    filters = RegisterFilter(*values)
     if filters.level and filters.level not in LEVELS:
         raise InvalidInput(f"代表层级“{filters.level}”无效", code="invalid_level")
     if filters.status and filters.status not in STATUS_FILTERS:
