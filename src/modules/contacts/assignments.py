@@ -74,7 +74,7 @@ from renda.modules.contacts.schemas import (
     TownshipRef,
 )
 from renda.modules.organisation import service as organisation
-from renda.modules.organisation.schemas import CommitteeMemberOut, TermOut
+from renda.modules.organisation.service import CommitteeMemberOut, TermOut
 from renda.tenants.scoping import TenantRef
 
 

@@ -58,7 +58,6 @@ from renda.modules.deputies.schemas import (
 )
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
-from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.pages import shell_context
 
@@ -124,8 +123,6 @@ LABELS: dict[str, Any] = {
     "suspension_reasons": SUSPENSION_REASONS,
     "gender_labels": GENDER_LABELS,
     "event_labels": EVENT_LABELS,
-    "group_kinds": GROUP_KINDS,
-    "station_kinds": STATION_KINDS,
     "public_field_labels": PUBLIC_FIELDS,
     "ethnicities": ETHNICITIES,
     "parties": PARTIES,

@@ -60,7 +60,6 @@ from renda.modules.deputies.schemas import (
     TermOut,
     TermUpdate,
 )
-from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
@@ -188,8 +187,8 @@ def person_out(person: Person, profile: Profile | None = None) -> PersonOut:
     )
     if profile is not None:
         out.mandates = [mandate_out(row, profile.events) for row in profile.mandates]
-        out.groups = [PlaceOut(g.id, g.name, g.kind, GROUP_KINDS.get(g.kind, g.kind)) for g in profile.groups]
-        out.stations = [PlaceOut(s.id, s.name, s.kind, STATION_KINDS.get(s.kind, s.kind)) for s in profile.stations]
+        out.groups = [PlaceOut(g.id, g.name, g.kind, g.kind_label) for g in profile.groups]
+        out.stations = [PlaceOut(s.id, s.name, s.kind, s.kind_label) for s in profile.stations]
     return out
 
 

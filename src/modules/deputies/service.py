@@ -8,6 +8,7 @@ profile, export); this facade re-exports what callers outside those files use.
 """
 
 from renda.modules.deputies.common import term_label
+from renda.modules.deputies.directory import ElsewhereEntry, in_territory, live, mandates_changed, recorded_elsewhere
 from renda.modules.deputies.mandates import (
     check_within_term,
     checked_organised_in,
@@ -19,6 +20,7 @@ from renda.modules.deputies.mandates import (
     suspend_mandate,
     update_mandate,
 )
+from renda.modules.deputies.names import search_key
 from renda.modules.deputies.persons import (
     clear_photo,
     create_person,
@@ -34,7 +36,17 @@ from renda.modules.deputies.persons import (
     user_ids_of,
     validated_person,
 )
+from renda.modules.deputies.placements import Place, Placement, register_deletion_check, register_placement
 from renda.modules.deputies.register import filter_choices, profile, search
+from renda.modules.deputies.schemas import (
+    EDUCATION_LEVELS,
+    ETHNICITIES,
+    GENDER_LABELS,
+    OCCUPATION_CATEGORIES,
+    PARTIES,
+    PUBLIC_FIELDS,
+    RegisterFilter,
+)
 from renda.modules.deputies.terms import (
     change_term,
     create_congress,
@@ -48,6 +60,16 @@ from renda.modules.deputies.terms import (
 )
 
 __all__ = [
+    "EDUCATION_LEVELS",
+    "ETHNICITIES",
+    "GENDER_LABELS",
+    "OCCUPATION_CATEGORIES",
+    "PARTIES",
+    "PUBLIC_FIELDS",
+    "ElsewhereEntry",
+    "Place",
+    "Placement",
+    "RegisterFilter",
     "change_term",
     "check_within_term",
     "checked_organised_in",
@@ -66,14 +88,21 @@ __all__ = [
     "get_photo",
     "get_term",
     "id_number_key",
+    "in_territory",
     "link_user",
     "list_congresses",
+    "live",
     "mandate_detail",
+    "mandates_changed",
     "masked_id_number",
     "person_of_user",
     "profile",
+    "recorded_elsewhere",
+    "register_deletion_check",
+    "register_placement",
     "resume_mandate",
     "search",
+    "search_key",
     "set_photo",
     "suspend_mandate",
     "term_label",
