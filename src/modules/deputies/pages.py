@@ -33,7 +33,7 @@ from renda.modules.deputies.models import (
     Person,
     Term,
 )
-from renda.modules.deputies.routes import elsewhere_item, must_exist
+from renda.modules.deputies.routes import DEPENDENCIES, elsewhere_item
 from renda.modules.deputies.schemas import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -58,7 +58,7 @@ from renda.modules.deputies.schemas import (
 )
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
-from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
+from renda.tenants.scoping import TenantAccess
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -190,7 +190,7 @@ FILTER_KEYS = ("q", "level", "status", "term_id", "constituency", "sector", "gro
 class DeputyPages(Controller):
     path = "/t/{code:str}/deputies"
     include_in_schema = False
-    dependencies = TENANT_DEPENDENCIES
+    dependencies = DEPENDENCIES
 
     async def _render(
         self, request: Request, access: TenantAccess, template: str, status: int = 200, **context: Any
@@ -338,10 +338,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/edit",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def update_person(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -374,10 +374,9 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/delete",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def delete_person(
-        self, request: Request, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID
+        self, person: Person, request: Request, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID
     ) -> Template | Redirect:
         async def action() -> None:
             await service.delete_person(db, person_id)
@@ -387,10 +386,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/user",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def link_user(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -415,10 +414,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/photo",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def upload_photo(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -437,10 +436,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/mandates",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def add_mandate(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -463,10 +462,10 @@ class DeputyPages(Controller):
     @post(
         "/mandates/{mandate_id:uuid}/end",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
     )
     async def end_mandate(
         self,
+        mandate: Mandate,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -484,10 +483,10 @@ class DeputyPages(Controller):
     @post(
         "/mandates/{mandate_id:uuid}/suspend",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
     )
     async def suspend_mandate(
         self,
+        mandate: Mandate,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -502,10 +501,10 @@ class DeputyPages(Controller):
     @post(
         "/mandates/{mandate_id:uuid}/resume",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
     )
     async def resume_mandate(
         self,
+        mandate: Mandate,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -565,10 +564,10 @@ class DeputyPages(Controller):
     @post(
         "/congresses/{congress_id:uuid}/terms",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Congress, "congress_id"),
     )
     async def add_term(
         self,
+        congress: Congress,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -581,9 +580,10 @@ class DeputyPages(Controller):
 
         return await self._congress_action(request, db, access, action, data)
 
-    @post("/terms/{term_id:uuid}/edit", guards=[requires("deputies.write")], before_request=must_exist(Term, "term_id"))
+    @post("/terms/{term_id:uuid}/edit", guards=[requires("deputies.write")])
     async def edit_term(
         self,
+        term: Term,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -599,11 +599,10 @@ class DeputyPages(Controller):
 
         return await self._congress_action(request, db, access, action, data)
 
-    @post(
-        "/terms/{term_id:uuid}/change", guards=[requires("deputies.write")], before_request=must_exist(Term, "term_id")
-    )
+    @post("/terms/{term_id:uuid}/change", guards=[requires("deputies.write")])
     async def change_term(
         self,
+        term: Term,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
