@@ -30,6 +30,7 @@ from renda.core.db import configure_database, get_database
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
 from renda.core.timezone import to_local
+from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
@@ -164,7 +165,11 @@ def create_app(
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         guards=[csrf_protect],
-        middleware=[RequestContextMiddleware(), AuthenticationMiddleware(settings.session_idle_minutes)],
+        middleware=[
+            RequestContextMiddleware(),
+            UnitOfWorkMiddleware(),
+            AuthenticationMiddleware(settings.session_idle_minutes),
+        ],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         template_config=TemplateConfig(
             directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_template_engine

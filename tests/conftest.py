@@ -9,11 +9,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 
 import asyncpg
 import dramatiq
 import pytest
+import time_machine
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -22,11 +24,73 @@ from renda.config import Settings, normalize_database_url
 from renda.core.crypto import configure_secrets
 from renda.core.db import Database, configure_database
 from renda.core.logging import tenant_code_var
+from renda.core.timezone import LOCAL_TZ
 from renda.workers.broker import create_broker, use_broker
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT_SCHEMA = re.compile(r'"?\b(t_\d{6,9})\b"?\s*\.')
 ALLOWED_DDL = re.compile(r"^\s*(CREATE|DROP) SCHEMA", re.I)
+
+
+# --- the clock ---------------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("RENDA_TEST_CLOCK"),
+        help="start the clock at this Asia/Shanghai time (2028-02-29 or 2027-01-01T00:30); it runs on from there",
+    )
+
+
+def pinned_start(value: str) -> datetime:
+    """`2028-02-29` is 09:00 that day; a time without a zone is Asia/Shanghai."""
+    start = datetime.fromisoformat(value)
+    if len(value) == 10:
+        start = datetime.combine(start.date(), time(9, 0))
+    return start if start.tzinfo else start.replace(tzinfo=LOCAL_TZ)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "date_sensitive: behaviour depends on the date; CI runs these again at pinned dates (--clock)"
+    )
+    clock = config.getoption("--clock")
+    if clock:
+        # Python's clock only: PostgreSQL keeps its own, so the code takes "now" from Python.
+        config.stash[_CLOCK] = time_machine.travel(pinned_start(clock), tick=True)
+        config.stash[_CLOCK].start()
+
+
+# Suites whose behaviour depends on the date (periods, quarters, reception days, deadlines): CI runs
+# them again with the clock pinned at month, quarter and year ends and on 29 February (scripts/test).
+DATE_SENSITIVE = (
+    "tests/modules/contacts/",
+    "tests/modules/opinions/",
+    "tests/modules/portal/",
+    "tests/modules/receptions/",
+    "tests/modules/rollups/",
+    "tests/modules/notifications/",
+    "tests/scenarios/",
+    "tests/test_scheduler.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(DATE_SENSITIVE):
+            item.add_marker(pytest.mark.date_sensitive)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK].stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    clock = config.getoption("--clock")
+    return f"clock pinned at {pinned_start(clock).isoformat()}" if clock else None
+
+
+_CLOCK = pytest.StashKey[time_machine.travel]()
 
 
 # --- the SQL guard -------------------------------------------------------------------------------
@@ -47,7 +111,9 @@ def _guard(conn, cursor, statement, parameters, context, executemany) -> None:
     touched = set(TENANT_SCHEMA.findall(statement))
     if not touched:
         return
-    translate = (context.execution_options.get("schema_translate_map") or {}) if context is not None else {}
+    # A COPY (renda.core.db.copy_records) comes without an execution context: its connection's options.
+    options = context.execution_options if context is not None else conn.get_execution_options()
+    translate = options.get("schema_translate_map") or {}
     intended = translate.get(None)
     if len(touched) > 1:
         violations.append(GuardViolation(statement, f"touches several tenant schemas {sorted(touched)}"))
@@ -124,6 +190,8 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 def broker_params() -> list[str]:
     """Always the in-process broker; RabbitMQ and Redis wherever they are configured (CI)."""
     params = ["stub"]
+    if os.environ.get("RENDA_TEST_CLOCK"):
+        return params  # the runs at pinned dates test dates; the full run tests the brokers
     if os.environ.get("RENDA_TEST_RABBITMQ_URL"):
         params.append("rabbitmq")
     if os.environ.get("RENDA_TEST_REDIS_URL"):

@@ -7,22 +7,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import select, update
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from renda.core.db import get_database, utcnow
-
-if TYPE_CHECKING:
-    from renda.tenants.scoping import TenantRef
+from renda.core.db import current_unit, get_database, utcnow
 
 SESSION_COOKIE = "renda_session"
 
@@ -61,86 +62,131 @@ class Principal:
     # An office API token: usable in that office only, for exactly these permissions.
     token_office: str | None = None
     token_scopes: frozenset[str] | None = None
+    # The office of the request's path and the caller's roles there and above, read in the same
+    # statement as the caller (`OFFICE_AND_ROLES`); None when the path names no office or it is unknown.
+    office_row: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def actor(self) -> str:
         """How the audit log names this caller."""
         return f"user:{self.user_id}:{self.display_name}"
 
-    async def roles_in(self, tenant: TenantRef) -> tuple[frozenset[str], frozenset[str]]:
-        """Roles held in the office itself, and roles held in its ancestor offices."""
-        from renda.modules.accounts.models import Membership
-        from renda.tenants.models import Tenant
 
-        codes = tenant.path.split("/")
-        query = (
-            select(Tenant.code, Membership.roles)
-            .join(Membership, Membership.tenant_id == Tenant.id)
-            .where(Membership.user_id == self.user_id, Tenant.code.in_(codes))
-        )
-        async with get_database().platform_session() as session:
-            rows = (await session.execute(query)).all()
-        own = frozenset(role for code, roles in rows if code == tenant.code for role in roles)
-        inherited = frozenset(role for code, roles in rows if code != tenant.code for role in roles)
-        return own, inherited
+def office_and_roles(user_id: str) -> str:
+    """SQL: the office `:office_code` with the roles user `user_id` holds in it (`own`) and in the
+    offices above it (`inherited`)."""
+    return f"""
+    SELECT t.id, t.code, t.name, t.level, t.status, t.schema_name, t.path,
+           coalesce((SELECT array_agg(DISTINCT r) FROM platform.memberships m, unnest(m.roles) r
+                     WHERE m.user_id = {user_id} AND m.tenant_id = t.id), '{{}}') AS own,
+           coalesce((SELECT array_agg(DISTINCT r) FROM platform.memberships m
+                     JOIN platform.tenants a ON a.id = m.tenant_id, unnest(m.roles) r
+                     WHERE m.user_id = {user_id} AND a.id <> t.id
+                       AND a.code = ANY(string_to_array(t.path, '/'))), '{{}}') AS inherited
+    FROM platform.tenants t WHERE t.code = :office_code"""
 
 
-async def principal_from_session(token: str, idle: timedelta) -> Principal | None:
-    from renda.modules.accounts.models import User, WebSession
+OFFICE_COLUMNS = "o.id, o.code, o.name, o.level, o.status, o.schema_name, o.path, o.own, o.inherited"
 
+_CALLER_BY_SESSION = text(
+    f"""
+    SELECT u.id, u.display_name, u.is_platform_admin, s.csrf_token, s.last_seen_at, {OFFICE_COLUMNS}
+    FROM platform.web_sessions s
+    JOIN platform.users u ON u.id = s.user_id
+    LEFT JOIN LATERAL ({office_and_roles("u.id")}) o ON true
+    WHERE s.token_hash = :token_hash AND s.expires_at > :now AND u.is_active
+    """
+)
+_CALLER_BY_TOKEN = text(
+    f"""
+    SELECT u.id, u.display_name, u.is_platform_admin, k.id, k.name, k.scopes, k.last_used_at, kt.code,
+           {OFFICE_COLUMNS}
+    FROM platform.api_tokens k
+    JOIN platform.users u ON u.id = k.user_id
+    LEFT JOIN platform.tenants kt ON kt.id = k.tenant_id
+    LEFT JOIN LATERAL ({office_and_roles("u.id")}) o ON true
+    WHERE k.token_hash = :token_hash AND k.revoked_at IS NULL AND u.is_active
+    """
+)
+# Seen to the minute: no write on every request of a busy user or integration.
+_TOUCH_SESSION = text("UPDATE platform.web_sessions SET last_seen_at = :now WHERE token_hash = :token_hash")
+_END_SESSION = text("DELETE FROM platform.web_sessions WHERE token_hash = :token_hash")
+_TOUCH_TOKEN = text("UPDATE platform.api_tokens SET last_used_at = :now WHERE id = :id")
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _office(row: Sequence[Any], start: int) -> tuple[Any, ...] | None:
+    return tuple(row[start:]) if row[start] is not None else None
+
+
+async def principal_from_session(
+    token: str, idle: timedelta, office_code: str | None = None, connection: AsyncConnection | None = None
+) -> Principal | None:
+    """The signed-in user of a session cookie (and the office of the path, in the same statement)."""
     now = utcnow()
     token_hash = hash_token(token)
-    async with get_database().platform_session() as session:
+    async with _connection(connection) as conn:
         row = (
-            await session.execute(
-                select(WebSession, User)
-                .join(User, User.id == WebSession.user_id)
-                .where(WebSession.token_hash == token_hash, WebSession.expires_at > now, User.is_active)
-            )
+            await conn.execute(_CALLER_BY_SESSION, {"token_hash": token_hash, "now": now, "office_code": office_code})
         ).first()
         if row is None:
             return None
-        web_session, user = row
-        if now - web_session.last_seen_at > idle:
-            await session.delete(web_session)
-            await session.commit()
+        user_id, name, admin, csrf_token, last_seen = row[:5]
+        if now - last_seen > idle:
+            # Ended for good, whatever becomes of the request that found it idle.
+            await conn.execute(_END_SESSION, {"token_hash": token_hash})
+            await conn.commit()
+            await conn.begin()
             return None
-        if now - web_session.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
-            web_session.last_seen_at = now
-            await session.commit()
-        return Principal(user.id, user.display_name, user.is_platform_admin, token_hash, web_session.csrf_token)
+        if now - last_seen > TOUCH_EVERY:
+            await conn.execute(_TOUCH_SESSION, {"token_hash": token_hash, "now": now})
+    return Principal(user_id, name, admin, token_hash, csrf_token, office_row=_office(row, 5))
 
 
-async def principal_from_api_token(token: str) -> Principal | None:
-    from renda.modules.accounts.models import ApiToken, User
-    from renda.tenants.models import Tenant
-
-    async with get_database().platform_session() as session:
-        row = (
-            await session.execute(
-                select(ApiToken, User, Tenant.code)
-                .join(User, User.id == ApiToken.user_id)
-                .outerjoin(Tenant, Tenant.id == ApiToken.tenant_id)
-                .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None), User.is_active)
-            )
-        ).first()
+async def principal_from_api_token(
+    token: str, office_code: str | None = None, connection: AsyncConnection | None = None
+) -> Principal | None:
+    """The user of a Bearer token (and the office of the path, in the same statement)."""
+    async with _connection(connection) as conn:
+        params = {"token_hash": hash_token(token), "office_code": office_code}
+        row = (await conn.execute(_CALLER_BY_TOKEN, params)).first()
         if row is None:
             return None
-        api_token, user, office = row
+        user_id, name, admin, token_id, token_name, scopes, last_used, token_office = row[:8]
         now = utcnow()
-        # Last-used to the minute: no write on every request of a busy integration.
-        if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-            await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-            await session.commit()
-    if office is None:
-        return Principal(user.id, user.display_name, user.is_platform_admin)
+        if last_used is None or now - last_used > TOUCH_EVERY:
+            await conn.execute(_TOUCH_TOKEN, {"id": token_id, "now": now})
+    office = _office(row, 8)
+    if token_office is None:
+        return Principal(user_id, name, admin, office_row=office)
     # An office token is never a platform administrator, whoever made it.
-    name = f"{api_token.name}(接口令牌)"
-    return Principal(user.id, name, False, token_office=office, token_scopes=frozenset(api_token.scopes))
+    return Principal(
+        user_id,
+        f"{token_name}(接口令牌)",
+        False,
+        token_office=token_office,
+        token_scopes=frozenset(scopes),
+        office_row=office,
+    )
+
+
+@asynccontextmanager
+async def _connection(connection: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+    """The request's connection; outside a request, a connection of its own, committed."""
+    if connection is not None:
+        yield connection
+        return
+    async with get_database().engine.begin() as own:
+        yield own
+
+
+# The office a path names: /t/{code}/… and /api/v1/t/{code}/…
+OFFICE_PATH = re.compile(r"^/(?:api/v1/)?t/(\d{6,9})(?:/|$)")
 
 
 class AuthenticationMiddleware(ASGIMiddleware):
-    """Sets `scope["user"]` to the caller's Principal, or None for an anonymous caller."""
+    """Sets `scope["user"]` to the caller's Principal, or None for an anonymous caller. For a path
+    under an office, the same statement reads the office and the caller's roles there."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -152,14 +198,23 @@ class AuthenticationMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
     async def _identify(self, scope: Scope) -> Principal | None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        authorization = headers.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            return await principal_from_api_token(authorization[7:].strip())
-        cookie = _cookie_value(headers.get("cookie", ""), SESSION_COOKIE)
-        if cookie:
-            return await principal_from_session(cookie, self.idle)
-        return None
+        authorization = cookie_header = None
+        for key, value in scope.get("headers", []):
+            if key == b"authorization":
+                authorization = value.decode("latin-1")
+            elif key == b"cookie":
+                cookie_header = value.decode("latin-1")
+        bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
+        cookie = None if bearer or not cookie_header else _cookie_value(cookie_header, SESSION_COOKIE)
+        if not bearer and not cookie:
+            return None
+        office = OFFICE_PATH.match(scope["path"])
+        office_code = office.group(1) if office else None
+        unit = current_unit()
+        connection = await unit.connect() if unit is not None else None
+        if bearer:
+            return await principal_from_api_token(bearer, office_code, connection)
+        return await principal_from_session(cookie, self.idle, office_code, connection)  # type: ignore[arg-type]
 
 
 def _cookie_value(header: str, name: str) -> str | None:

@@ -9,15 +9,18 @@ tenant fails loudly instead of reaching some other tenant.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import DateTime, MetaData, event, exc, func
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.util import await_only
 
 PLATFORM_SCHEMA = "platform"
 NO_TENANT_SCHEMA = "no_tenant_selected"
@@ -59,11 +62,23 @@ class Timestamps:
 
 
 class Database:
-    """One engine per event loop (asyncpg connections belong to the loop that opened them)."""
+    """One engine per event loop (asyncpg connections belong to the loop that opened them).
+
+    Connections are not pinged on checkout: the transaction is begun right away instead (the BEGIN a
+    transaction sends anyway), and a connection that fails it is replaced (see `begin_on_checkout`)."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine_kwargs = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True, **engine_kwargs}
+        self.engine_kwargs = {
+            "pool_size": 10,
+            "max_overflow": 10,
+            "pool_pre_ping": False,
+            # Statements are cached per connection and per office schema (the schema is in the SQL):
+            # room for the common statements of many offices.
+            "connect_args": {"prepared_statement_cache_size": 1000},
+            "query_cache_size": 2000,
+            **engine_kwargs,
+        }
         self._engines: dict[int, AsyncEngine] = {}
 
     @property
@@ -74,11 +89,16 @@ class Database:
             engine = create_async_engine(self.url, **self.engine_kwargs).execution_options(
                 schema_translate_map={None: NO_TENANT_SCHEMA}
             )
+            event.listen(engine.sync_engine, "checkout", begin_on_checkout)
+            event.listen(engine.sync_engine, "before_cursor_execute", guard_statement)
             self._engines[loop_id] = engine
         return engine
 
     def platform_session(self) -> AsyncSession:
-        """A session for platform tables only."""
+        """A session for platform tables; inside a request, on the request's connection."""
+        unit = current_unit()
+        if unit is not None:
+            return unit.session()
         return async_sessionmaker(self.engine, expire_on_commit=False)()
 
     def session_for_schema(self, schema: str) -> AsyncSession:
@@ -93,6 +113,130 @@ class Database:
         engine = self._engines.pop(id(asyncio.get_running_loop()), None)
         if engine is not None:
             await engine.dispose()
+
+
+def begin_on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Begin the transaction as the connection leaves the pool. A connection that the server closed
+    (a restart, an idle timeout) fails here rather than in the middle of a request's work, and the
+    pool then tries another (DisconnectionError makes it retry the checkout)."""
+    if getattr(dbapi_connection, "isolation_level", None) == "autocommit" or dbapi_connection._transaction:
+        return
+    try:
+        await_only(dbapi_connection._start_transaction())
+    except Exception as error:
+        raise exc.DisconnectionError(f"connection lost: {error}") from error
+
+
+# --- the unit of work of a request ---------------------------------------------------------------
+class UnitOfWork:
+    """One request's database work: one connection, one transaction, at most one office.
+
+    Every session a request opens (the platform's and its office's) is bound to this connection and
+    joins its transaction; `session.commit()` only flushes, and the request's outcome decides at the
+    end: committed when the handler returned (its session dependency says so) or, for a handler
+    without one, when the response is a success or a redirect; rolled back otherwise."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.connection: AsyncConnection | None = None
+        self.schema: str | None = None  # the office schema this request is bound to, once resolved
+        self.office_code: str | None = None
+        # Set when a handler's session dependency saw it return: commit whatever the status.
+        self.succeeded = False
+
+    async def connect(self) -> AsyncConnection:
+        if self.connection is None:
+            connection = await self.database.engine.connect()
+            await connection.begin()
+            self.connection = connection
+        return self.connection
+
+    async def bind_office(self, code: str, schema: str, *, read_only: bool = False) -> None:
+        """Tie the request to one office: its tables resolve to `schema` from here on. A caller who
+        may only read there gets a read-only transaction."""
+        if self.schema is not None and self.schema != schema:
+            raise OfficeBoundaryError(f"request for office {self.office_code} asked for office {code}")
+        self.schema, self.office_code = schema, code
+        connection = await self.connect()
+        await connection.execution_options(schema_translate_map={None: schema})
+        if read_only:
+            await connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    def session(self) -> AsyncSession:
+        """A session on this request's connection (`connect()` must have run: `UnitOfWork.open`
+        connects before the app runs)."""
+        assert self.connection is not None, "the request's connection is opened before the app runs"
+        return AsyncSession(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+
+    async def finish(self, commit: bool) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await (connection.commit() if commit else connection.rollback())
+        finally:
+            await connection.close()
+
+
+class OfficeBoundaryError(RuntimeError):
+    """Code inside a request (or a job) for one office asked for another office's data."""
+
+
+_unit: ContextVar[UnitOfWork | None] = ContextVar("renda_unit_of_work", default=None)
+# The office a background job works for (the office its message names): see `tenants.scoping.office_job`.
+job_office: ContextVar[str | None] = ContextVar("renda_job_office", default=None)
+
+
+def current_unit() -> UnitOfWork | None:
+    return _unit.get()
+
+
+OFFICE_SCHEMA = re.compile(r"\bt_(\d{6,9})\b")
+
+
+def guard_statement(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    """Every statement, before it is sent: inside a request or an office's job, it may name no office
+    schema but that office's. Platform work (migrations, the rollups across offices) has neither."""
+    unit = _unit.get()
+    office = unit.office_code if unit is not None else job_office.get()
+    if unit is None and office is None:
+        return
+    for code in OFFICE_SCHEMA.findall(statement):
+        if code != office:
+            where = "request" if unit is not None else "job"
+            raise OfficeBoundaryError(f"a {where} for office {office or '(none)'} sent a statement for office {code}")
+
+
+async def copy_records(session: AsyncSession, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
+    """COPY into `table` of the session's schema (its office's, or `platform`: the table's own schema
+    wins), in the session's transaction, through the same guard as every other statement."""
+    connection = await session.connection()
+    sync = connection.sync_connection
+    assert sync is not None
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        await connection.exec_driver_sql("SELECT 1")  # begins the transaction the COPY joins
+    schema, _, name = table.rpartition(".")
+    if not schema:
+        schema = (sync.get_execution_options().get("schema_translate_map") or {}).get(None) or NO_TENANT_SCHEMA
+    statement = f'COPY "{schema}"."{name}" ({", ".join(columns)}) FROM STDIN'
+    sync.dispatch.before_cursor_execute(sync, None, statement, (), None, False)
+    await driver.copy_records_to_table(name, schema_name=schema, columns=columns, records=records)
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database) -> AsyncIterator[UnitOfWork]:
+    """Make `unit` the current request's: sessions opened inside share its connection. The caller
+    finishes it (commit or roll back); leaving the block without doing so rolls back."""
+    unit = UnitOfWork(database)
+    token = _unit.set(unit)
+    try:
+        await unit.connect()
+        yield unit
+    finally:
+        _unit.reset(token)
+        await unit.finish(commit=False)
 
 
 _database: Database | None = None
@@ -116,13 +260,18 @@ def get_database() -> Database:
 
 @asynccontextmanager
 async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """For request dependencies: commit when the handler returns, roll back when it raises."""
+    """For request dependencies: commit when the handler returns, roll back when it raises. Inside a
+    request the commit is the request's (`UnitOfWork.succeeded`), whatever status the handler chose:
+    a handler may answer 400 and still keep what it recorded (an import's error report)."""
     try:
         yield session
     except BaseException:
         await session.rollback()
         raise
     await session.commit()
+    unit = current_unit()
+    if unit is not None:
+        unit.succeeded = True
 
 
 async def provide_platform_session(request: Any) -> AsyncIterator[AsyncSession]:

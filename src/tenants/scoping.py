@@ -8,17 +8,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar import Request
 from litestar.di import Provide
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.auth import Principal
-from renda.core.db import committed_on_success, get_database
+from renda.core.auth import Principal, office_and_roles
+from renda.core.db import (
+    OfficeBoundaryError,
+    UnitOfWork,
+    committed_on_success,
+    current_unit,
+    get_database,
+    job_office,
+)
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
 from renda.core.permissions import is_read, roles_grant
@@ -75,32 +83,103 @@ async def load_tenant(code: str) -> TenantRef:
     return TenantRef.of(tenant)
 
 
+_OFFICE_AND_ROLES = text(office_and_roles(":user_id"))
+
+
+@dataclass(frozen=True)
+class OfficeRoles:
+    """An office, with the roles the caller holds in it and in the offices above it."""
+
+    tenant: TenantRef
+    own: frozenset[str]
+    inherited: frozenset[str]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> OfficeRoles:
+        return cls(TenantRef(*row[:7]), frozenset(row[7] or ()), frozenset(row[8] or ()))
+
+
+async def office_roles(code: str, principal: Principal) -> OfficeRoles:
+    """Read with the caller when the path names the office (`core.auth`); otherwise one statement."""
+    row = principal.office_row
+    if row is None or row[1] != code:
+        async with get_database().platform_session() as session:
+            row = (
+                await session.execute(_OFFICE_AND_ROLES, {"office_code": code, "user_id": principal.user_id})
+            ).first()
+    if row is None:
+        raise NotFound(f"机关 {code} 不存在", code="tenant_not_found")
+    return OfficeRoles.from_row(row)
+
+
 async def resolve_tenant_access(code: str, principal: Principal) -> TenantAccess:
-    tenant = await load_tenant(code)
+    office = await office_roles(code, principal)
+    tenant = office.tenant
     if tenant.status == TenantStatus.SUSPENDED:
         raise PermissionDenied(f"{tenant.name}已被停用,暂时无法访问。如有疑问请联系平台管理员", code="tenant_suspended")
-    tenant_code_var.set(tenant.code)
+    access = _access(office, principal)
+    await enter_office(tenant, read_only=access.read_only)
+    return access
+
+
+def _access(office: OfficeRoles, principal: Principal) -> TenantAccess:
+    tenant, archived = office.tenant, office.tenant.status == TenantStatus.ARCHIVED
     if principal.token_office is not None:
         if principal.token_office != tenant.code:
             raise PermissionDenied("该接口令牌只能用于签发它的机关", code="token_wrong_office")
-        return TenantAccess(
-            tenant, principal, scopes=principal.token_scopes, read_only=tenant.status == TenantStatus.ARCHIVED
-        )
-    own_roles, inherited_roles = await principal.roles_in(tenant)
-    if own_roles:
-        return TenantAccess(tenant, principal, own_roles, read_only=tenant.status == TenantStatus.ARCHIVED)
-    if inherited_roles:
-        return TenantAccess(tenant, principal, inherited_roles, read_only=True)
+        return TenantAccess(tenant, principal, scopes=principal.token_scopes, read_only=archived)
+    if office.own:
+        return TenantAccess(tenant, principal, office.own, read_only=archived)
+    if office.inherited:
+        return TenantAccess(tenant, principal, office.inherited, read_only=True)
     raise PermissionDenied(f"您不是{tenant.name}的成员,无权访问", code="not_a_member")
+
+
+# --- the boundary: one office per request, one office per job ----------------------------------
+async def enter_office(tenant: TenantRef, *, read_only: bool = False) -> None:
+    """Bind the current request to `tenant` (its office routes' guard, the public portal's office
+    lookup): from here on, a session for any other office is refused."""
+    tenant_code_var.set(tenant.code)
+    unit = current_unit()
+    if unit is not None:
+        await unit.bind_office(tenant.code, tenant.schema, read_only=read_only)
+
+
+@contextmanager
+def office_job(code: str) -> Iterator[None]:
+    """A background job for one office (its message names it): sessions for others are refused."""
+    token = job_office.set(code)
+    try:
+        yield
+    finally:
+        job_office.reset(token)
+
+
+def _check_boundary(tenant: TenantRef) -> UnitOfWork | None:
+    unit = current_unit()
+    if unit is not None:
+        if unit.office_code != tenant.code:
+            raise OfficeBoundaryError(
+                f"a request for office {unit.office_code or '(none)'} opened a session for office {tenant.code}"
+            )
+        return unit
+    office = job_office.get()
+    if office is not None and office != tenant.code:
+        raise OfficeBoundaryError(f"a job for office {office} opened a session for office {tenant.code}")
+    return None
 
 
 @asynccontextmanager
 async def tenant_session(tenant: TenantRef, *, actor: str, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-    """A session whose tenant tables live in `tenant`'s schema; rolled back unless committed."""
-    session = get_database().session_for_schema(tenant.schema)
-    session.info.update(tenant_code=tenant.code, actor=actor)
+    """A session whose tenant tables live in `tenant`'s schema; rolled back unless committed. Inside a
+    request it is on the request's connection and only for the request's own office."""
+    unit = _check_boundary(tenant)
+    session = unit.session() if unit is not None else get_database().session_for_schema(tenant.schema)
+    session.info.update(tenant_schema=tenant.schema, tenant_code=tenant.code, actor=actor)
     try:
-        if read_only:
+        # A request's transaction is shared by its sessions: it is read-only when the caller's access
+        # is (`resolve_tenant_access`), whatever one session asks.
+        if read_only and unit is None:
             await session.execute(text("SET TRANSACTION READ ONLY"))
         yield session
     finally:

@@ -9,14 +9,14 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import Database
+from renda.core.db import Database, current_unit
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import Page, paginate
 from renda.tenants.divisions import Level, schema_for, validate_code, validate_parent
 from renda.tenants.migrations import TENANT_SCRIPTS, script_directory, upgrade_schema
 from renda.tenants.models import Tenant, TenantStatus
 from renda.tenants.schemas import TenantCreate
-from renda.tenants.scoping import TenantRef, load_tenant
+from renda.tenants.scoping import TenantRef, enter_office, load_tenant
 
 
 @cache
@@ -63,6 +63,9 @@ async def create_tenant(database: Database, data: TenantCreate, *, actor: str) -
         session.add(tenant)
         try:
             await session.flush()
+            unit = current_unit()
+            if unit is not None:  # a request that opens an office works in that office from here on
+                await unit.bind_office(code, tenant.schema_name)
             connection = await session.connection()
             await connection.execute(text(f'CREATE SCHEMA "{tenant.schema_name}"'))
             await upgrade_schema(connection, _tenant_script(), tenant.schema_name)
@@ -118,4 +121,5 @@ async def published_office(code: str) -> TenantRef:
         raise NotFound("该机关没有公开页面", code="portal_not_found") from None
     if tenant.status != TenantStatus.ACTIVE:
         raise NotFound("该机关没有公开页面", code="portal_not_found")
+    await enter_office(tenant)  # the request is this office's now: no other office's data is reachable
     return tenant

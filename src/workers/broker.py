@@ -7,6 +7,8 @@ re-bound to the real one by `use_broker`, so importing a tasks module never conn
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -131,17 +133,37 @@ def broker_for(settings: Settings) -> dramatiq.Broker:
     )
 
 
+# An actor whose first parameter is one of these works for that office only (`office_job`).
+OFFICE_PARAMETERS = ("tenant_code", "office_code")
+
+
 def actor(queue_name: str = "default", **options: Any) -> Any:
     """Declare an actor with explicit retry, time and age limits."""
 
     def decorator(fn: Any) -> dramatiq.Actor[Any, Any]:
         declared = dramatiq.actor(
-            fn, queue_name=queue_name, broker=_placeholder, **{**DEFAULT_ACTOR_OPTIONS, **options}
+            _bound_to_office(fn), queue_name=queue_name, broker=_placeholder, **{**DEFAULT_ACTOR_OPTIONS, **options}
         )
         _actors[declared.actor_name] = declared
         return declared
 
     return decorator
+
+
+def _bound_to_office(fn: Any) -> Any:
+    """A job whose message names an office runs inside `office_job`: a session it opens for any
+    other office is refused, as in a request."""
+    parameters = list(inspect.signature(fn).parameters)
+    if not parameters or parameters[0] not in OFFICE_PARAMETERS or not inspect.iscoroutinefunction(fn):
+        return fn
+    from renda.tenants.scoping import office_job
+
+    @functools.wraps(fn)
+    async def for_office(code: str, *args: Any, **kwargs: Any) -> Any:
+        with office_job(code):
+            return await fn(code, *args, **kwargs)
+
+    return for_office
 
 
 def use_broker(broker: dramatiq.Broker) -> dramatiq.Broker:

@@ -133,7 +133,8 @@ async def test_zhushan(broker, client, database, sms) -> None:  # noqa: F811
     # 3. A station receiving on the 10th, 20th and 30th: next month's roster and the day-before reminder.
     station_id = await a_station(county_deputies[:6])  # 城关's first six, who sign in
     receptions = f"/api/v1/t/{COUNTY}/receptions"
-    rule = {"kind": "month_days", "days": [10, 20, 30], "valid_from": today.replace(day=1).isoformat()}
+    held_on = last_reception_day_before(today)  # the reception of step 4, which the rule must already cover
+    rule = {"kind": "month_days", "days": [10, 20, 30], "valid_from": held_on.replace(day=1).isoformat()}
     made = await client.post(f"{receptions}/stations/{station_id}/rules", json=rule, headers=staff.headers)
     assert made.status_code == 201, made.text
     following = (today.replace(day=28) + timedelta(days=5)).replace(day=1)
@@ -167,7 +168,6 @@ async def test_zhushan(broker, client, database, sms) -> None:  # noqa: F811
         assert len(reminded) == expected
 
     # 4. An opinion taken at a reception goes through the whole loop to the person's rating.
-    held_on = last_reception_day_before(today)
     reception = await client.post(
         f"{receptions}/records/",
         json={

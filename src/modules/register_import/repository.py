@@ -12,7 +12,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import utcnow
+from renda.core.db import copy_records, utcnow
 from renda.modules.audit.models import AuditLog
 from renda.modules.deputies.models import Mandate, MandateEvent, MandateStatus, Person
 
@@ -78,10 +78,6 @@ def audit_rows(model: type[Any], rows: list[dict[str, Any]], actor: str, tenant_
 async def copy_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
     """COPY rows into the session's tenant schema, inside the session's transaction: an order of
     magnitude faster than multi-row INSERTs for thousands of rows."""
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if driver is None or not driver.is_in_transaction():
-        raise RuntimeError("copy_rows needs the session's transaction to have begun")
     columns = [column.name for column in table.columns]
     json_columns = {column.name for column in table.columns if isinstance(column.type, JSONB)}
     records = [
@@ -90,9 +86,7 @@ async def copy_rows(session: AsyncSession, table: Table, rows: list[dict[str, An
         )
         for row in rows
     ]
-    await driver.copy_records_to_table(
-        table.name, schema_name=session.info["tenant_schema"], columns=columns, records=records
-    )
+    await copy_records(session, table.name, columns, records)
 
 
 async def insert_all(
@@ -104,7 +98,6 @@ async def insert_all(
 ) -> None:
     """The rows with their audit rows; the audit recorder sees only ORM flushes, so they are made here."""
     tenant_code = str(session.info["tenant_code"])
-    await session.execute(select(1))  # begins the transaction the COPYs join
     for model, rows in ((Person, persons), (Mandate, mandates), (MandateEvent, events)):
         if rows:
             await copy_rows(session, model.__table__, rows)

@@ -21,12 +21,26 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, and_, cast, delete, event, exists, func, literal, or_, select, text, union_all
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    and_,
+    cast,
+    delete,
+    event,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from renda.core.db import TenantBase, get_database, utcnow
+from renda.core.db import TenantBase, copy_records, get_database, utcnow
 from renda.core.timezone import local_today
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, containing, current, parse  # noqa: F401
@@ -217,7 +231,7 @@ async def _write_own(session: AsyncSession, codes: Sequence[str], keys: Sequence
     )
     rows = _rows(computed)
     if rows:
-        now = (await session.execute(select(func.now()))).scalar_one()
+        now = utcnow()
         await session.execute(insert(RollupFigure), [{**row, "computed_at": now} for row in rows])
 
 
@@ -249,7 +263,7 @@ async def _write_total(session: AsyncSession, office: Tenant, keys: Sequence[str
             figure.dimension,
             figure.member,
             cast(func.sum(figure.value), BigInteger),
-            func.now(),
+            literal(utcnow(), DateTime(timezone=True)),
         )
         .where(
             figure.period.in_(keys),
@@ -310,20 +324,16 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
     async with get_database().platform_session() as session:
         await _lock(session, 0)
         # Offices marked stale before this point are covered by it; later marks are refreshed after.
-        await session.execute(delete(RollupPending).where(RollupPending.requested_at < func.now()))
+        await session.execute(delete(RollupPending).where(RollupPending.requested_at < utcnow()))
         offices = [TenantRef.of(t) for t in (await session.execute(select(Tenant))).scalars().all()]
         own = await own_figures(session, offices, periods, today)
         totals = _totals(own, {office.code: office.path for office in offices})
         rows = _rows(own, Scope.OWN) + _rows(totals, Scope.TOTAL)
         await session.execute(delete(RollupFigure).where(RollupFigure.period.in_([p.key for p in periods])))
         if rows:
-            now = (await session.execute(select(func.now()))).scalar_one()
-            connection = await (await session.connection()).get_raw_connection()
-            await connection.driver_connection.copy_records_to_table(
-                "rollup_figures",
-                schema_name="platform",
-                columns=[*rows[0], "computed_at"],
-                records=[(*row.values(), now) for row in rows],
+            now = utcnow()
+            await copy_records(
+                session, "platform.rollup_figures", [*rows[0], "computed_at"], [(*row.values(), now) for row in rows]
             )
         await session.commit()
     return len(rows)
