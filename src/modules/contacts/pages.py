@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -61,7 +60,7 @@ from renda.modules.exports import service as exports
 from renda.modules.organisation.models import Body as CommitteeBody
 from renda.tenants.scoping import TenantAccess
 from renda.web.actions import page_again, run_form_action
-from renda.web.forms import Form, form_fields, form_struct, form_value, form_values
+from renda.web.forms import Form, form_fields, form_struct, form_value, form_values, uploaded_file
 from renda.web.pages import shell_context
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -650,12 +649,9 @@ class ContactPages(Controller):
         db: AsyncSession,
         access: TenantAccess,
         record_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> Template | Redirect:
         async def action(caller: service.Caller, record: Any) -> None:
-            upload = data.get("file")
-            if not isinstance(upload, UploadFile):
-                raise InvalidInput("请选择要上传的文件", code="file_required")
+            upload = await uploaded_file(request, "file", InvalidInput("请选择要上传的文件", code="file_required"))
             await service.add_attachment(db, caller, record, upload.filename, await upload.read())
 
         return await self._on_record(request, db, access, record_id, action)

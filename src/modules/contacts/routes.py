@@ -12,11 +12,8 @@ import uuid
 from datetime import date
 from urllib.parse import quote
 
-from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.datastructures import UploadFile
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
@@ -78,6 +75,7 @@ from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
 )
+from renda.web.forms import uploaded_file
 
 BASE = "/api/v1/t/{code:str}/contacts"
 READ, WRITE = requires("contacts.read"), requires("contacts.write")
@@ -453,14 +451,12 @@ class RecordController(_ContactsController):
         record: ContactRecord,
         db: AsyncSession,
         caller: service.Caller,
-        data: UploadFile = Body(media_type=RequestEncodingType.MULTI_PART),
+        request: Request,
     ) -> AttachmentOut:
         """Multipart field `data`: PDF, JPG, PNG, Word, Excel or UTF-8 text, at most 10 MB
         (413 `attachment_too_large`; 400 `unsupported_file_type`)."""
-        if not isinstance(data, UploadFile):
-            raise InvalidInput("请选择要上传的文件", code="file_required")
-        content = await data.read()
-        attachment = await service.add_attachment(db, caller, record, data.filename, content)
+        upload = await uploaded_file(request, "data", InvalidInput("请选择要上传的文件", code="file_required"))
+        attachment = await service.add_attachment(db, caller, record, upload.filename, await upload.read())
         return AttachmentOut(
             attachment.id, attachment.filename, attachment.content_type, attachment.size, attachment.uploaded_by
         )

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -59,6 +58,7 @@ from renda.modules.deputies.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.tenants.scoping import TenantAccess
+from renda.web.forms import uploaded_file
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -422,12 +422,9 @@ class DeputyPages(Controller):
         db: AsyncSession,
         access: TenantAccess,
         person_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> Template | Redirect:
         async def action() -> None:
-            upload = data.get("photo")
-            if not isinstance(upload, UploadFile):
-                raise InvalidInput("请选择照片文件", code="invalid_photo")
+            upload = await uploaded_file(request, "photo", InvalidInput("请选择照片文件", code="invalid_photo"))
             await service.set_photo(db, person_id, await upload.read())
 
         return await self._profile_action(request, db, access, person_id, action)

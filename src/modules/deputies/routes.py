@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.datastructures import UploadFile
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
+from renda.core.errors import InvalidInput
 from renda.core.permissions import requires
 from renda.modules.deputies import directory, service
 from renda.modules.deputies.models import (
@@ -62,6 +60,7 @@ from renda.tenants.scoping import (
     TenantAccess,
     provide_tenant_access,
 )
+from renda.web.forms import uploaded_file
 
 
 # The row a path addresses, loaded with the request's session before the body is validated: an id that
@@ -346,13 +345,13 @@ class PersonController(Controller):
     )
     async def upload_photo(
         self,
+        request: Request,
         person: Person,
         db: AsyncSession,
-        person_id: uuid.UUID,
-        data: UploadFile = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> PersonOut:
         """Multipart field `data`: a JPG or PNG of at most 2 MB."""
-        return person_out(await service.set_photo(db, person_id, await data.read()))
+        upload = await uploaded_file(request, "data", InvalidInput("请选择照片文件", code="invalid_photo"))
+        return person_out(await service.set_photo(db, person.id, await upload.read()))
 
     @delete("/persons/{person_id:uuid}/photo", guards=[requires("deputies.write")], status_code=204)
     async def delete_photo(self, db: AsyncSession, person_id: uuid.UUID) -> None:
