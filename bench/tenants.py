@@ -17,6 +17,8 @@ import sys
 import time
 import tracemalloc
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,34 @@ def with_database(url: str, name: str) -> str:
 
 def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@asynccontextmanager
+async def throwaway_database(server: str) -> AsyncIterator[str]:
+    """A fresh database `renda_bench_<random>` on `server` (its URL is yielded), dropped on the way
+    out, also after an error or Ctrl-C."""
+    name = f"renda_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(asyncpg_dsn(server))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield with_database(server, name)
+    finally:
+        admin = await asyncpg.connect(asyncpg_dsn(server))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def describe_server(server: str) -> str:
+    """Where the benchmark ran, never with credentials: the host part only, or the embedded
+    server's socket directory."""
+    if "host=" in server:
+        return f"embedded PostgreSQL ({server.split('host=', 1)[1]})"
+    return server.split("@")[-1]
 
 
 def offices(n: int, city: str = "610900") -> list[Office]:
@@ -264,23 +294,13 @@ async def main() -> None:
     await load_all_models()  # the floor's DDL comes from the complete tenant metadata
 
     server = server_url(args.database_url)
-    name = f"renda_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(asyncpg_dsn(server))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = with_database(server, name)
-    try:
+    async with throwaway_database(server) as url:
         platform_db = Database(url)
         await upgrade_platform(platform_db)
         await platform_db.dispose()
         provisioned = await provision(url, asyncpg_dsn(url), args.tenants)
         migrated = await migrate(url, asyncpg_dsn(url), args.tenants, args.repeat)
-    finally:
-        admin = await asyncpg.connect(asyncpg_dsn(server))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-    # Never print credentials: the host part only, or the embedded server's socket directory.
-    where = f"embedded PostgreSQL ({server.split('host=', 1)[1]})" if "host=" in server else server.split("@")[-1]
+    where = describe_server(server)
     verdict = report(args.tenants, where, provisioned, migrated)
     print(json.dumps({"tenants": args.tenants, "provision": provisioned, "migrate": migrated, **verdict}))
 

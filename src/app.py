@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 import uuid
@@ -24,11 +25,12 @@ from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from renda.config import Settings
-from renda.core.auth import AuthenticationMiddleware, csrf_protect
+from renda.core.auth import AuthenticationMiddleware
 from renda.core.crypto import configure_secrets
 from renda.core.db import configure_database, get_database
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
+from renda.core.security_headers import security_headers
 from renda.core.timezone import to_local
 from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
@@ -65,14 +67,20 @@ CORE_ROUTE_HANDLERS: list[Any] = [
 ]
 
 
+PROBES = frozenset({"/health", "/ready"})
+# Request ids: unique per process (a random prefix) and cheap (a counter, not a fresh UUID).
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_request_numbers = itertools.count(1)
+
+
 class RequestContextMiddleware(ASGIMiddleware):
     """Gives every request an id (or keeps the caller's X-Request-ID) and logs it as JSON."""
 
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        headers = dict(scope.get("headers", []))
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        sent = next((value for key, value in scope["headers"] if key == b"x-request-id"), b"")
+        request_id = sent.decode("latin-1")[:64] or f"{_ID_PREFIX}{next(_request_numbers):x}"
         request_id_var.set(request_id)
         tenant_code_var.set(None)
         started = time.perf_counter()
@@ -88,15 +96,16 @@ class RequestContextMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
+            if scope["path"] not in PROBES:  # polled every few seconds: no log line each time
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
 
 
 def _localtime(value: datetime | None) -> str:
@@ -131,7 +140,12 @@ def create_app(
     install_outbox_notify()
     configure_secrets(settings.secret_key)
     configure_channels(settings)
-    database = configure_database(database_url)
+    database = configure_database(
+        database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        connect_args={"prepared_statement_cache_size": settings.database_statement_cache},
+    )
     broker = use_broker(broker or broker_for(settings))
 
     @asynccontextmanager
@@ -164,7 +178,6 @@ def create_app(
             create_static_files_router("/static", [WEB_DIR / "static"], guards=[public]),
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
-        guards=[csrf_protect],
         middleware=[
             RequestContextMiddleware(),
             UnitOfWorkMiddleware(),
@@ -181,6 +194,7 @@ def create_app(
             openapi_router=Router("/schema", route_handlers=[], guards=[public]),
         ),
         lifespan=[lifespan],
+        before_send=[security_headers],  # every response, also the router's own 404 and 405
         request_max_body_size=settings.max_upload_bytes,
         debug=False,
         logging_config=None,  # configure_logging owns the root logger (JSON lines)

@@ -434,7 +434,9 @@ def idp_add(**options: Any) -> None:
         office_codes=tuple(options["offices"]),
         is_default=options["is_default"],
     )
-    _print_provider(_run(_in_platform_session(lambda session: service.save_provider(session, data))))
+    environment = _settings().environment
+    saved = _run(_in_platform_session(lambda session: service.save_provider(session, data, environment=environment)))
+    _print_provider(saved)
 
 
 @idp.command("list")

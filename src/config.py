@@ -41,6 +41,10 @@ class Settings:
     # portal's per-address limits need the visitor's address, not the proxy's.
     forwarded_allow_ips: str | None = None
     migrate_concurrency: int = 4
+    # Connections per web or worker process (each request holds one), and prepared statements kept
+    # per connection: a statement is prepared once per office schema it runs in.
+    database_pool_size: int = 20
+    database_statement_cache: int = 1000
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -96,6 +100,8 @@ class Settings:
             "port": int(_env("RENDA_PORT", "8000") or 8000),
             "forwarded_allow_ips": _env("RENDA_FORWARDED_ALLOW_IPS"),
             "migrate_concurrency": int(_env("RENDA_MIGRATE_CONCURRENCY", "4") or 4),
+            "database_pool_size": int(_env("RENDA_DATABASE_POOL_SIZE", "20") or 20),
+            "database_statement_cache": int(_env("RENDA_DATABASE_STATEMENT_CACHE", "1000") or 1000),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
             "session_idle_minutes": int(_env("RENDA_SESSION_IDLE_MINUTES", "120") or 120),
@@ -132,3 +138,5 @@ class Settings:
                 raise ValueError("RENDA_DATABASE_URL must be set when RENDA_ENV=production")
             if not self.public_url.startswith("https://"):
                 raise ValueError("RENDA_PUBLIC_URL must be an https:// address when RENDA_ENV=production")
+            if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+                raise ValueError("RENDA_OIDC_ISSUER must be an https:// address when RENDA_ENV=production")

@@ -8,8 +8,9 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import asyncpg
@@ -93,6 +94,14 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 _CLOCK = pytest.StashKey[time_machine.travel]()
 
 
+def real_local_today() -> date:
+    """Today on the machine's own clock, even when the tests' clock is pinned: the date a `renda`
+    subprocess lives in."""
+    hatch = time_machine.escape_hatch
+    now = hatch.time.time() if hatch.is_travelling() else datetime.now().timestamp()
+    return datetime.fromtimestamp(now, LOCAL_TZ).date()
+
+
 # --- the SQL guard -------------------------------------------------------------------------------
 @dataclass
 class GuardViolation:
@@ -101,6 +110,25 @@ class GuardViolation:
 
 
 violations: list[GuardViolation] = []
+# Sets collecting the tenant schemas that statements touch (see `schemas_touched`).
+_touched_here: ContextVar[set[str] | None] = ContextVar("touched_here", default=None)
+_touched_anywhere: list[set[str]] = []
+
+
+@contextmanager
+def schemas_touched(*, any_thread: bool = False) -> Iterator[set[str]]:
+    """The tenant schemas every statement run inside the block touches: of this task and the code it
+    awaits (a request through the test client), or with `any_thread` of every thread (a worker's actors)."""
+    found: set[str] = set()
+    if any_thread:
+        _touched_anywhere.append(found)
+    token = _touched_here.set(found)
+    try:
+        yield found
+    finally:
+        _touched_here.reset(token)
+        if any_thread:
+            _touched_anywhere.remove(found)
 
 
 def _guard(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -111,6 +139,9 @@ def _guard(conn, cursor, statement, parameters, context, executemany) -> None:
     touched = set(TENANT_SCHEMA.findall(statement))
     if not touched:
         return
+    for found in [_touched_here.get(), *_touched_anywhere]:
+        if found is not None:
+            found |= touched
     # A COPY (renda.core.db.copy_records) comes without an execution context: its connection's options.
     options = context.execution_options if context is not None else conn.get_execution_options()
     translate = options.get("schema_translate_map") or {}

@@ -12,12 +12,13 @@ from tests.conftest import raw_fetchval
 CODE = "610927"  # 镇坪县
 
 
-async def renda(database_url: str, *args: str) -> tuple[int, str, str]:
+async def renda(database_url: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     env = {
         **os.environ,
         "RENDA_DATABASE_URL": database_url,
         "RENDA_SECRET_KEY": "test-secret",
         "RENDA_LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -71,6 +72,33 @@ async def test_tenant_commands(database_url, hierarchy) -> None:
     results = [json.loads(line) for line in out.splitlines()]
     assert status == 0, err
     assert {r["tenant"] for r in results} >= {CODE, "610922"} and all(r["result"] == "up-to-date" for r in results)
+
+
+PRODUCTION = {"RENDA_ENV": "production", "RENDA_PUBLIC_URL": "https://renda.example.gov.cn"}
+
+
+async def test_idp_add_refuses_plain_http_but_on_a_development_loopback(database_url, hierarchy) -> None:
+    """ID tokens and client secrets travel over the issuer's address: http is for a local test provider only."""
+
+    async def add(issuer: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        return await renda(
+            database_url, "idp", "add", "--name", "明文身份认证", "--issuer", issuer, "--client-id", "http-test",
+            "--client-secret", "s", env=env,
+        )  # fmt: skip
+
+    for issuer, env in [
+        ("http://idp.example.gov.cn", PRODUCTION),
+        ("http://127.0.0.1:9000", PRODUCTION),
+        ("http://idp.example.gov.cn", {"RENDA_ENV": "development"}),
+    ]:
+        status, _, err = await add(issuer, env)
+        assert status != 0 and "invalid_issuer" in err and "https://" in err, (issuer, env, err)
+    stored = await raw_fetchval(
+        database_url, "select count(*) from platform.identity_providers where client_id = 'http-test'"
+    )
+    assert stored == 0
+    status, _, err = await add("http://127.0.0.1:9000", {"RENDA_ENV": "development"})
+    assert status == 0, err
 
 
 async def test_idp_and_admin_commands(database_url, hierarchy) -> None:

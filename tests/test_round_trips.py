@@ -25,11 +25,11 @@ from tests.support.pg_proxy import PostgresProxy
 # Before one connection per request they were 12, 35, 28, 28, 50 and 22.
 BUDGET = {
     "GET /api/v1/me": 4,
-    "GET /api/v1/t/{a}/deputies": 7,
+    "GET /api/v1/t/{a}/deputies": 6,
     "GET /api/v1/t/{a}/persons/{person}": 8,
     "POST /api/v1/t/{a}/persons": 8,
-    "GET /t/{a}/deputies": 15,
-    "GET /p/{a}/deputies": 8,
+    "GET /t/{a}/deputies": 14,
+    "GET /p/{a}/deputies": 7,
 }
 
 

@@ -259,6 +259,8 @@ async def test_demo_sign_in_is_rate_limited(database, database_url, settings, hi
                 assert response.status_code == 403 and response.json()["code"] == "invalid_demo_user"
             response = await client.post("/login/demo", data={"user_id": str(user_id)}, follow_redirects=False)
             assert response.status_code == 429 and response.json()["code"] == "too_many_requests"
+            assert "登录尝试过于频繁" in response.json()["message"]
+            assert 0 < int(response.headers["retry-after"]) <= 60
         assert await session_count(database_url, user_id) == 0
     finally:
         demo_login_limiter.hits.clear()
@@ -276,6 +278,8 @@ def test_production_refuses_demo_sign_in(monkeypatch) -> None:
     Settings(environment="production", **production)  # valid without the demo sign-in
     with pytest.raises(ValueError, match="DEMO_LOGIN"):
         Settings(environment="production", demo_login=True, **production)
+    with pytest.raises(ValueError, match="RENDA_OIDC_ISSUER must be an https"):
+        Settings(environment="production", oidc_issuer="http://idp.example.gov.cn", **production)
 
     for name, value in {
         "RENDA_ENV": "production",
@@ -489,9 +493,9 @@ async def accept(database, email: str) -> tuple[uuid.UUID, int]:
     async with database.platform_session() as session:
         session.info["actor"] = "system:test"
         user = await accounts.create_user(session, "王五")
-        accepted = await members.accept_invitations(session, user, [("email", email)])
+        acceptance = await members.accept_invitations(session, user, [("email", email)], serves=lambda _: True)
         await session.commit()
-    return user.id, accepted
+    return user.id, acceptance.accepted
 
 
 async def membership(database_url: str, user_id: uuid.UUID, code: str) -> asyncpg.Record | None:
@@ -519,8 +523,14 @@ async def test_accepting_an_invitation_grants_its_roles(client, database, databa
     assert row is not None and row["source"] == "invitation" and sorted(row["roles"]) == ["deputy", "staff"]
     listed = (await client.get(f"/api/v1/t/{a}/invitations", headers=admin.headers)).json()
     assert next(i for i in listed if i["id"] == invitation["id"])["status"] == "accepted"
-    # Spent: a second account with the same address gets nothing.
+    # Spent: a second account with the same address gets nothing, and is told it was taken.
     assert (await accept(database, email))[1] == 0
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        other = await accounts.create_user(session, "赵六")
+        acceptance = await members.accept_invitations(session, other, [("email", email)], serves=lambda _: True)
+        assert (acceptance.accepted, acceptance.taken) == (0, 1)
+        await session.rollback()
 
 
 async def test_expired_or_revoked_invitation_is_not_accepted(client, database, database_url, hierarchy) -> None:
@@ -597,6 +607,7 @@ async def test_identity_provider_secret_is_kept_encrypted(client, database_url, 
     ("change", "code"),
     [
         ({"issuer": "ftp://idp.example.gov.cn"}, "invalid_issuer"),
+        ({"issuer": "http://idp.example.gov.cn"}, "invalid_issuer"),  # plain http: a local test provider only
         ({"scopes": "profile email"}, "invalid_scopes"),
         ({"office_codes": ["619999"]}, "unknown_office"),
     ],

@@ -14,10 +14,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from litestar.testing import AsyncTestClient
 
 from renda.core.auth import SESSION_COOKIE, hash_token
 from renda.modules.sso import service as sso
+from renda.modules.sso.oidc import JWKS_MAX_TTL, JWKS_REFETCH_INTERVAL, ClientRegistration, OidcClient, SignInFailed
 from tests.conftest import make_caller, raw_fetchval
 from tests.support.oidc import (
     DEFAULT_CLIENT_ID,
@@ -47,6 +50,12 @@ ACCOUNTS = [
     account("nowhere", "无机关用户", ["999999"], ["staff"]),
     account("invitee", "受邀请的同志", [], [], email="invitee@shiquan.gov.cn", email_verified=True),
     account("hanyin-admin", "汉阴县管理员", ["610921"], ["610921:office_admin"]),
+    # A provider that does not say whether it checked the address or number vouches for neither.
+    account(
+        "unverified", "未验证联系方式的人", [], [], email="unverified@shiquan.gov.cn", phone_number="+86 139 0000 0009"
+    ),
+    account("first-taker", "先接受邀请的人", [], [], email="shared@shiquan.gov.cn", email_verified=True),
+    account("second-taker", "后接受邀请的人", [], [], email="shared@shiquan.gov.cn", email_verified=True),
 ]
 
 
@@ -70,6 +79,7 @@ async def register(database, issuer: str, **options: Any) -> uuid.UUID:
                 scopes="openid profile email phone renda",
                 **options,
             ),
+            environment="test",
         )
         await session.commit()
         return registered.id
@@ -215,6 +225,138 @@ async def test_invitation_binds_on_first_sign_in(client, browser, provider_id, d
     assert [i["status"] for i in listed if i["id"] == invited.json()["id"]] == ["accepted"]
 
 
+async def invite(client: AsyncTestClient, admin: Any, **contact: str) -> str:
+    invited = await client.post(
+        "/api/v1/t/610922/invitations",
+        json={"display_name": "受邀请的同志", "roles": ["committee_member"], **contact},
+        headers=admin.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    return invited.json()["id"]
+
+
+async def invitation_status(client: AsyncTestClient, admin: Any, invitation_id: str) -> str:
+    listed = (await client.get("/api/v1/t/610922/invitations", headers=admin.headers)).json()
+    return next(i["status"] for i in listed if i["id"] == invitation_id)
+
+
+async def test_unverified_contacts_take_no_invitation(client, browser, provider_id, database, database_url) -> None:
+    """The claims carry the invited email and phone, but not `email_verified` / `phone_number_verified`."""
+    admin = await make_caller(database, "石泉县机关管理员", {"610922": ["office_admin"]})
+    by_email = await invite(client, admin, email="unverified@shiquan.gov.cn")
+    by_phone = await invite(client, admin, phone="13900000009")
+    before = await session_count(database_url)
+    url = await callback_url(client, browser, provider_id, "unverified")
+    await assert_refused(await client.get(follow_redirects=False, url=local(url)), "no_office", database_url, before)
+    assert await invitation_status(client, admin, by_email) == "pending"
+    assert await invitation_status(client, admin, by_phone) == "pending"
+
+
+async def test_an_invitation_binds_once(app, client, database, database_url, provider_id) -> None:
+    """Two accounts with the same verified email: the first takes the invitation, the second is told so."""
+    admin = await make_caller(database, "石泉县机关管理员", {"610922": ["office_admin"]})
+    invitation_id = await invite(client, admin, email="shared@shiquan.gov.cn")
+    responses = []
+    for login in ("first-taker", "second-taker"):
+        async with AsyncTestClient(app, base_url="http://testserver.local") as fresh:
+            async with httpx.AsyncClient(timeout=15) as person:
+                url = await callback_url(fresh, person, provider_id, login)
+            before = await session_count(database_url)
+            responses.append(await fresh.get(follow_redirects=False, url=local(url)))
+    first, second = responses
+    assert first.status_code in (302, 303), first.text[:500]
+    assert second.status_code == 409 and "invitation_taken" in second.text, second.text[:1000]
+    assert SESSION_COOKIE not in second.headers.get("set-cookie", "")
+    assert await session_count(database_url) == before
+    assert await invitation_status(client, admin, invitation_id) == "accepted"
+    members = await raw_fetchval(
+        database_url,
+        "select count(*) from platform.memberships m join platform.user_identities i on i.user_id = m.user_id"
+        " where i.subject in ('first-taker', 'second-taker')",
+    )
+    assert members == 1
+
+
+async def test_concurrent_acceptances_bind_one_account(database, database_url, hierarchy) -> None:
+    """Two sign-ins with the same verified email at once: one takes the invitation, the other is refused."""
+    import asyncio
+
+    from renda.modules.members import service as members
+    from renda.modules.members.schemas import InvitationIn
+    from renda.tenants.scoping import load_tenant
+
+    address = f"race-{uuid.uuid4().hex[:8]}@shiquan.gov.cn"
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        tenant = await load_tenant("610922")
+        invitation = await members.invite(
+            session, tenant, InvitationIn("赛跑的人", ["staff"], email=address), "system:test"
+        )
+        await session.commit()
+    provider_id = await register(database, f"https://race-{uuid.uuid4().hex[:6]}.example")
+
+    def claims(issuer: str) -> dict[str, Any]:
+        return {"iss": issuer, "sub": uuid.uuid4().hex, "name": "赛跑的人", "email": address, "email_verified": True}
+
+    async with database.platform_session() as first, database.platform_session() as second:
+        first.info["actor"] = second.info["actor"] = "system:test"
+        provider = await sso.get_provider(first, provider_id)
+        await sso.sign_in_user(first, provider, claims(provider.issuer))  # holds the invitation, uncommitted
+        other = await sso.get_provider(second, provider_id)
+        racing = asyncio.create_task(sso.sign_in_user(second, other, claims(other.issuer)))
+        for _ in range(200):  # until the second sign-in waits for the first one's lock
+            waiting = await raw_fetchval(
+                database_url,
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+            )
+            if waiting or racing.done():
+                break
+            await asyncio.sleep(0.05)
+        await first.commit()
+        with pytest.raises(SignInFailed) as refused:
+            await racing
+        assert refused.value.code == "invitation_taken" and refused.value.status == 409
+        await second.rollback()
+    members_made = await raw_fetchval(
+        database_url,
+        "select count(*) from platform.memberships m join platform.users u on u.id = m.user_id"
+        " where u.display_name = '赛跑的人' and m.tenant_id = $1",
+        tenant.id,
+    )
+    bound_to = await raw_fetchval(
+        database_url, "select accepted_user_id from platform.invitations where id = $1", invitation.id
+    )
+    assert members_made == 1 and bound_to is not None
+
+
+async def test_invitation_only_through_a_provider_of_its_office(database, database_url, hierarchy) -> None:
+    """A provider registered for 汉阴县 cannot be used to take an invitation to 石泉县."""
+    from renda.modules.members import service as members
+    from renda.modules.members.schemas import InvitationIn
+    from renda.tenants.scoping import load_tenant
+
+    address = f"elsewhere-{uuid.uuid4().hex[:8]}@shiquan.gov.cn"
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        invitation = await members.invite(
+            session, await load_tenant("610922"), InvitationIn("受邀请的同志", ["staff"], email=address), "system:test"
+        )
+        await session.commit()
+    hanyin = await register(database, f"https://hanyin-{uuid.uuid4().hex[:6]}.example", office_codes=("610921",))
+    async with database.platform_session() as session:
+        session.info["actor"] = "system:test"
+        provider = await sso.get_provider(session, hanyin)
+        claims = {"iss": provider.issuer, "sub": uuid.uuid4().hex, "email": address, "email_verified": True}
+        with pytest.raises(SignInFailed) as refused:
+            await sso.sign_in_user(session, provider, claims)
+        assert refused.value.code == "no_office"
+        await session.rollback()
+    accepted = await raw_fetchval(
+        database_url, "select accepted_at from platform.invitations where id = $1", invitation.id
+    )
+    assert accepted is None
+
+
 async def test_logout_ends_the_session_here_and_at_the_provider(client, browser, provider_id, database_url) -> None:
     url = await callback_url(client, browser, provider_id, "shiquan-staff")
     await client.get(follow_redirects=False, url=local(url))
@@ -245,6 +387,83 @@ async def test_key_rotation_refetches_the_key_set_once(app, provider, provider_i
     assert await sign_in() in (302, 303)  # the relying party now holds key-1
     provider.rotate_keys(private_jwks(make_rsa_jwk("key-2")))
     assert await sign_in() in (302, 303)  # signed by key-2: unknown kid, one refetch, accepted
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Sends every request on to the network; counts the fetches of the provider's key set."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.key_set_fetches = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/jwks":
+            self.key_set_fetches += 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class StoppedClock:
+    """The relying party's monotonic clock, moved on by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_withdrawn_key_is_refused_once_the_cached_key_set_expires() -> None:
+    """The provider withdraws its key: tokens signed by it are trusted only until the cached key set
+    expires. Unknown kids refetch the key set, but at most once a minute, so forged tokens cannot make
+    the relying party hammer the provider."""
+    clock, transport = StoppedClock(), CountingTransport()
+    rp = OidcClient(transport=transport, clock=clock)
+    with OidcProvider(
+        clients=[make_client([CALLBACK])], accounts=ACCOUNTS, jwks=private_jwks(make_rsa_jwk("withdrawn"))
+    ) as op:
+        client = ClientRegistration(op.issuer, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, "openid profile", CALLBACK)
+
+        async def id_token() -> tuple[str, str]:
+            request = await rp.authorization_request(client)
+            async with httpx.AsyncClient(timeout=15) as person:
+                url = await drive_login(person, request.url, "shiquan-staff")
+            token = await rp.exchange_code(client, parse_qs(urlsplit(url).query)["code"][0], request.code_verifier)
+            return token["id_token"], request.nonce
+
+        async def refused(token: str, nonce: str) -> str:
+            with pytest.raises(SignInFailed) as failure:
+                await rp.verify_id_token(client, token, nonce)
+            return failure.value.code
+
+        old_token, old_nonce = await id_token()
+        assert (await rp.verify_id_token(client, old_token, old_nonce))["sub"] == "shiquan-staff"
+        assert transport.key_set_fetches == 1
+        op.rotate_keys(private_jwks(make_rsa_jwk("current")))  # "withdrawn" is no longer published
+
+        # Within the cache's lifetime the withdrawn key still verifies: that is the bounded window.
+        await rp.verify_id_token(client, old_token, old_nonce)
+        clock.now += JWKS_MAX_TTL + 1
+        assert await refused(old_token, old_nonce) == "id_token_unknown_key"
+        assert transport.key_set_fetches == 2  # expired, fetched once, and not again for the same call
+
+        new_token, new_nonce = await id_token()
+        assert (await rp.verify_id_token(client, new_token, new_nonce))["sub"] == "shiquan-staff"
+        assert transport.key_set_fetches == 2
+
+        def forged(kid: str) -> str:
+            key = RSAKey.import_key(make_rsa_jwk(kid))
+            claims = {"iss": op.issuer, "sub": "x", "aud": DEFAULT_CLIENT_ID}
+            return jwt.encode({"alg": "RS256", "kid": kid}, claims, key, algorithms=["RS256"])
+
+        for n in range(5):
+            assert await refused(forged(f"forged-{n}"), new_nonce) == "id_token_unknown_key"
+        assert transport.key_set_fetches == 3  # the first unknown kid refetched; the rest waited
+        clock.now += JWKS_REFETCH_INTERVAL + 1
+        assert await refused(forged("forged-later"), new_nonce) == "id_token_unknown_key"
+        assert transport.key_set_fetches == 4
 
 
 # --- refused at the callback ---------------------------------------------------------------------
@@ -315,7 +534,6 @@ async def test_claims_that_map_to_no_office(client, browser, provider_id, databa
 async def test_provider_grants_only_offices_it_serves(database) -> None:
     """A provider registered for 汉阴县 cannot make anyone a member of 石泉县; one registered for the
     city (a province- or city-wide login) can, for every office beneath it."""
-    from renda.modules.sso.oidc import SignInFailed
 
     hanyin = await register(database, f"https://hanyin-{uuid.uuid4().hex[:6]}.example", office_codes=("610921",))
     ankang = await register(database, f"https://ankang-{uuid.uuid4().hex[:6]}.example", office_codes=("610900",))
@@ -348,6 +566,10 @@ BAD_CLAIMS: dict[str, tuple[str, Any]] = {
     "wrong_nonce": ("id_token_nonce", lambda c: {**c, "nonce": "another-request"}),
     "missing_nonce": ("id_token_nonce", without("nonce")),
     "wrong_audience": ("id_token_aud", lambda c: {**c, "aud": "another-client"}),
+    # Core §3.1.3.7: an azp, when present, must be this client, even beside a single audience.
+    "foreign_azp": ("id_token_azp", lambda c: {**c, "aud": DEFAULT_CLIENT_ID, "azp": "another-client"}),
+    "foreign_azp_in_aud_list": ("id_token_azp", lambda c: {**c, "aud": [DEFAULT_CLIENT_ID], "azp": "another-client"}),
+    "several_audiences_no_azp": ("id_token_aud", lambda c: {**c, "aud": [DEFAULT_CLIENT_ID, "another-client"]}),
     "expired": ("id_token_exp", lambda c: {**c, "iat": _now() - 7200, "exp": _now() - 3600}),
     "missing_sub": ("id_token_sub", without("sub")),
     "missing_iat": ("id_token_iat", without("iat")),
@@ -411,6 +633,13 @@ async def test_missing_kid_with_several_keys(client, browser, front, front_id, d
     ]
     front.tamper = lambda h, c: ({"alg": h["alg"], "typ": "JWT"}, {**c, "iss": front.issuer}, front.real.private_jwks)
     await refused_with("id_token_kid_missing", client, browser, front, front_id, database_url)
+
+
+async def test_azp_naming_this_client_is_accepted(client, browser, front, front_id) -> None:
+    front.tamper = lambda h, c: (h, {**c, "iss": front.issuer, "azp": DEFAULT_CLIENT_ID}, front.real.private_jwks)
+    url = await callback_url(client, browser, front_id, "shiquan-staff")
+    response = await client.get(follow_redirects=False, url=local(url, drop=("iss",)))
+    assert response.status_code in (302, 303), response.text[:500]
 
 
 async def test_tampering_provider_is_honest_by_default(client, browser, front_id) -> None:

@@ -232,10 +232,10 @@ def user_from_scope(scope: dict[str, Any]) -> Principal | None:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def csrf_protect(connection: Any, _: Any) -> None:
-    """App-wide guard: a state-changing request riding on a session cookie must carry the session's
-    CSRF token (form field `_csrf` or header `X-CSRF-Token`). Bearer tokens are not sent by browsers
-    on their own, so they need none."""
+async def csrf_protect(connection: Any) -> None:
+    """Every route's guard runs this: a state-changing request riding on a session cookie must carry
+    the session's CSRF token (form field `_csrf` or header `X-CSRF-Token`). Bearer tokens are not sent
+    by browsers on their own, so they need none."""
     from renda.core.errors import PermissionDenied
 
     principal = connection.scope.get("user")

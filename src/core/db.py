@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, exc, func
+from sqlalchemy import DateTime, Executable, MetaData, Row, event, exc, func
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.util import await_only
@@ -256,6 +256,15 @@ def get_database() -> Database:
     if _database is None:
         raise RuntimeError("database is not configured: call configure_database() at start-up")
     return _database
+
+
+async def read_rows(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    """Plain rows of a read, executed on the session's connection without the ORM's per-statement
+    work (no identity map, no autoflush: for lists that read what the request has not written)."""
+    connection = await session.connection()
+    return list((await connection.execute(statement, params)).all())
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -56,9 +57,21 @@ class TooLarge(AppError):
 
 
 class TooManyRequests(AppError):
+    """Every 429 says when to try again: `retry_after` seconds, sent as the `Retry-After` header."""
+
     status_code = 429
     code = "too_many_requests"
     message = "操作过于频繁,请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, retry_after: float, code: str | None = None, details: Any = None
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Roles, permissions, and the guards every route declares.
 
 Every route handler carries exactly one guard made here: `requires("<area>.<action>")`,
-`authenticated` or `public`. The route test fails any handler without one.
+`authenticated` or `public`. The route test fails any handler without one. Each of them also checks
+the CSRF token of a state-changing request from a signed-in browser (`core.auth.csrf_protect`): one
+guard per route, because Litestar copies the route handler for every guard it runs.
 
 A tenant route (one with a `{code}` path parameter) resolves the office once, here, before the
 handler runs: unknown office 404, suspended office 403, then the caller's roles there. A membership
@@ -17,6 +19,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from renda.core.auth import csrf_protect
 from renda.core.errors import NotAuthenticated, PermissionDenied
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
@@ -166,6 +169,7 @@ def requires(permission: str) -> Guard:
         principal = connection.scope.get("user")
         if principal is None:
             raise NotAuthenticated()
+        await csrf_protect(connection)
         code = connection.path_params.get("code")
         if permission.startswith("platform."):
             if not principal.is_platform_admin:
@@ -187,10 +191,13 @@ async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
     """Guard: any signed-in user (their own profile, the office switcher)."""
     if connection.scope.get("user") is None:
         raise NotAuthenticated()
+    await csrf_protect(connection)
 
 
 async def public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: deliberately open to everyone (health checks, sign-in pages, the public portal)."""
+    """Guard: deliberately open to everyone (health checks, sign-in pages, the public portal); a
+    signed-in browser's posts still carry its CSRF token."""
+    await csrf_protect(connection)
 
 
 authenticated.permission = "authenticated"  # type: ignore[attr-defined]

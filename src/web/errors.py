@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.exceptions import PermissionDeniedException as LitestarPermissionDenied
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from renda.core.errors import AppError, error_body
+from renda.core.errors import AppError, TooManyRequests, error_body
 from renda.web.rendering import render_error_page
 
 log = logging.getLogger("renda.errors")
@@ -33,14 +33,17 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def _render(request: Request, status: int, body: dict[str, Any]) -> Response:
+def _render(request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     if _wants_html(request):
-        return render_error_page(request, status, body)
-    return Response(content=body, status_code=status, media_type="application/json")
+        response = render_error_page(request, status, body)
+        response.headers.update(headers or {})
+        return response
+    return Response(content=body, status_code=status, media_type="application/json", headers=headers)
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
-    return _render(request, exc.status_code, error_body(exc.code, exc.message, exc.details))
+    headers = exc.headers if isinstance(exc, TooManyRequests) else None
+    return _render(request, exc.status_code, error_body(exc.code, exc.message, exc.details), headers)
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
@@ -63,7 +66,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     elif exc.status_code == 400 and "json" in request.headers.get("content-type", ""):
         # msgspec's decode errors ("Input data was truncated", "Expected `object`"…)
         return _render(request, 400, error_body("malformed_json", "请求内容不是有效的 JSON", str(exc.detail)))
-    return _render(request, exc.status_code, error_body(code, message))
+    return _render(request, exc.status_code, error_body(code, message), exc.headers)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -10,14 +10,17 @@ makes that second delivery a no-op for the actor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import dramatiq
 from dramatiq.middleware import CurrentMessage
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, make_url, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -28,6 +31,8 @@ from renda.workers.models import OutboxMessage, ProcessedMessage
 log = logging.getLogger("renda.outbox")
 NOTIFY_CHANNEL = "renda_outbox"
 BATCH_SIZE = 200
+LISTEN_CHECK_SECONDS = 30.0  # how often a quiet LISTEN connection is checked
+LISTEN_RETRY_FIRST, LISTEN_RETRY_MAX = 0.5, 30.0  # backoff between attempts to LISTEN again
 
 
 def enqueue(session: AsyncSession, actor: dramatiq.Actor[Any, Any], *args: Any, **kwargs: Any) -> OutboxMessage:
@@ -92,24 +97,30 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = False
         self._stopped = asyncio.Event()
+        # Set while a LISTEN connection is up (the backend's pid in `listen_pid`); else only the sweep runs.
+        self.listening = asyncio.Event()
+        self.listen_pid: int | None = None
 
     async def drain(self) -> int:
-        """Send every unsent row; returns how many were sent."""
+        """Send every unsent row; returns how many were sent. Stops at a batch the broker refused
+        (its rows keep `last_error`; the next pass tries them again)."""
         sent = 0
         while True:
-            batch = await self._send_batch()
+            batch, complete = await self._send_batch()
             sent += batch
-            if batch < BATCH_SIZE:
+            if not complete or batch < BATCH_SIZE:
                 return sent
 
-    async def _send_batch(self) -> int:
+    async def _send_batch(self) -> tuple[int, bool]:
+        """One batch: (rows sent, whether the broker took all of them)."""
         async with self.database.platform_session() as session:
             rows = (
                 (
                     await session.execute(
                         select(OutboxMessage)
                         .where(OutboxMessage.sent_at.is_(None))
-                        .order_by(OutboxMessage.id)
+                        # Rows that failed before go last, so one the broker keeps refusing holds up no other.
+                        .order_by(OutboxMessage.attempts, OutboxMessage.id)
                         .limit(BATCH_SIZE)
                         .with_for_update(skip_locked=True)
                     )
@@ -118,7 +129,7 @@ class OutboxRelay:
                 .all()
             )
             if not rows:
-                return 0
+                return 0, True
             now = utcnow()
             messages = [
                 (
@@ -135,18 +146,39 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            await asyncio.to_thread(self._enqueue_all, messages)
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_([row.id for row in rows]))
-                .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1)
-            )
+            sent, error = await asyncio.to_thread(self._enqueue_all, messages)
+            done, failed = [row.id for row in rows[:sent]], [row.id for row in rows[sent:]]
+            if done:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(done))
+                    .values(sent_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+                )
+            if error is not None:
+                reason = f"{type(error).__name__}: {error}"[:1000]
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(failed))
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=reason)
+                )
+                log.warning(
+                    "outbox batch failed: %d of %d messages not sent, kept for the next pass: %s",
+                    len(failed),
+                    len(rows),
+                    reason,
+                    extra={"unsent": len(failed), "batch": len(rows), "first_message_id": rows[sent].message_id},
+                )
             await session.commit()
-            return len(rows)
+            return sent, error is None
 
-    def _enqueue_all(self, messages: list[tuple[dramatiq.Message[Any], int | None]]) -> None:
-        for message, delay in messages:
-            self.broker.enqueue(message, delay=delay or None)
+    def _enqueue_all(self, messages: list[tuple[dramatiq.Message[Any], int | None]]) -> tuple[int, Exception | None]:
+        """Enqueue in order; stop at the first failure (the broker is likely down for the rest too)."""
+        for index, (message, delay) in enumerate(messages):
+            try:
+                self.broker.enqueue(message, delay=delay or None)
+            except Exception as exc:
+                return index, exc
+        return len(messages), None
 
     async def run(self) -> None:
         """Drain on every NOTIFY and at least every `poll_seconds`, until `stop()`."""
@@ -164,6 +196,8 @@ class OutboxRelay:
                 self._wake.clear()
         finally:
             listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
 
     def stop(self) -> None:
         self._stopping = True
@@ -171,16 +205,72 @@ class OutboxRelay:
         self._wake.set()
 
     async def _listen(self) -> None:
-        """LISTEN on a dedicated connection; polling covers the time it is down."""
+        """LISTEN on a dedicated connection, and LISTEN again (with backoff) whenever it drops; the
+        sweep every `poll_seconds` carries the relay meanwhile, and the log says so both ways."""
+        delay, lost_since = LISTEN_RETRY_FIRST, None
         while not self._stopping:
             try:
-                async with self.database.engine.connect() as connection:
-                    raw = await connection.get_raw_connection()
-                    driver = raw.driver_connection
-                    await driver.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                    await self._stopped.wait()
+                # Its own connection, not the pool's: pooled connections begin a transaction as they
+                # are checked out, and PostgreSQL holds notifications back until a transaction ends.
+                driver = await asyncpg.connect(self._listen_dsn())
+                try:
+                    dropped = asyncio.Event()
+                    driver.add_termination_listener(lambda _connection, event=dropped: event.set())
+                    await driver.add_listener(NOTIFY_CHANNEL, self._notified)
+                    self.listen_pid = driver.get_server_pid()
+                    self.listening.set()
+                    self._wake.set()  # catch up on what was committed while nobody listened
+                    if lost_since is not None:
+                        log.info(
+                            "outbox LISTEN is back after %.0fs; relaying on NOTIFY again",
+                            time.monotonic() - lost_since,
+                            extra={"backend_pid": self.listen_pid},
+                        )
+                    delay, lost_since = LISTEN_RETRY_FIRST, None
+                    await self._watch(driver, dropped)
+                finally:
+                    driver.terminate()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("outbox LISTEN connection lost; reconnecting")
-                await asyncio.sleep(self.poll_seconds)
+            except Exception as exc:
+                self.listening.clear()
+                self.listen_pid = None
+                if lost_since is None:
+                    lost_since = time.monotonic()
+                    log.warning(
+                        "outbox LISTEN unavailable (%s); relaying by polling every %ss until it is back",
+                        f"{type(exc).__name__}: {exc}",
+                        self.poll_seconds,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LISTEN_RETRY_MAX)
+
+    def _listen_dsn(self) -> str:
+        url = make_url(self.database.url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
+
+    def _notified(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _watch(self, driver: Any, dropped: asyncio.Event) -> None:
+        """Return when the relay stops; raise when the connection drops: at once through asyncpg's
+        termination listener, or within `LISTEN_CHECK_SECONDS` by a query (a connection can also die
+        silently)."""
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first(dropped, self._stopped), timeout=LISTEN_CHECK_SECONDS)
+            if self._stopping:
+                return
+            if dropped.is_set() or driver.is_closed():
+                raise ConnectionError("the LISTEN connection was closed")
+            await asyncio.wait_for(driver.execute("SELECT 1"), timeout=LISTEN_CHECK_SECONDS)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Return when any of the events is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -14,9 +14,18 @@ from renda.tenants.models import Tenant
 
 class User(UUIDPrimaryKey, Timestamps, PlatformBase):
     __tablename__ = "users"
-    __audit_redact__ = ("contact_email", "mobile_encrypted", "mobile_masked", "wechat_openid")
+    __audit_redact__ = (
+        "email",
+        "contact_email",
+        "mobile_encrypted",
+        "mobile_masked",
+        "signin_mobile_encrypted",
+        "signin_mobile_masked",
+        "wechat_openid",
+    )
 
     display_name: Mapped[str] = mapped_column(String(100))
+    # The sign-in email: the verified one from the identity provider, kept in step at every sign-in.
     email: Mapped[str | None] = mapped_column(String(200), unique=True)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -28,6 +37,10 @@ class User(UUIDPrimaryKey, Timestamps, PlatformBase):
     mobile_encrypted: Mapped[str | None] = mapped_column(Text)
     mobile_masked: Mapped[str | None] = mapped_column(String(20))
     wechat_openid: Mapped[str | None] = mapped_column(String(64))
+    # The verified mobile number from the identity provider (encrypted, with a masked copy), kept in
+    # step at every sign-in; the user's own `mobile_*` comes first.
+    signin_mobile_encrypted: Mapped[str | None] = mapped_column(Text)
+    signin_mobile_masked: Mapped[str | None] = mapped_column(String(20))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
 

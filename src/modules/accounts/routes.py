@@ -55,7 +55,7 @@ class _RateLimiter:
         while hits and hits[0] < now - self.window:
             hits.popleft()
         if len(hits) >= self.limit:
-            raise TooManyRequests("登录尝试过于频繁,请一分钟后再试")
+            raise TooManyRequests("登录尝试过于频繁,请一分钟后再试", retry_after=hits[0] + self.window - now)
         hits.append(now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import uuid
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import hash_token, new_token
@@ -20,6 +22,7 @@ from renda.modules.accounts.models import ApiToken, Membership, User, WebSession
 from renda.tenants.models import Tenant
 from renda.tenants.service import get_by_code
 
+log = logging.getLogger("renda.accounts")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 OPENID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
@@ -162,6 +165,36 @@ async def sync_memberships_from_source(
     await session.flush()
 
 
+async def record_verified_contacts(
+    session: AsyncSession, user: User, *, email: str | None = None, phone: str | None = None
+) -> None:
+    """Keep the sign-in email and mobile number the identity provider vouches for (verified) in step.
+
+    Notifications fall back to them when the user has set no address of their own. An address
+    another account already signs in with stays with that account; a number that is not a mainland
+    mobile is not kept (SMS cannot reach it).
+    """
+    email = (email or "").strip() or None
+    if email is not None and len(email) <= 200 and EMAIL.match(email) and email != user.email:
+        try:
+            async with session.begin_nested():  # a concurrent sign-in may take the address first
+                taken = await session.execute(select(User.id).where(User.email == email, User.id != user.id))
+                if taken.first() is None:
+                    user.email = email
+                    await session.flush()
+                else:
+                    log.warning("verified email already belongs to another user", extra={"user": str(user.id)})
+        except IntegrityError:
+            await session.refresh(user)  # the savepoint's rollback expired it
+            log.warning("verified email already belongs to another user", extra={"user": str(user.id)})
+    number = normalize_phone(phone) if phone else None
+    if number is not None and MOBILE.match(number):
+        if user.signin_mobile_encrypted is None or decrypt(user.signin_mobile_encrypted) != number:
+            user.signin_mobile_encrypted = encrypt(number)
+            user.signin_mobile_masked = mask_phone(number)
+    await session.flush()
+
+
 async def has_memberships(session: AsyncSession, user_id: uuid.UUID) -> bool:
     query = select(Membership.id).where(Membership.user_id == user_id).limit(1)
     return (await session.execute(query)).first() is not None
@@ -192,12 +225,16 @@ async def contacts_of(
             u.id,
             u.display_name,
             u.contact_email or u.email,
-            decrypt(u.mobile_encrypted) if reveal and u.mobile_encrypted else None,
-            u.mobile_masked,
+            _reveal(u.mobile_encrypted or u.signin_mobile_encrypted) if reveal else None,
+            u.mobile_masked or u.signin_mobile_masked,
             u.wechat_openid,
         )
         for u in users
     }
+
+
+def _reveal(encrypted: str | None) -> str | None:
+    return decrypt(encrypted) if encrypted else None
 
 
 async def set_contacts(
@@ -224,7 +261,8 @@ async def set_contacts(
             raise InvalidInput("手机号应为 11 位中国大陆手机号", code="invalid_phone")
         user.mobile_encrypted = encrypt(number) if number else None
         user.mobile_masked = mask_phone(number) if number else None
-    user.contact_email = email
+    # The sign-in address shown back in the form is not the user's own choice: it keeps following the provider.
+    user.contact_email = email if email != user.email else None
     user.wechat_openid = openid
     await session.flush()
     return (await contacts_of(session, [user.id]))[user.id]

@@ -678,7 +678,8 @@ def _check_set(ctx: _Checked, items: list[ProposalItemIn]) -> None:
             persons.add(item.person_id)
             counts[item.committee_member_id] += 1
         elif item.township_code in townships:
-            raise InvalidInput(f"乡镇 {item.township_code} 被安排了两次", code="duplicate_township")
+            name = ctx.reg.township_name(item.township_code or "")
+            raise InvalidInput(f"乡镇 {name} 被安排了两次", code="duplicate_township")
         else:
             townships.add(item.township_code or "")
     over = [f"{ctx.members[m].name}({n} 名)" for m, n in counts.items() if n > ctx.settings.max_per_member]

@@ -19,6 +19,7 @@ from renda.core.permissions import Role
 from renda.modules.contacts import repository as repo
 from renda.modules.contacts.models import BEHIND_RULES, DEFAULT_MAX, DEFAULT_MIN, ContactSettings
 from renda.modules.contacts.schemas import DeputyRef, MemberRef, SettingsOut, TermRef
+from renda.modules.deputies import service as deputies_service
 from renda.modules.deputies.models import LEVEL_LABELS, Level
 from renda.modules.organisation import service as organisation
 from renda.modules.organisation.models import CommitteeMember
@@ -152,7 +153,7 @@ class Register:
 async def register(session: AsyncSession, tenant: TenantRef, term: TermOut | None) -> Register:
     deputies = await repo.deputies(session, own_levels(tenant))
     committee = await repo.committee_person_ids(session, term.id) if term else frozenset()
-    return Register(deputies, await repo.township_names(session), committee)
+    return Register(deputies, await deputies_service.township_names(session), committee)
 
 
 def eligible(reg: Register, person_id: uuid.UUID, *, what: str = "联系") -> repo.DeputyInfo:

@@ -114,12 +114,6 @@ async def committee_person_ids(session: AsyncSession, term_id: uuid.UUID) -> fro
     return frozenset((await session.execute(query)).scalars())
 
 
-async def township_names(session: AsyncSession) -> dict[str, str]:
-    """Townships the office knows by their congresses: 371402100 → 新湖街道."""
-    rows = await session.execute(select(Congress.division_code, Congress.name).where(Congress.level == "township"))
-    return {code: name.removesuffix("人民代表大会").removesuffix("人大") for code, name in rows.all()}
-
-
 async def known_townships(session: AsyncSession) -> list[str]:
     """Township codes of the office's township congresses and of its deputy groups."""
     congresses = select(Congress.division_code).where(Congress.level == "township")

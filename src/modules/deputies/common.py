@@ -4,16 +4,20 @@ row is inserted and a mandate's change recorded."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import AppError
+from renda.core.errors import AppError, Conflict
+from renda.modules.deputies import directory
 from renda.modules.deputies.models import (
+    Congress,
     Mandate,
     MandateEvent,
+    Person,
 )
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -72,3 +76,35 @@ def record(
             recorded_by=actor(session),
         )
     )
+
+
+# --- one office per person, congress and term ------------------------------------------------------
+def seat_of(person_key: str, congress: Congress, term_number: int) -> directory.Seat:
+    return directory.Seat(person_key, congress.level, congress.division_code, term_number)
+
+
+def recorded_elsewhere_message(name: str, congress: Congress, term_number: int, office_name: str) -> str:
+    return f"“{name}”在{congress.name}{term_label(term_number)}的代表资格已由{office_name}登记,不能重复登记"
+
+
+async def seats_recorded_elsewhere(session: AsyncSession, seats: Iterable[directory.Seat]) -> dict[directory.Seat, str]:
+    """Of these seats, those another office records, with its name."""
+    return await directory.claimed_elsewhere(session, office_code(session), seats)
+
+
+async def claim_seats(session: AsyncSession, seats: Iterable[directory.Seat]) -> dict[directory.Seat, str]:
+    """Claim the seats for this office in the session's transaction; returns those another office holds."""
+    return await directory.claim(session, office_code(session), seats)
+
+
+async def claim(session: AsyncSession, person: Person, seats: Iterable[tuple[Congress, int]]) -> None:
+    """One office records a person's mandate in a congress term (directory.claim); 409 otherwise.
+    A person without an ID number has no key across offices and claims nothing."""
+    if not person.id_number_hash:
+        return
+    wanted = {seat_of(person.id_number_hash, congress, number): congress for congress, number in seats}
+    for seat, office_name in (await claim_seats(session, wanted)).items():
+        raise Conflict(
+            recorded_elsewhere_message(person.name, wanted[seat], seat.term_number, office_name),
+            code="mandate_recorded_elsewhere",
+        )

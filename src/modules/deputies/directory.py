@@ -14,12 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import get_database, utcnow
-from renda.modules.deputies.models import Congress, DirectoryEntry, Mandate, MandateStatus, Person, Term
+from renda.core.db import get_database, read_rows, utcnow
+from renda.modules.deputies.models import (
+    Congress,
+    DirectoryEntry,
+    Mandate,
+    MandateClaim,
+    MandateStatus,
+    Person,
+    Term,
+)
 from renda.modules.rollups import service as rollups
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
@@ -124,6 +132,66 @@ async def publish(session: AsyncSession, tenant: TenantRef, mandate_ids: Iterabl
         await platform.commit()
 
 
+# --- one office per person, congress and term ----------------------------------------------------
+@dataclass(frozen=True)
+class Seat:
+    """One person's place in one congress term, across offices."""
+
+    person_key: str
+    level: str
+    congress_division: str
+    term_number: int
+
+
+CLAIM_CHUNK = 5000
+
+
+async def claimed_elsewhere(session: AsyncSession, office: str, seats: Iterable[Seat]) -> dict[Seat, str]:
+    """The seats another office records, with that office's name."""
+    wanted = set(seats)
+    keys = sorted({seat.person_key for seat in wanted})
+    found: dict[Seat, str] = {}
+    for start in range(0, len(keys), CLAIM_CHUNK):
+        rows = await session.execute(
+            select(MandateClaim, Tenant.name)
+            .join(Tenant, Tenant.code == MandateClaim.recorded_by)
+            .where(MandateClaim.person_key.in_(keys[start : start + CLAIM_CHUNK]), MandateClaim.recorded_by != office)
+        )
+        for claim, name in rows.all():
+            seat = Seat(claim.person_key, claim.level, claim.congress_division, claim.term_number)
+            if seat in wanted:
+                found[seat] = name
+    return found
+
+
+async def claim(session: AsyncSession, office: str, seats: Iterable[Seat]) -> dict[Seat, str]:
+    """Record in the caller's transaction that `office` records these seats. Returns the seats
+    another office already records (those are left to it). A concurrent claim of the same seat
+    waits for the other transaction, so the loser sees the winner's row."""
+    wanted = list(dict.fromkeys(seats))
+    if not wanted:
+        return {}
+    values = [
+        {
+            "person_key": seat.person_key,
+            "level": seat.level,
+            "congress_division": seat.congress_division,
+            "term_number": seat.term_number,
+            "recorded_by": office,
+        }
+        for seat in wanted
+    ]
+    await session.execute(insert(MandateClaim).on_conflict_do_nothing(), values)
+    return await claimed_elsewhere(session, office, wanted)
+
+
+async def release(session: AsyncSession, office: str, person_key: str) -> None:
+    """The office no longer records anything under this person key (its ID number changed)."""
+    await session.execute(
+        delete(MandateClaim).where(MandateClaim.person_key == person_key, MandateClaim.recorded_by == office)
+    )
+
+
 # --- reading an office's territory ---------------------------------------------------------------
 def _under(column: ColumnElement[str], path: str) -> ColumnElement[bool]:
     return or_(column == path, column.startswith(path + "/", autoescape=True))
@@ -208,6 +276,19 @@ async def recorded_elsewhere(
     return [ElsewhereEntry(entry, name) for entry, name in rows.all()], total
 
 
+# Built once: the register list runs it on every page.
+_LIVE_ELSEWHERE = (
+    select(DirectoryEntry.person_key, DirectoryEntry.level, Tenant.name)
+    .join(Tenant, Tenant.code == DirectoryEntry.recorded_by)
+    .where(
+        DirectoryEntry.person_key.in_(bindparam("keys", expanding=True)),
+        DirectoryEntry.recorded_by != bindparam("office"),
+        live(),
+    )
+    .order_by(DirectoryEntry.level)
+)
+
+
 async def live_elsewhere_by_person(office: str, person_keys: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
     """For the register's persons: their live mandates that other offices record, as
     person key → [(level, recording office name)], so a person is shown once with every level."""
@@ -215,13 +296,8 @@ async def live_elsewhere_by_person(office: str, person_keys: Iterable[str]) -> d
     if not keys:
         return {}
     async with get_database().platform_session() as session:
-        rows = await session.execute(
-            select(DirectoryEntry.person_key, DirectoryEntry.level, Tenant.name)
-            .join(Tenant, Tenant.code == DirectoryEntry.recorded_by)
-            .where(DirectoryEntry.person_key.in_(keys), DirectoryEntry.recorded_by != office, live())
-            .order_by(DirectoryEntry.level)
-        )
+        rows = await read_rows(session, _LIVE_ELSEWHERE, {"keys": keys, "office": office})
     found: dict[str, list[tuple[str, str]]] = {}
-    for key, level, name in rows.all():
+    for key, level, name in rows:
         found.setdefault(key, []).append((level, name))
     return found

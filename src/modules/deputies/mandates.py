@@ -13,7 +13,7 @@ from renda.core.db import get_database
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.timezone import local_today
 from renda.modules.deputies import directory, repository
-from renda.modules.deputies.common import clean, insert, office_code, plain, record, term_label
+from renda.modules.deputies.common import claim, clean, insert, office_code, plain, record, term_label
 from renda.modules.deputies.models import (
     END_REASONS,
     RESIGNATION_KINDS,
@@ -110,6 +110,7 @@ async def create_mandate(session: AsyncSession, data: MandateIn) -> Mandate:
     )
     if await session.scalar(live):
         raise exists
+    await claim(session, person, [(congress, term.number)])
     by_election = data.by_election or replaced is not None
     mandate = Mandate(
         id=uuid.uuid4(),

@@ -250,3 +250,23 @@ class DirectoryEntry(PlatformBase):
     term_starts_on: Mapped[date | None] = mapped_column(Date)
     term_ends_on: Mapped[date | None] = mapped_column(Date)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MandateClaim(PlatformBase):
+    """Which office records a person's mandate in one congress term: one office only, whatever
+    the status of the offices or of the mandate (docs/register.md, "Who records a mandate").
+
+    Written in the recording office's own transaction when the mandate is entered, so the primary
+    key refuses a second office at once instead of a count that doubles later. Persons without an ID
+    number have no key that spans offices and are not claimed.
+    """
+
+    __tablename__ = "mandate_claims"
+    __audit__ = False
+
+    person_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    congress_division: Mapped[str] = mapped_column(String(9), primary_key=True)
+    term_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recorded_by: Mapped[str] = mapped_column(String(9), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=text("now()"))

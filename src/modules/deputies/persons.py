@@ -18,10 +18,12 @@ from renda.core.db import get_database
 from renda.core.errors import Conflict, InvalidInput, NotFound, TooLarge
 from renda.core.timezone import local_today
 from renda.modules.deputies import directory, idcard, names
-from renda.modules.deputies.common import clean, insert, office_code
+from renda.modules.deputies.common import claim, clean, insert, office_code
 from renda.modules.deputies.models import (
+    Congress,
     Mandate,
     Person,
+    Term,
 )
 from renda.modules.deputies.placements import deletion_checks
 from renda.modules.deputies.schemas import (
@@ -178,11 +180,22 @@ async def update_person(session: AsyncSession, person_id: uuid.UUID, data: Perso
     values = validated_person(state)
     if values["id_number"] and values["id_number"] != old_number:
         await _check_unique_id_number(session, id_number_key(values["id_number"]), person.id)
+    old_key = person.id_number_hash
     try:
         async with session.begin_nested():
             _apply(person, values, old_number, old_mobile)
     except IntegrityError:
         raise Conflict("该身份证号码已登记", code="person_exists") from None
+    if person.id_number_hash != old_key:  # the person's mandates are claimed under the new number
+        if old_key:
+            await directory.release(session, office_code(session), old_key)
+        held = await session.execute(
+            select(Congress, Term.number)
+            .join(Term)
+            .join(Mandate, Mandate.term_id == Term.id)
+            .where(Mandate.person_id == person.id)
+        )
+        await claim(session, person, held.all())
     # The directory lists the person's name and composition fields with every mandate.
     for mandate_id in await session.scalars(select(Mandate.id).where(Mandate.person_id == person.id)):
         await directory.mandate_changed(session, office_code(session), mandate_id)

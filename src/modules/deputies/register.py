@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
-from renda.core.pagination import Page, paginate
+from renda.core.pagination import Page, paginate_rows
 from renda.modules.deputies import directory, repository
 from renda.modules.deputies.common import office_code, term_label
 from renda.modules.deputies.models import (
@@ -37,8 +38,11 @@ from renda.modules.exports.service import ExportKind, register_export
 # --- reading ---------------------------------------------------------------------------------------
 @dataclass
 class RegisterEntry:
-    person: Person
-    mandates: list[MandateRow]
+    """One person of the register list: the columns it shows (`repository.REGISTER_COLUMNS`) and
+    their mandates' (`repository.mandate_briefs`), as plain rows."""
+
+    person: Row[Any]
+    mandates: list[Row[Any]]
     # (level, recording office) of the person's live mandates recorded by other offices
     elsewhere: list[tuple[str, str]] = field(default_factory=list)
 
@@ -48,13 +52,19 @@ class RegisterEntry:
 
     @property
     def live_levels(self) -> list[str]:
-        live = {m.level for m, _, _ in self.mandates if m.status != MandateStatus.ENDED}
-        return [level for level in LEVELS if level in live]
+        return live_levels(self.mandates)
+
+
+def live_levels(mandates: Iterable[Any]) -> list[str]:
+    """The levels of the live ones among these mandates (anything with `level` and `status`), highest first."""
+    live = {m.level for m in mandates if m.status != MandateStatus.ENDED}
+    return [level for level in LEVELS if level in live]
 
 
 async def search(session: AsyncSession, filters: RegisterFilter, page: int, page_size: int) -> Page[RegisterEntry]:
-    found = await paginate(session, repository.register_query(filters), page, page_size)
-    mandates = await repository.mandates_of(session, (p.id for p in found.items))
+    query = repository.register_query(filters, repository.REGISTER_COLUMNS)
+    found = await paginate_rows(session, query, page, page_size)
+    mandates = await repository.mandate_briefs(session, (p.id for p in found.items))
     office = office_code(session)
     keys = {p.id: p.id_number_hash or f"{office}:{p.id}" for p in found.items}
     elsewhere = await directory.live_elsewhere_by_person(office, keys.values())
@@ -121,9 +131,8 @@ EXPORT_HEADERS = [
 ]
 
 
-def export_row(entry: RegisterEntry) -> list[Any]:
-    p = entry.person
-    districts = {m.constituency or m.electoral_unit for m, _, _ in entry.mandates if m.status != MandateStatus.ENDED}
+def export_row(p: Person, mandates: list[MandateRow]) -> list[Any]:
+    districts = {m.constituency or m.electoral_unit for m, _, _ in mandates if m.status != MandateStatus.ENDED}
     return [
         p.name,
         GENDER_LABELS.get(p.gender, p.gender),
@@ -136,12 +145,12 @@ def export_row(entry: RegisterEntry) -> list[Any]:
         p.workplace or "",
         p.position or "",
         p.mobile_masked or "",  # an export file travels: personal data leaves masked
-        "、".join(LEVEL_LABELS[level] for level in entry.live_levels),
+        "、".join(LEVEL_LABELS[level] for level in live_levels(m for m, _, _ in mandates)),
         "、".join(sorted(d for d in districts if d)),
         ";".join(
             f"{c.name}{term_label(t.number)} {STATUS_LABELS[m.status]}"
             + (f"({m.ended_on} {END_REASONS.get(m.end_reason or '', '')})" if m.ended_on else "")
-            for m, t, c in entry.mandates
+            for m, t, c in mandates
         ),
     ]
 
@@ -163,7 +172,7 @@ async def export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIte
         persons = list((await session.execute(query.limit(batch_size).offset(offset))).scalars())
         mandates = await repository.mandates_of(session, (p.id for p in persons))
         for person in persons:
-            yield export_row(RegisterEntry(person, mandates.get(person.id, [])))
+            yield export_row(person, mandates.get(person.id, []))
         if len(persons) < batch_size:
             return
         offset += batch_size

@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from renda.core.db import read_rows
 from renda.core.errors import InvalidInput
 from renda.modules.deputies import names
 from renda.modules.deputies.models import LEVELS, Congress, Mandate, MandateEvent, MandateStatus, Person, Term
@@ -38,15 +39,37 @@ def _status_condition(status: str) -> ColumnElement[bool]:
     return Mandate.status != MandateStatus.ENDED if status == "live" else Mandate.status == status
 
 
-def register_query(filters: RegisterFilter) -> Select[tuple[Person]]:
-    """Persons, each once, having a mandate that matches every mandate filter at the same time."""
+# What the register lists (staff's, the portal's) show of a person, and the key that finds their
+# mandates recorded elsewhere: never the encrypted columns or the photo.
+REGISTER_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.gender,
+    Person.ethnicity,
+    Person.birth_date,
+    Person.party,
+    Person.education,
+    Person.occupation_category,
+    Person.sector,
+    Person.workplace,
+    Person.position,
+    Person.mobile_masked,
+    Person.id_number_hash,
+    Person.public_fields,
+    Person.photo_type,
+)
+
+
+def register_query(filters: RegisterFilter, columns: Sequence[Any] = (Person,)) -> Select[Any]:
+    """Persons (whole, or `columns` of them), each once, having a mandate that matches every mandate
+    filter at the same time."""
     if filters.level and filters.level not in LEVELS:
         raise InvalidInput(f"代表层级“{filters.level}”无效", code="invalid_level")
     if filters.status and filters.status not in STATUS_FILTERS:
         raise InvalidInput(f"状态“{filters.status}”无效,应为 live、active、suspended 或 ended", code="invalid_status")
     if filters.sort not in SORTS:
         raise InvalidInput(f"排序方式“{filters.sort}”无效,可选:{'、'.join(SORTS)}", code="invalid_sort")
-    query = select(Person)
+    query = select(*columns)
     if filters.q and filters.q.strip():
         query = query.where(name_matches(filters.q))
     if filters.sector and filters.sector.strip():
@@ -94,6 +117,38 @@ async def mandates_of(session: AsyncSession, person_ids: Iterable[uuid.UUID]) ->
     found: dict[uuid.UUID, list[MandateRow]] = defaultdict(list)
     for mandate, term, congress in rows.all():
         found[mandate.person_id].append((mandate, term, congress))
+    return found
+
+
+# Built once: the register list runs it on every page.
+_MANDATE_BRIEFS = (
+    select(
+        Mandate.id,
+        Mandate.person_id,
+        Mandate.level,
+        Mandate.status,
+        Mandate.constituency,
+        Mandate.electoral_unit,
+        Mandate.starts_on,
+        Mandate.ended_on,
+        Term.number.label("term_number"),
+        Congress.name.label("congress_name"),
+    )
+    .join(Term, Term.id == Mandate.term_id)
+    .join(Congress, Congress.id == Term.congress_id)
+    .where(Mandate.person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(Mandate.person_id, (Mandate.status == MandateStatus.ENDED), LEVEL_RANK, Mandate.starts_on.desc())
+)
+
+
+async def mandate_briefs(session: AsyncSession, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Row[Any]]]:
+    """What the register list shows of these persons' mandates, in the order of `mandates_of`."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    found: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in await read_rows(session, _MANDATE_BRIEFS, {"person_ids": ids}):
+        found[row.person_id].append(row)
     return found
 
 

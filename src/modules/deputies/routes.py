@@ -212,15 +212,15 @@ def register_item(entry: RegisterEntry) -> RegisterItem:
                 m.id,
                 m.level,
                 LEVEL_LABELS[m.level],
-                c.name,
-                service.term_label(t.number),
+                m.congress_name,
+                service.term_label(m.term_number),
                 m.status,
                 STATUS_LABELS[m.status],
                 m.constituency,
                 m.starts_on,
                 m.ended_on,
             )
-            for m, t, c in entry.mandates
+            for m in entry.mandates
         ],
         entry.elsewhere_labels,
     )

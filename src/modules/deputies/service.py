@@ -7,8 +7,21 @@ mandate directory to republish what changed once the transaction commits. The ru
 profile, export); this facade re-exports what callers outside those files use.
 """
 
-from renda.modules.deputies.common import term_label
-from renda.modules.deputies.directory import ElsewhereEntry, in_territory, live, mandates_changed, recorded_elsewhere
+from renda.modules.deputies.common import (
+    claim_seats,
+    recorded_elsewhere_message,
+    seat_of,
+    seats_recorded_elsewhere,
+    term_label,
+)
+from renda.modules.deputies.directory import (
+    ElsewhereEntry,
+    Seat,
+    in_territory,
+    live,
+    mandates_changed,
+    recorded_elsewhere,
+)
 from renda.modules.deputies.mandates import (
     check_within_term,
     checked_organised_in,
@@ -56,6 +69,7 @@ from renda.modules.deputies.terms import (
     get_term,
     list_congresses,
     terms_of,
+    township_names,
     update_term,
 )
 
@@ -70,9 +84,11 @@ __all__ = [
     "Place",
     "Placement",
     "RegisterFilter",
+    "Seat",
     "change_term",
     "check_within_term",
     "checked_organised_in",
+    "claim_seats",
     "clear_photo",
     "create_congress",
     "create_mandate",
@@ -98,15 +114,19 @@ __all__ = [
     "person_of_user",
     "profile",
     "recorded_elsewhere",
+    "recorded_elsewhere_message",
     "register_deletion_check",
     "register_placement",
     "resume_mandate",
     "search",
     "search_key",
+    "seat_of",
+    "seats_recorded_elsewhere",
     "set_photo",
     "suspend_mandate",
     "term_label",
     "terms_of",
+    "township_names",
     "update_mandate",
     "update_person",
     "update_term",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,7 +32,7 @@ from renda.modules.deputies.schemas import (
     TermUpdate,
 )
 from renda.tenants import service as tenants
-from renda.tenants.models import Tenant, TenantStatus
+from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
 
 OFFICE_SUFFIX = re.compile(r"(人大常委会|人大主席团|人大工委)$")
@@ -74,8 +75,10 @@ async def _congress_division(tenant: TenantRef, level: str, given: str | None) -
             raise not_here
         expected = {Level.CITY: office[:4] + "00", Level.PROVINCIAL: office[:2] + "0000"}.get(level, "100000")
         if tenant.level == "county":
+            # Whatever its status: a suspended or archived city still records its deputies, and
+            # recording them here too would count each of them twice.
             city = await _platform_office(office[:4] + "00")
-            if city is not None and city.status == TenantStatus.ACTIVE:
+            if city is not None:
                 raise Conflict(
                     f"{city.name}已在平台开通,{LEVEL_LABELS[level]}由其记录;"
                     f"请其在代表资格中把“组织地”设为{tenant.name}",
@@ -280,3 +283,32 @@ async def change_term(session: AsyncSession, term_id: uuid.UUID, data: TermChang
     for mandate in live:
         await directory.mandate_changed(session, office_code(session), mandate.id)
     return TermChange(term, opened, len(live))
+
+
+# --- townships by name -----------------------------------------------------------------------------
+def _without_place(name: str, office: str) -> str:
+    """宜君县宜阳街道 under 铜川市宜君县 → 宜阳街道: drop the longest tail of the office's place it starts with."""
+    for start in range(len(office) - 1):
+        if name.startswith(office[start:]):
+            return name[len(office) - start :] or name
+    return name
+
+
+async def township_names(session: AsyncSession, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Names of the townships in the office's territory, for every page and export that shows one:
+    the name of the township congress the office records (610922100 → 城关镇), else the name of the
+    township office on the platform (石泉县城关镇人大主席团 → 城关镇). Every township known so, or
+    exactly `codes`, each known by neither mapping to itself."""
+    rows = await session.execute(select(Congress.division_code, Congress.name).where(Congress.level == Level.TOWNSHIP))
+    names = {code: name.removesuffix("人民代表大会").removesuffix("人大") for code, name in rows.all()}
+    async with get_database().platform_session() as platform:
+        office = await tenants.get_by_code(platform, office_code(session))
+        beneath = await platform.execute(
+            select(Tenant.code, Tenant.name).where(
+                Tenant.level == "township", Tenant.path.startswith(office.path + "/", autoescape=True)
+            )
+        )
+        place = OFFICE_SUFFIX.sub("", office.name)
+        for code, name in beneath.all():
+            names.setdefault(code, _without_place(OFFICE_SUFFIX.sub("", name), place))
+    return names if codes is None else {code: names.get(code, code) for code in codes}

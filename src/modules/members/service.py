@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from renda.core.permissions import OFFICE_ROLES, TOKEN_SCOPES
 from renda.modules.accounts.models import ApiToken, Membership, User
 from renda.modules.members.models import Invitation
 from renda.modules.members.schemas import ApiTokenIn, InvitationIn
+from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -108,23 +110,39 @@ async def revoke_invitation(session: AsyncSession, tenant: TenantRef, invitation
     return invitation
 
 
-async def accept_invitations(session: AsyncSession, user: User, contacts: Iterable[tuple[str, str]]) -> int:
-    """Bind every open invitation addressed to one of the user's verified contacts."""
+@dataclass(frozen=True)
+class Acceptance:
+    accepted: int  # invitations bound to the user now
+    taken: int  # invitations to the user's contacts that another account had already taken
+
+
+async def accept_invitations(
+    session: AsyncSession, user: User, contacts: Iterable[tuple[str, str]], serves: Callable[[Tenant], bool]
+) -> Acceptance:
+    """Bind every open invitation addressed to one of the user's verified contacts, in an office
+    `serves` accepts (the identity provider's offices). An invitation binds one account only: the
+    rows are locked, so of two sign-ins at once the second waits and then finds it taken."""
     keys = [_contact_key(kind, value) for kind, value in contacts]
     if not keys:
-        return 0
-    invitations = (
-        await session.execute(
-            select(Invitation).where(
-                Invitation.contact_hash.in_(keys),
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-        )
-    ).scalars()
-    accepted = 0
-    for invitation in invitations:
+        return Acceptance(0, 0)
+    rows = await session.execute(
+        select(Invitation, Tenant)
+        .join(Tenant, Tenant.id == Invitation.tenant_id)
+        .where(Invitation.contact_hash.in_(keys), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.id)  # one lock order for every sign-in: no deadlock between two
+        .with_for_update(of=Invitation)
+        .execution_options(populate_existing=True)
+    )
+    accepted = taken = 0
+    now = utcnow()
+    for invitation, tenant in rows.all():
+        if invitation.accepted_user_id == user.id or not serves(tenant):
+            continue
+        if invitation.accepted_at is not None:
+            taken += 1
+            continue
+        if invitation.expires_at <= now:
+            continue
         membership = (
             await session.execute(
                 select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id)
@@ -136,10 +154,10 @@ async def accept_invitations(session: AsyncSession, user: User, contacts: Iterab
             )
         else:
             membership.roles = sorted(set(membership.roles) | set(invitation.roles))
-        invitation.accepted_at, invitation.accepted_user_id = utcnow(), user.id
+        invitation.accepted_at, invitation.accepted_user_id = now, user.id
         accepted += 1
     await session.flush()
-    return accepted
+    return Acceptance(accepted, taken)
 
 
 # --- members -------------------------------------------------------------------------------------

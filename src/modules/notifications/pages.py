@@ -54,11 +54,21 @@ class NotificationPages(Controller):
         context = {**await shell_context(request, access), "page": result, "unread_only": unread}
         return Template("notifications/inbox.html", context=context)
 
-    @get("/{notification_id:uuid}/open", guards=[requires("inbox.write")])
+    @get("/{notification_id:uuid}/open", guards=[requires("inbox.read")])
+    async def follow_item(self, db: AsyncSession, access: TenantAccess, notification_id: uuid.UUID) -> Redirect:
+        """Follow an item's link and nothing else: a GET can come from any site, so it changes nothing."""
+        item = await service.get_own(db, access.principal.user_id, notification_id)
+        return self._to_link(access, item.link)
+
+    @post("/{notification_id:uuid}/open", guards=[requires("inbox.write")])
     async def open_item(self, db: AsyncSession, access: TenantAccess, notification_id: uuid.UUID) -> Redirect:
-        """Follow an item's link, marking it read on the way."""
+        """Follow an item's link, marking it read on the way (the inbox's form, with the CSRF token)."""
         item = await service.mark_read(db, access.principal.user_id, notification_id)
-        return Redirect(safe_return_path(item.link) if item.link else f"/t/{access.tenant.code}/notifications")
+        return self._to_link(access, item.link)
+
+    @staticmethod
+    def _to_link(access: TenantAccess, link: str | None) -> Redirect:
+        return Redirect(safe_return_path(link) if link else f"/t/{access.tenant.code}/notifications")
 
     @post("/{notification_id:uuid}/read", guards=[requires("inbox.write")])
     async def mark_read(self, db: AsyncSession, access: TenantAccess, notification_id: uuid.UUID) -> Redirect:

@@ -143,6 +143,22 @@ async def notify(
     return list(rows.scalars())
 
 
+async def withdraw(session: AsyncSession, event_key_prefix: str, reason: str) -> int:
+    """Messages of events whose key starts with `event_key_prefix` that have not gone out yet (waiting,
+    held by quiet hours or for a digest) are not sent: the event no longer holds (a reception day
+    cancelled after its reminder). The inbox keeps the items. Returns how many were withdrawn."""
+    notified = select(Notification.id).where(Notification.event_key.startswith(event_key_prefix, autoescape=True))
+    withdrawn = await session.execute(
+        update(NotificationDelivery)
+        .where(
+            NotificationDelivery.notification_id.in_(notified),
+            NotificationDelivery.status.in_((Status.PENDING, Status.DEFERRED, Status.DIGEST)),
+        )
+        .values(status=Status.SKIPPED, last_error=f"已撤回:{reason}")
+    )
+    return withdrawn.rowcount or 0
+
+
 async def _templates_of(session: AsyncSession, spec: NotificationKind) -> tuple[str, str]:
     override = (
         await session.execute(select(NotificationTemplate).where(NotificationTemplate.kind == spec.name))

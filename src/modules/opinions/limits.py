@@ -24,11 +24,12 @@ class Limit:
     window: timedelta
     count: int
     rule: str  # Chinese, for the message
+    action: str  # what is limited, for the message: 提交 or 查询
 
 
-SUBMIT_PER_IP = Limit("submit_ip", timedelta(hours=1), 5, "同一网络每小时最多提交 5 条意见")
-SUBMIT_PER_PHONE = Limit("submit_phone", timedelta(days=1), 3, "同一手机号码每天最多提交 3 条意见")
-LOOKUP_MISSES_PER_IP = Limit("lookup_ip", timedelta(hours=1), 30, "同一网络每小时最多输错 30 次查询编号")
+SUBMIT_PER_IP = Limit("submit_ip", timedelta(hours=1), 5, "同一网络每小时最多提交 5 条意见", "提交")
+SUBMIT_PER_PHONE = Limit("submit_phone", timedelta(days=1), 3, "同一手机号码每天最多提交 3 条意见", "提交")
+LOOKUP_MISSES_PER_IP = Limit("lookup_ip", timedelta(hours=1), 30, "同一网络每小时最多输错 30 次查询编号", "查询")
 LONGEST_WINDOW = timedelta(days=1)
 
 
@@ -64,14 +65,17 @@ async def _retry_at(session: AsyncSession, limit: Limit, key: str, now: datetime
 
 def _limited(limit: Limit, retry_at: datetime, now: datetime) -> TooManyRequests:
     local = to_local(retry_at)
-    minutes = max(1, -(-int((retry_at - now).total_seconds()) // 60))
+    seconds = (retry_at - now).total_seconds()
+    minutes = max(1, -(-int(seconds) // 60))
     when = f"{local:%H:%M}" if local.date() == to_local(now).date() else f"{local:%m月%d日 %H:%M}"
-    return TooManyRequests(
-        f"提交过于频繁:{limit.rule}。请在 {when} 之后再试(约 {minutes} 分钟后)。"
+    error = TooManyRequests(
+        f"{limit.action}过于频繁:{limit.rule}。请在 {when} 之后再试(约 {minutes} 分钟后)。"
         "情况紧急的,可直接到代表联络站或拨打人大常委会电话反映。",
         code="too_many_requests",
-        details={"retry_after": int((retry_at - now).total_seconds()) + 1, "rule": limit.rule},
+        retry_after=seconds,
     )
+    error.details = {"retry_after": error.retry_after, "rule": limit.rule}
+    return error
 
 
 async def check_limits(

@@ -562,9 +562,7 @@ class PortalOpinionPages(Controller):
             except AppError as error:
                 await session.rollback()
                 kept = {k: form_value(data, k) for k in ("content", "submitter_name", "submitter_phone", "category")}
-                headers = None
-                if isinstance(error, TooManyRequests) and isinstance(error.details, dict):
-                    headers = {"Retry-After": str(error.details.get("retry_after", 3600))}
+                headers = error.headers if isinstance(error, TooManyRequests) else None
                 return await self._form(
                     request, tenant, target, status=error.status_code, form=kept, error=error.message, headers=headers
                 )
@@ -579,7 +577,7 @@ class PortalOpinionPages(Controller):
         """Look an opinion up by its ticket: its steps and the answer, never personal data."""
         tenant = await published_office(office)
         context = _portal_context(request, tenant, ticket=ticket or "", submitted=submitted, found=None, error=None)
-        code = 200
+        code, headers = 200, None
         if ticket:
             async with tenant_session(tenant, actor=PUBLIC_ACTOR) as session:
                 ip = _client_ip(request)
@@ -591,8 +589,8 @@ class PortalOpinionPages(Controller):
                     await session.commit()
                     context["error"], code = error.message, 404
                 except TooManyRequests as error:
-                    context["error"], code = error.message, 429
-        return Template("opinions/portal_status.html", context=context, status_code=code)
+                    context["error"], code, headers = error.message, 429, error.headers
+        return Template("opinions/portal_status.html", context=context, status_code=code, headers=headers)
 
     async def _rating_page(
         self, request: Request, tenant: Any, token: str, status: int = 200, **extra: Any

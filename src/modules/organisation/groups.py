@@ -115,6 +115,7 @@ async def update_group(session: AsyncSession, tenant: TenantRef, group: DeputyGr
         group.name = clean_name(changes["name"], "小组名称")
     if "township_code" in changes:
         group.township_code = check_township(tenant, changes["township_code"])
+    await flush(session)  # a taken name is a conflict here, not an error in the queries below
     if changes.get("kind", group.kind) != group.kind:
         if changes["kind"] == "geographic":
             await _check_geographic(session, group, [p.id for p in await repo.group_members(session, group.id)])

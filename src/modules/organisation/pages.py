@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.db import get_database
 from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import requires
+from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import LEVEL_LABELS
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
@@ -129,7 +130,7 @@ class OrganisationPages(Controller):
         params = request.query_params
         tab = extra.pop("tab", None) or params.get("tab") or "committee"
         tab = tab if tab in TABS else "committee"
-        townships = await repo.township_names(db)
+        townships = await deputies.township_names(db)
         context: dict[str, Any] = {
             **await shell_context(request, access),
             "tabs": TABS,
@@ -449,7 +450,7 @@ class OrganisationPages(Controller):
             **await shell_context(request, access),
             "group": detail,
             "group_kinds": GROUP_KINDS,
-            "townships": await repo.township_names(db),
+            "townships": await deputies.township_names(db),
             "q": q or "",
             "candidates": candidates,
             "eq": eq or "",
@@ -565,7 +566,7 @@ class OrganisationPages(Controller):
             **await shell_context(request, access),
             "station": detail,
             "station_kinds": STATION_KINDS,
-            "townships": await repo.township_names(db),
+            "townships": await deputies.township_names(db),
             "q": q or "",
             "candidates": await service.search_candidates(db, q, station=station) if q else [],
             "eq": eq or "",

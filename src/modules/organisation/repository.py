@@ -45,12 +45,6 @@ async def own_terms(session: AsyncSession, office_code: str) -> list[Term]:
     return list((await session.execute(query)).scalars())
 
 
-async def township_names(session: AsyncSession) -> dict[str, str]:
-    """Townships the office knows by their congresses: 610922100 → 城关镇."""
-    rows = await session.execute(select(Congress.division_code, Congress.name).where(Congress.level == "township"))
-    return {code: name.removesuffix("人民代表大会").removesuffix("人大") for code, name in rows.all()}
-
-
 # --- persons --------------------------------------------------------------------------------------
 async def persons_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
     wanted = set(ids)

@@ -61,7 +61,7 @@ def _day(value: Any) -> str:
 def _image(content: bytes, media_type: str, url: str, kind: str, request: Request) -> Response[bytes]:
     headers = {**codes.cache_headers(url, kind), "X-Content-Type-Options": "nosniff"}
     if kind == "svg":  # an image, never a document that runs anything
-        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(b"", status_code=304, headers=headers)
     return Response(content, media_type=media_type, headers=headers)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
-from renda.modules.deputies.models import Congress, DirectoryEntry, Mandate, MandateStatus, Person, Term
+from renda.modules.deputies.models import DirectoryEntry, Mandate, MandateStatus, Person, Term
 from renda.modules.organisation.models import Station, StationAssignment
 from renda.modules.portal.models import DeputyCommitment, PortalSettings
 
@@ -155,11 +155,6 @@ async def station_townships(session: AsyncSession) -> list[str]:
         .order_by(Station.township_code)
     )
     return [code for code in (await session.execute(query)).scalars() if code]
-
-
-async def township_congress_names(session: AsyncSession) -> dict[str, str]:
-    rows = await session.execute(select(Congress.division_code, Congress.name).where(Congress.level == "township"))
-    return {code: name.removesuffix("人民代表大会").removesuffix("人大") for code, name in rows.all()}
 
 
 async def active_stations(session: AsyncSession) -> list[Station]:

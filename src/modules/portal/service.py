@@ -17,7 +17,6 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.db import get_database
 from renda.core.errors import InvalidInput, NotFound
 from renda.core.pagination import Page, paginate
 from renda.core.timezone import local_today
@@ -38,7 +37,6 @@ from renda.modules.portal.schemas import (
     PortalSettingsOut,
 )
 from renda.modules.receptions import service as receptions
-from renda.tenants import service as tenants
 from renda.tenants.scoping import TenantRef
 from renda.tenants.service import published_office  # noqa: F401  (the portal pages' entry)
 
@@ -104,7 +102,7 @@ class PublicDeputy:
         return {label: value for label, value in self.fields.items() if label not in skip and value}
 
 
-def _value(person: Person, live: list[Mandate], key: str) -> str:
+def _value(person: Any, live: list[Any], key: str) -> str:
     if key == "gender":
         return GENDER_LABELS.get(person.gender, "")
     if key == "birth_date":
@@ -117,13 +115,14 @@ def _value(person: Person, live: list[Mandate], key: str) -> str:
     return str(value) if value else ""
 
 
-def _level_labels(live: list[Mandate]) -> list[str]:
+def _level_labels(live: list[Any]) -> list[str]:
     levels = {m.level for m in live}
     return [LEVEL_LABELS[level] for level in LEVELS if level in levels]
 
 
-def public_view(person: Person, live: list[Mandate]) -> PublicDeputy:
-    """Exactly what the office chose to publish of this person (the name always)."""
+def public_view(person: Any, live: list[Any]) -> PublicDeputy:
+    """Exactly what the office chose to publish of this person (the name always). `person` is a
+    `Person` or a register row, `live` its live mandates (or their register rows)."""
     chosen = set(person.public_fields or []) | {"name"}
     # The photo is served by its own route (and is a deferred column: never loaded here).
     fields = {label: _value(person, live, key) for key, label in PUBLIC_FIELDS.items() if key in chosen - {"photo"}}
@@ -136,7 +135,7 @@ async def public_deputies(session: AsyncSession, q: str | None, page: int) -> tu
     found = await deputies.search(session, RegisterFilter(q=q or None, status="live"), page, PAGE_SIZE)
     items = []
     for entry in found.items:
-        live = [m for m, _, _ in entry.mandates if m.status != MandateStatus.ENDED]
+        live = [m for m in entry.mandates if m.status != MandateStatus.ENDED]
         items.append(public_view(entry.person, live))
     return items, found.total
 
@@ -199,28 +198,6 @@ async def _deputy_links(
     return links
 
 
-async def township_names(session: AsyncSession, tenant: TenantRef, codes: list[str]) -> dict[str, str]:
-    """Names of townships: from the congresses this office administers, else from the platform's
-    township offices beneath it, else the code itself."""
-    names = await repo.township_congress_names(session)
-    missing = [c for c in codes if c not in names]
-    if missing and tenant.level == "county":
-        async with get_database().platform_session() as platform:
-            found = await tenants.list_tenants(platform, level="township", parent=tenant.code, page_size=200)
-        county = office_short_name(tenant)
-        for office in found.items:
-            names.setdefault(office.code, _without_place(OFFICE_SUFFIX.sub("", office.name), county) or office.name)
-    return {code: names.get(code, code) for code in codes}
-
-
-def _without_place(name: str, county: str) -> str:
-    """宜君县宜阳街道 under 铜川市宜君县 → 宜阳街道: the longest tail of the county's name it starts with."""
-    for start in range(len(county) - 1):
-        if name.startswith(county[start:]):
-            return name[len(county) - start :]
-    return name
-
-
 async def station_cards(
     session: AsyncSession, tenant: TenantRef, stations: list[Station], *, people: bool = True
 ) -> list[StationCard]:
@@ -228,7 +205,7 @@ async def station_cards(
     ids = [s.id for s in stations]
     upcoming = await receptions.next_reception_days(session, ids, local_today(), count=NEXT_DAYS)
     links = await _deputy_links(session, tenant.code, ids) if people else {}
-    names = await township_names(session, tenant, sorted({s.township_code for s in stations if s.township_code}))
+    names = await deputies.township_names(session, {s.township_code for s in stations if s.township_code})
     return [
         StationCard(
             s.id,
@@ -256,7 +233,7 @@ async def find_stations(
 
 async def township_choices(session: AsyncSession, tenant: TenantRef) -> dict[str, str]:
     """The townships that have an active station: the finder's filter."""
-    return await township_names(session, tenant, await repo.station_townships(session))
+    return await deputies.township_names(session, await repo.station_townships(session))
 
 
 async def public_station(session: AsyncSession, tenant: TenantRef, station_id: uuid.UUID) -> StationCard:
@@ -472,7 +449,7 @@ async def code_rows(session: AsyncSession, q: str | None, page: int, page_size: 
     counts = await repo.commitment_counts(session, [e.person.id for e in found.items])
     rows = []
     for entry in found.items:
-        live = [m for m, _, _ in entry.mandates if m.status != MandateStatus.ENDED]
+        live = [m for m in entry.mandates if m.status != MandateStatus.ENDED]
         chosen = set(entry.person.public_fields or []) | {"name"}
         rows.append(
             CodeRow(

@@ -23,6 +23,7 @@ from renda.modules.receptions import repository as repo
 from renda.modules.receptions import schedule
 from renda.modules.receptions.common import (
     EARLIEST,
+    LATEST,
     changes_of,
     check_month,
     clean_text,
@@ -34,6 +35,7 @@ from renda.modules.receptions.common import (
     station_list,
 )
 from renda.modules.receptions.models import (
+    CANCELLED,
     EXCEPTION_KINDS,
     RULE_KINDS,
     ReceptionException,
@@ -132,6 +134,32 @@ async def sync_reception_days(session: AsyncSession, station: Station, today: da
         station.reception_days = days
 
 
+async def follow_calendar(
+    session: AsyncSession, station_ids: Sequence[uuid.UUID] | None, start: date, end: date = LATEST
+) -> None:
+    """After a change of the calendar: roster entries (today or later) on a day that is no longer a
+    reception day stop waiting for their reminder at once, and messages of a reminder already sent but
+    not yet delivered are withdrawn; entries on a day that is a reception day again wait again."""
+    from renda.modules.notifications import service as notifications
+
+    entries = await repo.roster_between(session, max(start, local_today()), end, station_ids)
+    if not entries:
+        return
+    stations = await repo.stations(session, list({e.station_id for e in entries}))
+    calendars = await repo.calendars(session, stations, min(e.day for e in entries), max(e.day for e in entries))
+    for entry in entries:
+        receiving = schedule.is_reception_day(calendars[entry.station_id], entry.day)
+        if not receiving and entry.reminder_status != CANCELLED:
+            if entry.reminder_status == "sent":
+                await notifications.withdraw(
+                    session, f"reception_roster:{entry.station_id}:{entry.day.isoformat()}:", "已停止接待"
+                )
+            entry.reminder_status, entry.reminded_at = CANCELLED, None
+        elif receiving and entry.reminder_status == CANCELLED:
+            entry.reminder_status = None
+    await flush(session)
+
+
 async def create_rule(session: AsyncSession, station: Station, data: RuleIn) -> ReceptionRule:
     rule = ReceptionRule(
         station_id=station.id,
@@ -148,7 +176,7 @@ async def create_rule(session: AsyncSession, station: Station, data: RuleIn) -> 
     session.add(rule)
     await flush(session)
     await sync_reception_days(session, station, local_today())
-    await flush(session)
+    await follow_calendar(session, [station.id], rule.valid_from)
     return rule
 
 
@@ -166,7 +194,7 @@ async def update_rule(session: AsyncSession, rule: ReceptionRule, patch: RulePat
     await _check_rule(session, station, rule)
     await flush(session)
     await sync_reception_days(session, station, local_today())
-    await flush(session)
+    await follow_calendar(session, [station.id], local_today())
     return rule
 
 
@@ -175,7 +203,7 @@ async def delete_rule(session: AsyncSession, rule: ReceptionRule) -> None:
     await session.delete(rule)
     await flush(session)
     await sync_reception_days(session, station, local_today())
-    await flush(session)
+    await follow_calendar(session, [station.id], local_today())
 
 
 # --- exceptions -----------------------------------------------------------------------------------
@@ -211,7 +239,13 @@ async def create_exception(session: AsyncSession, data: ExceptionIn) -> Receptio
     row = ReceptionException(station_id=data.station_id, day=data.day, kind=data.kind, reason=clean_text(data.reason))
     session.add(row)
     await flush(session)
+    await _follow_exception(session, row)
     return row
+
+
+async def _follow_exception(session: AsyncSession, row: ReceptionException) -> None:
+    """A day cancelled or restored: its roster entries follow (one station's, or every station's)."""
+    await follow_calendar(session, [row.station_id] if row.station_id else None, row.day, row.day)
 
 
 async def get_exception(session: AsyncSession, exception_id: uuid.UUID) -> ReceptionException:
@@ -224,6 +258,7 @@ async def get_exception(session: AsyncSession, exception_id: uuid.UUID) -> Recep
 async def delete_exception(session: AsyncSession, row: ReceptionException) -> None:
     await session.delete(row)
     await flush(session)
+    await _follow_exception(session, row)
 
 
 # --- the calendar ---------------------------------------------------------------------------------

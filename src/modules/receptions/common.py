@@ -38,6 +38,7 @@ from renda.modules.receptions.schemas import (
 from renda.tenants.scoping import TenantAccess
 
 EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)  # calendars end here (rules and exceptions are checked against it)
 CONFLICTS: dict[str, tuple[str, str]] = {
     "uq_roster_entries_station_day_person": ("already_rostered", "该代表当天已在本站点排班"),
     "uq_roster_entries_station_day_external": ("already_rostered", "该代表当天已在本站点排班"),

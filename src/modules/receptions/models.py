@@ -35,7 +35,9 @@ RULE_KINDS = {
 }
 EXCEPTION_KINDS = {"cancelled": "停止接待", "extra": "增加接待"}
 ROSTER_SOURCES = {"generated": "自动排班", "manual": "人工调整"}
-REMINDER_STATES = {"sent": "已提醒", "unreachable": "无法提醒(未关联账号)"}
+CANCELLED = "cancelled"
+# `cancelled`: the day stopped being a reception day after rostering; nobody is reminded unless it is restored.
+REMINDER_STATES = {"sent": "已提醒", "unreachable": "无法提醒(未关联账号)", "cancelled": "已停止接待,不提醒"}
 
 
 class ReceptionRule(UUIDPrimaryKey, Timestamps, TenantBase):
@@ -97,7 +99,9 @@ class RosterEntry(UUIDPrimaryKey, Timestamps, TenantBase):
     __table_args__ = (
         CheckConstraint("(person_id is null) <> (directory_mandate_id is null)", name="one_deputy"),
         CheckConstraint("source in ('generated','manual')", name="source"),
-        CheckConstraint("reminder_status is null or reminder_status in ('sent','unreachable')", name="reminder"),
+        CheckConstraint(
+            "reminder_status is null or reminder_status in ('sent','unreachable','cancelled')", name="reminder"
+        ),
         UniqueConstraint("station_id", "day", "person_id", name="uq_roster_entries_station_day_person"),
         UniqueConstraint("station_id", "day", "directory_mandate_id", name="uq_roster_entries_station_day_external"),
         Index("ix_roster_entries_day", "day"),

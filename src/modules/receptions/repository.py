@@ -170,7 +170,7 @@ async def delete_generated(
             RosterEntry.station_id == station_id,
             RosterEntry.day.between(start, end),
             RosterEntry.source == "generated",
-            RosterEntry.reminder_status.is_(None),
+            or_(RosterEntry.reminder_status.is_(None), RosterEntry.reminder_status == "cancelled"),
             or_(RosterEntry.person_id.in_(persons), RosterEntry.directory_mandate_id.in_(mandates)),
         )
     )

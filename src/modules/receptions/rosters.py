@@ -38,6 +38,7 @@ from renda.modules.receptions.common import (
     station_list,
 )
 from renda.modules.receptions.models import (
+    CANCELLED,
     REMINDER_STATES,
     ReceptionRule,
     RosterEntry,
@@ -351,7 +352,7 @@ async def remind_rostered(session: AsyncSession, tenant: TenantRef, day: date) -
     now = utcnow()
     for entry in entries:
         station = stations[entry.station_id]
-        if not schedule.is_reception_day(calendars[station.id], day):
+        if entry.reminder_status == CANCELLED or not schedule.is_reception_day(calendars[station.id], day):
             continue  # cancelled since (a holiday added after rostering): nobody is called in
         person = persons.get(entry.person_id) if entry.person_id else None
         if person is None or person.user_id is None:

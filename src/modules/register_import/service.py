@@ -531,6 +531,10 @@ async def _load_context(session: AsyncSession) -> Context:
     return Context(congresses, terms)
 
 
+def _seat(candidate: Candidate) -> deputies.Seat:
+    return deputies.seat_of(candidate.person_key, candidate.congress, candidate.term.number)
+
+
 async def _check_against_register(session: AsyncSession, checked: Checked) -> dict[str, uuid.UUID]:
     """Rows whose person or mandate is already in the register, and organising offices that are
     not this office's. Returns the existing persons' ids by person key."""
@@ -542,11 +546,21 @@ async def _check_against_register(session: AsyncSession, checked: Checked) -> di
             organised[code] = await deputies.checked_organised_in(session, code) or ""
         except AppError as error:
             organised[code] = error
+    elsewhere = await deputies.seats_recorded_elsewhere(session, map(_seat, checked.candidates))
     kept = []
     for candidate in checked.candidates:
         found = existing.get(candidate.person_key)
         code = candidate.mandate["organised_in"]
-        if found is not None and found[1] != candidate.person["name"]:
+        office_name = elsewhere.get(_seat(candidate))
+        if office_name is not None:
+            checked.fail(
+                candidate.row,
+                None,
+                deputies.recorded_elsewhere_message(
+                    candidate.person["name"], candidate.congress, candidate.term.number, office_name
+                ),
+            )
+        elif found is not None and found[1] != candidate.person["name"]:
             checked.fail(candidate.row, "id_number", f"该身份证号码已登记在代表“{found[1]}”名下,请核对姓名或号码")
         elif found is not None and (found[0], candidate.term.id) in live:
             checked.fail(
@@ -680,12 +694,15 @@ async def import_register(session: AsyncSession, content: bytes, mode: str = "al
         return result
 
     persons, mandates, events = await asyncio.to_thread(_rows_to_write, checked.candidates, existing, actor)
+    changed = Conflict(
+        "导入期间名册发生了变化(有相同的代表被同时录入),未导入任何数据,请重新导入", code="import_conflict"
+    )
     try:
         await repository.insert_all(session, persons, mandates, events, actor)
     except asyncpg.UniqueViolationError:  # another import or form added the same person meanwhile
-        raise Conflict(
-            "导入期间名册发生了变化(有相同的代表被同时录入),未导入任何数据,请重新导入", code="import_conflict"
-        ) from None
+        raise changed from None
+    if await deputies.claim_seats(session, map(_seat, checked.candidates)):
+        raise changed  # another office recorded one of these mandates meanwhile
     await deputies.mandates_changed(session, session.info["tenant_code"], [m["id"] for m in mandates])
     await session.flush()
     result.imported_rows = len(mandates)

@@ -7,9 +7,11 @@ it into an error page and creates no session.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,14 +29,22 @@ from joserfc.jwk import KeySet
 ACCEPTED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 CLOCK_SKEW_SECONDS = 60
 DISCOVERY_TTL_SECONDS = 3600
+# A key set is kept for the provider's Cache-Control max-age, within these bounds (seconds): a key the
+# provider withdraws stops being trusted at the latest JWKS_MAX_TTL later.
+JWKS_MIN_TTL, JWKS_DEFAULT_TTL, JWKS_MAX_TTL = 60, 300, 600
+# An unknown kid refetches the key set (the provider rotated), at most once in this many seconds, so
+# tokens with made-up kids cannot make us hammer the provider.
+JWKS_REFETCH_INTERVAL = 60
+MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*(\d+)", re.I)
 HTTP_TIMEOUT = httpx.Timeout(10.0)
 
 
 class SignInFailed(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -83,52 +93,75 @@ class AuthorizationRequest:
     code_verifier: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Cached:
     value: Any
-    fetched_at: float = field(default_factory=time.monotonic)
+    expires_at: float
+
+
+def key_set_lifetime(cache_control: str | None) -> float:
+    """Seconds to keep a key set: the response's max-age, bounded; without one, the default."""
+    found = MAX_AGE.search(cache_control or "")
+    if found is None:
+        return JWKS_MIN_TTL if "no-store" in (cache_control or "") else JWKS_DEFAULT_TTL
+    return min(max(int(found.group(1)), JWKS_MIN_TTL), JWKS_MAX_TTL)
 
 
 class OidcClient:
-    """Talks to providers; caches discovery documents and key sets per process."""
+    """Talks to providers; caches discovery documents and key sets per process, for a bounded time."""
 
-    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, transport: httpx.AsyncBaseTransport | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._transport = transport
+        self._clock = clock
         self._metadata: dict[str, _Cached] = {}
         self._keys: dict[str, _Cached] = {}
+        self._refetched_at: dict[str, float] = {}  # jwks_uri → when an unknown kid last refetched it
 
     def _http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=HTTP_TIMEOUT, transport=self._transport)
 
-    async def _get_json(self, url: str, failure: str) -> dict[str, Any]:
+    async def _get_json(self, url: str, failure: str) -> tuple[Any, httpx.Headers]:
         try:
             async with self._http() as http:
                 response = await http.get(url)
                 response.raise_for_status()
-                return response.json()
+                return response.json(), response.headers
         except (httpx.HTTPError, ValueError):
             raise SignInFailed(failure, "暂时无法连接身份认证服务,请稍后再试") from None
 
     async def metadata(self, issuer: str) -> ProviderMetadata:
         cached = self._metadata.get(issuer)
-        if cached and time.monotonic() - cached.fetched_at < DISCOVERY_TTL_SECONDS:
+        if cached and self._clock() < cached.expires_at:
             return cached.value
-        doc = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery_failed")
+        doc, _ = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", "discovery_failed")
         metadata = ProviderMetadata.from_document(issuer, doc)
-        self._metadata[issuer] = _Cached(metadata)
+        self._metadata[issuer] = _Cached(metadata, self._clock() + DISCOVERY_TTL_SECONDS)
         return metadata
 
-    async def _key_set(self, metadata: ProviderMetadata, refresh: bool) -> KeySet:
+    async def _key_set(self, metadata: ProviderMetadata, refresh: bool = False) -> tuple[KeySet, bool]:
+        """The provider's keys, and whether they were fetched just now."""
         cached = self._keys.get(metadata.jwks_uri)
-        if cached and not refresh:
-            return cached.value
-        doc = await self._get_json(metadata.jwks_uri, "jwks_failed")
+        if cached and not refresh and self._clock() < cached.expires_at:
+            return cached.value, False
+        doc, headers = await self._get_json(metadata.jwks_uri, "jwks_failed")
         try:
             keys = KeySet.import_key_set(doc)
         except (JoseError, ValueError, KeyError, TypeError):
             raise SignInFailed("jwks_invalid", "身份认证服务的签名密钥无法识别") from None
-        self._keys[metadata.jwks_uri] = _Cached(keys)
-        return keys
+        lifetime = key_set_lifetime(headers.get("cache-control"))
+        self._keys[metadata.jwks_uri] = _Cached(keys, self._clock() + lifetime)
+        return keys, True
+
+    def _may_refetch(self, jwks_uri: str) -> bool:
+        """Rate limit for unknown kids; the time is taken before the fetch, so concurrent ones wait too."""
+        now = self._clock()
+        last = self._refetched_at.get(jwks_uri)
+        if last is not None and now - last < JWKS_REFETCH_INTERVAL:
+            return False
+        self._refetched_at[jwks_uri] = now
+        return True
 
     async def authorization_request(self, client: ClientRegistration) -> AuthorizationRequest:
         metadata = await self.metadata(client.issuer)
@@ -186,21 +219,21 @@ class OidcClient:
         return claims
 
     async def _signing_key(self, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> Any:
-        """The key for `kid`; an unknown kid refetches the key set once (the provider rotated)."""
-        keys = await self._key_set(metadata, refresh=False)
+        """The key for `kid`; an unknown kid refetches the key set (the provider rotated), rate-limited."""
+        keys, fresh = await self._key_set(metadata)
         if kid is None:
             # Core §10.1: without a kid the key set must hold exactly one signing key.
             candidates = [k for k in keys.keys if k.get("use") in (None, "sig")]
             if len(candidates) != 1:
                 raise SignInFailed("id_token_kid_missing", "身份令牌未指明签名密钥,且认证服务有多个密钥")
             return candidates[0]
-        for refresh in (False, True):
-            if refresh:
-                keys = await self._key_set(metadata, refresh=True)
-            for key in keys.keys:
-                if key.kid == kid:
-                    return key
-        raise SignInFailed("id_token_unknown_key", "身份令牌由未知密钥签名")
+        key = _key_with_kid(keys, kid)
+        if key is None and not fresh and self._may_refetch(metadata.jwks_uri):
+            keys, _ = await self._key_set(metadata, refresh=True)
+            key = _key_with_kid(keys, kid)
+        if key is None:
+            raise SignInFailed("id_token_unknown_key", "身份令牌由未知密钥签名")
+        return key
 
     @staticmethod
     def _check_claims(client: ClientRegistration, claims: dict[str, Any], nonce: str) -> None:
@@ -219,16 +252,24 @@ class OidcClient:
             claim = (getattr(error, "claim", "") or "claims").split(",")[0]  # missing claims come joined
             raise SignInFailed(f"id_token_{claim}", _claim_message(claim)) from None
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != client.client_id:
+        if len(audiences) > 1 and "azp" not in claims:
             raise SignInFailed("id_token_aud", _claim_message("aud"))
+        # Core §3.1.3.7: an azp, present with one audience or several, must be this client.
+        if "azp" in claims and claims["azp"] != client.client_id:
+            raise SignInFailed("id_token_azp", _claim_message("azp"))
         if not isinstance(claims["iat"], int | float) or claims["iat"] > time.time() + CLOCK_SKEW_SECONDS:
             raise SignInFailed("id_token_iat", _claim_message("iat"))
+
+
+def _key_with_kid(keys: KeySet, kid: str) -> Any:
+    return next((key for key in keys.keys if key.kid == kid), None)
 
 
 _CLAIM_MESSAGES = {
     "iss": "身份令牌的签发者不符",
     "sub": "身份令牌缺少用户标识",
     "aud": "身份令牌不是签发给本平台的",
+    "azp": "身份令牌的授权方(azp)不是本平台",
     "exp": "身份令牌已过期",
     "iat": "身份令牌缺少或含有无效的签发时间",
     "nonce": "身份令牌与本次登录请求不匹配",

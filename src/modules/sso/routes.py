@@ -36,8 +36,8 @@ def failure_page(error: SignInFailed) -> Template:
     body = {"code": error.code, "message": error.message}
     return Template(
         "error.html",
-        context={"status": 400, "error": body, "retry": "/login"},
-        status_code=400,
+        context={"status": error.status, "error": body, "retry": "/login"},
+        status_code=error.status,
         cookies=[cleared_cookie(BROWSER_COOKIE, path="/auth")],
     )
 
@@ -181,8 +181,8 @@ class IdentityProviderController(Controller):
         return [ProviderOut.of(p) for p in await service.list_providers(db)]
 
     @post("/", guards=[requires("platform.identity_providers.write")], status_code=201)
-    async def save_provider(self, db: AsyncSession, data: ProviderCreate) -> ProviderOut:
-        return ProviderOut.of(await service.save_provider(db, data.to_input()))
+    async def save_provider(self, db: AsyncSession, data: ProviderCreate, settings: Settings) -> ProviderOut:
+        return ProviderOut.of(await service.save_provider(db, data.to_input(), environment=settings.environment))
 
     @delete("/{provider_id:uuid}", guards=[requires("platform.identity_providers.write")], status_code=204)
     async def remove_provider(self, db: AsyncSession, provider_id: uuid.UUID) -> None:

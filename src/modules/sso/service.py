@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 from collections.abc import Iterable
@@ -46,10 +47,25 @@ class ProviderIn:
 
 
 # --- the provider registry -----------------------------------------------------------------------
-def _validate(data: ProviderIn) -> None:
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _validate(data: ProviderIn, environment: str) -> None:
     url = urlparse(data.issuer)
     if url.scheme not in ("https", "http") or not url.netloc:
         raise InvalidInput("签发者(issuer)必须是 http(s) 地址", code="invalid_issuer")
+    # Client secrets, codes and ID tokens travel to this address: plain http only for a local test provider.
+    if url.scheme == "http" and not (environment in ("development", "test") and _is_loopback(url.hostname)):
+        raise InvalidInput(
+            "签发者(issuer)必须是 https:// 地址;http:// 仅允许开发或测试环境中的本机地址(127.0.0.1、localhost)",
+            code="invalid_issuer",
+        )
     if not data.name.strip() or not data.client_id.strip() or not data.client_secret:
         raise InvalidInput("名称、客户端编号和客户端密钥都不能为空", code="invalid_provider")
     if "openid" not in data.scopes.split():
@@ -59,9 +75,10 @@ def _validate(data: ProviderIn) -> None:
         raise InvalidInput(f"角色无效:{'、'.join(unknown)}", code="invalid_roles")
 
 
-async def save_provider(session: AsyncSession, data: ProviderIn) -> IdentityProvider:
-    """Register a provider, or update the one with the same issuer and client id."""
-    _validate(data)
+async def save_provider(session: AsyncSession, data: ProviderIn, *, environment: str) -> IdentityProvider:
+    """Register a provider, or update the one with the same issuer and client id. `environment` is
+    RENDA_ENV: outside development and test the issuer must be https."""
+    _validate(data, environment)
     known = set((await session.execute(select(Tenant.code).where(Tenant.code.in_(data.office_codes)))).scalars())
     if missing := sorted(set(data.office_codes) - known):
         raise InvalidInput(f"机关不存在:{'、'.join(missing)}", code="unknown_office")
@@ -123,6 +140,7 @@ async def ensure_configured_provider(session: AsyncSession, settings: Settings) 
             client_secret=settings.oidc_client_secret,
             is_default=True,
         ),
+        environment=settings.environment,
     )
 
 
@@ -248,11 +266,18 @@ async def sign_in_user(session: AsyncSession, provider: IdentityProvider, claims
         user.display_name = name
         identity.last_sign_in_at = utcnow()
     await session.flush()
+    await accounts.record_verified_contacts(session, user, **dict(_verified_contacts(claims)))
 
     wanted = await _offices_granted(session, provider, claims)
     await accounts.sync_memberships_from_source(session, user, f"idp:{provider.id}", wanted)
-    await members.accept_invitations(session, user, _verified_contacts(claims))
+    invitations = await members.accept_invitations(
+        session, user, _verified_contacts(claims), serves=lambda tenant: serves(provider, tenant)
+    )
     if not user.is_platform_admin and not await accounts.has_memberships(session, user.id):
+        if invitations.taken:
+            raise SignInFailed(
+                "invitation_taken", "该邀请已由其他账号接受,不能再次使用,请联系机关管理员重新邀请", status=409
+            )
         raise SignInFailed("no_office", "您的账号没有关联任何已开通本平台的机关,请联系所在机关的管理员")
     return user
 
@@ -269,7 +294,9 @@ async def _offices_granted(
 
 
 def _verified_contacts(claims: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    if claims.get("email") and claims.get("email_verified") is not False:
+    """The email and phone the provider asserts it verified; a claim without `*_verified: true` counts
+    for nothing (Core §5.1: absent means the provider does not vouch for it)."""
+    if claims.get("email") and claims.get("email_verified") is True:
         yield "email", str(claims["email"])
-    if claims.get("phone_number") and claims.get("phone_number_verified") is not False:
+    if claims.get("phone_number") and claims.get("phone_number_verified") is True:
         yield "phone", str(claims["phone_number"])

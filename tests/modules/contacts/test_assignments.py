@@ -3,11 +3,22 @@ members ↔ townships, special committees ↔ sectors, and the coverage they giv
 
 from __future__ import annotations
 
+import io
+import uuid
+
+from openpyxl import load_workbook
+
+from renda.modules.exports import service as exports
+from renda.modules.exports.models import Export
+from renda.modules.organisation.models import DeputyGroup
+from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
 from tests.modules.contacts.support import (
+    ACTOR,
     CITY,
     COUNTY,
     OTHER_COUNTY,
+    OTHER_TOWNSHIP,
     contacts_state,
     deputies,
     fresh_term,
@@ -164,6 +175,50 @@ async def test_council_members_oversee_townships_and_committees_cover_sectors(
     assert coverage["summary"]["uncovered"] == 1
     teacher = next(i for i in coverage["items"] if i["deputy"]["id"] == str(teachers[0]))
     assert teacher["sector_bodies"][0].startswith("教育科学文化卫生委员会")
+
+
+async def test_a_township_without_a_congress_is_named_after_its_office(client, database, offices) -> None:
+    """新华街道 is an office on the platform and the county records no congress of it: every page and
+    export names it after the office (德州市德城区新华街道人大工委 → 新华街道), never by its code."""
+    office = await fresh_term(COUNTY)
+    staff = await make_caller(database, "德城区代表工委干部丙", {COUNTY: ["staff"]})
+    group_name = f"新华街道代表小组{uuid.uuid4().hex[:6]}"
+    async with tenant_session(await load_tenant(COUNTY), actor=ACTOR) as session:
+        group = DeputyGroup(kind="geographic", name=group_name, township_code=OTHER_TOWNSHIP)
+        session.add(group)
+        await session.commit()
+    people = await deputies(office, 2, group_id=group.id)
+    (council,) = await members(office, 1, council=1)
+    api = API.format(code=COUNTY)
+
+    oversee = await client.post(
+        f"{api}/township-assignments",
+        json={"committee_member_id": str(council), "township_code": OTHER_TOWNSHIP},
+        headers=staff.headers,
+    )
+    assert oversee.status_code == 201, oversee.text
+    row = next(r for r in oversee.json()["members"] if r["member"]["id"] == str(council))
+    assert row["townships"][0]["township"]["name"] == "新华街道" and row["townships"][0]["deputy_count"] == 2
+    coverage = (await client.get(f"{api}/coverage", headers=staff.headers)).json()
+    named = {i["deputy"]["id"]: i["deputy"]["township_name"] for i in coverage["items"]}
+    assert {named[str(p)] for p in people} == {"新华街道"}
+
+    html = {"accept": "text/html", **staff.headers}
+    contacts_page = await client.get(f"/t/{COUNTY}/contacts", params={"term_id": str(office.term_id)}, headers=html)
+    assert contacts_page.status_code == 200 and "新华街道(2 名代表)" in contacts_page.text
+    groups_page = await client.get(f"/t/{COUNTY}/organisation", params={"tab": "groups", "q": group_name}, headers=html)
+    assert groups_page.status_code == 200 and "新华街道" in groups_page.text
+    for page in (contacts_page, groups_page):
+        assert f"{OTHER_TOWNSHIP}(" not in page.text and f">{OTHER_TOWNSHIP}<" not in page.text
+
+    async with tenant_session(await load_tenant(COUNTY), actor=ACTOR) as session:
+        export = Export(kind="organisation_groups", params={"q": group_name}, requested_by=ACTOR)
+        session.add(export)
+        await session.flush()
+        await exports.build(session, export)
+        rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+        await session.rollback()
+    assert rows[1][:3] == (group_name, "代表小组", "新华街道")
 
 
 async def test_a_city_contacts_national_provincial_and_city_deputies(client, database, offices) -> None:

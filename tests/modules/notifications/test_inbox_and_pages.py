@@ -9,6 +9,7 @@ from renda.modules.audit.models import AuditLog
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller, raw_fetchval
 from tests.modules.notifications.conftest import inbox_of, new_user, notify
+from tests.test_member_pages import signed_in
 
 HTML = {"Accept": "text/html"}
 
@@ -42,9 +43,30 @@ async def test_open_follows_the_link_and_marks_read(client, database, hierarchy)
     code = hierarchy["a"]
     user = await new_user(database, code, "点链接的人")
     (item,) = await notify(code, [user], f"open:{uuid.uuid4()}")
-    opened = await client.get(f"/t/{code}/notifications/{item.id}/open", headers=user.headers, follow_redirects=False)
+    csrf = await signed_in(database, client, user.user_id)
+    inbox = await client.get(f"/t/{code}/notifications")
+    # The inbox opens an item with a form that carries the session's CSRF token.
+    assert f'action="/t/{code}/notifications/{item.id}/open"' in inbox.text and csrf in inbox.text
+    opened = await client.post(f"/t/{code}/notifications/{item.id}/open", data={"_csrf": csrf}, follow_redirects=False)
     assert opened.status_code in (301, 302, 303) and opened.headers["location"] == f"/t/{code}/"
     assert (await inbox_of(code, user.user_id))[0].read_at is not None
+
+
+async def test_a_cross_site_get_marks_nothing_read(client, database, hierarchy) -> None:
+    """Another site can make the browser GET the open address with its cookie (SameSite=Lax lets a
+    top-level navigation through), and POST without the token: neither changes the inbox."""
+    code = hierarchy["a"]
+    user = await new_user(database, code, "被诱导点击的人")
+    (item,) = await notify(code, [user], f"cross-site:{uuid.uuid4()}")
+    await signed_in(database, client, user.user_id)
+    url = f"/t/{code}/notifications/{item.id}/open"
+    cross_site = {"Referer": "https://attacker.example/", "Sec-Fetch-Site": "cross-site", **HTML}
+    followed = await client.get(url, headers=cross_site, follow_redirects=False)
+    assert followed.status_code in (301, 302, 303) and followed.headers["location"] == f"/t/{code}/"
+    assert (await inbox_of(code, user.user_id))[0].read_at is None
+    forged = await client.post(url, headers=cross_site, follow_redirects=False)
+    assert forged.status_code == 403 and "csrf_failed" in forged.text
+    assert (await inbox_of(code, user.user_id))[0].read_at is None
 
 
 async def test_nobody_reads_or_marks_another_users_items(client, database, hierarchy) -> None:

@@ -9,11 +9,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from renda.core.db import utcnow
 from renda.core.errors import TooManyRequests
 from renda.modules.notifications.models import Notification
+from renda.modules.opinions import limits
 from renda.modules.opinions.common import format_ticket
 from renda.modules.opinions.limits import (
     LOOKUP_MISSES_PER_IP,
@@ -24,7 +25,7 @@ from renda.modules.opinions.limits import (
     purge_rate_hits,
     record_lookup_miss,
 )
-from renda.modules.opinions.models import Opinion
+from renda.modules.opinions.models import Opinion, PortalRateHit
 from renda.modules.opinions.portal import portal_submit
 from renda.modules.organisation.models import Station
 from renda.tenants.scoping import load_tenant, tenant_session
@@ -200,6 +201,31 @@ async def test_wrong_ticket_guesses_are_limited(database, offices) -> None:
         await check_lookup_allowed(session, "10.1.1.2")
         # An hour later the address may look up again.
         await check_lookup_allowed(session, "10.1.1.1", now=utcnow() + timedelta(hours=1, seconds=1))
+
+
+async def test_a_limited_lookup_says_so_and_when_to_try_again(client, database, offices) -> None:
+    a = offices["a"]
+    tenant = await load_tenant(a)
+    client_ip = "testclient"  # the address the test client's requests come from
+    async with tenant_session(tenant, actor="system:test") as session:
+        for _ in range(LOOKUP_MISSES_PER_IP.count):
+            await record_lookup_miss(session, a, client_ip)
+        await session.commit()
+    try:
+        limited = await client.get(f"/p/{a}/opinions/status?ticket=ABCD-EFGH-JKMN", headers=HTML)
+        assert limited.status_code == 429
+        assert "查询过于频繁" in limited.text and "提交过于频繁" not in limited.text
+        assert "输错 30 次查询编号" in limited.text
+        assert 3500 < int(limited.headers["retry-after"]) <= 3600
+    finally:
+        async with tenant_session(tenant, actor="system:test") as session:
+            await session.execute(
+                delete(PortalRateHit).where(
+                    PortalRateHit.scope == LOOKUP_MISSES_PER_IP.scope,
+                    PortalRateHit.key_hash == limits.ip_key(client_ip),
+                )
+            )
+            await session.commit()
 
 
 async def test_another_offices_deputy_or_station_is_not_found(client, database, offices) -> None:

@@ -99,6 +99,24 @@ async def test_a_deputy_is_in_one_geographic_group_and_any_professional_groups(
     assert (await client.get(groups["g1"], headers=staff.headers)).status_code == 404
 
 
+async def test_renaming_a_group_to_a_taken_name_is_a_conflict(client, database, database_url, hierarchy) -> None:
+    """Also when the same change makes it geographic (whose checks read the group's members first)."""
+    a = hierarchy["a"]
+    staff = await make_caller(database, "小组改名员", {a: ["staff"]})
+    url = f"/api/v1/t/{a}/organisation/groups"
+    names = [unique("教育专业小组"), unique("卫生专业小组")]
+    ids = []
+    for name in names:
+        created = await client.post(url, json={"kind": "professional", "name": name}, headers=staff.headers)
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    before = await organisation_state(database_url, a)
+    for change in ({"name": names[0]}, {"name": names[0], "kind": "geographic"}):
+        renamed = await client.patch(f"{url}/{ids[1]}", json=change, headers=staff.headers)
+        assert renamed.status_code == 409 and renamed.json()["code"] == "duplicate_name", (change, renamed.text)
+    assert await organisation_state(database_url, a) == before
+
+
 async def test_stations_reception_days_and_assigned_deputies(client, database, database_url, hierarchy) -> None:
     a = hierarchy["a"]
     staff = await make_caller(database, "家站室管理员", {a: ["staff"]})
@@ -212,8 +230,8 @@ async def test_groups_and_stations_export_to_excel(client, database, hierarchy) 
         return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
     groups = await build("organisation_groups", {"township_code": "610922101", "kind": "geographic"})
-    assert groups[0][:5] == ("小组名称", "类型", "乡镇(街道)代码", "组长", "成员人数")
-    assert (group_name, "代表小组", "610922101", "孙八", 1, "孙八") in groups[1:]
+    assert groups[0][:5] == ("小组名称", "类型", "乡镇(街道)", "组长", "成员人数")
+    assert (group_name, "代表小组", "后柳镇", "孙八", 1, "孙八") in groups[1:]
     stations = await build("organisation_stations", {"q": station_name})
     assert stations[1:] == [
         (station_name, "代表联络站", None, None, "每月10日、20日、30日(逢十接待日)", None, "启用", 1, "孙八")

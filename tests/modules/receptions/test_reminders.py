@@ -83,6 +83,52 @@ async def test_a_day_cancelled_after_rostering_reminds_nobody(client, database, 
     assert await _inbox(database_url, users[0].user_id) == 0
 
 
+async def _labels(client, staff, station, month: int) -> list[str]:
+    roster = await client.get(
+        f"{api(A)}/roster", params={"year": YEAR, "month": month, "station_id": str(station)}, headers=staff.headers
+    )
+    return sorted(e["reminder_label"] for e in roster.json())
+
+
+async def _waiting(database_url: str, user_id) -> int:
+    """Messages of the user's reception reminders that have not gone out (nor been withdrawn)."""
+    sql = (
+        f'select count(*) from "t_{A}".notification_deliveries d join "t_{A}".notifications n '
+        "on n.id = d.notification_id where n.user_id = $1 and n.kind = 'reception_roster' "
+        "and d.status in ('pending', 'deferred', 'digest')"
+    )
+    return int(await raw_fetchval(database_url, sql, user_id))
+
+
+async def test_cancelling_a_day_cancels_its_reminders_at_once_and_restoring_brings_them_back(
+    client, database, database_url, offices
+) -> None:
+    staff, users, station = await _rostered_station(client, database, f"{YEAR}-08-20")
+    assert await _labels(client, staff, station, 8) == ["待提醒"] * 4
+    holiday = {"day": f"{YEAR}-08-20", "kind": "cancelled", "station_id": str(station), "reason": "临时停止接待"}
+    cancelled = await client.post(f"{api(A)}/exceptions", json=holiday, headers=staff.headers)
+    assert cancelled.status_code == 201, cancelled.text
+    # At once, not at the next generation of the roster: nobody waits to be reminded of that day.
+    assert await _labels(client, staff, station, 8) == ["已停止接待,不提醒"] * 4
+    result = await send_roster_reminders(A, f"{YEAR}-08-19T16:00+08:00")
+    assert (result.sent, result.already, result.unreachable) == (0, 0, 0)
+    assert await _inbox(database_url, users[0].user_id) == 0
+
+    # Restored: the day's entries wait again, and the job reminds them.
+    restored = await client.delete(f"{api(A)}/exceptions/{cancelled.json()['id']}", headers=staff.headers)
+    assert restored.status_code == 204
+    assert await _labels(client, staff, station, 8) == ["待提醒"] * 4
+    result = await send_roster_reminders(A, f"{YEAR}-08-19T16:00+08:00")
+    assert (result.sent, result.unreachable) == (2, 2)
+    assert await _waiting(database_url, users[0].user_id) > 0
+
+    # Cancelled after the reminder went out: what has not been delivered yet is withdrawn.
+    again = await client.post(f"{api(A)}/exceptions", json=holiday, headers=staff.headers)
+    assert again.status_code == 201, again.text
+    assert await _labels(client, staff, station, 8) == ["已停止接待,不提醒"] * 4
+    assert [await _waiting(database_url, u.user_id) for u in users] == [0, 0, 0]
+
+
 async def test_the_actor_run_twice_through_the_broker_notifies_once(
     broker, client, database, database_url, offices
 ) -> None:

@@ -1,0 +1,23 @@
+// What the staff pages ask for with data- attributes. No inline script or event handler anywhere, so
+// the Content-Security-Policy can forbid them.
+
+// <form data-confirm="question">: ask before sending.
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  const question = form.dataset.confirm;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    return;
+  }
+  // The office switcher goes to the chosen office's home page.
+  if (form.hasAttribute('data-office-switcher') && form.elements.office.value) {
+    event.preventDefault();
+    window.location.href = `/t/${encodeURIComponent(form.elements.office.value)}/`;
+  }
+});
+
+// <select data-autosubmit>: a choice sends its form.
+document.addEventListener('change', (event) => {
+  const field = event.target;
+  if (field.matches('[data-autosubmit]') && field.form) field.form.requestSubmit();
+});
