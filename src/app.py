@@ -28,7 +28,6 @@ from renda.config import Settings
 from renda.core.auth import AuthenticationMiddleware
 from renda.core.crypto import configure_secrets
 from renda.core.db import configure_database, get_database
-from renda.core.errors import exception_handlers
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
 from renda.core.security_headers import security_headers
@@ -38,6 +37,7 @@ from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import TenantRegistryController
+from renda.web.errors import exception_handlers
 from renda.web.pages import HealthController, OfficePages, ShellPages
 from renda.workers.broker import broker_for, use_broker
 from renda.workers.outbox import OutboxRelay, install_outbox_notify
@@ -50,7 +50,7 @@ log = logging.getLogger("renda.http")
 
 def module_route_handlers() -> list[Any]:
     """Every module's API controllers (`routes.ROUTES`) and pages (`pages.PAGES`)."""
-    from renda.core.discovery import import_module_parts
+    from renda.modules import import_module_parts
 
     return [
         *(handler for module in import_module_parts("routes") for handler in module.ROUTES),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from renda.core.db import Database
-from renda.core.discovery import import_module_parts
 from renda.core.permissions import Role
+from renda.modules import import_module_parts
 from renda.modules.accounts import service as accounts
 from renda.modules.accounts.models import User
 from renda.tenants import service as tenants

@@ -1,17 +1,9 @@
-"""Errors with a machine-readable code and a Chinese message, and the handlers that render them."""
+"""Errors with a machine-readable code and a Chinese message (rendered by `renda.web.errors`)."""
 
 from __future__ import annotations
 
-import logging
 import math
 from typing import Any
-
-from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
-from litestar.exceptions import PermissionDeniedException as LitestarPermissionDenied
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-
-log = logging.getLogger("renda.errors")
 
 
 class AppError(Exception):
@@ -87,70 +79,3 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     if details is not None:
         body["details"] = details
     return body
-
-
-_HTTP_DEFAULTS: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "请求格式不正确"),
-    401: ("not_authenticated", "请先登录"),
-    403: ("permission_denied", "您没有执行此操作的权限"),
-    404: ("not_found", "请求的内容不存在"),
-    405: ("method_not_allowed", "不支持该请求方法"),
-    413: ("payload_too_large", "上传内容过大"),
-    415: ("unsupported_media_type", "不支持的内容类型"),
-    429: ("too_many_requests", "操作过于频繁,请稍后再试"),
-}
-
-
-def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
-
-
-def _render(request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    if _wants_html(request):
-        from renda.web.rendering import render_error_page
-
-        response = render_error_page(request, status, body)
-        response.headers.update(headers or {})
-        return response
-    return Response(content=body, status_code=status, media_type="application/json", headers=headers)
-
-
-def app_error_handler(request: Request, exc: AppError) -> Response:
-    headers = exc.headers if isinstance(exc, TooManyRequests) else None
-    return _render(request, exc.status_code, error_body(exc.code, exc.message, exc.details), headers)
-
-
-def validation_error_handler(request: Request, exc: ValidationException) -> Response:
-    detail = str(exc.detail or "")
-    if "JSON" in detail or "decode" in detail.lower():
-        body = error_body("malformed_json", "请求内容不是有效的 JSON", detail)
-    else:
-        body = error_body("validation_error", "请求数据格式不正确", exc.extra or detail)
-    return _render(request, 400, body)
-
-
-def http_error_handler(request: Request, exc: HTTPException) -> Response:
-    code, message = _HTTP_DEFAULTS.get(exc.status_code, ("http_error", "请求无法处理"))
-    if isinstance(exc, NotAuthorizedException):
-        code, message = "not_authenticated", "请先登录"
-    elif isinstance(exc, LitestarPermissionDenied):
-        code, message = "permission_denied", "您没有执行此操作的权限"
-    elif isinstance(exc, NotFoundException):
-        code, message = "not_found", "请求的内容不存在"
-    elif exc.status_code == 400 and "json" in request.headers.get("content-type", ""):
-        # msgspec's decode errors ("Input data was truncated", "Expected `object`"…)
-        return _render(request, 400, error_body("malformed_json", "请求内容不是有效的 JSON", str(exc.detail)))
-    return _render(request, exc.status_code, error_body(code, message), exc.headers)
-
-
-def internal_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", exc_info=exc)
-    return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, error_body("internal_error", "服务器内部错误,请稍后再试"))
-
-
-exception_handlers = {
-    AppError: app_error_handler,
-    ValidationException: validation_error_handler,
-    HTTPException: http_error_handler,
-    Exception: internal_error_handler,
-}

@@ -152,6 +152,16 @@ def roles_grant(roles: frozenset[str] | set[str], permission: str) -> bool:
     return False
 
 
+# How a guard finds the caller's access to an office: `renda.tenants.scoping` registers it, so core
+# stays beneath tenants (no import of the layer above, not even inside a function).
+_resolve_access: Callable[[str, Any], Awaitable[Any]] | None = None
+
+
+def use_access_resolver(resolver: Callable[[str, Any], Awaitable[Any]]) -> None:
+    global _resolve_access
+    _resolve_access = resolver
+
+
 def requires(permission: str) -> Guard:
     """Guard: the caller holds `permission` in the office of the path (or on the platform)."""
 
@@ -167,9 +177,9 @@ def requires(permission: str) -> Guard:
             return
         if code is None:
             raise RuntimeError(f"route {connection.url.path} declares {permission} but has no office code")
-        from renda.tenants.scoping import resolve_tenant_access
-
-        access = await resolve_tenant_access(str(code), principal)
+        if _resolve_access is None:
+            raise RuntimeError("no office access resolver: renda.tenants.scoping is not loaded")
+        access = await _resolve_access(str(code), principal)
         access.require(permission)
         connection.state.tenant_access = access
 

@@ -205,7 +205,7 @@ async def load_all_models() -> None:
     """Import every module's models so the metadata is complete."""
     import importlib
 
-    from renda.core.discovery import import_module_parts
+    from renda.modules import import_module_parts
 
     for platform_models in ("renda.tenants.models", "renda.workers.models"):
         importlib.import_module(platform_models)

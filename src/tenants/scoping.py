@@ -29,7 +29,7 @@ from renda.core.db import (
 )
 from renda.core.errors import NotFound, PermissionDenied
 from renda.core.logging import tenant_code_var
-from renda.core.permissions import is_read, roles_grant
+from renda.core.permissions import is_read, roles_grant, use_access_resolver
 from renda.tenants.models import Tenant, TenantStatus
 
 
@@ -205,3 +205,6 @@ TENANT_DEPENDENCIES = {
     "db": Provide(provide_tenant_session),
     "access": Provide(provide_tenant_access, sync_to_thread=False),
 }
+
+
+use_access_resolver(resolve_tenant_access)  # what `requires(...)` guards call

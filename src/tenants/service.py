@@ -16,6 +16,7 @@ from renda.tenants.divisions import Level, schema_for, validate_code, validate_p
 from renda.tenants.migrations import TENANT_SCRIPTS, script_directory, upgrade_schema
 from renda.tenants.models import Tenant, TenantStatus
 from renda.tenants.schemas import TenantCreate
+from renda.tenants.scoping import TenantRef, enter_office, load_tenant
 
 
 @cache
@@ -107,3 +108,18 @@ async def set_status(database: Database, code: str, status: TenantStatus, *, act
         tenant.status_reason = reason
         await session.commit()
         return tenant
+
+
+async def published_office(code: str) -> TenantRef:
+    """An office whose public pages (portal, opinions) are shown: only an active one; an unknown,
+    suspended or archived office simply has none."""
+    if not code.isdigit() or len(code) not in (6, 9):
+        raise NotFound("该机关没有公开页面", code="portal_not_found")
+    try:
+        tenant = await load_tenant(code)
+    except NotFound:
+        raise NotFound("该机关没有公开页面", code="portal_not_found") from None
+    if tenant.status != TenantStatus.ACTIVE:
+        raise NotFound("该机关没有公开页面", code="portal_not_found")
+    await enter_office(tenant)  # the request is this office's now: no other office's data is reachable
+    return tenant

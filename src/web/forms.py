@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import msgspec
+from litestar import Request
 from litestar.datastructures import UploadFile
 
 from renda.core.errors import InvalidInput
@@ -56,3 +57,12 @@ def parse_days(text: str | None, message: str) -> list[int]:
     if not all(p.isdigit() and len(p) <= 2 for p in parts):
         raise InvalidInput(message, code="validation_error")
     return [int(p) for p in parts]
+
+
+async def uploaded_file(request: Request, field: str, missing: InvalidInput) -> UploadFile:
+    """A file of a multipart form, read in the handler rather than declared as `data`: Litestar reads a
+    declared body before the dependencies run, and the row the path addresses must answer 404 first."""
+    upload = (await request.form()).get(field)
+    if not isinstance(upload, UploadFile):
+        raise missing
+    return upload

@@ -184,7 +184,7 @@ def load_actor_modules() -> None:
     """Import every module that declares actors (one tasks.py per module that has any)."""
     import importlib
 
-    from renda.core.discovery import import_module_parts
+    from renda.modules import import_module_parts
 
     for platform_jobs in ("renda.workers.fan_out", "renda.workers.maintenance"):
         importlib.import_module(platform_jobs)

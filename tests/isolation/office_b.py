@@ -113,16 +113,19 @@ async def seed_two_contacts(code: str, marker: str, seeded: dict[str, str]) -> d
 
 async def seed_opinions(code: str, marker: str) -> dict[str, str]:
     """A handling unit with an opinion assigned to it (with a rating link), and a suggestion draft, of office B."""
-    from renda.modules.opinions import service as opinions
+    from renda.modules.opinions.common import SYSTEM_VIEWER
     from renda.modules.opinions.feedback import token_hash
+    from renda.modules.opinions.handling import assign
+    from renda.modules.opinions.intake import intake
     from renda.modules.opinions.schemas import UnitIn
+    from renda.modules.opinions.units import create_unit
     from renda.modules.suggestions import service as suggestions
 
     tenant = await load_tenant(code)
     async with tenant_session(tenant, actor="system:test") as session:
-        unit = await opinions.create_unit(session, opinions.SYSTEM_VIEWER, UnitIn(name=marker))
-        opinion = await opinions.intake(session, tenant, source="staff", content=marker, submitter_phone="13900000000")
-        await opinions.assign(session, opinions.SYSTEM_VIEWER, tenant, opinion, unit_id=unit.id)
+        unit = await create_unit(session, SYSTEM_VIEWER, UnitIn(name=marker))
+        opinion = await intake(session, tenant, source="staff", content=marker, submitter_phone="13900000000")
+        await assign(session, SYSTEM_VIEWER, tenant, opinion, unit_id=unit.id)
         token = f"b{uuid.uuid4().hex}"
         opinion.rating_token_hash = token_hash(token)
         draft = await suggestions.create_draft(

@@ -1,4 +1,4 @@
-"""`/api/v1/me`, and the sign-in and sign-out of the staff UI."""
+"""`/api/v1/me`, and the demo sign-in and the sign-out of the staff UI (the login page is sso's)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from renda.config import Settings
 from renda.core.auth import SESSION_COOKIE, http_only_cookie, safe_return_path
@@ -65,18 +65,6 @@ demo_login_limiter = _RateLimiter(limit=10, window=60)
 class SignInController(Controller):
     path = "/"
     include_in_schema = False
-
-    @get("/login", guards=[public])
-    async def login_page(self, settings: Settings, next: str | None = None, error: str | None = None) -> Template:
-        from renda.modules.sso.service import list_providers
-
-        async with get_database().platform_session() as session:
-            providers = [p for p in await list_providers(session) if p.enabled]
-            users = await service.demo_users(session) if settings.demo_login else []
-        context = {"demo_users": users, "demo": settings.demo_login, "providers": providers, "next": next or ""}
-        if error == "choose_office":
-            context["message"] = "请先输入所在机关的行政区划代码,或选择身份认证服务"
-        return Template("login.html", context=context)
 
     @post("/login/demo", guards=[public])
     async def demo_login(

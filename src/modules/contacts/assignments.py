@@ -74,7 +74,7 @@ from renda.modules.contacts.schemas import (
     TownshipRef,
 )
 from renda.modules.organisation import service as organisation
-from renda.modules.organisation.schemas import CommitteeMemberOut, TermOut
+from renda.modules.organisation.service import CommitteeMemberOut, TermOut
 from renda.tenants.scoping import TenantRef
 
 
@@ -745,13 +745,15 @@ async def put_proposal_item(
     await session.flush()
 
 
-async def remove_proposal_item(
-    session: AsyncSession, caller: Caller, proposal: AssignmentProposal, item_id: uuid.UUID
-) -> None:
-    caller.require_staff()
+async def get_proposal_item(session: AsyncSession, proposal: AssignmentProposal, item_id: uuid.UUID) -> ProposalItem:
     item = await session.get(ProposalItem, item_id)
     if item is None or item.proposal_id != proposal.id:
         raise NotFound("建议中没有这一项", code="proposal_item_not_found")
+    return item
+
+
+async def remove_proposal_item(session: AsyncSession, caller: Caller, item: ProposalItem) -> None:
+    caller.require_staff()
     await session.delete(item)
     await session.flush()
 

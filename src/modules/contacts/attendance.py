@@ -36,7 +36,7 @@ from renda.modules.contacts.schemas import (
     RotationEntry,
 )
 from renda.modules.notifications import service as notifications
-from renda.modules.organisation.schemas import TermOut
+from renda.modules.organisation.service import TermOut
 from renda.tenants.scoping import TenantRef
 
 INVITATION_KIND = "attendance_invitation"

@@ -23,7 +23,7 @@ from renda.modules.deputies import service as deputies_service
 from renda.modules.deputies.models import LEVEL_LABELS, Level
 from renda.modules.organisation import service as organisation
 from renda.modules.organisation.models import CommitteeMember
-from renda.modules.organisation.schemas import CommitteeMemberOut, TermOut
+from renda.modules.organisation.service import CommitteeMemberOut, TermOut
 from renda.tenants.scoping import TenantAccess, TenantRef
 
 OWN_LEVELS = {

@@ -28,7 +28,7 @@ from renda.modules.contacts.schemas import (
     RecordIn,
 )
 from renda.modules.organisation import service as organisation
-from renda.modules.organisation.schemas import CommitteeMemberIn
+from renda.modules.organisation.service import CommitteeMemberIn
 from renda.tenants.scoping import load_tenant, tenant_session
 
 OFFICE = "610922"

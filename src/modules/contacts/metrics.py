@@ -30,8 +30,7 @@ from renda.modules.contacts.models import (
 )
 from renda.modules.deputies.models import Congress, Mandate, MandateStatus, Person, Term
 from renda.modules.organisation.models import Body, CommitteeMember, DeputyGroup, GroupMembership
-from renda.modules.rollups.periods import Period
-from renda.modules.rollups.registry import Dimension, Figure, RatioMetric, TenantMetric, register_metric
+from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
 from renda.tenants.scoping import load_tenant
 
 WATCHES = (

@@ -1,7 +1,7 @@
 """The notification kinds of the contacts module: reminders to committee members behind schedule,
 and invitations of deputies to sit in on standing-committee meetings."""
 
-from renda.modules.notifications.registry import register_kind
+from renda.modules.notifications.service import register_kind
 
 register_kind(
     "contact_behind_schedule",

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -38,7 +37,7 @@ from renda.modules.contacts.models import (
     ProposalItem,
     TownshipAssignment,
 )
-from renda.modules.contacts.routes import attachment_response, must_exist
+from renda.modules.contacts.routes import DEPENDENCIES, attachment_response
 from renda.modules.contacts.schemas import (
     AssignmentIn,
     AttendanceIn,
@@ -59,17 +58,12 @@ from renda.modules.contacts.schemas import (
 )
 from renda.modules.exports import service as exports
 from renda.modules.organisation.models import Body as CommitteeBody
-from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
+from renda.tenants.scoping import TenantAccess
 from renda.web.actions import page_again, run_form_action
-from renda.web.forms import Form, form_fields, form_struct, form_value, form_values
+from renda.web.forms import Form, form_fields, form_struct, form_value, form_values, uploaded_file
 from renda.web.pages import shell_context
 
 S = TypeVar("S", bound=msgspec.Struct)
-PROPOSAL = must_exist((AssignmentProposal, "proposal_id"))
-RECORD = must_exist((ContactRecord, "record_id"))
-ISSUE = must_exist((ContactRecord, "record_id"), (ContactIssue, "issue_id"))
-ATTACHMENT = must_exist((ContactRecord, "record_id"), (ContactAttachment, "attachment_id"))
-MEETING = must_exist((AttendanceMeeting, "meeting_id"))
 READ, WRITE = requires("contacts.read"), requires("contacts.write")
 TABS = {"assignments": "联系安排", "records": "联系记录", "coverage": "联系情况统计", "meetings": "邀请列席"}
 PAGE_SIZE = 30
@@ -128,7 +122,7 @@ def _issues(text: str | None, person_id: str | None) -> list[dict[str, Any]]:
 class ContactPages(Controller):
     path = "/t/{code:str}/contacts"
     include_in_schema = False
-    dependencies = TENANT_DEPENDENCIES
+    dependencies = DEPENDENCIES
 
     # --- the overview -----------------------------------------------------------------------------
     async def _overview(
@@ -284,18 +278,17 @@ class ContactPages(Controller):
     @post(
         "/assignments/{assignment_id:uuid}/remove",
         guards=[WRITE],
-        before_request=must_exist((ContactAssignment, "assignment_id")),
     )
     async def unassign(
         self,
+        assignment: ContactAssignment,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
-        assignment_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> None:
-            await service.remove_assignment(db, caller, await service.get_assignment(db, assignment_id))
+            await service.remove_assignment(db, caller, assignment)
 
         return await self._on_overview(request, db, access, "assignments", data, action)
 
@@ -316,34 +309,34 @@ class ContactPages(Controller):
     @post(
         "/township-assignments/{township_assignment_id:uuid}/remove",
         guards=[WRITE],
-        before_request=must_exist((TownshipAssignment, "township_assignment_id")),
     )
     async def stop_overseeing(
         self,
+        township_assignment: TownshipAssignment,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
-        township_assignment_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> None:
-            row = await service.get_township_assignment(db, township_assignment_id)
-            await service.remove_township_assignment(db, caller, row)
+            await service.remove_township_assignment(db, caller, township_assignment)
 
         return await self._on_overview(request, db, access, "assignments", data, action)
 
-    @post("/sectors/{body_id:uuid}", guards=[WRITE], before_request=must_exist((CommitteeBody, "body_id")))
+    @post("/sectors/{body_id:uuid}", guards=[WRITE])
     async def set_sectors(
         self,
+        committee_body: CommitteeBody,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
-        body_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller) -> None:
             sectors = [s for s in re.split(r"[,,、;;\n]+", form_value(data, "sectors") or "") if s.strip()]
-            await service.set_sectors(db, access.tenant, caller, body_id, _convert({"sectors": sectors}, SectorLinksIn))
+            await service.set_sectors(
+                db, access.tenant, caller, committee_body.id, _convert({"sectors": sectors}, SectorLinksIn)
+            )
 
         return await self._on_overview(request, db, access, "assignments", data, action)
 
@@ -416,15 +409,21 @@ class ContactPages(Controller):
             on_error=page_again(self._proposal_page, request, db, access, proposal_id),
         )
 
-    @get("/proposals/{proposal_id:uuid}", guards=[READ], before_request=PROPOSAL)
+    @get("/proposals/{proposal_id:uuid}", guards=[READ])
     async def proposal(
-        self, request: Request, db: AsyncSession, access: TenantAccess, proposal_id: uuid.UUID
+        self,
+        proposal: AssignmentProposal,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        proposal_id: uuid.UUID,
     ) -> Template:
         return await self._proposal_page(request, db, access, proposal_id)
 
-    @post("/proposals/{proposal_id:uuid}/items", guards=[WRITE], before_request=PROPOSAL)
+    @post("/proposals/{proposal_id:uuid}/items", guards=[WRITE])
     async def put_item(
         self,
+        proposal: AssignmentProposal,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -440,19 +439,29 @@ class ContactPages(Controller):
     @post(
         "/proposals/{proposal_id:uuid}/items/{item_id:uuid}/remove",
         guards=[WRITE],
-        before_request=must_exist((AssignmentProposal, "proposal_id"), (ProposalItem, "item_id")),
     )
     async def remove_item(
-        self, request: Request, db: AsyncSession, access: TenantAccess, proposal_id: uuid.UUID, item_id: uuid.UUID
+        self,
+        proposal: AssignmentProposal,
+        proposal_item: ProposalItem,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        proposal_id: uuid.UUID,
     ) -> Template | Redirect:
         async def action(caller: service.Caller, proposal: Any) -> None:
-            await service.remove_proposal_item(db, caller, proposal, item_id)
+            await service.remove_proposal_item(db, caller, proposal_item)
 
         return await self._on_proposal(request, db, access, proposal_id, action)
 
-    @post("/proposals/{proposal_id:uuid}/apply", guards=[WRITE], before_request=PROPOSAL)
+    @post("/proposals/{proposal_id:uuid}/apply", guards=[WRITE])
     async def apply(
-        self, request: Request, db: AsyncSession, access: TenantAccess, proposal_id: uuid.UUID
+        self,
+        proposal: AssignmentProposal,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        proposal_id: uuid.UUID,
     ) -> Template | Redirect:
         async def action(caller: service.Caller, proposal: Any) -> str:
             term_id = await service.apply_proposal(db, access.tenant, caller, proposal)
@@ -460,9 +469,14 @@ class ContactPages(Controller):
 
         return await self._on_proposal(request, db, access, proposal_id, action)
 
-    @post("/proposals/{proposal_id:uuid}/discard", guards=[WRITE], before_request=PROPOSAL)
+    @post("/proposals/{proposal_id:uuid}/discard", guards=[WRITE])
     async def discard(
-        self, request: Request, db: AsyncSession, access: TenantAccess, proposal_id: uuid.UUID
+        self,
+        proposal: AssignmentProposal,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        proposal_id: uuid.UUID,
     ) -> Template | Redirect:
         async def action(caller: service.Caller, proposal: Any) -> str:
             await service.discard_proposal(db, caller, proposal)
@@ -526,13 +540,15 @@ class ContactPages(Controller):
             on_error=page_again(self._record_page, request, db, access, record_id),
         )
 
-    @get("/records/{record_id:uuid}", guards=[READ], before_request=RECORD)
-    async def record(self, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID) -> Template:
+    @get("/records/{record_id:uuid}", guards=[READ])
+    async def record(
+        self, record: ContactRecord, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID
+    ) -> Template:
         return await self._record_page(request, db, access, record_id)
 
-    @post("/records/{record_id:uuid}/delete", guards=[WRITE], before_request=RECORD)
+    @post("/records/{record_id:uuid}/delete", guards=[WRITE])
     async def delete_record(
-        self, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID
+        self, record: ContactRecord, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID
     ) -> Template | Redirect:
         async def action(caller: service.Caller, record: Any) -> str:
             await service.delete_record(db, record)
@@ -540,9 +556,10 @@ class ContactPages(Controller):
 
         return await self._on_record(request, db, access, record_id, action)
 
-    @post("/records/{record_id:uuid}/issues", guards=[WRITE], before_request=RECORD)
+    @post("/records/{record_id:uuid}/issues", guards=[WRITE])
     async def add_issue(
         self,
+        record: ContactRecord,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -568,9 +585,11 @@ class ContactPages(Controller):
 
         return await self._on_record(request, db, access, record_id, on_record)
 
-    @post("/records/{record_id:uuid}/issues/{issue_id:uuid}/opinion", guards=[WRITE], before_request=ISSUE)
+    @post("/records/{record_id:uuid}/issues/{issue_id:uuid}/opinion", guards=[WRITE])
     async def issue_to_opinion(
         self,
+        record: ContactRecord,
+        issue: ContactIssue,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -586,9 +605,11 @@ class ContactPages(Controller):
 
         return await self._on_issue(request, db, access, record_id, issue_id, action)
 
-    @post("/records/{record_id:uuid}/issues/{issue_id:uuid}/suggestion", guards=[WRITE], before_request=ISSUE)
+    @post("/records/{record_id:uuid}/issues/{issue_id:uuid}/suggestion", guards=[WRITE])
     async def issue_to_suggestion(
         self,
+        record: ContactRecord,
+        issue: ContactIssue,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -604,47 +625,60 @@ class ContactPages(Controller):
 
         return await self._on_issue(request, db, access, record_id, issue_id, action)
 
-    @post("/records/{record_id:uuid}/issues/{issue_id:uuid}/remove", guards=[WRITE], before_request=ISSUE)
+    @post("/records/{record_id:uuid}/issues/{issue_id:uuid}/remove", guards=[WRITE])
     async def remove_issue(
-        self, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID, issue_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        issue: ContactIssue,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        record_id: uuid.UUID,
+        issue_id: uuid.UUID,
     ) -> Template | Redirect:
         async def action(record: Any, issue: Any) -> None:
             await service.delete_issue(db, issue)
 
         return await self._on_issue(request, db, access, record_id, issue_id, action)
 
-    @post("/records/{record_id:uuid}/attachments", guards=[WRITE], before_request=RECORD)
+    @post("/records/{record_id:uuid}/attachments", guards=[WRITE])
     async def upload(
         self,
+        record: ContactRecord,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
         record_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> Template | Redirect:
         async def action(caller: service.Caller, record: Any) -> None:
-            upload = data.get("file")
-            if not isinstance(upload, UploadFile):
-                raise InvalidInput("请选择要上传的文件", code="file_required")
+            upload = await uploaded_file(request, "file", InvalidInput("请选择要上传的文件", code="file_required"))
             await service.add_attachment(db, caller, record, upload.filename, await upload.read())
 
         return await self._on_record(request, db, access, record_id, action)
 
-    @get("/records/{record_id:uuid}/attachments/{attachment_id:uuid}", guards=[READ], before_request=ATTACHMENT)
+    @get("/records/{record_id:uuid}/attachments/{attachment_id:uuid}", guards=[READ])
     async def download(
-        self, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID, attachment_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        attachment: ContactAttachment,
+        db: AsyncSession,
+        access: TenantAccess,
+        attachment_id: uuid.UUID,
     ) -> Response[bytes]:
-        record = await service.get_record(db, await service.caller_of(db, access), record_id)
         return attachment_response(await service.get_attachment(db, record, attachment_id, with_content=True))
 
-    @post(
-        "/records/{record_id:uuid}/attachments/{attachment_id:uuid}/remove", guards=[WRITE], before_request=ATTACHMENT
-    )
+    @post("/records/{record_id:uuid}/attachments/{attachment_id:uuid}/remove", guards=[WRITE])
     async def remove_attachment(
-        self, request: Request, db: AsyncSession, access: TenantAccess, record_id: uuid.UUID, attachment_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        attachment: ContactAttachment,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        record_id: uuid.UUID,
     ) -> Template | Redirect:
         async def action(caller: service.Caller, record: Any) -> None:
-            await service.delete_attachment(db, await service.get_attachment(db, record, attachment_id))
+            await service.delete_attachment(db, attachment)
 
         return await self._on_record(request, db, access, record_id, action)
 
@@ -737,15 +771,21 @@ class ContactPages(Controller):
             on_error=page_again(self._meeting_page, request, db, access, meeting_id),
         )
 
-    @get("/meetings/{meeting_id:uuid}", guards=[READ], before_request=MEETING)
+    @get("/meetings/{meeting_id:uuid}", guards=[READ])
     async def meeting(
-        self, request: Request, db: AsyncSession, access: TenantAccess, meeting_id: uuid.UUID
+        self,
+        meeting: AttendanceMeeting,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        meeting_id: uuid.UUID,
     ) -> Template:
         return await self._meeting_page(request, db, access, meeting_id)
 
-    @post("/meetings/{meeting_id:uuid}/edit", guards=[WRITE], before_request=MEETING)
+    @post("/meetings/{meeting_id:uuid}/edit", guards=[WRITE])
     async def edit_meeting(
         self,
+        meeting: AttendanceMeeting,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -760,9 +800,14 @@ class ContactPages(Controller):
 
         return await self._on_meeting(request, db, access, meeting_id, action)
 
-    @post("/meetings/{meeting_id:uuid}/delete", guards=[WRITE], before_request=MEETING)
+    @post("/meetings/{meeting_id:uuid}/delete", guards=[WRITE])
     async def delete_meeting(
-        self, request: Request, db: AsyncSession, access: TenantAccess, meeting_id: uuid.UUID
+        self,
+        meeting: AttendanceMeeting,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        meeting_id: uuid.UUID,
     ) -> Template | Redirect:
         async def action(caller: service.Caller, meeting: Any) -> str:
             await service.delete_meeting(db, caller, meeting)
@@ -770,9 +815,10 @@ class ContactPages(Controller):
 
         return await self._on_meeting(request, db, access, meeting_id, action)
 
-    @post("/meetings/{meeting_id:uuid}/invitations", guards=[WRITE], before_request=MEETING)
+    @post("/meetings/{meeting_id:uuid}/invitations", guards=[WRITE])
     async def invite(
         self,
+        meeting: AttendanceMeeting,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -788,19 +834,18 @@ class ContactPages(Controller):
     @post(
         "/meetings/{meeting_id:uuid}/invitations/{attendance_id:uuid}",
         guards=[WRITE],
-        before_request=must_exist((AttendanceMeeting, "meeting_id"), (MeetingInvitation, "attendance_id")),
     )
     async def attendance(
         self,
+        meeting: AttendanceMeeting,
+        invitation: MeetingInvitation,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
         meeting_id: uuid.UUID,
-        attendance_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         async def action(caller: service.Caller, meeting: Any) -> None:
-            invitation = await service.get_invitation(db, meeting, attendance_id)
             if form_value(data, "remove") == "1":
                 await service.remove_invitation(db, caller, invitation)
                 return

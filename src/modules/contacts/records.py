@@ -46,7 +46,7 @@ from renda.modules.contacts.schemas import (
 )
 from renda.modules.organisation import service as organisation
 from renda.modules.organisation.models import CommitteeMember
-from renda.modules.organisation.schemas import TermOut
+from renda.modules.organisation.service import TermOut
 from renda.tenants.scoping import TenantRef
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024

@@ -42,8 +42,8 @@ from renda.modules.contacts.schemas import (
     QuarterReport,
     QuarterRow,
 )
-from renda.modules.organisation.schemas import CommitteeMemberOut, TermOut
-from renda.modules.rollups.periods import Period, containing, parse
+from renda.modules.organisation.service import CommitteeMemberOut, TermOut
+from renda.modules.rollups.service import Period, containing, parse
 from renda.tenants.scoping import TenantRef, load_tenant
 
 

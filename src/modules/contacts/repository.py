@@ -29,7 +29,7 @@ from renda.modules.contacts.models import (
 )
 from renda.modules.contacts.schemas import RecordFilter
 from renda.modules.deputies.models import LEVELS, Congress, Mandate, MandateStatus, Person
-from renda.modules.deputies.names import search_key
+from renda.modules.deputies.service import search_key
 from renda.modules.organisation.models import CommitteeMember, DeputyGroup, GroupMembership
 
 

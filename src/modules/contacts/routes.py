@@ -1,7 +1,7 @@
 """`/api/v1/t/{code}/contacts/...`: contact assignments, contact records, coverage reports and invited
 attendance (两个联系, committee side).
 
-An addressed object is looked up before the body is read (`must_exist`), so an id that is not in
+An addressed object is a dependency loaded with the request's session before the body is validated, so an id not in
 this office answers 404 whatever the body holds. A committee member reaches only their own records;
 another member's record is a 404 for them too.
 """
@@ -9,20 +9,14 @@ another member's record is a 404 for them too.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.datastructures import UploadFile
 from litestar.di import Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import InvalidInput, NotFound
+from renda.core.errors import InvalidInput
 from renda.core.permissions import requires
 from renda.modules.contacts import service
 from renda.modules.contacts.models import (
@@ -75,61 +69,85 @@ from renda.modules.contacts.schemas import (
     SuggestionIn,
     TownshipAssignmentIn,
 )
+from renda.modules.organisation import service as organisation
 from renda.modules.organisation.models import Body as CommitteeBody
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
-    tenant_session,
 )
+from renda.web.forms import uploaded_file
 
 BASE = "/api/v1/t/{code:str}/contacts"
 READ, WRITE = requires("contacts.read"), requires("contacts.write")
-
-_MISSING: dict[Any, tuple[str, str]] = {
-    ContactAssignment: ("联系安排不存在", "assignment_not_found"),
-    TownshipAssignment: ("乡镇督导安排不存在", "township_assignment_not_found"),
-    AssignmentProposal: ("联系安排建议不存在或已处理", "proposal_not_found"),
-    ProposalItem: ("建议中没有这一项", "proposal_item_not_found"),
-    ContactRecord: ("联系记录不存在", "record_not_found"),
-    ContactIssue: ("该记录中没有这个问题", "issue_not_found"),
-    ContactAttachment: ("附件不存在", "attachment_not_found"),
-    AttendanceMeeting: ("会议不存在", "meeting_not_found"),
-    MeetingInvitation: ("该代表未受邀列席本次会议", "invitation_not_found"),
-    CommitteeBody: ("委员会不存在", "body_not_found"),
-}
-
-
-def must_exist(*checks: tuple[Any, str]) -> Callable[[Request], Awaitable[None]]:
-    """A before-request hook: each (model, path parameter) names a row of this office, or 404 —
-    before the body is parsed, so nothing about another office's ids shows through a 400."""
-
-    async def check(request: Request) -> None:
-        access: TenantAccess = request.state.tenant_access
-        async with tenant_session(access.tenant, actor=access.principal.actor, read_only=True) as session:
-            for model, param in checks:
-                found = await session.scalar(select(model.id).where(model.id == request.path_params[param]))
-                if found is None:
-                    message, code = _MISSING[model]
-                    raise NotFound(message, code=code)
-
-    return check
 
 
 async def provide_caller(db: AsyncSession, access: TenantAccess) -> service.Caller:
     return await service.caller_of(db, access)
 
 
+# The rows a path addresses, loaded with the request's session before the body is validated: an id
+# that is not in this office is a 404 whatever the body holds (never a 400 that would tell it apart).
+async def provide_assignment(db: AsyncSession, assignment_id: uuid.UUID) -> ContactAssignment:
+    return await service.get_assignment(db, assignment_id)
+
+
+async def provide_township_assignment(db: AsyncSession, township_assignment_id: uuid.UUID) -> TownshipAssignment:
+    return await service.get_township_assignment(db, township_assignment_id)
+
+
+async def provide_committee_body(db: AsyncSession, body_id: uuid.UUID) -> CommitteeBody:
+    return await organisation.get_body(db, body_id)
+
+
+async def provide_proposal(db: AsyncSession, proposal_id: uuid.UUID) -> AssignmentProposal:
+    return await service.get_proposal(db, proposal_id)
+
+
+async def provide_proposal_item(db: AsyncSession, proposal: AssignmentProposal, item_id: uuid.UUID) -> ProposalItem:
+    return await service.get_proposal_item(db, proposal, item_id)
+
+
+async def provide_record(db: AsyncSession, caller: service.Caller, record_id: uuid.UUID) -> ContactRecord:
+    return await service.get_record(db, caller, record_id)
+
+
+async def provide_issue(db: AsyncSession, record: ContactRecord, issue_id: uuid.UUID) -> ContactIssue:
+    return await service.get_issue(db, record, issue_id)
+
+
+async def provide_attachment(db: AsyncSession, record: ContactRecord, attachment_id: uuid.UUID) -> ContactAttachment:
+    return await service.get_attachment(db, record, attachment_id)
+
+
+async def provide_meeting(db: AsyncSession, meeting_id: uuid.UUID) -> AttendanceMeeting:
+    return await service.get_meeting(db, meeting_id)
+
+
+async def provide_invitation(
+    db: AsyncSession, meeting: AttendanceMeeting, attendance_id: uuid.UUID
+) -> MeetingInvitation:
+    return await service.get_invitation(db, meeting, attendance_id)
+
+
+DEPENDENCIES = {
+    **TENANT_DEPENDENCIES,
+    "caller": Provide(provide_caller),
+    "assignment": Provide(provide_assignment),
+    "township_assignment": Provide(provide_township_assignment),
+    "committee_body": Provide(provide_committee_body),
+    "proposal": Provide(provide_proposal),
+    "proposal_item": Provide(provide_proposal_item),
+    "record": Provide(provide_record),
+    "issue": Provide(provide_issue),
+    "attachment": Provide(provide_attachment),
+    "meeting": Provide(provide_meeting),
+    "invitation": Provide(provide_invitation),
+}
+
+
 class _ContactsController(Controller):
     tags = ["联系代表"]
-    dependencies = {
-        **TENANT_DEPENDENCIES,
-        "caller": Provide(provide_caller),
-    }
-
-
-RECORD = (ContactRecord, "record_id")
-MEETING = (AttendanceMeeting, "meeting_id")
-PROPOSAL = (AssignmentProposal, "proposal_id")
+    dependencies = DEPENDENCIES
 
 
 class AssignmentController(_ContactsController):
@@ -167,10 +185,9 @@ class AssignmentController(_ContactsController):
         "/assignments/{assignment_id:uuid}",
         guards=[WRITE],
         status_code=204,
-        before_request=must_exist((ContactAssignment, "assignment_id")),
     )
-    async def unassign(self, db: AsyncSession, caller: service.Caller, assignment_id: uuid.UUID) -> None:
-        await service.remove_assignment(db, caller, await service.get_assignment(db, assignment_id))
+    async def unassign(self, assignment: ContactAssignment, db: AsyncSession, caller: service.Caller) -> None:
+        await service.remove_assignment(db, caller, assignment)
 
     @post("/township-assignments", guards=[WRITE], status_code=201)
     async def oversee(
@@ -184,24 +201,30 @@ class AssignmentController(_ContactsController):
         "/township-assignments/{township_assignment_id:uuid}",
         guards=[WRITE],
         status_code=204,
-        before_request=must_exist((TownshipAssignment, "township_assignment_id")),
     )
     async def stop_overseeing(
-        self, db: AsyncSession, caller: service.Caller, township_assignment_id: uuid.UUID
+        self,
+        township_assignment: TownshipAssignment,
+        db: AsyncSession,
+        caller: service.Caller,
     ) -> None:
-        row = await service.get_township_assignment(db, township_assignment_id)
-        await service.remove_township_assignment(db, caller, row)
+        await service.remove_township_assignment(db, caller, township_assignment)
 
     @get("/sectors", guards=[READ])
     async def sectors(self, db: AsyncSession, access: TenantAccess) -> SectorOverview:
         """The sectors each special committee covers, and the register's sectors nobody covers."""
         return await service.sector_overview(db, access.tenant)
 
-    @put("/sectors/{body_id:uuid}", guards=[WRITE], before_request=must_exist((CommitteeBody, "body_id")))
+    @put("/sectors/{body_id:uuid}", guards=[WRITE])
     async def set_sectors(
-        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, body_id: uuid.UUID, data: SectorLinksIn
+        self,
+        committee_body: CommitteeBody,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        data: SectorLinksIn,
     ) -> BodySectors:
-        return await service.set_sectors(db, access.tenant, caller, body_id, data)
+        return await service.set_sectors(db, access.tenant, caller, committee_body.id, data)
 
     @get("/coverage", guards=[READ])
     async def coverage(
@@ -241,35 +264,33 @@ class ProposalController(_ContactsController):
         proposal = await service.carry_over(db, access.tenant, caller, data)
         return await service.proposal_out(db, access.tenant, proposal)
 
-    @get("/{proposal_id:uuid}", guards=[READ], before_request=must_exist(PROPOSAL))
-    async def show(self, db: AsyncSession, access: TenantAccess, proposal_id: uuid.UUID) -> ProposalOut:
-        return await service.proposal_out(db, access.tenant, await service.get_proposal(db, proposal_id))
+    @get("/{proposal_id:uuid}", guards=[READ])
+    async def show(self, proposal: AssignmentProposal, db: AsyncSession, access: TenantAccess) -> ProposalOut:
+        return await service.proposal_out(db, access.tenant, proposal)
 
-    @put("/{proposal_id:uuid}/items", guards=[WRITE], before_request=must_exist(PROPOSAL))
+    @put("/{proposal_id:uuid}/items", guards=[WRITE])
     async def replace_items(
         self,
+        proposal: AssignmentProposal,
         db: AsyncSession,
         access: TenantAccess,
         caller: service.Caller,
-        proposal_id: uuid.UUID,
         data: ProposalItemsIn,
     ) -> ProposalOut:
         """The reviewed proposal as a whole (checked first: a refused one changes nothing)."""
-        proposal = await service.get_proposal(db, proposal_id)
         await service.replace_proposal_items(db, access.tenant, caller, proposal, data)
         return await service.proposal_out(db, access.tenant, proposal)
 
-    @post("/{proposal_id:uuid}/items", guards=[WRITE], status_code=200, before_request=must_exist(PROPOSAL))
+    @post("/{proposal_id:uuid}/items", guards=[WRITE], status_code=200)
     async def put_item(
         self,
+        proposal: AssignmentProposal,
         db: AsyncSession,
         access: TenantAccess,
         caller: service.Caller,
-        proposal_id: uuid.UUID,
         data: ProposalItemIn,
     ) -> ProposalOut:
         """Give a deputy (or township) to a member, moving it from another member of the proposal."""
-        proposal = await service.get_proposal(db, proposal_id)
         await service.put_proposal_item(db, access.tenant, caller, proposal, data)
         return await service.proposal_out(db, access.tenant, proposal)
 
@@ -277,24 +298,31 @@ class ProposalController(_ContactsController):
         "/{proposal_id:uuid}/items/{item_id:uuid}",
         guards=[WRITE],
         status_code=204,
-        before_request=must_exist(PROPOSAL, (ProposalItem, "item_id")),
     )
     async def remove_item(
-        self, db: AsyncSession, caller: service.Caller, proposal_id: uuid.UUID, item_id: uuid.UUID
+        self,
+        proposal: AssignmentProposal,
+        proposal_item: ProposalItem,
+        db: AsyncSession,
+        caller: service.Caller,
     ) -> None:
-        await service.remove_proposal_item(db, caller, await service.get_proposal(db, proposal_id), item_id)
+        await service.remove_proposal_item(db, caller, proposal_item)
 
-    @post("/{proposal_id:uuid}/apply", guards=[WRITE], status_code=200, before_request=must_exist(PROPOSAL))
+    @post("/{proposal_id:uuid}/apply", guards=[WRITE], status_code=200)
     async def apply(
-        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, proposal_id: uuid.UUID
+        self,
+        proposal: AssignmentProposal,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
     ) -> AssignmentBoard:
         """Save the proposal as the term's assignments, replacing them, in one transaction."""
-        term_id = await service.apply_proposal(db, access.tenant, caller, await service.get_proposal(db, proposal_id))
+        term_id = await service.apply_proposal(db, access.tenant, caller, proposal)
         return await service.assignment_board(db, access.tenant, caller, term_id)
 
-    @delete("/{proposal_id:uuid}", guards=[WRITE], status_code=204, before_request=must_exist(PROPOSAL))
-    async def discard(self, db: AsyncSession, caller: service.Caller, proposal_id: uuid.UUID) -> None:
-        await service.discard_proposal(db, caller, await service.get_proposal(db, proposal_id))
+    @delete("/{proposal_id:uuid}", guards=[WRITE], status_code=204)
+    async def discard(self, proposal: AssignmentProposal, db: AsyncSession, caller: service.Caller) -> None:
+        await service.discard_proposal(db, caller, proposal)
 
 
 class RecordController(_ContactsController):
@@ -329,29 +357,41 @@ class RecordController(_ContactsController):
         record = await service.create_record(db, access.tenant, caller, data)
         return await service.record_detail(db, access.tenant, record)
 
-    @get("/{record_id:uuid}", guards=[READ], before_request=must_exist(RECORD))
+    @get("/{record_id:uuid}", guards=[READ])
     async def show(
-        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, record_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
     ) -> RecordDetail:
-        return await service.record_detail(db, access.tenant, await service.get_record(db, caller, record_id))
+        return await service.record_detail(db, access.tenant, record)
 
-    @patch("/{record_id:uuid}", guards=[WRITE], before_request=must_exist(RECORD))
+    @patch("/{record_id:uuid}", guards=[WRITE])
     async def update(
-        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, record_id: uuid.UUID, data: RecordPatch
+        self,
+        record: ContactRecord,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        data: RecordPatch,
     ) -> RecordDetail:
-        record = await service.get_record(db, caller, record_id)
         await service.update_record(db, access.tenant, caller, record, data)
         return await service.record_detail(db, access.tenant, record)
 
-    @delete("/{record_id:uuid}", guards=[WRITE], status_code=204, before_request=must_exist(RECORD))
-    async def remove(self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID) -> None:
-        await service.delete_record(db, await service.get_record(db, caller, record_id))
+    @delete("/{record_id:uuid}", guards=[WRITE], status_code=204)
+    async def remove(self, record: ContactRecord, db: AsyncSession, caller: service.Caller) -> None:
+        await service.delete_record(db, record)
 
-    @post("/{record_id:uuid}/issues", guards=[WRITE], status_code=201, before_request=must_exist(RECORD))
+    @post("/{record_id:uuid}/issues", guards=[WRITE], status_code=201)
     async def add_issue(
-        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, record_id: uuid.UUID, data: IssueIn
+        self,
+        record: ContactRecord,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
+        data: IssueIn,
     ) -> RecordDetail:
-        record = await service.get_record(db, caller, record_id)
         await service.add_issue(db, record, data)
         return await service.record_detail(db, access.tenant, record)
 
@@ -359,72 +399,64 @@ class RecordController(_ContactsController):
         "/{record_id:uuid}/issues/{issue_id:uuid}",
         guards=[WRITE],
         status_code=204,
-        before_request=must_exist(RECORD, (ContactIssue, "issue_id")),
     )
     async def remove_issue(
-        self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID, issue_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        issue: ContactIssue,
+        db: AsyncSession,
+        caller: service.Caller,
     ) -> None:
-        record = await service.get_record(db, caller, record_id)
-        await service.delete_issue(db, await service.get_issue(db, record, issue_id))
+        await service.delete_issue(db, issue)
 
     @post(
         "/{record_id:uuid}/issues/{issue_id:uuid}/opinion",
         guards=[WRITE],
         status_code=201,
-        before_request=must_exist(RECORD, (ContactIssue, "issue_id")),
     )
     async def to_opinion(
         self,
+        record: ContactRecord,
+        issue: ContactIssue,
         db: AsyncSession,
         access: TenantAccess,
         caller: service.Caller,
-        record_id: uuid.UUID,
-        issue_id: uuid.UUID,
         data: OpinionIn,
     ) -> IssueOut:
         """Hand the issue to the people's opinions (受理); 409 `issue_converted` when already handed on."""
-        record = await service.get_record(db, caller, record_id)
-        issue = await service.issue_to_opinion(
-            db, access.tenant, record, await service.get_issue(db, record, issue_id), data
-        )
+        issue = await service.issue_to_opinion(db, access.tenant, record, issue, data)
         return _issue_out(await service.record_detail(db, access.tenant, record), issue.id)
 
     @post(
         "/{record_id:uuid}/issues/{issue_id:uuid}/suggestion",
         guards=[WRITE],
         status_code=201,
-        before_request=must_exist(RECORD, (ContactIssue, "issue_id")),
     )
     async def to_suggestion(
         self,
+        record: ContactRecord,
+        issue: ContactIssue,
         db: AsyncSession,
         access: TenantAccess,
         caller: service.Caller,
-        record_id: uuid.UUID,
-        issue_id: uuid.UUID,
         data: SuggestionIn,
     ) -> IssueOut:
         """Start a suggestion draft of the deputy who raised the issue."""
-        record = await service.get_record(db, caller, record_id)
-        issue = await service.get_issue(db, record, issue_id)
         await service.issue_to_suggestion(db, access.tenant, record, issue, data)
         return _issue_out(await service.record_detail(db, access.tenant, record), issue.id)
 
-    @post("/{record_id:uuid}/attachments", guards=[WRITE], status_code=201, before_request=must_exist(RECORD))
+    @post("/{record_id:uuid}/attachments", guards=[WRITE], status_code=201)
     async def upload(
         self,
+        record: ContactRecord,
         db: AsyncSession,
         caller: service.Caller,
-        record_id: uuid.UUID,
-        data: UploadFile = Body(media_type=RequestEncodingType.MULTI_PART),
+        request: Request,
     ) -> AttachmentOut:
         """Multipart field `data`: PDF, JPG, PNG, Word, Excel or UTF-8 text, at most 10 MB
         (413 `attachment_too_large`; 400 `unsupported_file_type`)."""
-        record = await service.get_record(db, caller, record_id)
-        if not isinstance(data, UploadFile):
-            raise InvalidInput("请选择要上传的文件", code="file_required")
-        content = await data.read()
-        attachment = await service.add_attachment(db, caller, record, data.filename, content)
+        upload = await uploaded_file(request, "data", InvalidInput("请选择要上传的文件", code="file_required"))
+        attachment = await service.add_attachment(db, caller, record, upload.filename, await upload.read())
         return AttachmentOut(
             attachment.id, attachment.filename, attachment.content_type, attachment.size, attachment.uploaded_by
         )
@@ -432,12 +464,15 @@ class RecordController(_ContactsController):
     @get(
         "/{record_id:uuid}/attachments/{attachment_id:uuid}",
         guards=[READ],
-        before_request=must_exist(RECORD, (ContactAttachment, "attachment_id")),
     )
     async def download(
-        self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID, attachment_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        attachment: ContactAttachment,
+        db: AsyncSession,
+        caller: service.Caller,
+        attachment_id: uuid.UUID,
     ) -> Response[bytes]:
-        record = await service.get_record(db, caller, record_id)
         attachment = await service.get_attachment(db, record, attachment_id, with_content=True)
         return attachment_response(attachment)
 
@@ -445,13 +480,15 @@ class RecordController(_ContactsController):
         "/{record_id:uuid}/attachments/{attachment_id:uuid}",
         guards=[WRITE],
         status_code=204,
-        before_request=must_exist(RECORD, (ContactAttachment, "attachment_id")),
     )
     async def remove_attachment(
-        self, db: AsyncSession, caller: service.Caller, record_id: uuid.UUID, attachment_id: uuid.UUID
+        self,
+        record: ContactRecord,
+        attachment: ContactAttachment,
+        db: AsyncSession,
+        caller: service.Caller,
     ) -> None:
-        record = await service.get_record(db, caller, record_id)
-        await service.delete_attachment(db, await service.get_attachment(db, record, attachment_id))
+        await service.delete_attachment(db, attachment)
 
 
 def attachment_response(attachment: ContactAttachment) -> Response[bytes]:
@@ -541,60 +578,60 @@ class MeetingController(_ContactsController):
         meeting = await service.create_meeting(db, access.tenant, caller, data)
         return await service.meeting_detail(db, access.tenant, meeting)
 
-    @get("/{meeting_id:uuid}", guards=[READ], before_request=must_exist(MEETING))
-    async def show(self, db: AsyncSession, access: TenantAccess, meeting_id: uuid.UUID) -> MeetingDetail:
-        return await service.meeting_detail(db, access.tenant, await service.get_meeting(db, meeting_id))
-
-    @patch("/{meeting_id:uuid}", guards=[WRITE], before_request=must_exist(MEETING))
-    async def update(
-        self, db: AsyncSession, access: TenantAccess, caller: service.Caller, meeting_id: uuid.UUID, data: MeetingPatch
-    ) -> MeetingDetail:
-        meeting = await service.get_meeting(db, meeting_id)
-        await service.update_meeting(db, access.tenant, caller, meeting, data)
+    @get("/{meeting_id:uuid}", guards=[READ])
+    async def show(self, meeting: AttendanceMeeting, db: AsyncSession, access: TenantAccess) -> MeetingDetail:
         return await service.meeting_detail(db, access.tenant, meeting)
 
-    @delete("/{meeting_id:uuid}", guards=[WRITE], status_code=204, before_request=must_exist(MEETING))
-    async def remove(self, db: AsyncSession, caller: service.Caller, meeting_id: uuid.UUID) -> None:
-        await service.delete_meeting(db, caller, await service.get_meeting(db, meeting_id))
-
-    @get("/{meeting_id:uuid}/rotation", guards=[READ], before_request=must_exist(MEETING))
-    async def rotation(
-        self, db: AsyncSession, access: TenantAccess, meeting_id: uuid.UUID, count: int = 5
-    ) -> list[RotationEntry]:
-        """The deputies to invite next: least invited this term first, spread over townships and groups."""
-        return await service.rotation(db, access.tenant, await service.get_meeting(db, meeting_id), count)
-
-    @post("/{meeting_id:uuid}/invitations", guards=[WRITE], status_code=201, before_request=must_exist(MEETING))
-    async def invite(
+    @patch("/{meeting_id:uuid}", guards=[WRITE])
+    async def update(
         self,
+        meeting: AttendanceMeeting,
         db: AsyncSession,
         access: TenantAccess,
         caller: service.Caller,
-        meeting_id: uuid.UUID,
+        data: MeetingPatch,
+    ) -> MeetingDetail:
+        await service.update_meeting(db, access.tenant, caller, meeting, data)
+        return await service.meeting_detail(db, access.tenant, meeting)
+
+    @delete("/{meeting_id:uuid}", guards=[WRITE], status_code=204)
+    async def remove(self, meeting: AttendanceMeeting, db: AsyncSession, caller: service.Caller) -> None:
+        await service.delete_meeting(db, caller, meeting)
+
+    @get("/{meeting_id:uuid}/rotation", guards=[READ])
+    async def rotation(
+        self, meeting: AttendanceMeeting, db: AsyncSession, access: TenantAccess, count: int = 5
+    ) -> list[RotationEntry]:
+        """The deputies to invite next: least invited this term first, spread over townships and groups."""
+        return await service.rotation(db, access.tenant, meeting, count)
+
+    @post("/{meeting_id:uuid}/invitations", guards=[WRITE], status_code=201)
+    async def invite(
+        self,
+        meeting: AttendanceMeeting,
+        db: AsyncSession,
+        access: TenantAccess,
+        caller: service.Caller,
         data: InvitationsIn,
     ) -> MeetingDetail:
         """Invite deputies (409 `already_invited`); those linked to a platform user are notified."""
-        meeting = await service.get_meeting(db, meeting_id)
         await service.invite(db, access.tenant, caller, meeting, data)
         return await service.meeting_detail(db, access.tenant, meeting)
 
     @patch(
         "/{meeting_id:uuid}/invitations/{attendance_id:uuid}",
         guards=[WRITE],
-        before_request=must_exist(MEETING, (MeetingInvitation, "attendance_id")),
     )
     async def attendance(
         self,
+        meeting: AttendanceMeeting,
+        invitation: MeetingInvitation,
         db: AsyncSession,
         access: TenantAccess,
         caller: service.Caller,
-        meeting_id: uuid.UUID,
-        attendance_id: uuid.UUID,
         data: AttendanceIn,
     ) -> InvitationOut:
         """Attended, absent or excused, and the speech made (only by one who attended)."""
-        meeting = await service.get_meeting(db, meeting_id)
-        invitation = await service.get_invitation(db, meeting, attendance_id)
         await service.record_attendance(db, caller, invitation, data)
         detail = await service.meeting_detail(db, access.tenant, meeting)
         return next(i for i in detail.invitations if i.id == invitation.id)
@@ -603,13 +640,15 @@ class MeetingController(_ContactsController):
         "/{meeting_id:uuid}/invitations/{attendance_id:uuid}",
         guards=[WRITE],
         status_code=204,
-        before_request=must_exist(MEETING, (MeetingInvitation, "attendance_id")),
     )
     async def uninvite(
-        self, db: AsyncSession, caller: service.Caller, meeting_id: uuid.UUID, attendance_id: uuid.UUID
+        self,
+        meeting: AttendanceMeeting,
+        invitation: MeetingInvitation,
+        db: AsyncSession,
+        caller: service.Caller,
     ) -> None:
-        meeting = await service.get_meeting(db, meeting_id)
-        await service.remove_invitation(db, caller, await service.get_invitation(db, meeting, attendance_id))
+        await service.remove_invitation(db, caller, invitation)
 
 
 ROUTES = [AssignmentController, ProposalController, RecordController, ReportController, MeetingController]

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.contacts import service
-from renda.modules.exports.registry import ExportKind, register_export
+from renda.modules.exports.service import ExportKind, register_export
 from renda.workers.broker import actor
 from renda.workers.scheduler import Weekly, per_office
 

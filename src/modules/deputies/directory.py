@@ -32,6 +32,9 @@ from renda.modules.rollups import service as rollups
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef
 
+# How many mandates one publishing message carries.
+PUBLISH_CHUNK = 500
+
 
 async def mandate_changed(session: AsyncSession, tenant_code: str, mandate_id: uuid.UUID) -> None:
     """Call after writing a mandate (or its person): it is republished once the transaction commits."""
@@ -39,6 +42,16 @@ async def mandate_changed(session: AsyncSession, tenant_code: str, mandate_id: u
     from renda.workers.outbox import enqueue
 
     enqueue(session, publish_mandate, tenant_code, str(mandate_id))
+
+
+async def mandates_changed(session: AsyncSession, tenant_code: str, mandate_ids: Iterable[uuid.UUID]) -> None:
+    """Like `mandate_changed` for many at once (an import): one message per chunk of mandates."""
+    from renda.modules.deputies.tasks import publish_mandates
+    from renda.workers.outbox import enqueue
+
+    ids = [str(i) for i in mandate_ids]
+    for start in range(0, len(ids), PUBLISH_CHUNK):
+        enqueue(session, publish_mandates, tenant_code, ids[start : start + PUBLISH_CHUNK])
 
 
 def _entry_values(

@@ -45,7 +45,9 @@ def check_within_term(day: date, term: Term, what: str) -> None:
 
 async def get_mandate(session: AsyncSession, mandate_id: uuid.UUID, *, for_update: bool = False) -> Mandate:
     query = select(Mandate).where(Mandate.id == mandate_id)
-    mandate = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
+    if for_update:  # the row may be loaded already (the route's dependency): take the locked state
+        query = query.with_for_update().execution_options(populate_existing=True)
+    mandate = (await session.execute(query)).scalar_one_or_none()
     if mandate is None:
         raise NotFound("该代表资格不存在", code="mandate_not_found")
     return mandate

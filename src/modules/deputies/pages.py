@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -33,7 +32,7 @@ from renda.modules.deputies.models import (
     Person,
     Term,
 )
-from renda.modules.deputies.routes import elsewhere_item, must_exist
+from renda.modules.deputies.routes import DEPENDENCIES, elsewhere_item
 from renda.modules.deputies.schemas import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -58,8 +57,8 @@ from renda.modules.deputies.schemas import (
 )
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
-from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
-from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
+from renda.tenants.scoping import TenantAccess
+from renda.web.forms import uploaded_file
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -124,8 +123,6 @@ LABELS: dict[str, Any] = {
     "suspension_reasons": SUSPENSION_REASONS,
     "gender_labels": GENDER_LABELS,
     "event_labels": EVENT_LABELS,
-    "group_kinds": GROUP_KINDS,
-    "station_kinds": STATION_KINDS,
     "public_field_labels": PUBLIC_FIELDS,
     "ethnicities": ETHNICITIES,
     "parties": PARTIES,
@@ -193,7 +190,7 @@ FILTER_KEYS = ("q", "level", "status", "term_id", "constituency", "sector", "gro
 class DeputyPages(Controller):
     path = "/t/{code:str}/deputies"
     include_in_schema = False
-    dependencies = TENANT_DEPENDENCIES
+    dependencies = DEPENDENCIES
 
     async def _render(
         self, request: Request, access: TenantAccess, template: str, status: int = 200, **context: Any
@@ -341,10 +338,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/edit",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def update_person(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -377,10 +374,9 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/delete",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def delete_person(
-        self, request: Request, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID
+        self, person: Person, request: Request, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID
     ) -> Template | Redirect:
         async def action() -> None:
             await service.delete_person(db, person_id)
@@ -390,10 +386,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/user",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def link_user(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -418,20 +414,17 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/photo",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def upload_photo(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
         person_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> Template | Redirect:
         async def action() -> None:
-            upload = data.get("photo")
-            if not isinstance(upload, UploadFile):
-                raise InvalidInput("请选择照片文件", code="invalid_photo")
+            upload = await uploaded_file(request, "photo", InvalidInput("请选择照片文件", code="invalid_photo"))
             await service.set_photo(db, person_id, await upload.read())
 
         return await self._profile_action(request, db, access, person_id, action)
@@ -440,10 +433,10 @@ class DeputyPages(Controller):
     @post(
         "/{person_id:uuid}/mandates",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def add_mandate(
         self,
+        person: Person,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -466,10 +459,10 @@ class DeputyPages(Controller):
     @post(
         "/mandates/{mandate_id:uuid}/end",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
     )
     async def end_mandate(
         self,
+        mandate: Mandate,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -487,10 +480,10 @@ class DeputyPages(Controller):
     @post(
         "/mandates/{mandate_id:uuid}/suspend",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
     )
     async def suspend_mandate(
         self,
+        mandate: Mandate,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -505,10 +498,10 @@ class DeputyPages(Controller):
     @post(
         "/mandates/{mandate_id:uuid}/resume",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
     )
     async def resume_mandate(
         self,
+        mandate: Mandate,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -568,10 +561,10 @@ class DeputyPages(Controller):
     @post(
         "/congresses/{congress_id:uuid}/terms",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Congress, "congress_id"),
     )
     async def add_term(
         self,
+        congress: Congress,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -584,9 +577,10 @@ class DeputyPages(Controller):
 
         return await self._congress_action(request, db, access, action, data)
 
-    @post("/terms/{term_id:uuid}/edit", guards=[requires("deputies.write")], before_request=must_exist(Term, "term_id"))
+    @post("/terms/{term_id:uuid}/edit", guards=[requires("deputies.write")])
     async def edit_term(
         self,
+        term: Term,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
@@ -602,11 +596,10 @@ class DeputyPages(Controller):
 
         return await self._congress_action(request, db, access, action, data)
 
-    @post(
-        "/terms/{term_id:uuid}/change", guards=[requires("deputies.write")], before_request=must_exist(Term, "term_id")
-    )
+    @post("/terms/{term_id:uuid}/change", guards=[requires("deputies.write")])
     async def change_term(
         self,
+        term: Term,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,

@@ -25,6 +25,7 @@ from renda.modules.deputies.models import (
     Person,
     Term,
 )
+from renda.modules.deputies.placements import deletion_checks
 from renda.modules.deputies.schemas import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -35,7 +36,6 @@ from renda.modules.deputies.schemas import (
     PersonIn,
     PersonUpdate,
 )
-from renda.modules.organisation.models import CommitteeMember
 from renda.tenants.scoping import TenantRef
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -249,8 +249,9 @@ async def delete_person(session: AsyncSession, person_id: uuid.UUID) -> None:
         raise Conflict(
             f"“{person.name}”已有代表资格记录,不能删除;如其不再担任代表,请终止其代表资格", code="person_has_history"
         )
-    if await session.scalar(select(CommitteeMember.id).where(CommitteeMember.person_id == person.id).limit(1)):
-        raise Conflict(f"“{person.name}”有常委会组成人员任职记录,不能删除", code="person_has_history")
+    for check in deletion_checks():  # records other modules keep of the person (e.g. committee seats)
+        if reason := await check(session, person.id):
+            raise Conflict(f"“{person.name}”{reason},不能删除", code="person_has_history")
     try:
         async with session.begin_nested():
             await session.delete(person)

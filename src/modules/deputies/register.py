@@ -25,13 +25,14 @@ from renda.modules.deputies.models import (
     Person,
 )
 from renda.modules.deputies.persons import get_person, masked_id_number
+from renda.modules.deputies.placements import Place, placement
 from renda.modules.deputies.repository import MandateRow
 from renda.modules.deputies.schemas import (
     GENDER_LABELS,
     RegisterFilter,
 )
 from renda.modules.deputies.terms import list_congresses
-from renda.modules.exports.registry import ExportKind, register_export
+from renda.modules.exports.service import ExportKind, register_export
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -81,8 +82,8 @@ class Profile:
     id_number_masked: str | None
     mandates: list[MandateRow]
     events: list[MandateEvent]
-    groups: list[Any] = field(default_factory=list)
-    stations: list[Any] = field(default_factory=list)
+    groups: list[Place] = field(default_factory=list)
+    stations: list[Place] = field(default_factory=list)
 
     @property
     def has_history(self) -> bool:
@@ -97,8 +98,8 @@ async def profile(session: AsyncSession, person_id: uuid.UUID) -> Profile:
         masked_id_number(person),
         mandates,
         await repository.events_of(session, [m.id for m, _, _ in mandates]),
-        await repository.groups_of(session, person.id),
-        await repository.stations_of(session, person.id),
+        await placement("group").of_person(session, person.id),
+        await placement("station").of_person(session, person.id),
     )
 
 
@@ -106,8 +107,8 @@ async def filter_choices(session: AsyncSession) -> dict[str, Any]:
     """What the register's filter form offers: terms, groups and stations of this office."""
     return {
         "terms": [(t, c) for c, terms in await list_congresses(session) for t in terms],
-        "groups": await repository.all_groups(session),
-        "stations": await repository.all_stations(session),
+        "groups": await placement("group").all(session),
+        "stations": await placement("station").all(session),
     }
 
 

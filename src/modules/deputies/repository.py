@@ -17,8 +17,8 @@ from renda.core.db import read_rows
 from renda.core.errors import InvalidInput
 from renda.modules.deputies import names
 from renda.modules.deputies.models import LEVELS, Congress, Mandate, MandateEvent, MandateStatus, Person, Term
+from renda.modules.deputies.placements import placement
 from renda.modules.deputies.schemas import SORTS, STATUS_FILTERS, RegisterFilter
-from renda.modules.organisation.models import DeputyGroup, GroupMembership, Station, StationAssignment
 
 LEVEL_RANK = case({level: rank for rank, level in enumerate(LEVELS)}, value=Mandate.level)
 MandateRow = tuple[Mandate, Term, Congress]
@@ -95,13 +95,9 @@ def _register_query(values: tuple[Any, ...], columns: tuple[Any, ...]) -> Select
     if mandate_conditions:
         query = query.where(exists().where(Mandate.person_id == Person.id, *mandate_conditions))
     if filters.group_id:
-        query = query.where(
-            exists().where(GroupMembership.person_id == Person.id, GroupMembership.group_id == filters.group_id)
-        )
+        query = query.where(placement("group").holds(filters.group_id))
     if filters.station_id:
-        query = query.where(
-            exists().where(StationAssignment.person_id == Person.id, StationAssignment.station_id == filters.station_id)
-        )
+        query = query.where(placement("station").holds(filters.station_id))
     return query.order_by(*_ordering(filters.sort), Person.name_pinyin, Person.id)
 
 
@@ -185,34 +181,6 @@ async def events_of(session: AsyncSession, mandate_ids: Sequence[uuid.UUID]) -> 
         .order_by(MandateEvent.on.desc(), MandateEvent.recorded_at.desc())
     )
     return list((await session.execute(query)).scalars())
-
-
-async def groups_of(session: AsyncSession, person_id: uuid.UUID) -> list[DeputyGroup]:
-    query = (
-        select(DeputyGroup)
-        .join(GroupMembership, GroupMembership.group_id == DeputyGroup.id)
-        .where(GroupMembership.person_id == person_id)
-        .order_by(DeputyGroup.kind, DeputyGroup.name)
-    )
-    return list((await session.execute(query)).scalars())
-
-
-async def stations_of(session: AsyncSession, person_id: uuid.UUID) -> list[Station]:
-    query = (
-        select(Station)
-        .join(StationAssignment, StationAssignment.station_id == Station.id)
-        .where(StationAssignment.person_id == person_id)
-        .order_by(Station.kind, Station.name)
-    )
-    return list((await session.execute(query)).scalars())
-
-
-async def all_groups(session: AsyncSession) -> list[DeputyGroup]:
-    return list((await session.execute(select(DeputyGroup).order_by(DeputyGroup.kind, DeputyGroup.name))).scalars())
-
-
-async def all_stations(session: AsyncSession) -> list[Station]:
-    return list((await session.execute(select(Station).order_by(Station.kind, Station.name))).scalars())
 
 
 async def vacancies(session: AsyncSession) -> list[tuple[Mandate, Person, Term, Congress]]:

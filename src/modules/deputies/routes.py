@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.datastructures import UploadFile
 from litestar.di import Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
-from renda.core.errors import NotFound
+from renda.core.errors import InvalidInput
 from renda.core.permissions import requires
 from renda.modules.deputies import directory, service
 from renda.modules.deputies.models import (
@@ -60,35 +55,39 @@ from renda.modules.deputies.schemas import (
     TermOut,
     TermUpdate,
 )
-from renda.modules.organisation.models import GROUP_KINDS, STATION_KINDS
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
     provide_tenant_access,
-    tenant_session,
 )
+from renda.web.forms import uploaded_file
 
-_MISSING = {
-    Congress: ("该人民代表大会不存在", "congress_not_found"),
-    Term: ("该届次不存在", "term_not_found"),
-    Person: ("该代表不存在", "person_not_found"),
-    Mandate: ("该代表资格不存在", "mandate_not_found"),
+
+# The row a path addresses, loaded with the request's session before the body is validated: an id that
+# is not in this office is a 404 whatever the body holds (never a 400 that would tell it apart).
+async def provide_congress(db: AsyncSession, congress_id: uuid.UUID) -> Congress:
+    return await service.get_congress(db, congress_id)
+
+
+async def provide_term(db: AsyncSession, term_id: uuid.UUID) -> Term:
+    return await service.get_term(db, term_id)
+
+
+async def provide_person(db: AsyncSession, person_id: uuid.UUID) -> Person:
+    return await service.get_person(db, person_id)
+
+
+async def provide_mandate(db: AsyncSession, mandate_id: uuid.UUID) -> Mandate:
+    return await service.get_mandate(db, mandate_id)
+
+
+DEPENDENCIES = {
+    **TENANT_DEPENDENCIES,
+    "congress": Provide(provide_congress),
+    "term": Provide(provide_term),
+    "person": Provide(provide_person),
+    "mandate": Provide(provide_mandate),
 }
-
-
-def must_exist(model: type[Congress | Term | Person | Mandate], param: str) -> Callable[[Request], Awaitable[None]]:
-    """A before-request hook: runs before the body is parsed, so an id that is not in this office
-    is a 404 whatever the body holds (and never a 400 that would tell it apart)."""
-
-    async def check(request: Request) -> None:
-        access: TenantAccess = request.state.tenant_access
-        async with tenant_session(access.tenant, actor=access.principal.actor, read_only=True) as session:
-            found = await session.scalar(select(model.id).where(model.id == request.path_params[param]))
-        if found is None:
-            message, code = _MISSING[model]
-            raise NotFound(message, code=code)
-
-    return check
 
 
 # --- converting rows to responses ------------------------------------------------------------------
@@ -188,8 +187,8 @@ def person_out(person: Person, profile: Profile | None = None) -> PersonOut:
     )
     if profile is not None:
         out.mandates = [mandate_out(row, profile.events) for row in profile.mandates]
-        out.groups = [PlaceOut(g.id, g.name, g.kind, GROUP_KINDS.get(g.kind, g.kind)) for g in profile.groups]
-        out.stations = [PlaceOut(s.id, s.name, s.kind, STATION_KINDS.get(s.kind, s.kind)) for s in profile.stations]
+        out.groups = [PlaceOut(g.id, g.name, g.kind, g.kind_label) for g in profile.groups]
+        out.stations = [PlaceOut(s.id, s.name, s.kind, s.kind_label) for s in profile.stations]
     return out
 
 
@@ -236,7 +235,7 @@ async def _mandate(db: AsyncSession, mandate_id: uuid.UUID) -> MandateOut:
 class CongressController(Controller):
     path = "/api/v1/t/{code:str}"
     tags = ["代表名册:人大与届次"]
-    dependencies = TENANT_DEPENDENCIES
+    dependencies = DEPENDENCIES
 
     @get("/congresses", guards=[requires("deputies.read")])
     async def list_congresses(self, db: AsyncSession) -> list[CongressOut]:
@@ -254,27 +253,25 @@ class CongressController(Controller):
     @post(
         "/congresses/{congress_id:uuid}/terms",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Congress, "congress_id"),
         status_code=201,
     )
-    async def create_term(self, db: AsyncSession, congress_id: uuid.UUID, data: TermIn) -> TermOut:
+    async def create_term(self, congress: Congress, db: AsyncSession, congress_id: uuid.UUID, data: TermIn) -> TermOut:
         return term_out(await service.create_term(db, congress_id, data))
 
     @get("/terms/{term_id:uuid}", guards=[requires("deputies.read")])
     async def show_term(self, db: AsyncSession, term_id: uuid.UUID) -> TermOut:
         return term_out(await service.get_term(db, term_id))
 
-    @patch("/terms/{term_id:uuid}", guards=[requires("deputies.write")], before_request=must_exist(Term, "term_id"))
-    async def update_term(self, db: AsyncSession, term_id: uuid.UUID, data: TermUpdate) -> TermOut:
+    @patch("/terms/{term_id:uuid}", guards=[requires("deputies.write")])
+    async def update_term(self, term: Term, db: AsyncSession, term_id: uuid.UUID, data: TermUpdate) -> TermOut:
         return term_out(await service.update_term(db, term_id, data))
 
     @post(
         "/terms/{term_id:uuid}/change",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Term, "term_id"),
         status_code=200,
     )
-    async def change_term(self, db: AsyncSession, term_id: uuid.UUID, data: TermChangeIn) -> TermChangeOut:
+    async def change_term(self, term: Term, db: AsyncSession, term_id: uuid.UUID, data: TermChangeIn) -> TermChangeOut:
         """换届: ends the current term's live mandates with the term, opens the next term."""
         change = await service.change_term(db, term_id, data)
         return TermChangeOut(term_out(change.closed), term_out(change.opened), change.ended)
@@ -283,7 +280,7 @@ class CongressController(Controller):
 class PersonController(Controller):
     path = "/api/v1/t/{code:str}"
     tags = ["代表名册:代表"]
-    dependencies = TENANT_DEPENDENCIES
+    dependencies = DEPENDENCIES
 
     @get("/deputies", guards=[requires("deputies.read")])
     async def register(
@@ -317,10 +314,10 @@ class PersonController(Controller):
         profile = await service.profile(db, person_id)
         return person_out(profile.person, profile)
 
-    @patch(
-        "/persons/{person_id:uuid}", guards=[requires("deputies.write")], before_request=must_exist(Person, "person_id")
-    )
-    async def update_person(self, db: AsyncSession, person_id: uuid.UUID, data: PersonUpdate) -> PersonOut:
+    @patch("/persons/{person_id:uuid}", guards=[requires("deputies.write")])
+    async def update_person(
+        self, person: Person, db: AsyncSession, person_id: uuid.UUID, data: PersonUpdate
+    ) -> PersonOut:
         return person_out(await service.update_person(db, person_id, data))
 
     @delete("/persons/{person_id:uuid}", guards=[requires("deputies.write")], status_code=204)
@@ -330,10 +327,9 @@ class PersonController(Controller):
     @put(
         "/persons/{person_id:uuid}/user",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def link_user(
-        self, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID, data: PersonUserIn
+        self, person: Person, db: AsyncSession, access: TenantAccess, person_id: uuid.UUID, data: PersonUserIn
     ) -> PersonOut:
         """Link the office member who signs in as this deputy (null unlinks)."""
         return person_out(await service.link_user(db, access.tenant, person_id, data.user_id))
@@ -346,16 +342,16 @@ class PersonController(Controller):
     @put(
         "/persons/{person_id:uuid}/photo",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Person, "person_id"),
     )
     async def upload_photo(
         self,
+        request: Request,
+        person: Person,
         db: AsyncSession,
-        person_id: uuid.UUID,
-        data: UploadFile = Body(media_type=RequestEncodingType.MULTI_PART),
     ) -> PersonOut:
         """Multipart field `data`: a JPG or PNG of at most 2 MB."""
-        return person_out(await service.set_photo(db, person_id, await data.read()))
+        upload = await uploaded_file(request, "data", InvalidInput("请选择照片文件", code="invalid_photo"))
+        return person_out(await service.set_photo(db, person.id, await upload.read()))
 
     @delete("/persons/{person_id:uuid}/photo", guards=[requires("deputies.write")], status_code=204)
     async def delete_photo(self, db: AsyncSession, person_id: uuid.UUID) -> None:
@@ -365,7 +361,7 @@ class PersonController(Controller):
 class MandateController(Controller):
     path = "/api/v1/t/{code:str}/mandates"
     tags = ["代表名册:代表资格"]
-    dependencies = TENANT_DEPENDENCIES
+    dependencies = DEPENDENCIES
 
     @post("/", guards=[requires("deputies.write")], status_code=201)
     async def create_mandate(self, db: AsyncSession, data: MandateIn) -> MandateOut:
@@ -375,38 +371,43 @@ class MandateController(Controller):
     async def show_mandate(self, db: AsyncSession, mandate_id: uuid.UUID) -> MandateOut:
         return await _mandate(db, mandate_id)
 
-    @patch("/{mandate_id:uuid}", guards=[requires("deputies.write")], before_request=must_exist(Mandate, "mandate_id"))
-    async def update_mandate(self, db: AsyncSession, mandate_id: uuid.UUID, data: MandateUpdate) -> MandateOut:
+    @patch("/{mandate_id:uuid}", guards=[requires("deputies.write")])
+    async def update_mandate(
+        self, mandate: Mandate, db: AsyncSession, mandate_id: uuid.UUID, data: MandateUpdate
+    ) -> MandateOut:
         await service.update_mandate(db, mandate_id, data)
         return await _mandate(db, mandate_id)
 
     @post(
         "/{mandate_id:uuid}/end",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
         status_code=200,
     )
-    async def end_mandate(self, db: AsyncSession, mandate_id: uuid.UUID, data: MandateEndIn) -> MandateOut:
+    async def end_mandate(
+        self, mandate: Mandate, db: AsyncSession, mandate_id: uuid.UUID, data: MandateEndIn
+    ) -> MandateOut:
         await service.end_mandate(db, mandate_id, data)
         return await _mandate(db, mandate_id)
 
     @post(
         "/{mandate_id:uuid}/suspend",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
         status_code=200,
     )
-    async def suspend_mandate(self, db: AsyncSession, mandate_id: uuid.UUID, data: MandateSuspendIn) -> MandateOut:
+    async def suspend_mandate(
+        self, mandate: Mandate, db: AsyncSession, mandate_id: uuid.UUID, data: MandateSuspendIn
+    ) -> MandateOut:
         await service.suspend_mandate(db, mandate_id, data)
         return await _mandate(db, mandate_id)
 
     @post(
         "/{mandate_id:uuid}/resume",
         guards=[requires("deputies.write")],
-        before_request=must_exist(Mandate, "mandate_id"),
         status_code=200,
     )
-    async def resume_mandate(self, db: AsyncSession, mandate_id: uuid.UUID, data: MandateResumeIn) -> MandateOut:
+    async def resume_mandate(
+        self, mandate: Mandate, db: AsyncSession, mandate_id: uuid.UUID, data: MandateResumeIn
+    ) -> MandateOut:
         await service.resume_mandate(db, mandate_id, data)
         return await _mandate(db, mandate_id)
 

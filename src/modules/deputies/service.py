@@ -14,7 +14,14 @@ from renda.modules.deputies.common import (
     seats_recorded_elsewhere,
     term_label,
 )
-from renda.modules.deputies.directory import Seat
+from renda.modules.deputies.directory import (
+    ElsewhereEntry,
+    Seat,
+    in_territory,
+    live,
+    mandates_changed,
+    recorded_elsewhere,
+)
 from renda.modules.deputies.mandates import (
     check_within_term,
     checked_organised_in,
@@ -26,6 +33,7 @@ from renda.modules.deputies.mandates import (
     suspend_mandate,
     update_mandate,
 )
+from renda.modules.deputies.names import search_key
 from renda.modules.deputies.persons import (
     clear_photo,
     create_person,
@@ -41,7 +49,17 @@ from renda.modules.deputies.persons import (
     user_ids_of,
     validated_person,
 )
+from renda.modules.deputies.placements import Place, Placement, register_deletion_check, register_placement
 from renda.modules.deputies.register import filter_choices, profile, search
+from renda.modules.deputies.schemas import (
+    EDUCATION_LEVELS,
+    ETHNICITIES,
+    GENDER_LABELS,
+    OCCUPATION_CATEGORIES,
+    PARTIES,
+    PUBLIC_FIELDS,
+    RegisterFilter,
+)
 from renda.modules.deputies.terms import (
     change_term,
     create_congress,
@@ -56,6 +74,16 @@ from renda.modules.deputies.terms import (
 )
 
 __all__ = [
+    "EDUCATION_LEVELS",
+    "ETHNICITIES",
+    "GENDER_LABELS",
+    "OCCUPATION_CATEGORIES",
+    "PARTIES",
+    "PUBLIC_FIELDS",
+    "ElsewhereEntry",
+    "Place",
+    "Placement",
+    "RegisterFilter",
     "Seat",
     "change_term",
     "check_within_term",
@@ -76,15 +104,22 @@ __all__ = [
     "get_photo",
     "get_term",
     "id_number_key",
+    "in_territory",
     "link_user",
     "list_congresses",
+    "live",
     "mandate_detail",
+    "mandates_changed",
     "masked_id_number",
     "person_of_user",
     "profile",
+    "recorded_elsewhere",
     "recorded_elsewhere_message",
+    "register_deletion_check",
+    "register_placement",
     "resume_mandate",
     "search",
+    "search_key",
     "seat_of",
     "seats_recorded_elsewhere",
     "set_photo",

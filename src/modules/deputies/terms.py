@@ -139,7 +139,9 @@ async def terms_of(session: AsyncSession, congress_id: uuid.UUID) -> list[Term]:
 
 async def get_term(session: AsyncSession, term_id: uuid.UUID, *, for_update: bool = False) -> Term:
     query = select(Term).where(Term.id == term_id)
-    term = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
+    if for_update:  # the row may be loaded already (the route's dependency): take the locked state
+        query = query.with_for_update().execution_options(populate_existing=True)
+    term = (await session.execute(query)).scalar_one_or_none()
     if term is None:
         raise NotFound("该届次不存在", code="term_not_found")
     return term

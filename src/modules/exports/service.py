@@ -16,7 +16,7 @@ from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
 from renda.core.timezone import to_local
 from renda.modules.exports.models import Export, ExportStatus
-from renda.modules.exports.registry import ExportKind, export_kinds
+from renda.modules.exports.registry import ExportKind, export_kinds, register_export  # noqa: F401
 from renda.tenants.scoping import TenantAccess
 from renda.workers.outbox import enqueue
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from renda.core.discovery import import_module_parts
 from renda.core.errors import InvalidInput
+from renda.modules import import_module_parts
 from renda.modules.notifications.models import CHANNELS
 
 MAX_TITLE = 200

@@ -21,6 +21,7 @@ from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import Page, check_paging, paginate
 from renda.core.timezone import LOCAL_TZ, to_local
 from renda.modules.accounts import service as accounts
+from renda.modules.notifications.channels import ChannelUnavailable, Outgoing, TransportError, channel_setup  # noqa: F401
 from renda.modules.notifications.models import (
     CHANNELS,
     FREQUENCIES,
@@ -34,7 +35,14 @@ from renda.modules.notifications.models import (
     NotificationTemplate,
     Status,
 )
-from renda.modules.notifications.registry import NotificationKind, check_template, get_kind, kinds, render
+from renda.modules.notifications.registry import (  # register_kind: re-exported for the modules' notification_kinds
+    NotificationKind,
+    check_template,
+    get_kind,
+    kinds,
+    register_kind,  # noqa: F401
+    render,
+)
 from renda.workers.outbox import enqueue, enqueue_later
 
 MAX_EVENT_KEY = 200

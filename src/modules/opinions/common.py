@@ -19,6 +19,7 @@ from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.core.permissions import Role
 from renda.modules.deputies.models import Person
 from renda.modules.opinions.models import FINAL_STATUSES, STATUSES, STEP_KINDS, HandlingUnitUser, Opinion, OpinionStep
+from renda.modules.suggestions.service import FULL_ROLES, MANAGE_ROLES
 from renda.tenants.scoping import TenantAccess, TenantRef
 
 CATEGORIES: dict[str, str] = {
@@ -148,8 +149,6 @@ def add_step(
     return step
 
 
-FULL_ROLES = frozenset({Role.OFFICE_ADMIN, Role.STAFF, Role.COMMITTEE_MEMBER, Role.VIEWER})
-MANAGE_ROLES = frozenset({Role.OFFICE_ADMIN, Role.STAFF})
 WORKER_ACTOR = "system:worker:群众意见"
 PUBLIC_ACTOR = "public:群众"
 

@@ -13,9 +13,12 @@ from renda.core.errors import InvalidInput
 from renda.core.timezone import local_today
 from renda.modules.accounts import service as accounts
 from renda.modules.deputies.models import Person
-from renda.modules.opinions import service
+from renda.modules.opinions.common import SYSTEM_VIEWER
+from renda.modules.opinions.handling import analyse, answer, assign, escalate, rate_on_behalf
+from renda.modules.opinions.intake import intake, mark_duplicate
 from renda.modules.opinions.models import HandlingUnit, Opinion
 from renda.modules.opinions.schemas import UnitIn
+from renda.modules.opinions.units import add_unit_user, create_unit
 from renda.modules.organisation.models import Station
 from renda.tenants.scoping import load_tenant, tenant_session
 
@@ -41,18 +44,18 @@ async def seed_office(code: str) -> None:
     async with tenant_session(tenant, actor=ACTOR) as session:
         if await session.scalar(select(HandlingUnit.id).where(HandlingUnit.name == UNITS[0])) is not None:
             return
-        system = service.SYSTEM_VIEWER
-        units = [await service.create_unit(session, system, UnitIn(name=name, contact_name="办公室")) for name in UNITS]
+        system = SYSTEM_VIEWER
+        units = [await create_unit(session, system, UnitIn(name=name, contact_name="办公室")) for name in UNITS]
         if user_id is not None:
             try:
-                await service.add_unit_user(session, system, tenant, units[0], user_id)  # type: ignore[arg-type]
+                await add_unit_user(session, system, tenant, units[0], user_id)  # type: ignore[arg-type]
             except InvalidInput:  # the demo user no longer holds the handling-unit role here
                 pass
         deputy = (await session.execute(select(Person.id).order_by(Person.name).limit(1))).scalar_one_or_none()
         station = (await session.execute(select(Station.id).where(Station.is_active).limit(1))).scalar_one_or_none()
 
         async def take(content: str, **fields: object) -> Opinion:
-            return await service.intake(session, tenant, content=content, **fields)  # type: ignore[arg-type]
+            return await intake(session, tenant, content=content, **fields)  # type: ignore[arg-type]
 
         # Received, addressed to a deputy through the portal.
         await take(
@@ -70,11 +73,11 @@ async def seed_office(code: str) -> None:
             station_id=station,
             deputy_person_id=deputy,
         )
-        await service.analyse(session, system, bus, category="transport")
-        await service.assign(session, system, tenant, bus, unit_id=units[0].id, note="请调研客流后答复")
+        await analyse(session, system, bus, category="transport")
+        await assign(session, system, tenant, bus, unit_id=units[0].id, note="请调研客流后答复")
         # Assigned and overdue (its deadline moved back, as if the days had passed).
         roof = await take("县城老旧小区屋顶漏水,多次反映物业未处理。", source="staff", category="urban_construction")
-        await service.assign(session, system, tenant, roof, unit_id=units[1].id)
+        await assign(session, system, tenant, roof, unit_id=units[1].id)
         await session.execute(
             update(Opinion).where(Opinion.id == roof.id).values(deadline=local_today() - timedelta(days=4))
         )
@@ -82,24 +85,24 @@ async def seed_office(code: str) -> None:
         road = await take(
             "城关镇东坝村通村公路有多处坑洼,雨天积水严重。", source="contact", submitter_phone="13800000003"
         )
-        await service.analyse(session, system, road, category="transport")
-        await service.assign(session, system, tenant, road, unit_id=units[0].id)
-        await service.answer(session, system, tenant, road, text="已安排养护队伍于本月内完成坑洼修补,并疏通排水沟。")
+        await analyse(session, system, road, category="transport")
+        await assign(session, system, tenant, road, unit_id=units[0].id)
+        await answer(session, system, tenant, road, text="已安排养护队伍于本月内完成坑洼修补,并疏通排水沟。")
         # Closed with the person's rating.
         water = await take(
             "后柳镇部分村组自来水水压不足,高处住户用水困难。", source="reception", category="agriculture"
         )
-        await service.assign(session, system, tenant, water, unit_id=units[1].id)
-        await service.answer(session, system, tenant, water, text="已加装增压设备,高处住户用水已恢复正常。")
-        await service.rate_on_behalf(session, system, water, rating="solved", note="电话回访")
+        await assign(session, system, tenant, water, unit_id=units[1].id)
+        await answer(session, system, tenant, water, text="已加装增压设备,高处住户用水已恢复正常。")
+        await rate_on_behalf(session, system, water, rating="solved", note="电话回访")
         # A duplicate of the road, and one escalated to a suggestion draft.
         again = await take("东坝村的通村公路坑坑洼洼,下雨就积水,希望修一修。", source="portal")
-        await service.mark_duplicate(session, system, again, duplicate_of_id=road.id)
+        await mark_duplicate(session, system, again, duplicate_of_id=road.id)
         clinic = await take(
             "全县多个村卫生室缺少常用药品,村医待遇偏低,希望统筹解决。",
             source="reception",
             category="health",
             deputy_person_id=deputy,
         )
-        await service.escalate(session, system, tenant, clinic, note="涉及全县,转为代表建议推动解决")
+        await escalate(session, system, tenant, clinic, note="涉及全县,转为代表建议推动解决")
         await session.commit()

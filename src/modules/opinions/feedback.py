@@ -43,7 +43,7 @@ async def feedback_to_person(session: AsyncSession, tenant: TenantRef, opinion: 
         return
     if await session.scalar(select(OpinionSms.id).where(OpinionSms.opinion_id == opinion.id)) is not None:
         return  # already told (the loop never answers twice, but a message must never go twice)
-    from renda.modules.notifications.channels import channel_setup
+    from renda.modules.notifications.service import channel_setup
     from renda.modules.opinions.tasks import send_opinion_sms
 
     token = secrets.token_urlsafe(RATING_TOKEN_BYTES)
@@ -79,7 +79,7 @@ async def send_feedback_sms(tenant: TenantRef, sms_id: uuid.UUID, *, last_try: b
     """Send one feedback SMS at most once per attempt, never after it was sent: the row is locked and
     marked `sending` under a lease (committed) before the gateway is called, and `sent` after. A second
     delivery of the message finds it sent and does nothing. Returns the row's final status."""
-    from renda.modules.notifications.channels import ChannelUnavailable, Outgoing, TransportError, channel_setup
+    from renda.modules.notifications.service import ChannelUnavailable, Outgoing, TransportError, channel_setup
     from renda.tenants.scoping import tenant_session
 
     now = utcnow()

@@ -10,10 +10,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.timezone import LOCAL_TZ
+from renda.modules.opinions.common import CATEGORIES
 from renda.modules.opinions.models import RATING_SCORES, SOURCES, Opinion
-from renda.modules.opinions.service import CATEGORIES
-from renda.modules.rollups.periods import Period
-from renda.modules.rollups.registry import Dimension, Figure, RatioMetric, TenantMetric, register_metric
+from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
 
 UNCATEGORISED = "未分类"
 WATCHES = ("opinions",)

@@ -1,6 +1,6 @@
 """Notification kinds of the people's opinions: assignment, overdue reminders and the answer."""
 
-from renda.modules.notifications.registry import register_kind
+from renda.modules.notifications.service import register_kind
 
 register_kind(
     "opinion_received",

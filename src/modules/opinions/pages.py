@@ -24,15 +24,44 @@ from renda.core.errors import AppError, InvalidInput, NotFound, TooManyRequests
 from renda.core.permissions import public, requires
 from renda.core.timezone import local_today
 from renda.modules.exports import service as exports
-from renda.modules.opinions import service
+from renda.modules.opinions import handling
+from renda.modules.opinions import units as handling_units
+from renda.modules.opinions.common import (
+    CATEGORIES,
+    MAX_CONTENT,
+    PUBLIC_ACTOR,
+    Viewer,
+    format_ticket,
+    get_opinion,
+    viewer_for,
+)
+from renda.modules.opinions.handling import (
+    DEFAULT_DEADLINE_DAYS,
+    default_title,
+    opinion_by_rating_token,
+    rate_by_token,
+    rate_on_behalf,
+)
+from renda.modules.opinions.intake import mark_duplicate, staff_intake
+from renda.modules.opinions.limits import check_lookup_allowed, record_lookup_miss
+from renda.modules.opinions.listing import (
+    STATUS_FILTERS,
+    OpinionFilter,
+    find_by_ticket,
+    list_opinions,
+    opinion_detail,
+    parse_filter,
+)
 from renda.modules.opinions.models import RATINGS, SOURCES, STATUSES
+from renda.modules.opinions.portal import PortalTarget, portal_submit, portal_target, public_status
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
-from renda.modules.portal import service as portal
+from renda.modules.opinions.units import get_unit, list_units, unit_candidates, update_unit
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
     tenant_session,
 )
+from renda.tenants.service import published_office
 from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
@@ -77,22 +106,22 @@ class OpinionPages(Controller):
     async def _list(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
     ) -> Template:
-        viewer = await service.viewer_for(db, access)
+        viewer = await viewer_for(db, access)
         params = {k: request.query_params.get(k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
         raw_page = request.query_params.get("page", "1")
         page = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
         try:
-            filters = service.parse_filter(params)
+            filters = parse_filter(params)
         except InvalidInput as error:
-            filters, extra["error"] = service.OpinionFilter(), error.message
-        found = await service.list_opinions(db, viewer, filters, page, PAGE_SIZE)
+            filters, extra["error"] = OpinionFilter(), error.message
+        found = await list_opinions(db, viewer, filters, page, PAGE_SIZE)
         context: dict[str, Any] = {
             **await shell_context(request, access),
             "page": found,
             "filters": params,
             "viewer": viewer,
-            "statuses": service.STATUS_FILTERS,
-            "categories": service.CATEGORIES,
+            "statuses": STATUS_FILTERS,
+            "categories": CATEGORIES,
             "sources": SOURCES,
             "query": urlencode({k: v for k, v in params.items() if v}),
             "form": {},
@@ -124,8 +153,8 @@ class OpinionPages(Controller):
         """Staff entry (by phone, letter, at a reception or a visit)."""
 
         async def intake() -> Any:
-            viewer = await service.viewer_for(db, access)
-            return await service.staff_intake(
+            viewer = await viewer_for(db, access)
+            return await staff_intake(
                 db,
                 viewer,
                 access.tenant,
@@ -156,11 +185,11 @@ class OpinionPages(Controller):
         """Excel of the list as filtered on the page, built in the background."""
 
         async def request_export() -> Any:
-            viewer = await service.viewer_for(db, access)
+            viewer = await viewer_for(db, access)
             if not viewer.full:
                 raise InvalidInput("只能导出本机关的全部意见;承办单位和代表请在页面上查看", code="export_not_allowed")
             params = {k: form_value(data, k) for k in ("status", "category", "source", "overdue", "q", "unit_id")}
-            service.parse_filter(params)  # refuse a bad filter now rather than in the worker
+            parse_filter(params)  # refuse a bad filter now rather than in the worker
             return await exports.request_export(db, access, "opinions", {k: v for k, v in params.items() if v})
 
         return await run_form_action(
@@ -174,12 +203,12 @@ class OpinionPages(Controller):
     async def _units(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
     ) -> Template:
-        viewer = await service.viewer_for(db, access)
+        viewer = await viewer_for(db, access)
         context = {
             **await shell_context(request, access),
-            "units": await service.list_units(db),
+            "units": await list_units(db),
             "viewer": viewer,
-            "candidates": dict(await service.unit_candidates(access.tenant)) if viewer.manage else {},
+            "candidates": dict(await unit_candidates(access.tenant)) if viewer.manage else {},
             **extra,
         }
         return Template("opinions/units.html", context=context, status_code=status)
@@ -212,7 +241,7 @@ class OpinionPages(Controller):
                 contact_name=form_value(data, "contact_name"),
                 note=form_value(data, "note"),
             )
-            await service.create_unit(db, await service.viewer_for(db, access), unit)
+            await handling_units.create_unit(db, await viewer_for(db, access), unit)
 
         return await self._unit_action(request, db, access, action)
 
@@ -225,7 +254,7 @@ class OpinionPages(Controller):
         unit_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        unit = await service.get_unit(db, unit_id)
+        unit = await get_unit(db, unit_id)
 
         async def action() -> None:
             patch = UnitPatch(
@@ -234,7 +263,7 @@ class OpinionPages(Controller):
                 note=form_value(data, "note"),
                 is_active=form_value(data, "is_active") != "0",
             )
-            await service.update_unit(db, await service.viewer_for(db, access), unit, patch)
+            await update_unit(db, await viewer_for(db, access), unit, patch)
 
         return await self._unit_action(request, db, access, action)
 
@@ -242,10 +271,10 @@ class OpinionPages(Controller):
     async def delete_unit(
         self, request: Request, db: AsyncSession, access: TenantAccess, unit_id: uuid.UUID
     ) -> Template | Redirect:
-        unit = await service.get_unit(db, unit_id)
+        unit = await get_unit(db, unit_id)
 
         async def action() -> None:
-            await service.delete_unit(db, await service.viewer_for(db, access), unit)
+            await handling_units.delete_unit(db, await viewer_for(db, access), unit)
 
         return await self._unit_action(request, db, access, action)
 
@@ -258,13 +287,13 @@ class OpinionPages(Controller):
         unit_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        unit = await service.get_unit(db, unit_id)
+        unit = await get_unit(db, unit_id)
 
         async def action() -> None:
             user_id = _uuid(form_value(data, "user_id"), "经办人")
             if user_id is None:
                 raise InvalidInput("请选择经办人", code="validation_error")
-            await service.add_unit_user(db, await service.viewer_for(db, access), access.tenant, unit, user_id)
+            await handling_units.add_unit_user(db, await viewer_for(db, access), access.tenant, unit, user_id)
 
         return await self._unit_action(request, db, access, action)
 
@@ -272,10 +301,10 @@ class OpinionPages(Controller):
     async def remove_unit_user(
         self, request: Request, db: AsyncSession, access: TenantAccess, unit_id: uuid.UUID, user_id: uuid.UUID
     ) -> Template | Redirect:
-        unit = await service.get_unit(db, unit_id)
+        unit = await get_unit(db, unit_id)
 
         async def action() -> None:
-            await service.remove_unit_user(db, await service.viewer_for(db, access), unit, user_id)
+            await handling_units.remove_unit_user(db, await viewer_for(db, access), unit, user_id)
 
         return await self._unit_action(request, db, access, action)
 
@@ -289,24 +318,24 @@ class OpinionPages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
-        viewer = await service.viewer_for(db, access)
-        detail = await service.opinion_detail(db, viewer, opinion_id)
+        viewer = await viewer_for(db, access)
+        detail = await opinion_detail(db, viewer, opinion_id)
         today = local_today()
         context = {
             **await shell_context(request, access),
             "d": detail,
             "o": detail.opinion,
-            "categories": service.CATEGORIES,
+            "categories": CATEGORIES,
             "ratings": RATINGS,
             "statuses": STATUSES,
-            "units": [u for u in await service.list_units(db) if u.is_active] if detail.can_manage else [],
-            "default_deadline": today + timedelta(days=service.DEFAULT_DEADLINE_DAYS),
+            "units": [u for u in await list_units(db) if u.is_active] if detail.can_manage else [],
+            "default_deadline": today + timedelta(days=DEFAULT_DEADLINE_DAYS),
             "today": today,
             "default_title": "",
             **extra,
         }
         if detail.can_manage:
-            context["default_title"] = service.default_title(await service.get_opinion(db, viewer, opinion_id))
+            context["default_title"] = default_title(await get_opinion(db, viewer, opinion_id))
         return Template("opinions/detail.html", context=context, status_code=status)
 
     @get("/{opinion_id:uuid}", guards=[READ])
@@ -319,10 +348,10 @@ class OpinionPages(Controller):
         db: AsyncSession,
         access: TenantAccess,
         opinion_id: uuid.UUID,
-        action: Callable[[service.Viewer, Any], Awaitable[Any]],
+        action: Callable[[Viewer, Any], Awaitable[Any]],
     ) -> Template | Redirect:
-        viewer = await service.viewer_for(db, access)
-        opinion = await service.get_opinion(db, viewer, opinion_id, for_update=True)
+        viewer = await viewer_for(db, access)
+        opinion = await get_opinion(db, viewer, opinion_id, for_update=True)
         return await run_form_action(
             db,
             lambda: action(viewer, opinion),
@@ -339,8 +368,8 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.analyse(
+        async def action(viewer: Viewer, opinion: Any) -> None:
+            await handling.analyse(
                 db, viewer, opinion, category=form_value(data, "category") or "", note=form_value(data, "note")
             )
 
@@ -355,14 +384,14 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
+        async def action(viewer: Viewer, opinion: Any) -> None:
             target = _uuid(form_value(data, "duplicate_of_id"), "重复的意见")
             if target is None:
                 ticket = form_value(data, "ticket")
                 if not ticket:
                     raise InvalidInput("请选择或输入与之重复的意见编号", code="validation_error")
-                target = (await service.find_by_ticket(db, viewer, ticket)).id
-            await service.mark_duplicate(db, viewer, opinion, duplicate_of_id=target, note=form_value(data, "note"))
+                target = (await find_by_ticket(db, viewer, ticket)).id
+            await mark_duplicate(db, viewer, opinion, duplicate_of_id=target, note=form_value(data, "note"))
 
         return await self._act(request, db, access, opinion_id, action)
 
@@ -375,11 +404,11 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
+        async def action(viewer: Viewer, opinion: Any) -> None:
             unit_id = _uuid(form_value(data, "unit_id"), "承办单位")
             if unit_id is None:
                 raise InvalidInput("请选择承办单位", code="validation_error")
-            await service.assign(
+            await handling.assign(
                 db,
                 viewer,
                 access.tenant,
@@ -400,8 +429,8 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.escalate(
+        async def action(viewer: Viewer, opinion: Any) -> None:
+            await handling.escalate(
                 db, viewer, access.tenant, opinion, title=form_value(data, "title"), note=form_value(data, "note")
             )
 
@@ -416,8 +445,8 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.answer(db, viewer, access.tenant, opinion, text=form_value(data, "answer") or "")
+        async def action(viewer: Viewer, opinion: Any) -> None:
+            await handling.answer(db, viewer, access.tenant, opinion, text=form_value(data, "answer") or "")
 
         return await self._act(request, db, access, opinion_id, action)
 
@@ -430,8 +459,8 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.rate_on_behalf(
+        async def action(viewer: Viewer, opinion: Any) -> None:
+            await rate_on_behalf(
                 db, viewer, opinion, rating=form_value(data, "rating") or "", note=form_value(data, "note")
             )
 
@@ -446,8 +475,8 @@ class OpinionPages(Controller):
         opinion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        async def action(viewer: service.Viewer, opinion: Any) -> None:
-            await service.close(db, viewer, opinion, note=form_value(data, "note"))
+        async def action(viewer: Viewer, opinion: Any) -> None:
+            await handling.close(db, viewer, opinion, note=form_value(data, "note"))
 
         return await self._act(request, db, access, opinion_id, action)
 
@@ -459,7 +488,7 @@ def _portal_context(request: Request, tenant: Any, **extra: Any) -> dict[str, An
     return {"tenant": tenant, "csrf_token": getattr(user, "csrf_token", None) or "", **extra}
 
 
-def _target_query(target: service.PortalTarget) -> str:
+def _target_query(target: PortalTarget) -> str:
     if target.deputy_person_id:
         return f"?deputy={target.deputy_person_id}"
     if target.station_id:
@@ -475,7 +504,7 @@ class PortalOpinionPages(Controller):
         self,
         request: Request,
         tenant: Any,
-        target: service.PortalTarget,
+        target: PortalTarget,
         *,
         status: int = 200,
         form: Form | None = None,
@@ -486,11 +515,11 @@ class PortalOpinionPages(Controller):
             request,
             tenant,
             target=target,
-            categories=service.CATEGORIES,
+            categories=CATEGORIES,
             form=form or {},
             error=error,
             honeypot=HONEYPOT,
-            max_content=service.MAX_CONTENT,
+            max_content=MAX_CONTENT,
             action=f"/p/{tenant.code}/opinions/new{_target_query(target)}",
         )
         return Template("opinions/portal_new.html", context=context, status_code=status, headers=headers)
@@ -500,9 +529,9 @@ class PortalOpinionPages(Controller):
         self, request: Request, office: str, deputy: uuid.UUID | None = None, station: uuid.UUID | None = None
     ) -> Template:
         """The submission form for the office, a deputy (`?deputy=`) or a station (`?station=`)."""
-        tenant = await portal.published_office(office)
-        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR, read_only=True) as session:
-            target = await service.portal_target(session, deputy, station)
+        tenant = await published_office(office)
+        async with tenant_session(tenant, actor=PUBLIC_ACTOR, read_only=True) as session:
+            target = await portal_target(session, deputy, station)
         return await self._form(request, tenant, target)
 
     @post("/new", guards=[public], request_max_body_size=PORTAL_MAX_BODY)
@@ -514,11 +543,11 @@ class PortalOpinionPages(Controller):
         station: uuid.UUID | None = None,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        tenant = await portal.published_office(office)
-        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
-            target = await service.portal_target(session, deputy, station)
+        tenant = await published_office(office)
+        async with tenant_session(tenant, actor=PUBLIC_ACTOR) as session:
+            target = await portal_target(session, deputy, station)
             try:
-                opinion = await service.portal_submit(
+                opinion = await portal_submit(
                     session,
                     tenant,
                     ip=_client_ip(request),
@@ -539,24 +568,24 @@ class PortalOpinionPages(Controller):
                 )
             ticket = opinion.ticket
             await session.commit()
-        return Redirect(f"/p/{tenant.code}/opinions/status?ticket={service.format_ticket(ticket)}&submitted=1")
+        return Redirect(f"/p/{tenant.code}/opinions/status?ticket={format_ticket(ticket)}&submitted=1")
 
     @get("/status", guards=[public])
     async def status(
         self, request: Request, office: str, ticket: str | None = None, submitted: bool = False
     ) -> Template:
         """Look an opinion up by its ticket: its steps and the answer, never personal data."""
-        tenant = await portal.published_office(office)
+        tenant = await published_office(office)
         context = _portal_context(request, tenant, ticket=ticket or "", submitted=submitted, found=None, error=None)
         code, headers = 200, None
         if ticket:
-            async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
+            async with tenant_session(tenant, actor=PUBLIC_ACTOR) as session:
                 ip = _client_ip(request)
                 try:
-                    await service.check_lookup_allowed(session, ip)
-                    context["found"] = await service.public_status(session, ticket)
+                    await check_lookup_allowed(session, ip)
+                    context["found"] = await public_status(session, ticket)
                 except NotFound as error:
-                    await service.record_lookup_miss(session, tenant.code, ip)
+                    await record_lookup_miss(session, tenant.code, ip)
                     await session.commit()
                     context["error"], code = error.message, 404
                 except TooManyRequests as error:
@@ -566,9 +595,9 @@ class PortalOpinionPages(Controller):
     async def _rating_page(
         self, request: Request, tenant: Any, token: str, status: int = 200, **extra: Any
     ) -> Template:
-        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR, read_only=True) as session:
-            opinion = await service.opinion_by_rating_token(session, token)
-            found = await service.public_status(session, opinion.ticket)
+        async with tenant_session(tenant, actor=PUBLIC_ACTOR, read_only=True) as session:
+            opinion = await opinion_by_rating_token(session, token)
+            found = await public_status(session, opinion.ticket)
         context = _portal_context(
             request,
             tenant,
@@ -584,7 +613,7 @@ class PortalOpinionPages(Controller):
     @get("/rate/{token:str}", guards=[public])
     async def rating(self, request: Request, office: str, token: str) -> Template:
         """The page the SMS links to: the answer and three buttons (opening it changes nothing)."""
-        return await self._rating_page(request, await portal.published_office(office), token)
+        return await self._rating_page(request, await published_office(office), token)
 
     @post("/rate/{token:str}", guards=[public], request_max_body_size=4 * 1024)
     async def rate(
@@ -595,10 +624,10 @@ class PortalOpinionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template:
         """Record the rating once; a second click shows the one recorded."""
-        tenant = await portal.published_office(office)
-        async with tenant_session(tenant, actor=service.PUBLIC_ACTOR) as session:
+        tenant = await published_office(office)
+        async with tenant_session(tenant, actor=PUBLIC_ACTOR) as session:
             try:
-                _, created = await service.rate_by_token(session, token, form_value(data, "rating") or "")
+                _, created = await rate_by_token(session, token, form_value(data, "rating") or "")
             except AppError as error:  # a bad link is a 404 again on the page
                 await session.rollback()
                 return await self._rating_page(request, tenant, token, status=error.status_code, error=error.message)

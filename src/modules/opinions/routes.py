@@ -15,7 +15,11 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.permissions import requires
-from renda.modules.opinions import service
+from renda.modules.opinions import handling, listing, units
+from renda.modules.opinions.common import CATEGORIES, Viewer, get_opinion, viewer_for
+from renda.modules.opinions.handling import rate_on_behalf
+from renda.modules.opinions.intake import mark_duplicate, staff_intake
+from renda.modules.opinions.listing import opinion_detail, outs, parse_filter
 from renda.modules.opinions.models import HandlingUnit, Opinion
 from renda.modules.opinions.schemas import (
     AnalyseIn,
@@ -35,6 +39,16 @@ from renda.modules.opinions.schemas import (
     UnitPatch,
     UnitUserIn,
 )
+from renda.modules.opinions.units import (
+    add_unit_user,
+    create_unit,
+    delete_unit,
+    get_unit,
+    remove_unit_user,
+    unit_candidates,
+    unit_out,
+    update_unit,
+)
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 BASE = "/api/v1/t/{code:str}/opinions"
@@ -48,26 +62,26 @@ class Addressed(Generic[T]):
     caller may not see answers 404 before the body is read. (One dependency, not two: two that use
     the session resolved side by side, one failing, would leave its connection unreturned.)"""
 
-    viewer: service.Viewer
+    viewer: Viewer
     item: T
 
 
-async def provide_viewer(db: AsyncSession, access: TenantAccess) -> service.Viewer:
-    return await service.viewer_for(db, access)
+async def provide_viewer(db: AsyncSession, access: TenantAccess) -> Viewer:
+    return await viewer_for(db, access)
 
 
 async def provide_opinion(
     request: Request, db: AsyncSession, access: TenantAccess, opinion_id: uuid.UUID
 ) -> Addressed[Opinion]:
     """Locked for a change (two clicks at once take turns); a read may run in a read-only transaction."""
-    viewer = await service.viewer_for(db, access)
-    opinion = await service.get_opinion(db, viewer, opinion_id, for_update=request.method != "GET")
+    viewer = await viewer_for(db, access)
+    opinion = await get_opinion(db, viewer, opinion_id, for_update=request.method != "GET")
     return Addressed(viewer, opinion)
 
 
 async def provide_unit(db: AsyncSession, access: TenantAccess, unit_id: uuid.UUID) -> Addressed[HandlingUnit]:
-    unit = await service.get_unit(db, unit_id)
-    return Addressed(await service.viewer_for(db, access), unit)
+    unit = await get_unit(db, unit_id)
+    return Addressed(await viewer_for(db, access), unit)
 
 
 class _OpinionsController(Controller):
@@ -87,7 +101,7 @@ class OpinionController(_OpinionsController):
     async def list_opinions(
         self,
         db: AsyncSession,
-        viewer: service.Viewer,
+        viewer: Viewer,
         status: str | None = None,
         category: str | None = None,
         source: Source | None = None,
@@ -110,19 +124,17 @@ class OpinionController(_OpinionsController):
             "deputy_person_id": deputy_person_id,
             "station_id": station_id,
         }
-        found = await service.list_opinions(db, viewer, service.parse_filter(params), page, page_size)
+        found = await listing.list_opinions(db, viewer, parse_filter(params), page, page_size)
         return OpinionPage(found.items, found.total, found.page, found.page_size)
 
     @get("/categories", guards=[READ])
     async def categories(self) -> dict[str, str]:
-        return service.CATEGORIES
+        return CATEGORIES
 
     @post("/", guards=[WRITE], status_code=201)
-    async def create(
-        self, db: AsyncSession, access: TenantAccess, viewer: service.Viewer, data: OpinionIn
-    ) -> OpinionOut:
+    async def create(self, db: AsyncSession, access: TenantAccess, viewer: Viewer, data: OpinionIn) -> OpinionOut:
         """Staff entry of an opinion taken by phone, letter, at a reception or a visit."""
-        opinion = await service.staff_intake(
+        opinion = await staff_intake(
             db,
             viewer,
             access.tenant,
@@ -134,32 +146,30 @@ class OpinionController(_OpinionsController):
             deputy_person_id=data.deputy_person_id,
             station_id=data.station_id,
         )
-        return (await service.outs(db, [opinion]))[0]
+        return (await outs(db, [opinion]))[0]
 
     @get("/{opinion_id:uuid}", guards=[READ])
     async def show(self, db: AsyncSession, opinion: Addressed[Opinion]) -> OpinionDetail:
         """The opinion, its timeline of steps, its duplicates and (for staff) likely duplicates."""
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/analysis", guards=[WRITE], status_code=200)
     async def analyse(self, db: AsyncSession, opinion: Addressed[Opinion], data: AnalyseIn) -> OpinionDetail:
-        await service.analyse(db, opinion.viewer, opinion.item, category=data.category, note=data.note)
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        await handling.analyse(db, opinion.viewer, opinion.item, category=data.category, note=data.note)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/duplicate", guards=[WRITE], status_code=200)
     async def duplicate(self, db: AsyncSession, opinion: Addressed[Opinion], data: DuplicateIn) -> OpinionDetail:
         """Close the opinion as a duplicate of another (linked to it)."""
-        await service.mark_duplicate(
-            db, opinion.viewer, opinion.item, duplicate_of_id=data.duplicate_of_id, note=data.note
-        )
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        await mark_duplicate(db, opinion.viewer, opinion.item, duplicate_of_id=data.duplicate_of_id, note=data.note)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/assignment", guards=[WRITE], status_code=200)
     async def assign(
         self, db: AsyncSession, access: TenantAccess, opinion: Addressed[Opinion], data: AssignIn
     ) -> OpinionDetail:
         """交办 to a handling unit with a deadline (by default 15 days from today)."""
-        await service.assign(
+        await handling.assign(
             db,
             opinion.viewer,
             access.tenant,
@@ -168,35 +178,35 @@ class OpinionController(_OpinionsController):
             deadline=data.deadline,
             note=data.note,
         )
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/escalation", guards=[WRITE], status_code=200)
     async def escalate(
         self, db: AsyncSession, access: TenantAccess, opinion: Addressed[Opinion], data: EscalateIn
     ) -> OpinionDetail:
         """Turn the opinion into a suggestion draft of its deputy (转为代表建议)."""
-        await service.escalate(db, opinion.viewer, access.tenant, opinion.item, title=data.title, note=data.note)
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        await handling.escalate(db, opinion.viewer, access.tenant, opinion.item, title=data.title, note=data.note)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/answer", guards=[WRITE], status_code=200)
     async def answer(
         self, db: AsyncSession, access: TenantAccess, opinion: Addressed[Opinion], data: AnswerIn
     ) -> OpinionDetail:
         """The unit's answer; the deputy and the person (SMS with a rating link) are told."""
-        await service.answer(db, opinion.viewer, access.tenant, opinion.item, text=data.answer)
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        await handling.answer(db, opinion.viewer, access.tenant, opinion.item, text=data.answer)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/rating", guards=[WRITE], status_code=200)
     async def rate(self, db: AsyncSession, opinion: Addressed[Opinion], data: RatingIn) -> OpinionDetail:
         """Record the rating the person gave on a call-back (回访)."""
-        await service.rate_on_behalf(db, opinion.viewer, opinion.item, rating=data.rating, note=data.note)
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        await rate_on_behalf(db, opinion.viewer, opinion.item, rating=data.rating, note=data.note)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
     @post("/{opinion_id:uuid}/close", guards=[WRITE], status_code=200)
     async def close(self, db: AsyncSession, opinion: Addressed[Opinion], data: CloseIn) -> OpinionDetail:
         """办结 an answered opinion the person did not rate."""
-        await service.close(db, opinion.viewer, opinion.item, note=data.note)
-        return await service.opinion_detail(db, opinion.viewer, opinion.item.id)
+        await handling.close(db, opinion.viewer, opinion.item, note=data.note)
+        return await opinion_detail(db, opinion.viewer, opinion.item.id)
 
 
 class HandlingUnitController(_OpinionsController):
@@ -205,39 +215,39 @@ class HandlingUnitController(_OpinionsController):
     @get("/", guards=[READ])
     async def list_units(self, db: AsyncSession) -> list[UnitOut]:
         """承办单位 with their users and how many opinions they hold (and how many are overdue)."""
-        return await service.list_units(db)
+        return await units.list_units(db)
 
     @post("/", guards=[WRITE], status_code=201)
-    async def create(self, db: AsyncSession, viewer: service.Viewer, data: UnitIn) -> UnitOut:
-        return await service.unit_out(db, await service.create_unit(db, viewer, data))
+    async def create(self, db: AsyncSession, viewer: Viewer, data: UnitIn) -> UnitOut:
+        return await unit_out(db, await create_unit(db, viewer, data))
 
     @get("/candidates", guards=[WRITE])
     async def candidates(self, access: TenantAccess) -> list[dict[str, str]]:
         """Members of the office with the handling unit role, who may be linked to a unit."""
-        return [{"user_id": str(i), "display_name": n} for i, n in await service.unit_candidates(access.tenant)]
+        return [{"user_id": str(i), "display_name": n} for i, n in await unit_candidates(access.tenant)]
 
     @get("/{unit_id:uuid}", guards=[READ])
     async def show(self, db: AsyncSession, unit: Addressed[HandlingUnit]) -> UnitOut:
-        return await service.unit_out(db, unit.item)
+        return await unit_out(db, unit.item)
 
     @patch("/{unit_id:uuid}", guards=[WRITE])
     async def update(self, db: AsyncSession, unit: Addressed[HandlingUnit], data: UnitPatch) -> UnitOut:
-        return await service.unit_out(db, await service.update_unit(db, unit.viewer, unit.item, data))
+        return await unit_out(db, await update_unit(db, unit.viewer, unit.item, data))
 
     @delete("/{unit_id:uuid}", guards=[WRITE], status_code=204)
     async def remove(self, db: AsyncSession, unit: Addressed[HandlingUnit]) -> None:
-        await service.delete_unit(db, unit.viewer, unit.item)
+        await delete_unit(db, unit.viewer, unit.item)
 
     @post("/{unit_id:uuid}/users", guards=[WRITE], status_code=201)
     async def add_user(
         self, db: AsyncSession, access: TenantAccess, unit: Addressed[HandlingUnit], data: UnitUserIn
     ) -> UnitOut:
-        await service.add_unit_user(db, unit.viewer, access.tenant, unit.item, data.user_id)
-        return await service.unit_out(db, unit.item)
+        await add_unit_user(db, unit.viewer, access.tenant, unit.item, data.user_id)
+        return await unit_out(db, unit.item)
 
     @delete("/{unit_id:uuid}/users/{user_id:uuid}", guards=[WRITE], status_code=204)
     async def remove_user(self, db: AsyncSession, unit: Addressed[HandlingUnit], user_id: uuid.UUID) -> None:
-        await service.remove_unit_user(db, unit.viewer, unit.item, user_id)
+        await remove_unit_user(db, unit.viewer, unit.item, user_id)
 
 
 ROUTES = [OpinionController, HandlingUnitController]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.db import get_database
 from renda.core.errors import InvalidInput
 from renda.modules.accounts.service import memberships_of
-from renda.modules.deputies import directory
+from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import LEVEL_LABELS, DirectoryEntry, MandateStatus, Person, Term
 from renda.modules.organisation import repository as repo
 from renda.modules.organisation.common import GENDER_LABELS
@@ -155,8 +155,8 @@ async def elsewhere_entry(tenant: TenantRef, mandate_id: uuid.UUID) -> Directory
     """A live mandate another office records and organises in this office's territory."""
     query = select(DirectoryEntry).where(
         DirectoryEntry.mandate_id == mandate_id,
-        directory.in_territory(tenant),
-        directory.live(),
+        deputies.in_territory(tenant),
+        deputies.live(),
         DirectoryEntry.recorded_by != tenant.code,
     )
     async with get_database().platform_session() as platform:
@@ -168,11 +168,11 @@ async def elsewhere_entry(tenant: TenantRef, mandate_id: uuid.UUID) -> Directory
 
 async def search_elsewhere(
     tenant: TenantRef, q: str | None, exclude: Iterable[uuid.UUID] = ()
-) -> list[directory.ElsewhereEntry]:
+) -> list[deputies.ElsewhereEntry]:
     """Deputies recorded elsewhere and organised here, to pick from (those already added left out)."""
     if not q or not q.strip():
         return []
     excluded = set(exclude)
     async with get_database().platform_session() as platform:
-        found, _ = await directory.recorded_elsewhere(platform, tenant, q=q, page_size=50)
+        found, _ = await deputies.recorded_elsewhere(platform, tenant, q=q, page_size=50)
     return [e for e in found if e.entry.mandate_id not in excluded][:20]

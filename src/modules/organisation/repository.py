@@ -15,7 +15,7 @@ from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.modules.deputies.models import LEVELS, Congress, Mandate, MandateStatus, Person, Term
-from renda.modules.deputies.names import search_key
+from renda.modules.deputies.service import search_key
 from renda.modules.organisation.models import (
     Body,
     BodyMember,

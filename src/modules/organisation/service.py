@@ -54,6 +54,7 @@ from renda.modules.organisation.refs import (
     search_candidates,
     search_elsewhere,
 )
+from renda.modules.organisation.schemas import CommitteeMemberIn, CommitteeMemberOut, TermOut
 from renda.modules.organisation.stations import (
     assign_deputy,
     assign_external_deputy,
@@ -69,6 +70,9 @@ from renda.modules.organisation.stations import (
 )
 
 __all__ = [
+    "CommitteeMemberIn",
+    "CommitteeMemberOut",
+    "TermOut",
     "add_body_member",
     "add_external_member",
     "add_group_member",

@@ -6,7 +6,7 @@ the export kinds are registered here rather than where the web routes happen to 
 
 from __future__ import annotations
 
-from renda.modules.exports.registry import ExportKind, register_export
+from renda.modules.exports.service import ExportKind, register_export
 from renda.modules.organisation import exports
 
 GROUPS = ExportKind(

@@ -22,7 +22,7 @@ from renda.core.pagination import Page, paginate
 from renda.core.timezone import local_today
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import LEVEL_LABELS, LEVELS, Mandate, MandateStatus, Person, Term
-from renda.modules.deputies.schemas import GENDER_LABELS, PUBLIC_FIELDS, RegisterFilter
+from renda.modules.deputies.service import GENDER_LABELS, PUBLIC_FIELDS, RegisterFilter
 from renda.modules.organisation import service as organisation
 from renda.modules.organisation.models import STATION_KINDS, Station
 from renda.modules.portal import repository as repo
@@ -37,8 +37,8 @@ from renda.modules.portal.schemas import (
     PortalSettingsOut,
 )
 from renda.modules.receptions import service as receptions
-from renda.tenants.models import TenantStatus
-from renda.tenants.scoping import TenantRef, enter_office, load_tenant
+from renda.tenants.scoping import TenantRef
+from renda.tenants.service import published_office  # noqa: F401  (the portal pages' entry)
 
 PAGE_SIZE = 40
 STATION_PAGE_SIZE = 20
@@ -52,20 +52,6 @@ OFFICE_SUFFIX = re.compile(r"(人大常委会|人大主席团|人大工委)$")
 
 
 # --- the office and the bounds of public input ------------------------------------------------------
-async def published_office(code: str) -> TenantRef:
-    """Only an active office has a public page; an unknown, suspended or archived one is simply not there."""
-    if not code.isdigit() or len(code) not in (6, 9):
-        raise NotFound("该机关没有公开页面", code="portal_not_found")
-    try:
-        tenant = await load_tenant(code)
-    except NotFound:
-        raise NotFound("该机关没有公开页面", code="portal_not_found") from None
-    if tenant.status != TenantStatus.ACTIVE:
-        raise NotFound("该机关没有公开页面", code="portal_not_found")
-    await enter_office(tenant)  # the request is this office's now: no other office's data is reachable
-    return tenant
-
-
 def check_query(q: str | None) -> str | None:
     q = (q or "").strip()
     if len(q) > MAX_QUERY:

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.modules.receptions.models import Reception, RosterEntry
 from renda.modules.receptions.schemas import CATEGORIES
-from renda.modules.rollups.periods import Period
-from renda.modules.rollups.registry import Dimension, Figure, RatioMetric, TenantMetric, register_metric
+from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
 
 CATEGORY = Dimension("category", "问题类别", dict(CATEGORIES))
 WATCHES = ("receptions", "roster_entries")

@@ -1,6 +1,6 @@
 """The notification kinds of the receptions module: the rostered deputy's reminder the day before."""
 
-from renda.modules.notifications.registry import register_kind
+from renda.modules.notifications.service import register_kind
 
 register_kind(
     "reception_roster",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from renda.modules.exports.registry import ExportKind, register_export
+from renda.modules.exports.service import ExportKind, register_export
 from renda.modules.receptions import service
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.broker import actor

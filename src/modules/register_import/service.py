@@ -19,7 +19,6 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -38,7 +37,7 @@ from renda.core.errors import AppError, Conflict, InvalidInput, NotFound
 from renda.core.timezone import to_local
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import LEVEL_LABELS, LEVELS, Congress, MandateStatus, Term
-from renda.modules.deputies.schemas import EDUCATION_LEVELS, ETHNICITIES, OCCUPATION_CATEGORIES, PARTIES
+from renda.modules.deputies.service import EDUCATION_LEVELS, ETHNICITIES, OCCUPATION_CATEGORIES, PARTIES
 from renda.modules.exports.models import Export, ExportStatus
 from renda.modules.register_import import repository
 from renda.modules.register_import.schemas import IMPORT_MODES, ImportResult, RowError
@@ -47,7 +46,6 @@ MAX_BYTES = 10 * 1024 * 1024  # a 20,000-row sheet is about 2 MB
 MAX_ROWS = 20_000
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a 20,000-row sheet unpacks to about 30 MB
 MAX_LISTED_ERRORS = 500
-PUBLISH_CHUNK = 500
 ZIP_MAGIC = b"PK\x03\x04"
 DATA_SHEET, INSTRUCTIONS_SHEET, OPTIONS_SHEET = "代表名单", "填写说明", "选项"
 REPORT_KIND = "register_import_errors"
@@ -582,11 +580,6 @@ async def _check_against_register(session: AsyncSession, checked: Checked) -> di
 
 
 # --- writing ---------------------------------------------------------------------------------------
-def _chunks(items: list[uuid.UUID], size: int) -> Iterator[list[uuid.UUID]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _person_row(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     number, mobile = values["id_number"], values["mobile"]
     return {
@@ -710,11 +703,7 @@ async def import_register(session: AsyncSession, content: bytes, mode: str = "al
         raise changed from None
     if await deputies.claim_seats(session, map(_seat, checked.candidates)):
         raise changed  # another office recorded one of these mandates meanwhile
-    from renda.modules.deputies.tasks import publish_mandates
-    from renda.workers.outbox import enqueue
-
-    for chunk in _chunks([m["id"] for m in mandates], PUBLISH_CHUNK):
-        enqueue(session, publish_mandates, session.info["tenant_code"], [str(i) for i in chunk])
+    await deputies.mandates_changed(session, session.info["tenant_code"], [m["id"] for m in mandates])
     await session.flush()
     result.imported_rows = len(mandates)
     result.persons_created = len(persons)

@@ -23,8 +23,7 @@ from renda.modules.register_reports.service import (
     active_on,
     dimension_columns,
 )
-from renda.modules.rollups.periods import Period
-from renda.modules.rollups.registry import Dimension, Figure, PlatformMetric, register_metric
+from renda.modules.rollups.service import Dimension, Figure, Period, PlatformMetric, register_metric
 
 LEVEL = Dimension("level", "层级", {level: LEVEL_SHORT[level] for level in LEVELS})
 COMPOSITION = (

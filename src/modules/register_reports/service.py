@@ -24,7 +24,6 @@ from sqlalchemy.orm import aliased
 
 from renda.core.errors import InvalidInput
 from renda.core.timezone import local_today
-from renda.modules.deputies.directory import in_territory
 from renda.modules.deputies.models import (
     END_REASONS,
     LEVELS,
@@ -32,6 +31,7 @@ from renda.modules.deputies.models import (
     DirectoryEntry,
     MandateStatus,
 )
+from renda.modules.deputies.service import in_territory
 from renda.modules.register_reports.schemas import (
     Breakdown,
     BreakdownRow,
@@ -316,6 +316,6 @@ async def export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIte
 
 
 def register_exports() -> None:
-    from renda.modules.exports.registry import ExportKind, register_export
+    from renda.modules.exports.service import ExportKind, register_export
 
     register_export(ExportKind("register_statistics", "代表构成统计", EXPORT_HEADERS, export_rows, "deputies.read"))

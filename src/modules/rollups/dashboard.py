@@ -110,6 +110,12 @@ async def trend(
     ]
 
 
+def level_labels() -> dict[str, str]:
+    """The five levels of deputies (key → short label), as the register's deputies metric breaks them down."""
+    level = metric_of(DEPUTIES).dimension("level")
+    return dict(level.member_labels) if level else {}
+
+
 async def dashboard(
     session: AsyncSession, office: TenantRef, period: Period, trend_metric: str = DEPUTIES, trend_kind: str = "month"
 ) -> Dashboard:
@@ -211,6 +217,6 @@ async def export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIte
 
 
 def register_exports() -> None:
-    from renda.modules.exports.registry import ExportKind, register_export
+    from renda.modules.exports.service import ExportKind, register_export
 
     register_export(ExportKind("rollup_report", "统计汇总报表", EXPORT_HEADERS, export_rows, "reports.read"))

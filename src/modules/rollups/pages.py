@@ -16,7 +16,6 @@ from renda.core.db import get_database
 from renda.core.errors import AppError
 from renda.core.permissions import requires
 from renda.core.timezone import local_today
-from renda.modules.deputies.models import LEVEL_LABELS
 from renda.modules.exports import service as exports
 from renda.modules.rollups import dashboard as reports
 from renda.modules.rollups.periods import KINDS, recent
@@ -54,7 +53,7 @@ class ReportPages(Controller):
             **await shell_context(request, access),
             "periods": _period_choices(),
             "trend_kinds": KINDS,
-            "level_labels": LEVEL_LABELS,
+            "level_labels": reports.level_labels(),
         }
         async with get_database().platform_session() as platform:
             try:

@@ -21,7 +21,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.discovery import import_module_parts
+from renda.modules import import_module_parts
 from renda.modules.rollups.periods import Period
 
 

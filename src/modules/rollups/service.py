@@ -43,8 +43,17 @@ from sqlalchemy.orm import Session
 from renda.core.db import TenantBase, copy_records, get_database, utcnow
 from renda.core.timezone import local_today
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
-from renda.modules.rollups.periods import Period, current
-from renda.modules.rollups.registry import Figure, PlatformMetric, TenantMetric, computed_metrics, watched_tables
+from renda.modules.rollups.periods import Period, containing, current, parse  # noqa: F401
+from renda.modules.rollups.registry import (  # noqa: F401
+    Dimension,
+    Figure,
+    PlatformMetric,
+    RatioMetric,
+    TenantMetric,
+    computed_metrics,
+    register_metric,
+    watched_tables,
+)
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef, tenant_session
 from renda.workers.outbox import enqueue, enqueue_later

@@ -154,6 +154,23 @@ class SsoController(Controller):
         return f"{metadata.end_session_endpoint}?{query}"
 
 
+class LoginPageController(Controller):
+    """The staff UI's login page: the identity providers, and the demo users where demo login is on."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/login", guards=[public])
+    async def login_page(self, settings: Settings, next: str | None = None, error: str | None = None) -> Template:
+        async with get_database().platform_session() as session:
+            providers = [p for p in await service.list_providers(session) if p.enabled]
+            users = await accounts.demo_users(session) if settings.demo_login else []
+        context = {"demo_users": users, "demo": settings.demo_login, "providers": providers, "next": next or ""}
+        if error == "choose_office":
+            context["message"] = "请先输入所在机关的行政区划代码,或选择身份认证服务"
+        return Template("login.html", context=context)
+
+
 class IdentityProviderController(Controller):
     path = "/api/v1/platform/identity-providers"
     tags = ["统一身份认证"]
@@ -172,4 +189,4 @@ class IdentityProviderController(Controller):
         await service.remove_provider(db, provider_id)
 
 
-ROUTES = [SsoController, IdentityProviderController]
+ROUTES = [SsoController, LoginPageController, IdentityProviderController]

@@ -13,10 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import requires
-from renda.modules.opinions import service as opinions
 from renda.modules.suggestions import service
 from renda.modules.suggestions.models import DRAFT_STATUSES
-from renda.modules.suggestions.routes import reach_of
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
@@ -42,7 +40,7 @@ class SuggestionPages(Controller):
     async def _list(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
     ) -> Template:
-        viewer = await opinions.viewer_for(db, access)
+        viewer = await service.caller_for(db, access)
         params = request.query_params
         chosen = params.get("status") or None
         if chosen not in DRAFT_STATUSES:
@@ -50,7 +48,7 @@ class SuggestionPages(Controller):
         raw_page = params.get("page", "1")
         page = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
         found = await service.list_drafts(
-            db, status=chosen, q=params.get("q"), reach=reach_of(viewer), page=page, page_size=PAGE_SIZE
+            db, status=chosen, q=params.get("q"), reach=viewer.reach, page=page, page_size=PAGE_SIZE
         )
         context = {
             **await shell_context(request, access),
@@ -77,7 +75,7 @@ class SuggestionPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         try:
-            service.require_editor((await opinions.viewer_for(db, access)).manage)
+            service.require_editor((await service.caller_for(db, access)).manage)
             draft = await service.create_draft(
                 db,
                 access.tenant,
@@ -101,8 +99,8 @@ class SuggestionPages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
-        viewer = await opinions.viewer_for(db, access)
-        draft = await service.get_draft(db, draft_id, reach_of(viewer))
+        viewer = await service.caller_for(db, access)
+        draft = await service.get_draft(db, draft_id, viewer.reach)
         context = {
             **await shell_context(request, access),
             "d": (await service.drafts_out(db, [draft]))[0],
@@ -124,8 +122,8 @@ class SuggestionPages(Controller):
         draft_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
-        viewer = await opinions.viewer_for(db, access)
-        draft = await service.get_draft(db, draft_id, reach_of(viewer))
+        viewer = await service.caller_for(db, access)
+        draft = await service.get_draft(db, draft_id, viewer.reach)
         try:
             service.require_editor(viewer.manage)
             deputy = _person(form_value(data, "deputy_person_id"))
@@ -146,8 +144,8 @@ class SuggestionPages(Controller):
     async def withdraw(
         self, request: Request, db: AsyncSession, access: TenantAccess, draft_id: uuid.UUID
     ) -> Template | Redirect:
-        viewer = await opinions.viewer_for(db, access)
-        draft = await service.get_draft(db, draft_id, reach_of(viewer))
+        viewer = await service.caller_for(db, access)
+        draft = await service.get_draft(db, draft_id, viewer.reach)
         try:
             service.require_editor(viewer.manage)
             await service.withdraw_draft(db, draft)

@@ -15,7 +15,6 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.permissions import requires
-from renda.modules.opinions import service as opinions
 from renda.modules.suggestions import service
 from renda.modules.suggestions.models import SuggestionDraft
 from renda.modules.suggestions.schemas import DraftIn, DraftOut, DraftPage, DraftPatch
@@ -24,12 +23,8 @@ from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
 
 
-async def provide_viewer(db: AsyncSession, access: TenantAccess) -> opinions.Viewer:
-    return await opinions.viewer_for(db, access)
-
-
-def reach_of(viewer: opinions.Viewer) -> service.Reach:
-    return None if viewer.full else viewer.deputy_ids
+async def provide_viewer(db: AsyncSession, access: TenantAccess) -> service.Caller:
+    return await service.caller_for(db, access)
 
 
 @dataclass(frozen=True)
@@ -37,13 +32,13 @@ class AddressedDraft:
     """The caller's reach and the draft the path names, in one dependency: a draft the caller may not
     see answers 404 before the body is read."""
 
-    viewer: opinions.Viewer
+    viewer: service.Caller
     draft: SuggestionDraft
 
 
 async def provide_draft(db: AsyncSession, access: TenantAccess, draft_id: uuid.UUID) -> AddressedDraft:
-    viewer = await opinions.viewer_for(db, access)
-    return AddressedDraft(viewer, await service.get_draft(db, draft_id, reach_of(viewer)))
+    viewer = await service.caller_for(db, access)
+    return AddressedDraft(viewer, await service.get_draft(db, draft_id, viewer.reach))
 
 
 class DraftController(Controller):
@@ -59,7 +54,7 @@ class DraftController(Controller):
     async def list_drafts(
         self,
         db: AsyncSession,
-        viewer: opinions.Viewer,
+        viewer: service.Caller,
         status: str | None = None,
         q: str | None = None,
         deputy_person_id: uuid.UUID | None = None,
@@ -71,14 +66,14 @@ class DraftController(Controller):
             status=status,
             q=q,
             deputy_person_id=deputy_person_id,
-            reach=reach_of(viewer),
+            reach=viewer.reach,
             page=page,
             page_size=page_size,
         )
         return DraftPage(await service.drafts_out(db, found.items), found.total, found.page, found.page_size)
 
     @post("/", guards=[WRITE], status_code=201)
-    async def create(self, db: AsyncSession, access: TenantAccess, viewer: opinions.Viewer, data: DraftIn) -> DraftOut:
+    async def create(self, db: AsyncSession, access: TenantAccess, viewer: service.Caller, data: DraftIn) -> DraftOut:
         service.require_editor(viewer.manage)
         draft = await service.create_draft(
             db,

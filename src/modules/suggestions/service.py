@@ -7,23 +7,57 @@ issue. A draft is `draft` while being worked on, `withdrawn` when given up (kept
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
+from renda.core.permissions import Role
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import Person
 from renda.modules.suggestions.models import DRAFT_SOURCES, DRAFT_STATUSES, SuggestionDraft
 from renda.modules.suggestions.schemas import DraftOut
-from renda.tenants.scoping import TenantRef
+from renda.tenants.scoping import TenantAccess, TenantRef
 
 # Whose drafts a caller sees: None for all of the office's, else the deputies (persons) they are.
 Reach = frozenset[uuid.UUID] | None
 
+# Who sees every draft and who refines them: the roles that see and take the staff decisions on the
+# office's opinions too (the opinions module's `Viewer` uses these sets).
+FULL_ROLES = frozenset({Role.OFFICE_ADMIN, Role.STAFF, Role.COMMITTEE_MEMBER, Role.VIEWER})
+MANAGE_ROLES = frozenset({Role.OFFICE_ADMIN, Role.STAFF})
+
 MAX_TITLE = 200
 MAX_CONTENT = 20000
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What one caller may see and do with the office's suggestion drafts."""
+
+    full: bool  # sees every draft of the office
+    manage: bool  # staff: creates, edits and withdraws drafts
+    deputy_ids: frozenset[uuid.UUID]  # the deputies (persons) the caller is
+
+    @property
+    def reach(self) -> Reach:
+        return None if self.full else self.deputy_ids
+
+
+async def caller_for(session: AsyncSession, access: TenantAccess) -> Caller:
+    token = access.scopes is not None
+    roles = access.roles
+    deputy_ids: frozenset[uuid.UUID] = frozenset()
+    if Role.DEPUTY in roles:
+        person = await deputies.person_of_user(session, access.principal.user_id)
+        deputy_ids = frozenset({person.id}) if person is not None else frozenset()
+    return Caller(
+        full=token or bool(roles & FULL_ROLES),
+        manage=access.can("opinions.write") and (token or bool(roles & MANAGE_ROLES)),
+        deputy_ids=deputy_ids,
+    )
 
 
 def _actor(session: AsyncSession) -> str:

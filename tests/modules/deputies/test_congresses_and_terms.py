@@ -204,3 +204,30 @@ async def test_term_dates_must_cover_their_mandates(client, database, database_u
     missing = await client.patch(f"{api(code)}/terms/{uuid.uuid4()}", json={}, headers=clerk.headers)
     assert missing.status_code == 404 and missing.json()["code"] == "term_not_found"
     assert date.fromisoformat(moved.json()["starts_on"]) < date(2022, 1, 10)
+
+
+async def test_a_locked_read_refreshes_a_term_loaded_earlier_in_the_session(database) -> None:
+    """A route's dependency loads the term it addresses before the service locks it: the locked read
+    must see what another transaction committed meanwhile, or a second 换届 would act on a term that
+    is no longer current."""
+    from renda.modules.deputies.models import Congress, Term
+    from renda.modules.deputies.service import get_term
+
+    tenant = await load_tenant(await own_county(database, "611025", "镇安县人大常委会"))
+    async with tenant_session(tenant, actor="system:test") as session:
+        congress = Congress(level="county", name=f"测试人大{uuid.uuid4().hex[:6]}", division_code="611025")
+        session.add(congress)
+        await session.flush()
+        term = Term(congress_id=congress.id, number=31, starts_on=date(2021, 10, 1), is_current=False)
+        session.add(term)
+        await session.commit()
+        term_id = term.id
+
+    async with tenant_session(tenant, actor="system:test") as first:
+        loaded = await get_term(first, term_id)  # what the route's dependency holds
+        assert loaded.ends_on is None
+        async with tenant_session(tenant, actor="system:test") as other:
+            (await get_term(other, term_id)).ends_on = date(2026, 9, 30)
+            await other.commit()
+        locked = await get_term(first, term_id, for_update=True)
+        assert locked is loaded and locked.ends_on == date(2026, 9, 30)

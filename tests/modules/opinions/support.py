@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from renda.modules.deputies.models import Person
-from renda.modules.opinions import service
+from renda.modules.opinions.common import SYSTEM_VIEWER
+from renda.modules.opinions.intake import intake as record_intake
+from renda.modules.opinions.listing import steps_of
 from renda.modules.opinions.models import Opinion, OpinionStep
 from renda.modules.opinions.schemas import UnitIn
+from renda.modules.opinions.units import add_unit_user, create_unit
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import Caller, make_caller
 from tests.modules.organisation.support import add_persons
@@ -53,8 +56,8 @@ async def office(database, code: str, place: str) -> Office:
         await session.execute(update(Person).where(Person.id == person).values(user_id=deputy.user_id))
         units = []
         for name, user in ((unique(f"{place}交通运输局"), unit_user), (unique(f"{place}教育局"), other_unit_user)):
-            unit = await service.create_unit(session, service.SYSTEM_VIEWER, UnitIn(name=name))
-            await service.add_unit_user(session, service.SYSTEM_VIEWER, tenant, unit, user.user_id)
+            unit = await create_unit(session, SYSTEM_VIEWER, UnitIn(name=name))
+            await add_unit_user(session, SYSTEM_VIEWER, tenant, unit, user.user_id)
             units.append(unit.id)
         await session.commit()
     return Office(code, staff, unit_user, other_unit_user, deputy, person, viewer, committee, *units)
@@ -63,7 +66,7 @@ async def office(database, code: str, place: str) -> Office:
 async def intake(code: str, content: str, **fields) -> Opinion:
     tenant = await load_tenant(code)
     async with tenant_session(tenant, actor=ACTOR) as session:
-        opinion = await service.intake(session, tenant, source=fields.pop("source", "staff"), content=content, **fields)
+        opinion = await record_intake(session, tenant, source=fields.pop("source", "staff"), content=content, **fields)
         await session.commit()
         return opinion
 
@@ -75,7 +78,7 @@ async def get(code: str, opinion_id: uuid.UUID) -> Opinion:
 
 async def steps(code: str, opinion_id: uuid.UUID) -> list[OpinionStep]:
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
-        return await service.steps_of(session, opinion_id)
+        return await steps_of(session, opinion_id)
 
 
 async def count_opinions(code: str) -> int:

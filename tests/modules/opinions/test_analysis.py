@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-from renda.modules.opinions import service
+from renda.modules.opinions.intake import SIMILAR_THRESHOLD, similarity
 from tests.modules.opinions.support import HTML, get, intake, office, steps
 
 
 def test_similarity_of_chinese_texts() -> None:
-    same_issue = service.similarity(
-        "村口道路坑洼,雨天积水严重,希望尽快修补。", "村口的道路坑坑洼洼,一下雨就积水,请修补道路"
-    )
-    other_issue = service.similarity("村口道路坑洼,雨天积水严重,希望尽快修补。", "学校门口缺少红绿灯,学生过马路很危险")
-    assert same_issue >= service.SIMILAR_THRESHOLD > other_issue
-    assert service.similarity("", "任何内容") == 0.0
-    assert service.similarity("路灯不亮", "路灯不亮") == 1.0
+    same_issue = similarity("村口道路坑洼,雨天积水严重,希望尽快修补。", "村口的道路坑坑洼洼,一下雨就积水,请修补道路")
+    other_issue = similarity("村口道路坑洼,雨天积水严重,希望尽快修补。", "学校门口缺少红绿灯,学生过马路很危险")
+    assert same_issue >= SIMILAR_THRESHOLD > other_issue
+    assert similarity("", "任何内容") == 0.0
+    assert similarity("路灯不亮", "路灯不亮") == 1.0
 
 
 async def test_likely_duplicates_are_shown_and_one_is_merged(client, database, offices) -> None:

@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from renda.core.errors import InvalidInput
-from renda.modules.opinions import service as opinions
+from renda.modules.opinions.common import format_ticket, parse_ticket
+from renda.modules.opinions.intake import intake
 from renda.modules.opinions.models import OpinionStep
 from renda.modules.suggestions import service as suggestions
 from renda.tenants.scoping import load_tenant, tenant_session
@@ -19,7 +20,7 @@ async def test_intake_gives_a_ticket_and_a_first_step(database, offices) -> None
     [deputy] = await add_persons(a, "岐山接待代表")
     tenant = await load_tenant(a)
     async with tenant_session(tenant, actor="system:test:意见") as session:
-        opinion = await opinions.intake(
+        opinion = await intake(
             session,
             tenant,
             source="reception",
@@ -30,7 +31,7 @@ async def test_intake_gives_a_ticket_and_a_first_step(database, offices) -> None
             deputy_person_id=deputy,
         )
         await session.commit()
-        assert len(opinion.ticket) == 12 and opinions.parse_ticket(opinions.format_ticket(opinion.ticket))
+        assert len(opinion.ticket) == 12 and parse_ticket(format_ticket(opinion.ticket))
         assert opinion.submitter_phone_masked == "138****1234"
         assert "13800001234" not in (opinion.submitter_phone_encrypted or "")
         steps = (await session.execute(OpinionStep.__table__.select())).all()
@@ -53,7 +54,7 @@ async def test_intake_refuses_bad_input(database, offices, kwargs, code) -> None
     tenant = await load_tenant(offices["a"])
     async with tenant_session(tenant, actor="system:test:意见") as session:
         with pytest.raises(InvalidInput) as refused:
-            await opinions.intake(session, tenant, source="staff", **kwargs)
+            await intake(session, tenant, source="staff", **kwargs)
         assert refused.value.code == code
 
 

@@ -11,7 +11,10 @@ import pytest
 
 from renda.core.errors import Conflict
 from renda.modules.notifications.models import Notification
-from renda.modules.opinions import service
+from renda.modules.opinions.common import SYSTEM_VIEWER, get_opinion
+from renda.modules.opinions.feedback import SendSmsLater, send_feedback_sms
+from renda.modules.opinions.handling import answer, assign, rate_on_behalf
+from renda.modules.opinions.intake import intake
 from renda.modules.opinions.models import OpinionSms
 from renda.modules.opinions.tasks import send_opinion_sms
 from renda.tenants.scoping import load_tenant, tenant_session
@@ -140,20 +143,20 @@ async def test_two_workers_at_once_send_one_sms(database, offices, sms) -> None:
     people = await office(database, a, "岐山并发")
     tenant = await load_tenant(a)
     async with tenant_session(tenant, actor="system:test") as session:
-        opinion = await service.intake(
+        opinion = await intake(
             session, tenant, source="staff", content="并发测试:小区门前积水", submitter_phone="13700001111"
         )
-        await service.assign(session, service.SYSTEM_VIEWER, tenant, opinion, unit_id=people.unit_id)
-        await service.answer(session, service.SYSTEM_VIEWER, tenant, opinion, text="已疏通排水")
+        await assign(session, SYSTEM_VIEWER, tenant, opinion, unit_id=people.unit_id)
+        await answer(session, SYSTEM_VIEWER, tenant, opinion, text="已疏通排水")
         await session.commit()
     [row] = await sms_rows(a, opinion.id)
     results = await asyncio.gather(
-        service.send_feedback_sms(tenant, row.id, last_try=False),
-        service.send_feedback_sms(tenant, row.id, last_try=False),
+        send_feedback_sms(tenant, row.id, last_try=False),
+        send_feedback_sms(tenant, row.id, last_try=False),
         return_exceptions=True,
     )
     assert sorted(type(r).__name__ for r in results) in (["SendSmsLater", "str"], ["str", "str"])
-    assert await service.send_feedback_sms(tenant, row.id, last_try=False) == "sent"
+    assert await send_feedback_sms(tenant, row.id, last_try=False) == "sent"
     assert len(sms.to("13700001111")) == 1
 
 
@@ -165,29 +168,29 @@ async def test_refused_sms_is_retried_then_recorded_for_a_call_back(database, of
     people = await office(database, a, "岐山短信失败")
     tenant = await load_tenant(a)
     async with tenant_session(tenant, actor="system:test") as session:
-        opinion = await service.intake(
+        opinion = await intake(
             session, tenant, source="staff", content="短信网关故障测试", submitter_phone="13600002222"
         )
-        await service.assign(session, service.SYSTEM_VIEWER, tenant, opinion, unit_id=people.unit_id)
-        await service.answer(session, service.SYSTEM_VIEWER, tenant, opinion, text="已处理")
+        await assign(session, SYSTEM_VIEWER, tenant, opinion, unit_id=people.unit_id)
+        await answer(session, SYSTEM_VIEWER, tenant, opinion, text="已处理")
         await session.commit()
     [row] = await sms_rows(a, opinion.id)
     sms.refuse = TransportError("网关超时")
-    with pytest.raises(service.SendSmsLater):
-        await service.send_feedback_sms(tenant, row.id, last_try=False)
+    with pytest.raises(SendSmsLater):
+        await send_feedback_sms(tenant, row.id, last_try=False)
     assert (await sms_rows(a, opinion.id))[0].status == "pending"
-    assert await service.send_feedback_sms(tenant, row.id, last_try=True) == "failed"
+    assert await send_feedback_sms(tenant, row.id, last_try=True) == "failed"
     [failed] = await sms_rows(a, opinion.id)
     assert failed.attempts == 2 and "网关超时" in (failed.last_error or "")
     assert "回访" in ((await steps(a, opinion.id))[-1].note or "")
     assert sms.sent == []
     # Staff record the rating given on the call-back.
     async with tenant_session(tenant, actor="system:test") as session:
-        opinion = await service.get_opinion(session, service.SYSTEM_VIEWER, opinion.id, for_update=True)
-        await service.rate_on_behalf(session, service.SYSTEM_VIEWER, opinion, rating="solved", note="电话回访")
+        opinion = await get_opinion(session, SYSTEM_VIEWER, opinion.id, for_update=True)
+        await rate_on_behalf(session, SYSTEM_VIEWER, opinion, rating="solved", note="电话回访")
         await session.commit()
         with pytest.raises(Conflict) as twice:
-            await service.rate_on_behalf(session, service.SYSTEM_VIEWER, opinion, rating="unsolved")
+            await rate_on_behalf(session, SYSTEM_VIEWER, opinion, rating="unsolved")
         assert twice.value.code == "cannot_rate"
     assert (await get(a, opinion.id)).status == "closed"
 

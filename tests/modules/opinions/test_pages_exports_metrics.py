@@ -13,8 +13,12 @@ from sqlalchemy import select
 from renda.core.timezone import local_today
 from renda.modules.exports import service as exports
 from renda.modules.exports.models import Export
-from renda.modules.opinions import metrics, service
+from renda.modules.opinions import metrics
+from renda.modules.opinions.common import SYSTEM_VIEWER, format_ticket
+from renda.modules.opinions.handling import answer, assign, rate_on_behalf
+from renda.modules.opinions.intake import intake as record_intake
 from renda.modules.opinions.models import Opinion
+from renda.modules.opinions.units import create_unit
 from renda.modules.rollups.periods import containing
 from renda.modules.rollups.registry import RatioMetric
 from renda.modules.rollups.registry import metrics as registered_metrics
@@ -75,7 +79,7 @@ async def test_staff_pages_take_the_loop_through_forms(client, database, offices
     assert wrong.status_code == 400 and "没有找到该编号" in wrong.text
     merged = await client.post(
         f"/t/{a}/opinions/{second.id}/duplicate",
-        data={"ticket": service.format_ticket(first.ticket)},
+        data={"ticket": format_ticket(first.ticket)},
         headers=staff,
         follow_redirects=False,
     )
@@ -203,17 +207,17 @@ async def test_metrics_count_the_loop(database, offices) -> None:
     async with tenant_session(tenant, actor="system:test") as session:
         from renda.modules.opinions.schemas import UnitIn
 
-        unit = await service.create_unit(session, service.SYSTEM_VIEWER, UnitIn(name=unique("凤鸣镇综合执法办")))
+        unit = await create_unit(session, SYSTEM_VIEWER, UnitIn(name=unique("凤鸣镇综合执法办")))
         made = []
         for n, (category, source) in enumerate(
             [("transport", "portal"), ("transport", "reception"), ("education", "staff"), (None, "contact")]
         ):
-            made.append(await service.intake(session, tenant, source=source, content=f"指标测试{n}", category=category))
+            made.append(await record_intake(session, tenant, source=source, content=f"指标测试{n}", category=category))
         for opinion, rating in zip(made[:3], ["solved", "partly", None], strict=True):
-            await service.assign(session, service.SYSTEM_VIEWER, tenant, opinion, unit_id=unit.id)
+            await assign(session, SYSTEM_VIEWER, tenant, opinion, unit_id=unit.id)
             if rating:
-                await service.answer(session, service.SYSTEM_VIEWER, tenant, opinion, text="已办理")
-                await service.rate_on_behalf(session, service.SYSTEM_VIEWER, opinion, rating=rating)
+                await answer(session, SYSTEM_VIEWER, tenant, opinion, text="已办理")
+                await rate_on_behalf(session, SYSTEM_VIEWER, opinion, rating=rating)
         await session.commit()
     await set_deadline(code, made[2].id, today - timedelta(days=1))
 

@@ -14,8 +14,19 @@ from sqlalchemy import delete, select
 from renda.core.db import utcnow
 from renda.core.errors import TooManyRequests
 from renda.modules.notifications.models import Notification
-from renda.modules.opinions import limits, service
+from renda.modules.opinions import limits
+from renda.modules.opinions.common import format_ticket
+from renda.modules.opinions.limits import (
+    LOOKUP_MISSES_PER_IP,
+    SUBMIT_PER_IP,
+    SUBMIT_PER_PHONE,
+    check_limits,
+    check_lookup_allowed,
+    purge_rate_hits,
+    record_lookup_miss,
+)
 from renda.modules.opinions.models import Opinion, PortalRateHit
+from renda.modules.opinions.portal import portal_submit
 from renda.modules.organisation.models import Station
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.modules.opinions.support import HTML, count_opinions, intake, office, unique
@@ -108,7 +119,7 @@ async def test_bad_submissions_are_refused_and_nothing_is_stored(client, databas
 async def test_flooding_from_one_address_is_limited_and_the_portal_stays_up(client, database, offices) -> None:
     a = offices["a"]
     before = await count_opinions(a)
-    for n in range(service.SUBMIT_PER_IP.count):
+    for n in range(SUBMIT_PER_IP.count):
         assert (await submit(client, a, content=f"第{n}条:小区路灯不亮")).status_code in (302, 303)
     limited = await submit(client, a, content="第六条:小区路灯不亮")
     assert limited.status_code == 429
@@ -119,7 +130,7 @@ async def test_flooding_from_one_address_is_limited_and_the_portal_stays_up(clie
     )
     assert 0 < int(limited.headers["retry-after"]) <= 3600
     assert "第六条" in limited.text  # what was typed is kept for later
-    assert await count_opinions(a) == before + service.SUBMIT_PER_IP.count
+    assert await count_opinions(a) == before + SUBMIT_PER_IP.count
     # Still up: the form and the lookup answer. The limit is per address across all offices' portals.
     assert (await client.get(f"/p/{a}/opinions/new", headers=HTML)).status_code == 200
     assert (await client.get(f"/p/{a}/opinions/status", headers=HTML)).status_code == 200
@@ -130,14 +141,14 @@ async def test_one_phone_is_limited_per_day_from_any_address(client, database, o
     a = offices["a"]
     tenant = await load_tenant(a)
     phone = "13822223333"
-    for n in range(service.SUBMIT_PER_PHONE.count):
+    for n in range(SUBMIT_PER_PHONE.count):
         async with tenant_session(tenant, actor="system:test") as session:
-            await service.portal_submit(session, tenant, ip=f"10.0.0.{n}", content=f"意见{n}", submitter_phone=phone)
+            await portal_submit(session, tenant, ip=f"10.0.0.{n}", content=f"意见{n}", submitter_phone=phone)
             await session.commit()
     before = await count_opinions(a)
     async with tenant_session(tenant, actor="system:test") as session:
         with pytest.raises(TooManyRequests) as limited:
-            await service.portal_submit(session, tenant, ip="10.0.0.99", content="第四条", submitter_phone=phone)
+            await portal_submit(session, tenant, ip="10.0.0.99", content="第四条", submitter_phone=phone)
         assert "同一手机号码每天最多提交 3 条意见" in limited.value.message
     assert await count_opinions(a) == before
     # Through the portal too, from the test client's address (its own count is still low).
@@ -156,21 +167,21 @@ async def test_limits_hold_under_concurrent_submissions(database, offices) -> No
     async def one(n: int) -> bool:
         async with tenant_session(tenant, actor="system:test") as session:
             try:
-                await service.portal_submit(session, tenant, ip="10.9.9.9", content=f"并发意见{n}")
+                await portal_submit(session, tenant, ip="10.9.9.9", content=f"并发意见{n}")
             except TooManyRequests:
                 return False
             await session.commit()
             return True
 
     results = await asyncio.gather(*(one(n) for n in range(10)))
-    assert sum(results) == service.SUBMIT_PER_IP.count
+    assert sum(results) == SUBMIT_PER_IP.count
 
 
 async def test_bad_or_foreign_tickets_are_not_found(client, database, offices) -> None:
     a, b = offices["a"], offices["b"]
     theirs = await intake(b, "扶风县的意见:公交站台缺少遮阳棚")
     ours = await intake(a, "岐山县的意见:公园厕所损坏")
-    for ticket in ("ABCD-EFGH-JKMN", "not a ticket", service.format_ticket(theirs.ticket)):
+    for ticket in ("ABCD-EFGH-JKMN", "not a ticket", format_ticket(theirs.ticket)):
         missing = await client.get(f"/p/{a}/opinions/status?ticket={ticket}", headers=HTML)
         assert missing.status_code == 404 and "没有找到该编号的意见" in missing.text
     assert (await client.get(f"/p/{b}/opinions/status?ticket={ours.ticket}", headers=HTML)).status_code == 404
@@ -182,14 +193,14 @@ async def test_wrong_ticket_guesses_are_limited(database, offices) -> None:
     a = offices["a"]
     tenant = await load_tenant(a)
     async with tenant_session(tenant, actor="system:test") as session:
-        for _ in range(service.LOOKUP_MISSES_PER_IP.count):
-            await service.record_lookup_miss(session, a, "10.1.1.1")
+        for _ in range(LOOKUP_MISSES_PER_IP.count):
+            await record_lookup_miss(session, a, "10.1.1.1")
         await session.commit()
         with pytest.raises(TooManyRequests):
-            await service.check_lookup_allowed(session, "10.1.1.1")
-        await service.check_lookup_allowed(session, "10.1.1.2")
+            await check_lookup_allowed(session, "10.1.1.1")
+        await check_lookup_allowed(session, "10.1.1.2")
         # An hour later the address may look up again.
-        await service.check_lookup_allowed(session, "10.1.1.1", now=utcnow() + timedelta(hours=1, seconds=1))
+        await check_lookup_allowed(session, "10.1.1.1", now=utcnow() + timedelta(hours=1, seconds=1))
 
 
 async def test_a_limited_lookup_says_so_and_when_to_try_again(client, database, offices) -> None:
@@ -197,8 +208,8 @@ async def test_a_limited_lookup_says_so_and_when_to_try_again(client, database, 
     tenant = await load_tenant(a)
     client_ip = "testclient"  # the address the test client's requests come from
     async with tenant_session(tenant, actor="system:test") as session:
-        for _ in range(service.LOOKUP_MISSES_PER_IP.count):
-            await service.record_lookup_miss(session, a, client_ip)
+        for _ in range(LOOKUP_MISSES_PER_IP.count):
+            await record_lookup_miss(session, a, client_ip)
         await session.commit()
     try:
         limited = await client.get(f"/p/{a}/opinions/status?ticket=ABCD-EFGH-JKMN", headers=HTML)
@@ -210,7 +221,7 @@ async def test_a_limited_lookup_says_so_and_when_to_try_again(client, database, 
         async with tenant_session(tenant, actor="system:test") as session:
             await session.execute(
                 delete(PortalRateHit).where(
-                    PortalRateHit.scope == service.LOOKUP_MISSES_PER_IP.scope,
+                    PortalRateHit.scope == LOOKUP_MISSES_PER_IP.scope,
                     PortalRateHit.key_hash == limits.ip_key(client_ip),
                 )
             )
@@ -242,11 +253,9 @@ async def test_old_rate_hits_are_purged(database, offices) -> None:
     from renda.workers.scheduler import registered_jobs
 
     async with database.platform_session() as session:
-        await service.check_limits(
-            session, offices["a"], [(service.SUBMIT_PER_IP, "old")], now=utcnow() - timedelta(days=3)
-        )
-        await service.check_limits(session, offices["a"], [(service.SUBMIT_PER_IP, "new")])
-        assert await service.purge_rate_hits(session) == 1
+        await check_limits(session, offices["a"], [(SUBMIT_PER_IP, "old")], now=utcnow() - timedelta(days=3))
+        await check_limits(session, offices["a"], [(SUBMIT_PER_IP, "new")])
+        assert await purge_rate_hits(session) == 1
         left = set((await session.execute(select(PortalRateHit.key_hash))).scalars())
         await session.commit()
     assert left == {"new"}

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from renda.core.db import TenantBase
-from renda.core.discovery import import_module_parts
+from renda.modules import import_module_parts
 
 TABLES = {"handling_units", "handling_unit_users", "opinions", "opinion_steps", "opinion_sms", "suggestion_drafts"}
 

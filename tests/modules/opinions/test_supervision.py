@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from renda.core.timezone import LOCAL_TZ, local_today
 from renda.modules.notifications.models import Notification
-from renda.modules.opinions import service
+from renda.modules.opinions.common import overdue_clause
+from renda.modules.opinions.models import Opinion
 from renda.modules.opinions.tasks import remind_overdue
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.scheduler import office_job, registered_jobs
@@ -75,8 +76,7 @@ async def test_overdue_is_flagged_and_reminded_once_a_day(client, database, offi
     async with tenant_session(tenant, actor="system:test") as session:
         later = today + timedelta(days=5)
         assert opinion.id not in [
-            o.id
-            for o in (await session.execute(select(service.Opinion).where(service.overdue_clause(later)))).scalars()
+            o.id for o in (await session.execute(select(Opinion).where(overdue_clause(later)))).scalars()
         ]
 
 
