@@ -257,7 +257,10 @@ def running_worker(kind: str) -> Iterator[dramatiq.Broker]:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     # The ASGI test client's address, so the OIDC redirect URI points back at it.
-    return Settings(environment="test", secret_key="test-secret", public_url="http://testserver.local")
+    # A small pool: several test processes (the pinned-date runs, worker subprocesses) share one server.
+    return Settings(
+        environment="test", secret_key="test-secret", public_url="http://testserver.local", database_pool_size=5
+    )
 
 
 @pytest.fixture(scope="session")
