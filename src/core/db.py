@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.util import await_only
 
+from renda.core.errors import Conflict
+
 PLATFORM_SCHEMA = "platform"
 NO_TENANT_SCHEMA = "no_tenant_selected"
 
@@ -275,6 +277,19 @@ async def read_rows(
         await session.flush()
     connection = await session.connection()
     return list((await connection.execute(statement, params)).all())
+
+
+async def flush_or_conflict(session: AsyncSession, conflicts: dict[str, tuple[str, str]]) -> None:
+    """Flush; a unique constraint named in `conflicts` (name → code, message) becomes that Conflict."""
+    try:
+        await session.flush()
+    except exc.IntegrityError as error:
+        cause = getattr(error.orig, "__cause__", None)
+        name = getattr(cause, "constraint_name", None) or next((n for n in conflicts if n in str(error.orig)), None)
+        if name in conflicts:
+            code, message = conflicts[name]
+            raise Conflict(message, code=code) from error
+        raise
 
 
 @asynccontextmanager

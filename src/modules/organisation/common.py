@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import Conflict, InvalidInput, NotFound
+from renda.core.db import flush_or_conflict
+from renda.core.errors import InvalidInput, NotFound
 
 BODY_ROLE_LABELS = {
     "special_committee": {"chair": "主任委员", "vice_chair": "副主任委员", "member": "委员"},
@@ -51,15 +51,8 @@ async def delete_found(session: AsyncSession, row: Any, missing: NotFound) -> No
 
 
 async def flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        cause = getattr(exc.orig, "__cause__", None)
-        name = getattr(cause, "constraint_name", None) or next((n for n in CONFLICTS if n in str(exc.orig)), None)
-        if name in CONFLICTS:
-            code, message = CONFLICTS[name]
-            raise Conflict(message, code=code) from exc
-        raise
+    """Flush; a known unique constraint violated becomes a Conflict with its code and message."""
+    await flush_or_conflict(session, CONFLICTS)
 
 
 def sent_fields(patch: msgspec.Struct) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from renda.core.db import flush_or_conflict
+from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.permissions import Role, roles_grant
 from renda.core.timezone import local_today
 from renda.modules.organisation import service as organisation
@@ -92,15 +92,7 @@ def require_deputy(caller: Caller) -> uuid.UUID:
 # --- small helpers --------------------------------------------------------------------------------
 async def flush(session: AsyncSession) -> None:
     """Flush; a known unique constraint violated becomes a Conflict with its code and message."""
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        cause = getattr(exc.orig, "__cause__", None)
-        name = getattr(cause, "constraint_name", None) or next((n for n in CONFLICTS if n in str(exc.orig)), None)
-        if name in CONFLICTS:
-            code, message = CONFLICTS[name]
-            raise Conflict(message, code=code) from exc
-        raise
+    await flush_or_conflict(session, CONFLICTS)
 
 
 def clean_text(value: str | None) -> str | None:
