@@ -177,3 +177,10 @@ async def test_export_of_the_filtered_list(client, database, hierarchy) -> None:
     zhang = rows[2]
     assert zhang[10] == s["phone"][:3] + "****" + s["phone"][-4:] and "乡镇人大代表" in zhang[11]
     assert s["phone"] not in str(rows)
+
+
+async def test_a_page_number_past_any_list_is_refused(client, database, hierarchy) -> None:
+    clerk = await make_caller(database, "名册翻页", {hierarchy["a"]: ["staff"]})
+    for page in ("4611686018427387904", "0", "-1"):
+        response = await client.get(f"{api(hierarchy['a'])}/deputies", params={"page": page}, headers=clerk.headers)
+        assert response.status_code == 400 and response.json()["code"] == "invalid_page", response.text
