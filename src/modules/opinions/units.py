@@ -29,8 +29,8 @@ async def list_units(session: AsyncSession, today: date | None = None) -> list[U
     users = await units.unit_users(session)
     open_query = select(Opinion.unit_id, func.count()).where(Opinion.status == "assigned").group_by(Opinion.unit_id)
     overdue_query = select(Opinion.unit_id, func.count()).where(overdue_clause(today)).group_by(Opinion.unit_id)
-    counts = dict((await session.execute(open_query)).tuples().all())
-    overdue = dict((await session.execute(overdue_query)).tuples().all())
+    counts = dict((await session.execute(open_query)).all())
+    overdue = dict((await session.execute(overdue_query)).all())
     return [
         UnitOut(
             id=u.id,

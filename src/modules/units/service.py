@@ -67,7 +67,7 @@ async def unit_names(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> di
     if not wanted:
         return {}
     query = select(HandlingUnit.id, HandlingUnit.name).where(HandlingUnit.id.in_(wanted))
-    return dict((await session.execute(query)).tuples().all())
+    return dict((await session.execute(query)).all())
 
 
 async def unit_user_ids(session: AsyncSession, unit_id: uuid.UUID) -> list[uuid.UUID]:
