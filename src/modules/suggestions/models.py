@@ -243,6 +243,7 @@ class Suggestion(UUIDPrimaryKey, Timestamps, TenantBase):
     # 重点建议 and its supervising leader (领衔督办).
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     key_leader: Mapped[str | None] = mapped_column(String(100))
+    key_leader_title: Mapped[str | None] = mapped_column(String(100))  # the leader's post (主任、副主任...)
     key_chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # 回头看 of B and C replies until resolved; the latest year it was carried into (滚动办理).
     follow_up: Mapped[str] = mapped_column(String(10), default="none")

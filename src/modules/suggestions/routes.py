@@ -10,14 +10,37 @@ import uuid
 from dataclasses import dataclass
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.permissions import requires
-from renda.modules.suggestions import service
-from renda.modules.suggestions.models import SuggestionDraft
-from renda.modules.suggestions.schemas import DraftIn, DraftOut, DraftPage, DraftPatch
+from renda.modules.suggestions import evaluation, followup, public_board, service, supervision
+from renda.modules.suggestions import evaluation_out as views
+from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, require_manage
+from renda.modules.suggestions.models import Suggestion, SuggestionDraft
+from renda.modules.suggestions.schemas import (
+    BoardPage,
+    CarryOverIn,
+    CarryOverOut,
+    CheckpointDoneIn,
+    CheckpointIn,
+    CheckpointOut,
+    DraftIn,
+    DraftOut,
+    DraftPage,
+    DraftPatch,
+    FollowUpIn,
+    FollowUpOut,
+    KeyIn,
+    KeyOut,
+    PublicBoardIn,
+    PublicBoardOut,
+    RatingIn,
+    RatingOut,
+    RedactionIn,
+    RedactionOut,
+)
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
@@ -111,3 +134,140 @@ class DraftController(Controller):
 
 
 ROUTES = [DraftController]
+
+
+# --- evaluation, follow-up, supervision, the public board: /suggestions/items/… ---------------------
+LOOP_READ, LOOP_WRITE = requires("suggestions.read"), requires("suggestions.write")
+
+
+@dataclass(frozen=True)
+class AddressedItem:
+    """The caller in the loop and the suggestion the path names (locked for a write): 404 before the
+    body is read when the caller may not see it."""
+
+    caller: LoopCaller
+    suggestion: Suggestion
+
+
+async def provide_loop_caller(db: AsyncSession, access: TenantAccess) -> LoopCaller:
+    return await loop_caller_for(db, access)
+
+
+async def provide_item(
+    request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+) -> AddressedItem:
+    caller = await loop_caller_for(db, access)
+    found = await get_suggestion(db, caller, suggestion_id, for_update=request.method != "GET")
+    return AddressedItem(caller, found)
+
+
+class EvaluationController(Controller):
+    path = "/api/v1/t/{code:str}/suggestions/items"
+    tags = ["代表建议"]
+    dependencies = {
+        **TENANT_DEPENDENCIES,
+        "loop_caller": Provide(provide_loop_caller),
+        "item": Provide(provide_item),
+    }
+
+    @get("/{suggestion_id:uuid}/rating", guards=[LOOP_READ])
+    async def rating(self, item: AddressedItem) -> RatingOut:
+        """The rating of the current round, as the deputy, the staff and the unit see it (never edited)."""
+        return views.rating_out(item.suggestion)
+
+    @post("/{suggestion_id:uuid}/rating", guards=[LOOP_WRITE], status_code=200)
+    async def rate(self, db: AsyncSession, item: AddressedItem, data: RatingIn) -> RatingOut:
+        """The lead deputy's rating: satisfied / basic close it; dissatisfied opens a second round."""
+        await evaluation.rate(db, item.caller, item.suggestion, data.rating, data.comment)
+        return views.rating_out(item.suggestion)
+
+    @get("/{suggestion_id:uuid}/follow-ups", guards=[LOOP_READ])
+    async def follow_ups(self, db: AsyncSession, item: AddressedItem) -> list[FollowUpOut]:
+        entries = await followup.follow_ups_of(db, item.suggestion)
+        return [views.follow_up_out(e, item.suggestion) for e in entries]
+
+    @post("/{suggestion_id:uuid}/follow-ups", guards=[LOOP_WRITE], status_code=201)
+    async def add_follow_up(self, db: AsyncSession, item: AddressedItem, data: FollowUpIn) -> FollowUpOut:
+        entry = await followup.record_follow_up(
+            db, item.caller, item.suggestion, checked_on=data.checked_on, progress=data.progress, resolved=data.resolved
+        )
+        return views.follow_up_out(entry, item.suggestion)
+
+    @post("/carry-over", guards=[LOOP_WRITE], status_code=200)
+    async def carry_over(self, db: AsyncSession, loop_caller: LoopCaller, data: CarryOverIn) -> CarryOverOut:
+        """滚动办理 by hand (the yearly job does it on 1 January)."""
+        require_manage(loop_caller)
+        followup.check_year(data.year)
+        return CarryOverOut(data.year, await followup.carry_over(db, data.year))
+
+    @get("/{suggestion_id:uuid}/key", guards=[LOOP_READ])
+    async def key(self, db: AsyncSession, item: AddressedItem) -> KeyOut:
+        return await views.key_out(db, item.suggestion)
+
+    @put("/{suggestion_id:uuid}/key", guards=[LOOP_WRITE])
+    async def set_key(self, db: AsyncSession, item: AddressedItem, data: KeyIn) -> KeyOut:
+        await supervision.set_key(
+            db,
+            item.caller,
+            item.suggestion,
+            is_key=data.is_key,
+            leader_name=data.leader_name,
+            leader_title=data.leader_title,
+        )
+        return await views.key_out(db, item.suggestion)
+
+    @post("/{suggestion_id:uuid}/checkpoints", guards=[LOOP_WRITE], status_code=200)
+    async def set_checkpoint(self, db: AsyncSession, item: AddressedItem, data: CheckpointIn) -> CheckpointOut:
+        found = await supervision.set_checkpoint(db, item.caller, item.suggestion, stage=data.stage, due_on=data.due_on)
+        return views.checkpoint_out(found)
+
+    @post("/{suggestion_id:uuid}/checkpoints/{checkpoint_id:uuid}/done", guards=[LOOP_WRITE], status_code=200)
+    async def complete_checkpoint(
+        self, db: AsyncSession, item: AddressedItem, checkpoint_id: uuid.UUID, data: CheckpointDoneIn
+    ) -> CheckpointOut:
+        checkpoint = await supervision.get_checkpoint(db, item.suggestion, checkpoint_id)
+        done = await supervision.complete_checkpoint(
+            db, item.caller, item.suggestion, checkpoint, done_on=data.done_on, note=data.note
+        )
+        return views.checkpoint_out(done)
+
+    @get("/board", guards=[LOOP_READ])
+    async def board(
+        self,
+        db: AsyncSession,
+        loop_caller: LoopCaller,
+        year: int | None = None,
+        status: str | None = None,
+        key: bool | None = None,
+        overdue: bool = False,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> BoardPage:
+        """督办台账: every item of the office (the offices above read it here too)."""
+        chosen = supervision.BoardFilter(year=year, status=status, key=key, overdue=overdue)
+        found = await supervision.board(db, loop_caller, chosen, page, page_size)
+        return BoardPage(views.board_rows(found.items), found.total, found.page, found.page_size)
+
+    @put("/{suggestion_id:uuid}/public", guards=[LOOP_WRITE])
+    async def redact(self, db: AsyncSession, item: AddressedItem, data: RedactionIn) -> RedactionOut:
+        found = await public_board.set_redaction(db, item.caller, item.suggestion, hidden=data.hidden, title=data.title)
+        return RedactionOut(found.id, found.public_hidden, found.public_title)
+
+
+class PublicBoardSettingsController(Controller):
+    path = "/api/v1/t/{code:str}/suggestions/settings/public-board"
+    tags = ["代表建议"]
+    dependencies = {**TENANT_DEPENDENCIES, "loop_caller": Provide(provide_loop_caller)}
+
+    @get("/", guards=[LOOP_READ])
+    async def show(self, db: AsyncSession) -> PublicBoardOut:
+        settings = await load_settings(db)
+        return PublicBoardOut(settings.public_board, list(settings.public_fields))
+
+    @put("/", guards=[LOOP_WRITE])
+    async def update(self, db: AsyncSession, loop_caller: LoopCaller, data: PublicBoardIn) -> PublicBoardOut:
+        settings = await public_board.set_board(db, loop_caller, enabled=data.enabled, fields=data.fields)
+        return PublicBoardOut(settings.public_board, list(settings.public_fields))
+
+
+ROUTES += [EvaluationController, PublicBoardSettingsController]
