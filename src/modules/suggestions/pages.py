@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import requires
-from renda.modules.suggestions import service
-from renda.modules.suggestions.models import DRAFT_STATUSES
+from renda.core.timezone import local_today
+from renda.modules.suggestions import evaluation, followup, public_board, service, supervision
+from renda.modules.suggestions import evaluation_out as views
+from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, number_label
+from renda.modules.suggestions.models import (
+    CHECKPOINT_STAGES,
+    DRAFT_STATUSES,
+    FOLLOW_UP_STATUSES,
+    RATINGS,
+    REPLY_CLASSES,
+    STATUSES,
+    Suggestion,
+    SuggestionStep,
+)
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
-from renda.web.forms import Form, form_value
+from renda.web.forms import Form, form_value, form_values
 from renda.web.pages import shell_context
 
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
@@ -156,3 +171,300 @@ class SuggestionPages(Controller):
 
 
 PAGES = [SuggestionPages]
+
+
+# --- evaluation, follow-up, supervision: /t/{code}/suggestions/items/… -------------------------------
+LOOP_READ, LOOP_WRITE = requires("suggestions.read"), requires("suggestions.write")
+BOARD_PAGE_SIZE = 50
+BOARD_VIEWS = {"all": "全部", "key": "重点建议", "follow_up": "回头看", "overdue": "已逾期"}
+
+
+def _date(value: str | None, what: str) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidInput(f"请填写正确的{what}", code="invalid_date") from None
+
+
+class EvaluationPages(Controller):
+    """The deputy's rating page (a phone from the notification), the staff's supervision page of one
+    suggestion (key, checkpoints, 回头看, public board) and the status board."""
+
+    path = "/t/{code:str}/suggestions/items"
+    include_in_schema = False
+    dependencies = TENANT_DEPENDENCIES
+
+    async def _item(
+        self, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID, *, lock: bool = False
+    ) -> tuple[LoopCaller, Suggestion]:
+        caller = await loop_caller_for(db, access)
+        return caller, await get_suggestion(db, caller, suggestion_id, for_update=lock)
+
+    # --- the deputy's rating -------------------------------------------------------------------------
+    async def _rate_page(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        caller, found = await self._item(db, access, suggestion_id)
+        try:
+            evaluation.check_may_rate(caller, found, local_today())
+            may_rate, why_not = True, None
+        except AppError as error:
+            may_rate, why_not = False, error.message
+        context = {
+            **await shell_context(request, access),
+            **await evaluation_view(db, found),
+            "may_rate": may_rate,
+            "why_not": why_not,
+            "ratings": RATINGS,
+            **extra,
+        }
+        return Template("suggestions/rate.html", context=context, status_code=status)
+
+    @get("/{suggestion_id:uuid}/rate", guards=[LOOP_READ])
+    async def rate_page(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template:
+        return await self._rate_page(request, db, access, suggestion_id)
+
+    @post("/{suggestion_id:uuid}/rate", guards=[LOOP_WRITE])
+    async def rate(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template:
+        caller, found = await self._item(db, access, suggestion_id, lock=True)
+        try:
+            await evaluation.rate(db, caller, found, form_value(data, "rating") or "", form_value(data, "comment"))
+        except AppError as error:
+            await db.rollback()
+            return await self._rate_page(
+                request, db, access, suggestion_id, status=error.status_code, error=error.message
+            )
+        return await self._rate_page(request, db, access, suggestion_id, just_rated=True)
+
+    # --- the staff's supervision of one suggestion ---------------------------------------------------
+    async def _supervision(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        caller, found = await self._item(db, access, suggestion_id)
+        context = {
+            **await shell_context(request, access),
+            **await evaluation_view(db, found),
+            "manage": caller.manage,
+            "key": await views.key_out(db, found),
+            "follow_ups": await followup.follow_ups_of(db, found),
+            "stages": CHECKPOINT_STAGES,
+            "today": local_today(),
+            **extra,
+        }
+        return Template("suggestions/supervision.html", context=context, status_code=status)
+
+    @get("/{suggestion_id:uuid}/supervision", guards=[LOOP_READ])
+    async def supervision_page(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template:
+        return await self._supervision(request, db, access, suggestion_id)
+
+    async def _act(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        act: Callable[[LoopCaller, Suggestion], Awaitable[object]],
+    ) -> Template | Redirect:
+        caller, found = await self._item(db, access, suggestion_id, lock=True)
+        try:
+            await act(caller, found)
+        except AppError as error:
+            await db.rollback()
+            return await self._supervision(
+                request, db, access, suggestion_id, status=error.status_code, error=error.message
+            )
+        return Redirect(f"/t/{access.tenant.code}/suggestions/items/{suggestion_id}/supervision")
+
+    @post("/{suggestion_id:uuid}/key", guards=[LOOP_WRITE])
+    async def set_key(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def act(caller: LoopCaller, found: Suggestion) -> object:
+            return await supervision.set_key(
+                db,
+                caller,
+                found,
+                is_key=form_value(data, "is_key") == "1",
+                leader_name=form_value(data, "leader_name"),
+                leader_title=form_value(data, "leader_title"),
+            )
+
+        return await self._act(request, db, access, suggestion_id, act)
+
+    @post("/{suggestion_id:uuid}/checkpoints", guards=[LOOP_WRITE])
+    async def set_checkpoint(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def act(caller: LoopCaller, found: Suggestion) -> object:
+            due = _date(form_value(data, "due_on"), "节点日期")
+            return await supervision.set_checkpoint(
+                db, caller, found, stage=form_value(data, "stage") or "", due_on=due
+            )
+
+        return await self._act(request, db, access, suggestion_id, act)
+
+    @post("/{suggestion_id:uuid}/checkpoints/{checkpoint_id:uuid}/done", guards=[LOOP_WRITE])
+    async def complete_checkpoint(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        checkpoint_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def act(caller: LoopCaller, found: Suggestion) -> object:
+            checkpoint = await supervision.get_checkpoint(db, found, checkpoint_id)
+            done_on = _date(form_value(data, "done_on"), "完成日期")
+            return await supervision.complete_checkpoint(
+                db, caller, found, checkpoint, done_on=done_on, note=form_value(data, "note")
+            )
+
+        return await self._act(request, db, access, suggestion_id, act)
+
+    @post("/{suggestion_id:uuid}/follow-ups", guards=[LOOP_WRITE])
+    async def add_follow_up(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def act(caller: LoopCaller, found: Suggestion) -> object:
+            return await followup.record_follow_up(
+                db,
+                caller,
+                found,
+                checked_on=_date(form_value(data, "checked_on"), "回头看日期"),
+                progress=form_value(data, "progress") or "",
+                resolved=form_value(data, "resolved") == "1",
+            )
+
+        return await self._act(request, db, access, suggestion_id, act)
+
+    @post("/{suggestion_id:uuid}/public", guards=[LOOP_WRITE])
+    async def redact(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def act(caller: LoopCaller, found: Suggestion) -> object:
+            return await public_board.set_redaction(
+                db, caller, found, hidden=form_value(data, "hidden") == "1", title=form_value(data, "title")
+            )
+
+        return await self._act(request, db, access, suggestion_id, act)
+
+    # --- the status board ----------------------------------------------------------------------------
+    async def _board(
+        self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
+    ) -> Template:
+        caller = await loop_caller_for(db, access)
+        params = request.query_params
+        view = params.get("view") if params.get("view") in BOARD_VIEWS else "all"
+        raw_year, raw_page = params.get("year", ""), params.get("page", "1")
+        year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else None
+        page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+        chosen = supervision.BoardFilter(
+            year=year,
+            key=True if view == "key" else None,
+            follow_up=view == "follow_up",
+            overdue=view == "overdue",
+        )
+        found = await supervision.board(db, caller, chosen, page, BOARD_PAGE_SIZE)
+        settings = await load_settings(db) if caller.manage else None
+        context = {
+            **await shell_context(request, access),
+            "rows": views.board_rows(found.items),
+            "page": found,
+            "view": view,
+            "views": BOARD_VIEWS,
+            "year": year or "",
+            "manage": caller.manage,
+            "read_only": access.read_only,
+            "settings": settings,
+            "public_fields": public_board.PUBLIC_FIELDS,
+            **extra,
+        }
+        return Template("suggestions/board.html", context=context, status_code=status)
+
+    @get("/board", guards=[LOOP_READ])
+    async def board(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        return await self._board(request, db, access)
+
+    @post("/public-board", guards=[LOOP_WRITE])
+    async def public_board_settings(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        try:
+            caller = await loop_caller_for(db, access)
+            await public_board.set_board(
+                db, caller, enabled=form_value(data, "enabled") == "1", fields=form_values(data, "fields")
+            )
+        except AppError as error:
+            await db.rollback()
+            return await self._board(request, db, access, status=error.status_code, error=error.message)
+        return Redirect(f"/t/{access.tenant.code}/suggestions/items/board")
+
+
+async def evaluation_view(session: AsyncSession, suggestion: Suggestion) -> dict[str, Any]:
+    """What `suggestions/_evaluation.html` shows of one suggestion: the rating of this round, and the
+    earlier rounds' replies and ratings from the timeline."""
+    earlier = await session.execute(
+        select(SuggestionStep)
+        .where(SuggestionStep.suggestion_id == suggestion.id, SuggestionStep.kind.in_(("rated", "second_round")))
+        .order_by(SuggestionStep.created_at)
+    )
+    return {
+        "s": suggestion,
+        "number": number_label(suggestion),
+        "status_label": STATUSES[suggestion.status],
+        "reply_classes": REPLY_CLASSES,
+        "ratings": RATINGS,
+        "follow_up_label": FOLLOW_UP_STATUSES[suggestion.follow_up],
+        "rounds": [step for step in earlier.scalars() if step.round < suggestion.round or step.kind == "rated"],
+    }
+
+
+PAGES += [EvaluationPages]

@@ -165,6 +165,11 @@ def _item(row: Row, fields: list[str], units: list[str]) -> PublicItem:
     return PublicItem(row.id, {PUBLIC_FIELDS[f]: _value(f, row, units) for f in fields})
 
 
+async def board_enabled(session: AsyncSession) -> bool:
+    settings = await session.get(SuggestionSettings, 1)
+    return settings is not None and settings.public_board
+
+
 async def _settings_on(session: AsyncSession) -> SuggestionSettings:
     settings = await session.get(SuggestionSettings, 1)
     if settings is None or not settings.public_board:

@@ -239,12 +239,13 @@ class EvaluationController(Controller):
         year: int | None = None,
         status: str | None = None,
         key: bool | None = None,
+        follow_up: bool = False,
         overdue: bool = False,
         page: int = 1,
         page_size: int = 50,
     ) -> BoardPage:
         """督办台账: every item of the office (the offices above read it here too)."""
-        chosen = supervision.BoardFilter(year=year, status=status, key=key, overdue=overdue)
+        chosen = supervision.BoardFilter(year=year, status=status, key=key, follow_up=follow_up, overdue=overdue)
         found = await supervision.board(db, loop_caller, chosen, page, page_size)
         return BoardPage(views.board_rows(found.items), found.total, found.page, found.page_size)
 

@@ -22,14 +22,20 @@ from renda.modules.suggestions.drafts import (
     update_draft,
     withdraw_draft,
 )
+from renda.modules.suggestions.evaluation import notify_reply_given, on_replied
+from renda.modules.suggestions.public_board import PAGE_SIZE as PUBLIC_PAGE_SIZE
+from renda.modules.suggestions.public_board import PublicItem, board_enabled, public_item, public_page
 
 __all__ = [
     "CATEGORIES",
     "FULL_ROLES",
     "MANAGE_ROLES",
+    "PUBLIC_PAGE_SIZE",
     "Caller",
     "LoopCaller",
+    "PublicItem",
     "Reach",
+    "board_enabled",
     "caller_for",
     "create_draft",
     "drafts_from",
@@ -37,6 +43,10 @@ __all__ = [
     "get_draft",
     "list_drafts",
     "loop_caller_for",
+    "notify_reply_given",
+    "on_replied",
+    "public_item",
+    "public_page",
     "require_editor",
     "update_draft",
     "withdraw_draft",

@@ -169,6 +169,7 @@ class BoardFilter:
     year: int | None = None
     status: str | None = None
     key: bool | None = None
+    follow_up: bool = False  # only those still followed up (回头看)
     overdue: bool = False
 
     def check(self) -> None:
@@ -208,6 +209,8 @@ def board_query(caller: LoopCaller, chosen: BoardFilter, today: date):
         query = query.where(Suggestion.status == chosen.status)
     if chosen.key is not None:
         query = query.where(Suggestion.is_key.is_(chosen.key))
+    if chosen.follow_up:
+        query = query.where(Suggestion.follow_up == "open")
     if chosen.overdue:
         query = query.where(and_(Suggestion.status == "assigned", Suggestion.deadline < today))
     return query
