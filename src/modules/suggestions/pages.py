@@ -463,7 +463,7 @@ async def evaluation_view(session: AsyncSession, suggestion: Suggestion) -> dict
         "reply_classes": REPLY_CLASSES,
         "ratings": RATINGS,
         "follow_up_label": FOLLOW_UP_STATUSES[suggestion.follow_up],
-        "rounds": [step for step in earlier.scalars() if step.round < suggestion.round or step.kind == "rated"],
+        "rounds": list(earlier.scalars()),
     }
 
 

@@ -148,3 +148,51 @@ async def steps(code: str, suggestion_id: uuid.UUID) -> list[SuggestionStep]:
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         query = select(SuggestionStep).where(SuggestionStep.suggestion_id == suggestion_id)
         return list((await session.execute(query.order_by(SuggestionStep.created_at))).scalars())
+
+
+# --- evaluation, follow-up, supervision ------------------------------------------------------------
+async def reply(
+    office: Office,
+    suggestion_id: uuid.UUID,
+    reply_class: str = "A",
+    *,
+    text: str = "已列入年度计划,年内完成道路硬化。",
+    commitments: str | None = None,
+) -> Suggestion:
+    """The lead unit's reply as the handling part writes it (status, class, text, replied_at), then the
+    loop's `on_replied`: the rating window, follow-up of B and C, the deputy's notice."""
+    from renda.core.db import utcnow
+    from renda.modules.suggestions import service
+
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        suggestion = await session.get_one(Suggestion, suggestion_id)
+        suggestion.status, suggestion.reply_class, suggestion.reply_text = "replied", reply_class, text
+        suggestion.reply_commitments, suggestion.replied_at, suggestion.replied_on_time = commitments, utcnow(), True
+        session.add(SuggestionStep(suggestion_id=suggestion.id, kind="replied", round=suggestion.round, actor=ACTOR))
+        await service.on_replied(session, suggestion)
+        await session.commit()
+        return suggestion
+
+
+async def notices(code: str, user_id: uuid.UUID, kind: str) -> list:
+    from renda.modules.notifications.models import Notification
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+        return list((await session.execute(query.order_by(Notification.created_at))).scalars())
+
+
+async def set_settings(code: str, **values) -> None:
+    from renda.modules.suggestions.common import load_settings
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        settings = await load_settings(session)
+        for name, value in values.items():
+            setattr(settings, name, value)
+        await session.commit()
+
+
+async def units_of(code: str, suggestion_id: uuid.UUID) -> list[SuggestionUnit]:
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(SuggestionUnit).where(SuggestionUnit.suggestion_id == suggestion_id)
+        return list((await session.execute(query.order_by(SuggestionUnit.round))).scalars())
