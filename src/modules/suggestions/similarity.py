@@ -16,23 +16,91 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Scores at or above this are listed as similar (see tests/modules/suggestions/test_similarity_pairs.py
 # for the precision and recall it gives on the labelled pairs).
-THRESHOLD = 0.30
+THRESHOLD = 0.17
 
 # Phrases of the genre, not of the issue: cut before bigrams are taken (longest first).
 BOILERPLATE = sorted(
     {
-        "关于", "的建议", "建议", "意见", "请求", "恳请", "希望", "尽快", "抓紧", "进一步", "切实",
-        "相关部门", "有关部门", "群众反映", "反映强烈", "强烈", "问题", "解决", "加强", "加大", "力度",
-        "推进", "推动", "加快", "完善", "提升", "提高", "落实", "支持", "实施", "开展", "工作",
-        "安排", "资金", "列入", "纳入", "计划", "项目", "今年", "去年", "至今", "目前", "再次",
-        "存在", "严重", "隐患", "困难", "不便", "方便", "群众", "老百姓", "村民", "居民", "政府",
-        "部门", "单位", "相关", "有关", "进行", "给予", "一个", "这个", "那个", "没有", "不能",
-        "不够", "我们", "他们", "大家", "已经", "可以", "能够", "需要", "应当", "必须",
+        "关于",
+        "的建议",
+        "建议",
+        "意见",
+        "请求",
+        "恳请",
+        "希望",
+        "尽快",
+        "抓紧",
+        "进一步",
+        "切实",
+        "相关部门",
+        "有关部门",
+        "群众反映",
+        "反映强烈",
+        "强烈",
+        "问题",
+        "解决",
+        "加强",
+        "加大",
+        "力度",
+        "推进",
+        "推动",
+        "加快",
+        "完善",
+        "提升",
+        "提高",
+        "落实",
+        "支持",
+        "实施",
+        "开展",
+        "工作",
+        "安排",
+        "资金",
+        "列入",
+        "纳入",
+        "计划",
+        "项目",
+        "今年",
+        "去年",
+        "至今",
+        "目前",
+        "再次",
+        "存在",
+        "严重",
+        "隐患",
+        "困难",
+        "不便",
+        "方便",
+        "群众",
+        "老百姓",
+        "村民",
+        "居民",
+        "政府",
+        "部门",
+        "单位",
+        "相关",
+        "有关",
+        "进行",
+        "给予",
+        "一个",
+        "这个",
+        "那个",
+        "没有",
+        "不能",
+        "不够",
+        "我们",
+        "他们",
+        "大家",
+        "已经",
+        "可以",
+        "能够",
+        "需要",
+        "应当",
+        "必须",
     },
     key=len,
     reverse=True,
@@ -44,18 +112,41 @@ _PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:镇|乡|村|社区|街道)|县城|
 
 # One word for what deputies say in several ways: folded before bigrams are taken.
 SYNONYMS = {
-    "照明设施": "路灯", "照明": "路灯", "太阳能灯": "路灯",
-    "公共厕所": "公厕", "卫生厕所": "户厕", "旱厕": "户厕", "厕所": "户厕",
-    "医疗保险": "医保", "城乡居民医保": "医保",
-    "公交车": "公交", "客运班车": "客车", "班车": "客车", "客运": "客车", "黑车": "客车",
-    "敬老院": "养老院", "幸福院": "养老院", "养老服务站": "养老院",
-    "学生公寓": "宿舍", "宿舍楼": "宿舍",
-    "吃水": "饮水", "人饮": "饮水", "自来水": "供水",
-    "水泥路": "硬化", "土石路": "砂石路",
-    "村道": "村路", "通村公路": "村路", "通村路": "村路",
-    "水渠": "渠道", "灌渠": "渠道", "渠系": "渠道",
-    "堤坝": "堤防", "河堤": "堤防", "防洪堤": "堤防",
-    "信号": "网络", "基站": "网络",
+    "照明设施": "路灯",
+    "照明": "路灯",
+    "太阳能灯": "路灯",
+    "公共厕所": "公厕",
+    "卫生厕所": "户厕",
+    "旱厕": "户厕",
+    "厕所": "户厕",
+    "医疗保险": "医保",
+    "城乡居民医保": "医保",
+    "公交车": "公交",
+    "客运班车": "客车",
+    "班车": "客车",
+    "客运": "客车",
+    "黑车": "客车",
+    "敬老院": "养老院",
+    "幸福院": "养老院",
+    "养老服务站": "养老院",
+    "学生公寓": "宿舍",
+    "宿舍楼": "宿舍",
+    "吃水": "饮水",
+    "人饮": "饮水",
+    "自来水": "供水",
+    "水泥路": "硬化",
+    "土石路": "砂石路",
+    "村道": "村路",
+    "通村公路": "村路",
+    "通村路": "村路",
+    "水渠": "渠道",
+    "灌渠": "渠道",
+    "渠系": "渠道",
+    "堤坝": "堤防",
+    "河堤": "堤防",
+    "防洪堤": "堤防",
+    "信号": "网络",
+    "基站": "网络",
     "托儿所": "托育",
     "野生动物": "野猪",
 }
@@ -120,6 +211,23 @@ DEFAULT_WEIGHTS = Weights({g: 0.1 for g in COMMON.split()}, floor=0.005)
 
 
 @dataclass(frozen=True)
+class Parts:
+    """What the score needs of a suggestion: its distinct bigrams, those of its title and those inside
+    place names (kept for suggestions of other offices instead of their text)."""
+
+    grams: frozenset[str]
+    title: frozenset[str]
+    places: frozenset[str]
+
+    @classmethod
+    def of(cls, title: str, content: str) -> Parts:
+        title_grams = frozenset(bigrams(title))
+        return cls(
+            title_grams | frozenset(bigrams(content)), title_grams, frozenset(place_grams(title + "。" + content))
+        )
+
+
+@dataclass(frozen=True)
 class Profile:
     """A suggestion as the score sees it: each bigram with its weight (idf, less for place names,
     more for the title)."""
@@ -129,14 +237,16 @@ class Profile:
 
     @classmethod
     def of(cls, title: str, content: str, weights: Weights = DEFAULT_WEIGHTS) -> Profile:
-        places = place_grams(title) | place_grams(content)
+        return cls.of_parts(Parts.of(title, content), weights)
+
+    @classmethod
+    def of_parts(cls, parts: Parts, weights: Weights = DEFAULT_WEIGHTS) -> Profile:
         vector: dict[str, float] = {}
-        title_grams = set(bigrams(title))
-        for gram in title_grams | set(bigrams(content)):
+        for gram in parts.grams:
             w = weights.idf(gram)
-            if gram in places:
+            if gram in parts.places:
                 w *= PLACE_WEIGHT
-            if gram in title_grams:
+            if gram in parts.title:
                 w *= TITLE_BOOST
             vector[gram] = w
         return cls(vector, math.sqrt(sum(w * w for w in vector.values())))
@@ -155,9 +265,10 @@ def similarity(title_a: str, content_a: str, title_b: str, content_b: str, weigh
     return score(Profile.of(title_a, content_a, weights), Profile.of(title_b, content_b, weights))
 
 
-def selective(grams: Iterable[str], weights: Weights, limit: int, max_share: float) -> list[str]:
-    """The rarest of `grams` (at most `limit`, each in at most `max_share` of the suggestions):
-    the keys that find candidates in the index without touching most of the table."""
-    rare = [g for g in set(grams) if weights.shares.get(g, weights.floor) <= max_share]
-    rare.sort(key=lambda g: (weights.shares.get(g, weights.floor), g))
+def selective(parts: Parts, shares: Mapping[str, float], limit: int, max_share: float) -> list[str]:
+    """The rarest bigrams of a suggestion (at most `limit`, each in at most `max_share` of the
+    suggestions searched; untracked ones are rarer than any tracked one), title bigrams first among
+    equals: the keys that find candidates in the index without touching most of the table."""
+    rare = [g for g in parts.grams if shares.get(g, 0.0) <= max_share]
+    rare.sort(key=lambda g: (shares.get(g, 0.0), g not in parts.title, g))
     return rare[:limit]
