@@ -18,8 +18,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import any_, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
@@ -69,15 +70,17 @@ async def gram_shares(session: AsyncSession) -> dict[str, float]:
 _KEYS = bindparam("keys", type_=ARRAY(Text))
 
 
-def _overlap(column: object) -> object:
-    return text(f"(SELECT count(*) FROM unnest({column}) g WHERE g = ANY(:keys))")
+def _overlap(column: Any) -> Any:
+    """How many of the keys a row's bigrams contain: the order in which candidates are taken."""
+    gram = func.unnest(column).column_valued("g")
+    return select(func.count()).where(gram == any_(_KEYS)).scalar_subquery()
 
 
 def own_candidates(exclude_id: uuid.UUID | None):
     hits = (
         select(Suggestion.id)
         .where(Suggestion.similarity_grams.op("&&")(_KEYS), Suggestion.status.not_in(NOT_FILED))
-        .order_by(_overlap("suggestions.similarity_grams").desc())  # type: ignore[attr-defined]
+        .order_by(_overlap(Suggestion.similarity_grams).desc())
         .limit(CANDIDATES)
     )
     if exclude_id is not None:
@@ -111,7 +114,7 @@ def shared_candidates(offices: Sequence[str] | None, exclude_id: uuid.UUID | Non
             SimilarShared.place_grams,
         )
         .where(SimilarShared.grams.op("&&")(_KEYS))
-        .order_by(_overlap("similar_shared.grams").desc())  # type: ignore[attr-defined]
+        .order_by(_overlap(SimilarShared.grams).desc())
         .limit(CANDIDATES)
     )
     if offices is not None:
