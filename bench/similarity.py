@@ -57,9 +57,34 @@ def generated(rng: random.Random) -> tuple[str, str]:
     _place, texts = rng.choice(GROUPS)
     title, content = rng.choice(texts)
     town, place = rng.choice(TOWNS) + "镇", village(rng)
-    for old in ("池河镇", "城关镇", "后柳镇", "饶峰镇", "两河镇", "迎丰镇", "熨斗镇", "中池镇", "云雾山镇", "曾溪镇", "喜河镇"):
+    for old in (
+        "池河镇",
+        "城关镇",
+        "后柳镇",
+        "饶峰镇",
+        "两河镇",
+        "迎丰镇",
+        "熨斗镇",
+        "中池镇",
+        "云雾山镇",
+        "曾溪镇",
+        "喜河镇",
+    ):
         title, content = title.replace(old, town), content.replace(old, town)
-    for old in ("明星村", "胜利村", "关帝村", "长兴村", "梧桐寺村", "鹿鸣村", "新建村", "中坝村", "永红村", "马岭村", "晏坝村", "西堡村"):
+    for old in (
+        "明星村",
+        "胜利村",
+        "关帝村",
+        "长兴村",
+        "梧桐寺村",
+        "鹿鸣村",
+        "新建村",
+        "中坝村",
+        "永红村",
+        "马岭村",
+        "晏坝村",
+        "西堡村",
+    ):
         title, content = title.replace(old, place), content.replace(old, place)
     return title[:200], content + "".join(rng.sample(FILLERS, rng.randint(0, 3)))
 
@@ -73,13 +98,55 @@ async def seed(dsn: str, schema: str, size: int, rng: random.Random) -> list[tup
     for i, (title, content) in enumerate(texts):
         year = 2016 + i % 10
         records.append(
-            (uuid.uuid4(), year, i + 1, "suggestion", False, uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "other",
-             title, content, "deputy", "accepted", False, 1, "none", False, False, rng.choice("ABCD"),
-             gram_set(title, content), now, now)
+            (
+                uuid.uuid4(),
+                year,
+                i + 1,
+                "suggestion",
+                False,
+                uuid.uuid4(),
+                uuid.uuid4(),
+                uuid.uuid4(),
+                "other",
+                title,
+                content,
+                "deputy",
+                "accepted",
+                False,
+                1,
+                "none",
+                False,
+                False,
+                rng.choice("ABCD"),
+                gram_set(title, content),
+                now,
+                now,
+            )
         )
-    columns = ["id", "year", "seq", "kind", "during_session", "term_id", "lead_person_id", "lead_mandate_id",
-               "category", "title", "content", "source", "status", "broad", "round", "follow_up", "is_key",
-               "public_hidden", "reply_class", "similarity_grams", "created_at", "updated_at"]
+    columns = [
+        "id",
+        "year",
+        "seq",
+        "kind",
+        "during_session",
+        "term_id",
+        "lead_person_id",
+        "lead_mandate_id",
+        "category",
+        "title",
+        "content",
+        "source",
+        "status",
+        "broad",
+        "round",
+        "follow_up",
+        "is_key",
+        "public_hidden",
+        "reply_class",
+        "similarity_grams",
+        "created_at",
+        "updated_at",
+    ]
     conn = await asyncpg.connect(dsn)
     try:
         async with conn.transaction():
@@ -166,7 +233,10 @@ async def main() -> None:
     print(f"  seeded in {result['seed_s']} s; PostgreSQL tracks {result['tracked_bigrams']} common bigrams")
     print(f"  renda similar_suggestions  median {r['median_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms")
     print(f"  bare asyncpg candidate SQL median {b['median_ms']:7.1f} ms   p95 {b['p95_ms']:7.1f} ms")
-    print(f"  ratio median {result['ratio_median']:.2f}   p95 {result['ratio_p95']:.2f}   similar listed per check {result['mean_found']:.1f}")
+    print(
+        f"  ratio median {result['ratio_median']:.2f}   p95 {result['ratio_p95']:.2f}",
+        f"  similar listed per check {result['mean_found']:.1f}",
+    )
     print(json.dumps(result))
 
 

@@ -14,7 +14,10 @@ from renda.tenants.scoping import load_tenant, tenant_session
 from tests.modules.suggestions.support import ACTOR, make_suggestion, office
 
 ROAD = ("关于硬化池河镇明星村通村公路的建议", "明星村至镇区的通村公路约4.5公里仍是砂石路面,雨天泥泞,群众出行困难。")
-ROAD_AGAIN = ("再次建议解决明星村通村路硬化问题", "明星村到池河集镇这条路至今还是土石路,一下雨车辆无法通行,请铺成水泥路。")
+ROAD_AGAIN = (
+    "再次建议解决明星村通村路硬化问题",
+    "明星村到池河集镇这条路至今还是土石路,一下雨车辆无法通行,请铺成水泥路。",
+)
 ROAD_NOTE = ("关于明星村道路改造的建议", "池河镇明星村村道路况差,坑洼多,请求对该路段进行硬化改造。")
 WATER = ("关于明星村安全饮水工程的建议", "池河镇明星村三组群众饮用山泉水,枯水季节经常断水,建议新建蓄水池。")
 ELDERLY = ("关于提高高龄老人补贴标准的建议", "八十岁以上高龄补贴每月只有几十元,建议适当提高。")

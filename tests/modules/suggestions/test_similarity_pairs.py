@@ -21,7 +21,9 @@ def test_the_labelled_set_is_large_and_mixed() -> None:
 
 
 def test_precision_and_recall_at_the_threshold() -> None:
-    hits = [similarity(p["a"]["title"], p["a"]["content"], p["b"]["title"], p["b"]["content"]) >= THRESHOLD for p in PAIRS]
+    hits = [
+        similarity(p["a"]["title"], p["a"]["content"], p["b"]["title"], p["b"]["content"]) >= THRESHOLD for p in PAIRS
+    ]
     positive = [p["label"] == "same_issue" for p in PAIRS]
     tp = sum(h and y for h, y in zip(hits, positive, strict=True))
     fp = sum(h and not y for h, y in zip(hits, positive, strict=True))

@@ -24,7 +24,7 @@ def main() -> None:
     rng = random.Random(13)
     items = [(g, place, title, content) for g, (place, texts) in enumerate(GROUPS) for title, content in texts]
     pairs = []
-    for g, (_place, texts) in enumerate(GROUPS):
+    for _place, texts in GROUPS:
         for a, b in itertools.combinations(texts, 2):
             pairs.append(("same_issue", a, b))
     cross = [(x, y) for x, y in itertools.combinations(items, 2) if x[0] != y[0]]
