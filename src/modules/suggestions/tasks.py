@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from renda.core.timezone import LOCAL_TZ
@@ -37,3 +38,25 @@ async def carry_over_suggestions(tenant_code: str, period: str) -> None:
     async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
         await followup.carry_over(session, year)
         await session.commit()
+
+
+# --- repeated suggestions ------------------------------------------------------------------------------
+
+
+# A platform job (its first parameter is not `tenant_code`): it reads the source office and writes
+# the copies in each neighbour office, each through its own `tenant_session`.
+@actor(queue_name="suggestions")
+async def share_similar(source_code: str, suggestion_ids: list[str]) -> None:
+    """Copy these suggestions of `source_code` to the offices above and below for the repeated-
+    suggestion check (or delete the copies). Idempotent: the state as it is now."""
+    from renda.modules.suggestions.similar import share
+
+    await share(await load_tenant(source_code), [uuid.UUID(i) for i in suggestion_ids])
+
+
+@actor(queue_name="suggestions")
+async def resync_similar(office_code_changed: str) -> None:
+    """After an office turned `share_similar` on or off: all its copies both ways."""
+    from renda.modules.suggestions.similar import resync
+
+    await resync(await load_tenant(office_code_changed))
