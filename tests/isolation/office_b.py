@@ -85,6 +85,7 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
     }
     seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
     seeded |= await seed_two_contacts(code, marker, seeded)
+    seeded |= await seed_suggestions(code, marker, seeded)
     async with tenant_session(tenant, actor="system:test") as session:  # the deputy's page in B's portal
         session.add(DeputyCommitment(person_id=uuid.UUID(seeded["person_id"]), year=2026, text=marker, is_public=True))
         await session.commit()
@@ -134,6 +135,48 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
         await session.commit()
         ids = {"unit_id": str(unit.id), "opinion_id": str(opinion.id), "draft_id": str(draft.id)}
         return ids | {"token": token, "ticket": opinion.ticket}
+
+
+async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
+    """A key suggestion of office B, assigned to B's unit and replied, with a checkpoint, on B's public board."""
+    from datetime import UTC, datetime
+
+    from renda.modules.suggestions.common import load_settings
+    from renda.modules.suggestions.models import Suggestion, SuggestionCheckpoint, SuggestionUnit
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        now = datetime.now(UTC)
+        suggestion = Suggestion(
+            year=now.year,
+            seq=9999,
+            term_id=uuid.UUID(seeded["term_id"]),
+            lead_person_id=uuid.UUID(seeded["person_id"]),
+            lead_mandate_id=uuid.UUID(seeded["mandate_id"]),
+            category="transport",
+            title=marker,
+            content=marker,
+            status="replied",
+            lead_unit_id=uuid.UUID(seeded["unit_id"]),
+            assigned_at=now,
+            deadline=date(now.year + 1, 1, 31),
+            reply_class="B",
+            reply_text=marker,
+            replied_at=now,
+            rating_due=date(now.year + 1, 1, 31),
+            follow_up="open",
+            is_key=True,
+            key_leader=marker[:100],
+        )
+        session.add(suggestion)
+        await session.flush()
+        session.add(SuggestionUnit(suggestion_id=suggestion.id, unit_id=suggestion.lead_unit_id, role="lead"))
+        checkpoint = SuggestionCheckpoint(
+            suggestion_id=suggestion.id, year=now.year, stage="end", due_on=date(now.year, 11, 30)
+        )
+        session.add(checkpoint)
+        (await load_settings(session)).public_board = True
+        await session.commit()
+        return {"suggestion_id": str(suggestion.id), "checkpoint_id": str(checkpoint.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

@@ -269,6 +269,8 @@ PATHS: dict[tuple[str, ...], str] = {
     ("exception_id",): "exception",
     ("entry_id",): "roster_entry",
     ("reception_id",): "reception",
+    ("suggestion_id",): "suggestion",
+    ("suggestion_id", "checkpoint_id"): "key_suggestion",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -429,6 +431,15 @@ API: dict[str, Recipe] = {
     "POST /suggestions": body(),
     "PATCH /suggestions/{draft_id}": body(),
     "POST /suggestions/{draft_id}/withdraw": body(),
+    # the suggestion loop: evaluation, follow-up, supervision, the public board
+    "POST /suggestions/items/{suggestion_id}/rating": body(on="replied_suggestion", rating="satisfied"),
+    "POST /suggestions/items/{suggestion_id}/follow-ups": body(on="followed_suggestion"),
+    "POST /suggestions/items/carry-over": body(year=TODAY.year),
+    "PUT /suggestions/items/{suggestion_id}/key": body(leader_name="王明", leader_title="副主任"),
+    "POST /suggestions/items/{suggestion_id}/checkpoints": body(on="key_suggestion", stage="middle"),
+    "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": body(),
+    "PUT /suggestions/items/{suggestion_id}/public": body(title="关于道路的建议"),
+    "PUT /suggestions/settings/public-board": body(fields=["number", "title"]),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -567,6 +578,16 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions": form(title="关于路灯的建议", content="内容"),
     "POST /suggestions/{draft_id}/edit": form(title="关于路灯的建议", content="修改后的内容"),
     "POST /suggestions/{draft_id}/withdraw": form(),
+    # the suggestion loop: evaluation, follow-up, supervision, the public board
+    "POST /suggestions/items/{suggestion_id}/rate": form(on="replied_suggestion", rating="satisfied"),
+    "POST /suggestions/items/{suggestion_id}/key": form(is_key="1", leader_name="王明", leader_title="副主任"),
+    "POST /suggestions/items/{suggestion_id}/checkpoints": form(on="key_suggestion", stage="middle", due_on=TODAY),
+    "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": form(done_on=TODAY, note="督办座谈"),
+    "POST /suggestions/items/{suggestion_id}/follow-ups": form(
+        on="followed_suggestion", checked_on=TODAY, progress="已开工"
+    ),
+    "POST /suggestions/items/{suggestion_id}/public": form(hidden="1"),
+    "POST /suggestions/items/public-board": form(enabled="1", fields=["number", "title"]),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
@@ -599,4 +620,7 @@ PORTAL: dict[str, Recipe] = {
     ),
     "GET /opinions/rate/{token}": form(on="rating_token"),
     "POST /opinions/rate/{token}": form(on="rating_token", rating="solved", expect=200),
+    # the public board of suggestions
+    "GET /suggestions": form(on="public_suggestion"),
+    "GET /suggestions/{suggestion_id}": form(on="public_suggestion"),
 }

@@ -132,6 +132,8 @@ ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
     "remind_overdue": _period,
     "roster_reminder": _period,
     "refresh_office": _nothing,
+    "close_unrated_suggestions": _period,
+    "carry_over_suggestions": _period,
 }
 
 

@@ -230,7 +230,9 @@ class EvaluationPages(Controller):
     async def rate_page(
         self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
     ) -> Template:
-        return await self._rate_page(request, db, access, suggestion_id)
+        return await self._rate_page(
+            request, db, access, suggestion_id, just_rated=request.query_params.get("rated") == "1"
+        )
 
     @post("/{suggestion_id:uuid}/rate", guards=[LOOP_WRITE])
     async def rate(
@@ -240,7 +242,7 @@ class EvaluationPages(Controller):
         access: TenantAccess,
         suggestion_id: uuid.UUID,
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template:
+    ) -> Template | Redirect:
         caller, found = await self._item(db, access, suggestion_id, lock=True)
         try:
             await evaluation.rate(db, caller, found, form_value(data, "rating") or "", form_value(data, "comment"))
@@ -249,7 +251,7 @@ class EvaluationPages(Controller):
             return await self._rate_page(
                 request, db, access, suggestion_id, status=error.status_code, error=error.message
             )
-        return await self._rate_page(request, db, access, suggestion_id, just_rated=True)
+        return Redirect(f"/t/{access.tenant.code}/suggestions/items/{suggestion_id}/rate?rated=1")
 
     # --- the staff's supervision of one suggestion ---------------------------------------------------
     async def _supervision(

@@ -194,6 +194,7 @@ async def test_bad_ratings_change_nothing(client, database, offices) -> None:
         f"/t/{place.code}/suggestions/items/{made.id}/rate",
         data={"rating": "basic", "comment": "基本解决"},
         headers={**HTML, **place.deputy.headers},
+        follow_redirects=True,
     )
     assert ok.status_code == 200 and "评价已提交" in ok.text
     assert (await get(place.code, made.id)).rating == "basic"
