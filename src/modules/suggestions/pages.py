@@ -451,14 +451,15 @@ class EvaluationPages(Controller):
 
 
 async def evaluation_view(session: AsyncSession, suggestion: Suggestion) -> dict[str, Any]:
-    """What `suggestions/_evaluation.html` shows of one suggestion: the rating of this round, and the
-    earlier rounds' replies and ratings from the timeline."""
+    """What `suggestions/_evaluation.html` shows of one suggestion (as `ev`, for any page that includes
+    it; this part's own pages also read the keys directly): the rating of this round, and the earlier
+    rounds' replies and ratings from the timeline."""
     earlier = await session.execute(
         select(SuggestionStep)
         .where(SuggestionStep.suggestion_id == suggestion.id, SuggestionStep.kind.in_(("rated", "second_round")))
         .order_by(SuggestionStep.created_at)
     )
-    return {
+    view = {
         "s": suggestion,
         "number": number_label(suggestion),
         "status_label": STATUSES[suggestion.status],
@@ -467,6 +468,7 @@ async def evaluation_view(session: AsyncSession, suggestion: Suggestion) -> dict
         "follow_up_label": FOLLOW_UP_STATUSES[suggestion.follow_up],
         "rounds": list(earlier.scalars()),
     }
+    return {**view, "ev": view}
 
 
 PAGES += [EvaluationPages]
