@@ -204,3 +204,30 @@ def test_the_unrated_are_closed_every_night_in_every_office() -> None:
     job = registered_jobs()["suggestions.close_unrated"]
     assert (job.schedule.hour, job.schedule.minute) == (1, 10)
     assert office_job("suggestions.close_unrated") == (close_unrated_suggestions, None)
+
+
+async def test_dissatisfied_again_after_the_second_round_closes_it_as_it_is(client, database, offices) -> None:
+    place = await office(database, offices["a"], "竹山二次不满意")
+    made = await make_suggestion(place, status="assigned")
+    await reply(place, made.id, "C", commitments="待资金到位后实施")
+    first = await client.post(
+        f"{api(place.code, made.id)}/rating", json={"rating": "dissatisfied"}, headers=place.deputy.headers
+    )
+    assert first.json()["round"] == 2
+    await reply(place, made.id, "C", commitments="已列入明年预算")
+    second = await client.post(
+        f"{api(place.code, made.id)}/rating",
+        json={"rating": "dissatisfied", "comment": "仍未解决"},
+        headers=place.deputy.headers,
+    )
+    assert (
+        second.json()["status"] == "closed"
+        and second.json()["rating"] == "dissatisfied"
+        and second.json()["round"] == 2
+    )
+    found = await get(place.code, made.id)
+    assert found.follow_up == "open"  # a C reply is still followed up after closing
+    assert len(await notices(place.code, place.staff.user_id, "suggestion_dissatisfied")) == 2
+    assert [s.note for s in await steps(place.code, made.id) if s.kind == "closed"] == [
+        "重新办理后代表仍不满意,办结并如实统计"
+    ]
