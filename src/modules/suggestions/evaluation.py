@@ -10,7 +10,7 @@ job closes replied suggestions whose window passed without a rating, counted as 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,7 +71,7 @@ async def on_replied(session: AsyncSession, suggestion: Suggestion) -> None:
     if suggestion.rating_due is None:
         settings = await load_settings(session)
         replied_on = to_local(suggestion.replied_at).date() if suggestion.replied_at else local_today()
-        suggestion.rating_due = date.fromordinal(replied_on.toordinal() + settings.rating_window_days)
+        suggestion.rating_due = replied_on + timedelta(days=settings.rating_window_days)
     if suggestion.reply_class in FOLLOWED_UP_CLASSES and suggestion.follow_up == "none":
         suggestion.follow_up = "open"
     await notify_reply_given(session, suggestion)
@@ -179,9 +179,7 @@ async def open_second_round(session: AsyncSession, suggestion: Suggestion) -> No
                 round=suggestion.round,
                 role=unit.role,
                 assigned_at=now,
-                opinion_due=date.fromordinal(today.toordinal() + settings.cohandler_days)
-                if unit.role == "co"
-                else None,
+                opinion_due=today + timedelta(days=settings.cohandler_days) if unit.role == "co" else None,
             )
         )
     record_step(
@@ -220,7 +218,7 @@ async def close_unrated(session: AsyncSession, today: date) -> int:
         select(Suggestion)
         .where(Suggestion.status == "replied", Suggestion.rating.is_(None), Suggestion.rating_due < today)
         .order_by(Suggestion.rating_due)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True)  # one being rated right now is the deputy's; tomorrow decides
     )
     expired = list((await session.execute(query)).scalars())
     for suggestion in expired:

@@ -91,7 +91,7 @@ async def carry_over(session: AsyncSession, year: int) -> int:
             or_(Suggestion.carried_to_year.is_(None), Suggestion.carried_to_year < year),
         )
         .order_by(Suggestion.year, Suggestion.seq)
-        .with_for_update(skip_locked=True)
+        .with_for_update()  # waits for a request changing one: none is left behind for a year
     )
     found = list((await session.execute(query)).scalars())
     for suggestion in found:
