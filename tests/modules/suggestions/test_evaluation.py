@@ -231,3 +231,27 @@ async def test_dissatisfied_again_after_the_second_round_closes_it_as_it_is(clie
     assert [s.note for s in await steps(place.code, made.id) if s.kind == "closed"] == [
         "重新办理后代表仍不满意,办结并如实统计"
     ]
+
+
+async def test_the_second_round_keeps_the_co_handlers_with_a_new_due_date(client, database, offices) -> None:
+    from renda.modules.suggestions.models import SuggestionUnit
+    from renda.tenants.scoping import load_tenant, tenant_session
+    from tests.modules.suggestions.support import ACTOR
+
+    place = await office(database, offices["a"], "竹山协办")
+    await set_settings(place.code, cohandler_days=20)
+    with time_machine.travel(NOON, tick=True):
+        made = await make_suggestion(place, status="assigned")
+        async with tenant_session(await load_tenant(place.code), actor=ACTOR) as session:
+            session.add(SuggestionUnit(suggestion_id=made.id, unit_id=place.other_unit_id, round=1, role="co"))
+            await session.commit()
+        await reply(place, made.id, "B", commitments="年内完成")
+        rated = await client.post(
+            f"{api(place.code, made.id)}/rating", json={"rating": "dissatisfied"}, headers=place.deputy.headers
+        )
+        assert rated.status_code == 200, rated.text
+    second = [(u.role, u.unit_id, u.opinion_due) for u in await units_of(place.code, made.id) if u.round == 2]
+    assert sorted(second, key=lambda u: u[0]) == [
+        ("co", place.other_unit_id, NOON.date() + timedelta(days=20)),
+        ("lead", place.unit_id, None),
+    ]
