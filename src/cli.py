@@ -349,6 +349,55 @@ def tenants_resume(code: str) -> None:
     _set_status(code, "active", None)
 
 
+@tenants.command("export")
+@click.argument("code")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="file to write (.tar.gz)")
+@_fail_on_app_error
+def tenants_export(code: str, out: str) -> None:
+    """Write one office's complete data (its schema and its platform rows) to one file."""
+    from pathlib import Path
+
+    from renda.tenants.transfer import export_office
+
+    async def go() -> Any:
+        database = _database(_settings())
+        try:
+            return await export_office(database, code, Path(out))
+        finally:
+            await database.dispose()
+
+    done = _run(go())
+    click.echo(f"{done.code}\t{done.path}\t{done.tables} 张表\t{done.rows} 行\t{done.size} 字节\t{done.seconds:.2f} 秒")
+
+
+@tenants.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="restore an office this deployment has: only its data is replaced")
+@click.option("--other-key", is_flag=True, help="accept a file exported under another RENDA_SECRET_KEY")
+@_fail_on_app_error
+def tenants_import(file: str, replace: bool, other_key: bool) -> None:
+    """Load an office export into this deployment (one transaction; other offices untouched)."""
+    from pathlib import Path
+
+    from renda.tenants.restore import import_office
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+
+    async def go() -> Any:
+        database = _database(settings)
+        try:
+            return await import_office(database, Path(file), replace=replace, other_key=other_key)
+        finally:
+            await database.dispose()
+
+    done = _run(go())
+    action = "已恢复" if done.replaced else "已导入"
+    click.echo(f"{done.code}\t{action}\t{done.tables} 张表\t{done.rows} 行\t{done.seconds:.2f} 秒")
+    if done.missing_children:
+        click.echo(f"导出时的下级机关不在本部署中:{', '.join(done.missing_children)}(需要时逐个导入)", err=True)
+
+
 @main.group()
 def admin() -> None:
     """Platform administrators."""

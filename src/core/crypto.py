@@ -24,6 +24,13 @@ def configure_secrets(secret_key: str) -> None:
 
     _keys["encrypt"] = base64.urlsafe_b64encode(derive(b"renda:encrypt"))
     _keys["lookup"] = derive(b"renda:lookup")
+    _keys["fingerprint"] = derive(b"renda:fingerprint")[:8]
+
+
+def key_fingerprint() -> str:
+    """Names the configured RENDA_SECRET_KEY without revealing it: an office export carries it, so
+    an import under another key (whose data would be unreadable there) is noticed before it happens."""
+    return _key("fingerprint").hex()
 
 
 def _key(purpose: str) -> bytes:
