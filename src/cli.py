@@ -30,7 +30,7 @@ def _database(settings: Settings) -> Any:
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
 
-    configure_secrets(settings.secret_key)
+    configure_secrets(settings.secret_key, settings.old_secret_keys)
     return configure_database(ensure_database_url(settings), pool_size=5)
 
 
@@ -169,7 +169,7 @@ def worker(threads: int) -> None:
     install_audit_recorder()
     install_rollup_watch()
     install_outbox_notify()
-    configure_secrets(settings.secret_key)  # jobs decrypt what they send (mobile numbers)
+    configure_secrets(settings.secret_key, settings.old_secret_keys)  # jobs decrypt what they send (mobile numbers)
     configure_channels(settings)
     database = configure_database(ensure_database_url(settings))
     broker = use_broker(broker_for(settings))
@@ -570,6 +570,53 @@ def jobs_retry(ids: tuple[int, ...], everything: bool, office: str | None) -> No
         else:
             click.echo(f"{job.id}\tskipped\t{job.actor_name}\t{job.tenant_code or '-'}\talready retried")
     click.echo(f"{sum(1 for r in done if r.new_message_id)} 个任务已重新发送", err=True)
+
+
+@main.group()
+def keys() -> None:
+    """RENDA_SECRET_KEY: rotating it (docs/operations.md)."""
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="rows per transaction")
+def keys_rotate(batch: int) -> None:
+    """Re-encrypt every encrypted column under RENDA_SECRET_KEY (reading with RENDA_SECRET_KEY_OLD);
+    safe to stop and run again. Exits 1 if some value neither key decrypts."""
+    from renda.tenants.rotation import rotate_all
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if not settings.old_secret_keys:
+        raise click.ClickException("设置 RENDA_SECRET_KEY_OLD 为原密钥、RENDA_SECRET_KEY 为新密钥后再运行")
+
+    async def go() -> Any:
+        database = _database(settings)
+        try:
+            return await rotate_all(database, batch=max(1, batch))
+        finally:
+            await database.dispose()
+
+    results = _run(go())
+    for r in results:
+        if r.rotated or r.unreadable or r.current:
+            click.echo(
+                json.dumps(
+                    {
+                        "office": r.office or "platform",
+                        "table": r.table,
+                        "column": r.column,
+                        "rotated": r.rotated,
+                        "already": r.current,
+                        "unreadable": r.unreadable[:20],
+                        "seconds": round(r.seconds, 3),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+    rotated, unreadable = sum(r.rotated for r in results), sum(len(r.unreadable) for r in results)
+    click.echo(f"{rotated} 个加密值已换用新密钥,{unreadable} 个无法解密", err=True)
+    if unreadable:
+        sys.exit(1)
 
 
 @main.group()

@@ -128,7 +128,9 @@ async def snapshot(url: str, code: str, *, leave_out_actor: str | None = None) -
             if part.table == "audit_events" and leave_out_actor:
                 where += f" and actor <> '{leave_out_actor}'"
             key = PLATFORM_KEYS.get(part.table, ["id"])
-            found[f"platform.{part.table}"] = await _copy(conn, f"select * from platform.{part.table} where {where}", key)
+            found[f"platform.{part.table}"] = await _copy(
+                conn, f"select * from platform.{part.table} where {where}", key
+            )
         for row in await conn.fetch("select sequencename from pg_sequences where schemaname = $1", schema):
             value = await conn.fetchrow(f'select last_value, is_called from "{schema}"."{row[0]}"')
             found[f"{schema}.{row[0]}"] = repr(tuple(value)).encode()
@@ -193,9 +195,14 @@ async def test_an_office_round_trips_into_an_empty_deployment(source, tmp_path: 
         # The import is recorded, and the city's totals are to be recomputed with the county in them.
         conn = await asyncpg.connect(_asyncpg_dsn(target))
         try:
-            assert await conn.fetchval(
-                "select count(*) from platform.audit_events where actor = $1 and tenant_code = $2", IMPORT_ACTOR, COUNTY
-            ) == 1
+            assert (
+                await conn.fetchval(
+                    "select count(*) from platform.audit_events where actor = $1 and tenant_code = $2",
+                    IMPORT_ACTOR,
+                    COUNTY,
+                )
+                == 1
+            )
             assert await conn.fetchval("select count(*) from platform.rollup_pending where office_code = $1", CITY) == 1
         finally:
             await conn.close()

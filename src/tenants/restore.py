@@ -11,6 +11,7 @@ Other offices' rows are never touched; statements run as a job of this office (`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -22,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from renda.core.crypto import key_fingerprint
@@ -31,7 +34,6 @@ from renda.core.errors import Conflict, InvalidInput
 from renda.tenants.divisions import schema_for
 from renda.tenants.migrations import TENANT_SCRIPTS, current_revision, script_directory, upgrade_schema
 from renda.tenants.scoping import office_job
-from renda.workers.outbox import NOTIFY_CHANNEL
 from renda.tenants.transfer import (
     _CODE,
     FORMAT,
@@ -45,6 +47,7 @@ from renda.tenants.transfer import (
     quoted,
     table_infos,
 )
+from renda.workers.outbox import NOTIFY_CHANNEL
 
 IMPORT_ACTOR = "system:cli:机关导入"
 
@@ -135,7 +138,7 @@ async def import_office(
     with archive, tempfile.TemporaryDirectory(prefix="renda-import-") as work:
         manifest = read_manifest(archive)
         try:
-            unpack(archive, manifest, Path(work))
+            await asyncio.to_thread(unpack, archive, manifest, Path(work))
         except (OSError, tarfile.TarError, EOFError) as error:
             raise ExportFileError(f"文件已损坏:{error}", code="export_checksum") from error
         await check_revisions(database, manifest)
@@ -148,7 +151,16 @@ async def import_office(
         office = manifest["office"]
         code = office["code"]
         with office_job(code):
-            result = await _load(database, manifest, replace=replace)
+            try:
+                result = await _load(database, manifest, replace=replace)
+            except (asyncpg.IntegrityConstraintViolationError, IntegrityError) as error:
+                cause = getattr(error, "orig", None)
+                cause = getattr(cause, "__cause__", None) or cause or error
+                raise Conflict(
+                    f"与本部署已有的数据冲突,未导入任何数据:{getattr(cause, 'table_name', '')} "
+                    f"{getattr(cause, 'constraint_name', '')} {getattr(cause, 'detail', '') or cause}",
+                    code="export_conflicts",
+                ) from error
     return ImportResult(
         code,
         result[0],
@@ -202,7 +214,11 @@ async def _load(database: Database, manifest: dict[str, Any], *, replace: bool) 
         for sequence in manifest.get("sequences", []):
             await connection.execute(
                 text("select setval(cast(:name as regclass), :value, :called)"),
-                {"name": quoted(schema, sequence["name"]), "value": sequence["last_value"], "called": sequence["is_called"]},
+                {
+                    "name": quoted(schema, sequence["name"]),
+                    "value": sequence["last_value"],
+                    "called": sequence["is_called"],
+                },
             )
         await _mark_ancestors_stale(connection, office_path)
         await connection.execute(
@@ -263,14 +279,18 @@ async def _platform_rows(
             raise ExportFileError(f"platform.{part.table} 的列与本部署不同", code="export_revision_mismatch")
         staging = f"import_{part.table}"
         await connection.execute(
-            text(f"create temporary table {quoted(staging)} (like {quoted(PLATFORM_SCHEMA, part.table)}) on commit drop")
+            text(
+                f"create temporary table {quoted(staging)} (like {quoted(PLATFORM_SCHEMA, part.table)}) on commit drop"
+            )
         )
         await _copy_in(connection, raw, entry, info.columns, None, staging)
     staged = (await connection.execute(text('select id, code from "import_tenants"'))).all()
     if len(staged) != 1 or staged[0].code != code:
         raise ExportFileError("文件中的机关登记与清单不符", code="export_not_readable")
     office_id = existing.id if existing is not None else staged[0].id
-    await connection.execute(text('update "import_tenants" set id = :id, parent_id = :parent'), {"id": office_id, "parent": parent_id})
+    await connection.execute(
+        text('update "import_tenants" set id = :id, parent_id = :parent'), {"id": office_id, "parent": parent_id}
+    )
     for table in ("memberships", "invitations", "api_tokens"):  # the office's id here, if it had another there
         await connection.execute(text(f"update {quoted('import_' + table)} set tenant_id = :id"), {"id": office_id})
     columns = infos["tenants"].columns
@@ -289,7 +309,9 @@ async def _platform_rows(
         target = quoted(PLATFORM_SCHEMA, part.table)
         if part.owned and existing is not None:
             await connection.execute(text(f"delete from {target} where {part_filter(part, office_id, code)}"))
-        conflict = "" if part.owned else f" on conflict ({', '.join(quoted(c) for c in infos[part.table].key)}) do nothing"
+        conflict = (
+            "" if part.owned else f" on conflict ({', '.join(quoted(c) for c in infos[part.table].key)}) do nothing"
+        )
         await connection.execute(
             text(f"insert into {target} ({names}) select {names} from {quoted('import_' + part.table)}{conflict}")
         )
@@ -333,6 +355,8 @@ async def _missing_children(connection: AsyncConnection, children: list[str]) ->
     if not children:
         return []
     here = set(
-        (await connection.execute(text("select code from platform.tenants where code = any(:c)"), {"c": children})).scalars()
+        (
+            await connection.execute(text("select code from platform.tenants where code = any(:c)"), {"c": children})
+        ).scalars()
     )
     return [c for c in children if c not in here]

@@ -21,6 +21,7 @@ Everything is read in one REPEATABLE READ transaction (one snapshot), as a job o
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -145,7 +146,9 @@ def load_order(tables: dict[str, TableInfo]) -> list[str]:
 
 async def sequences(connection: AsyncConnection, schema: str) -> list[dict[str, Any]]:
     names = (
-        await connection.execute(text("select sequencename from pg_sequences where schemaname = :s order by 1"), {"s": schema})
+        await connection.execute(
+            text("select sequencename from pg_sequences where schemaname = :s order by 1"), {"s": schema}
+        )
     ).scalars()
     found = []
     for name in list(names):
@@ -199,7 +202,7 @@ async def export_office(database: Database, code: str, out: Path) -> ExportResul
         raise InvalidInput(f"行政区划代码“{code}”无效", code="invalid_division_code")
     schema = f"t_{code}"
     platform_revision = await current_revision(database, PLATFORM_SCHEMA)
-    out = out.resolve()
+    out = await asyncio.to_thread(out.resolve)
     with office_job(code), tempfile.TemporaryDirectory(dir=out.parent, prefix=".renda-export-") as work:
         async with database.engine.execution_options(schema_translate_map={None: schema}).connect() as connection:
             # One snapshot for everything (the transaction begins on checkout; nothing has run in it yet).
@@ -247,15 +250,7 @@ async def export_office(database: Database, code: str, out: Path) -> ExportResul
                 "tables": entries,
                 "sequences": await sequences(connection, schema),
             }
-        (Path(work) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        partial = Path(work) / "export.tar.gz"
-        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
-            archive.add(Path(work) / MANIFEST, arcname=MANIFEST)
-            for entry in entries:
-                archive.add(Path(work) / entry["file"], arcname=entry["file"])
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, out)
+        await asyncio.to_thread(_pack, Path(work), manifest, out)
     return ExportResult(
         code, out, len(entries), sum(e["rows"] for e in entries), out.stat().st_size, time.perf_counter() - started
     )
@@ -270,15 +265,32 @@ async def _copy_out(
     statement = f"COPY ({ordered}) TO STDOUT"
     announce(connection, statement)
     status = await raw.copy_from_query(ordered, output=str(work / file))
-    digest = hashlib.sha256()
-    with open(work / file, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
     return {
         "kind": kind,
         "table": info.name,
         "file": file,
         "columns": info.columns,
         "rows": int(status.split()[-1]),
-        "sha256": digest.hexdigest(),
+        "sha256": await asyncio.to_thread(_sha256, work / file),
     }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _pack(work: Path, manifest: dict[str, Any], out: Path) -> None:
+    """The archive is written beside `out` and renamed over it once complete and on disk."""
+    (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial = work / "export.tar.gz"
+    with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+        archive.add(work / MANIFEST, arcname=MANIFEST)
+        for entry in manifest["tables"]:
+            archive.add(work / entry["file"], arcname=entry["file"])
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, out)
