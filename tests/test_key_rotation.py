@@ -5,6 +5,7 @@ configured. A deployment of its own: rotating the shared test database would str
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -98,6 +99,8 @@ async def test_rotation_re_encrypts_rehashes_and_can_run_again(deployment) -> No
     status, out, err = await renda(deployment, "keys", "rotate", "--batch", "7", env=env)
     assert status == 0, err
     assert f"{len(before)} 个加密值已换用新密钥,0 个无法解密" in err
+    reported = [json.loads(line) for line in out.splitlines()]
+    assert {(r["office"], r["table"]) for r in reported if r["rotated"]} >= {(COUNTY, "persons"), ("platform", "users")}
 
     after = await _values(deployment)
     assert after.keys() == before.keys()
