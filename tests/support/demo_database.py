@@ -78,8 +78,11 @@ async def fill_what_the_demo_leaves_empty(database: Database) -> None:
 async def demo_deployment(label: str) -> AsyncIterator[str]:
     """The demo offices, seeded under the tests' secret key, in a database of their own (yields its URL)."""
     from renda.demo import seed_demo
-    from renda.tenants.migrations import migrate_all
+    from renda.tenants.migrations import load_all_models, migrate_all
 
+    # Every model first: a module imported during a flush (the rollup watch loads the metrics lazily)
+    # would add its Session listeners while SQLAlchemy iterates them.
+    await load_all_models()
     async with throwaway_database(label) as url, configured(url) as db:
         await migrate_all(db)
         await seed_demo(db)
