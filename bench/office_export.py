@@ -78,7 +78,9 @@ async def main() -> None:
 
 async def run(server: str, names: dict[str, str], pad_rows: int) -> None:
     from renda.demo import seed_demo
+    from renda.tenants.migrations import load_all_models
 
+    await load_all_models()  # before any flush: the rollup watch would import modules during one
     install_audit_recorder()
     install_rollup_watch()
     configure_secrets("bench-secret")
