@@ -366,7 +366,10 @@ def tenants_export(code: str, out: str) -> None:
         finally:
             await database.dispose()
 
-    done = _run(go())
+    try:
+        done = _run(go())
+    except OSError as error:  # a full disk, an unwritable folder: the partial file is already gone
+        raise click.ClickException(f"导出失败,未留下文件:{error}") from error
     click.echo(f"{done.code}\t{done.path}\t{done.tables} 张表\t{done.rows} 行\t{done.size} 字节\t{done.seconds:.2f} 秒")
 
 
