@@ -115,7 +115,7 @@ async def _remind_cohandlers(session: AsyncSession, tenant: TenantRef, day: date
             suggestion,
             [row.unit_id],
             kind="suggestion_opinion_overdue",
-            key=f"suggestion-co-overdue:{row.id}:{row.opinion_due.isoformat()}",
+            key=f"suggestion-co-overdue:{suggestion.id}:{suggestion.round}:{row.opinion_due.isoformat()}",
             variables={**_variables(suggestion, day), "due": day_label(row.opinion_due)},
         )
         record_step(session, suggestion, "reminder", note)

@@ -99,9 +99,10 @@ async def test_bad_assignments_change_nothing(client, database, offices) -> None
     ):
         refused = await client.post(url, json=body, headers=place.staff.headers)
         assert (refused.status_code, refused.json()["code"]) == (status, code), refused.text
-    assert "已停用" in (await client.post(url, json={"lead_unit_id": str(archived)}, headers=place.staff.headers)).json()[
-        "message"
-    ]
+    assert (
+        "已停用"
+        in (await client.post(url, json={"lead_unit_id": str(archived)}, headers=place.staff.headers)).json()["message"]
+    )
     as_unit = await client.post(url, json={"lead_unit_id": str(place.unit_id)}, headers=place.unit_user.headers)
     assert as_unit.status_code == 404  # a unit does not see a suggestion not assigned to it
     as_deputy = await client.post(url, json={"lead_unit_id": str(place.unit_id)}, headers=place.deputy.headers)
@@ -167,7 +168,9 @@ async def test_reassignment_within_the_window_restarts_the_clock_for_the_new_uni
     assert [r["status"] for r in body["requests"]] == ["approved"]
     assert len(await notices(place.code, new_user.user_id, "suggestion_assigned", item.id)) == 1
     # The replaced unit still reads it, but no longer acts.
-    assert (await client.get(f"{api(place.code, item.id)}/handling", headers=place.unit_user.headers)).status_code == 200
+    assert (
+        await client.get(f"{api(place.code, item.id)}/handling", headers=place.unit_user.headers)
+    ).status_code == 200
     reply = {"reply_class": "A", "reply_text": "已办结"}
     stale = await client.post(f"{api(place.code, item.id)}/reply", json=reply, headers=place.unit_user.headers)
     assert (stale.status_code, stale.json()["code"]) == (403, "not_current_unit")
@@ -216,7 +219,9 @@ async def test_extension_asked_by_the_lead_unit_and_decided_or_applied(client, d
         headers=place.staff.headers,
     )
     assert decided.status_code == 200 and decided.json()["deadline"] == "2028-01-15"
-    twice = await client.post(f"{url}/{asked.json()['id']}/decision", json={"approve": True}, headers=place.staff.headers)
+    twice = await client.post(
+        f"{url}/{asked.json()['id']}/decision", json={"approve": True}, headers=place.staff.headers
+    )
     assert (twice.status_code, twice.json()["code"]) == (409, "request_decided")
 
     # Where the office does not approve extensions, the lead unit's request applies at once.

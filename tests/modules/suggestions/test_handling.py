@@ -52,9 +52,12 @@ async def test_meetings_opinions_and_the_reply(client, database, offices) -> Non
         ):
             refused = await client.post(f"{url}/reply", json=body, headers=who.headers)
             assert (refused.status_code, refused.json()["code"]) == (status, code), refused.text
-        assert "答复类别" in (
-            await client.post(f"{url}/reply", json={"reply_text": "x"}, headers=place.unit_user.headers)
-        ).json()["message"]
+        assert (
+            "答复类别"
+            in (await client.post(f"{url}/reply", json={"reply_text": "x"}, headers=place.unit_user.headers)).json()[
+                "message"
+            ]
+        )
         unchanged = await get(place.code, item.id)
         assert (unchanged.status, unchanged.reply_class, unchanged.updated_at) == (
             "assigned",
@@ -66,10 +69,14 @@ async def test_meetings_opinions_and_the_reply(client, database, offices) -> Non
         assert replied.status_code == 200, replied.text
         again = await client.post(f"{url}/reply", json=reply, headers=place.unit_user.headers)
         assert (again.status_code, again.json()["code"]) == (409, "already_replied")
-        late_opinion = await client.post(f"{url}/opinion", json={"opinion": "补充"}, headers=place.other_unit_user.headers)
+        late_opinion = await client.post(
+            f"{url}/opinion", json={"opinion": "补充"}, headers=place.other_unit_user.headers
+        )
         assert (late_opinion.status_code, late_opinion.json()["code"]) == (409, "not_in_handling")
         after = await client.post(
-            f"{url}/meetings", json={**meeting, "stage": "after", "held_on": "2027-05-20"}, headers=place.unit_user.headers
+            f"{url}/meetings",
+            json={**meeting, "stage": "after", "held_on": "2027-05-20"},
+            headers=place.unit_user.headers,
         )
         assert after.status_code == 200  # 办后见面 when the reply is handed over
     done = await get(place.code, item.id)
@@ -112,7 +119,9 @@ async def test_a_unit_neither_reads_nor_acts_on_another_units_item(client, datab
     ):
         answer = await client.request(method, f"{url}{path}", json=body, headers=place.other_unit_user.headers)
         assert (answer.status_code, answer.json()["code"]) == (404, "suggestion_not_found"), (path, answer.text)
-    assert (await get(place.code, item.id)).status == "assigned" and [s.kind for s in await steps(place.code, item.id)] == []
+    assert (await get(place.code, item.id)).status == "assigned" and [
+        s.kind for s in await steps(place.code, item.id)
+    ] == []
     other = await office(database, offices["b"], "竹溪越权")
     elsewhere = await client.get(f"{api(other.code, item.id)}/handling", headers=other.staff.headers)
     assert elsewhere.status_code == 404
