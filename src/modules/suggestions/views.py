@@ -222,3 +222,16 @@ async def pending_requests(session: AsyncSession, *, status: str | None, page: i
     rows = list(found.items)
     names = await units.unit_names(session, [r.unit_id for r in rows])
     return Page(requests_out(rows, names), found.total, found.page, found.page_size)
+
+
+async def suggestion_titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """Number and title of each suggestion, for lists that name them."""
+    if not ids:
+        return {}
+    query = select(Suggestion.id, Suggestion.year, Suggestion.seq, Suggestion.kind, Suggestion.title).where(
+        Suggestion.id.in_(set(ids))
+    )
+    return {
+        r.id: (number_label(Suggestion(year=r.year, seq=r.seq, kind=r.kind)), r.title)
+        for r in (await session.execute(query)).all()
+    }
