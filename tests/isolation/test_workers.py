@@ -131,6 +131,7 @@ ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
     "send_opinion_sms": _pending_sms,
     "remind_overdue": _period,
     "roster_reminder": _period,
+    "suggestion_deadlines": _period,
     "refresh_office": _nothing,
 }
 
