@@ -154,7 +154,7 @@ async def test_reassignment_within_the_window_restarts_the_clock_for_the_new_uni
     decision = f"{url}/{request_id}/decision"
     denied = await client.post(decision, json={"approve": True}, headers=place.unit_user.headers)
     assert (denied.status_code, denied.json()["code"]) == (403, "suggestions_staff_only")
-    with at(date(2027, 3, 11)):
+    with at(date(2027, 3, 11), hour=11):
         no_unit = await client.post(decision, json={"approve": True}, headers=place.staff.headers)
         assert (no_unit.status_code, no_unit.json()["code"]) == (400, "new_unit_required")
         decided = await client.post(
@@ -178,7 +178,7 @@ async def test_reassignment_within_the_window_restarts_the_clock_for_the_new_uni
     assert kinds == ["assigned", "reassignment_requested", "reassigned", "request_decided"]
 
     # A refusal needs its reason.
-    with at(date(2027, 3, 11)):
+    with at(date(2027, 3, 11), hour=12):
         co_asks = await client.post(url, json=reason, headers=place.other_unit_user.headers)
     refuse = f"{url}/{co_asks.json()['id']}/decision"
     bare = await client.post(refuse, json={"approve": False}, headers=place.staff.headers)
