@@ -36,6 +36,8 @@ PLATFORM_WIDE = {
     "purge_rate_hits": "deletes old portal rate-limit hits (platform table)",
     "resend_stale": "re-sends lost rollup refreshes, each naming its own office",
     "recompute_nightly": "recomputes every office's figures, each from its own schema",
+    "share_similar": "copies an office's suggestions to the sharing offices above and below, each in its own session",
+    "resync_similar": "copies an office's suggestions both ways again after its sharing changed",
 }
 
 
