@@ -108,3 +108,11 @@ async def test_staff_see_requests_and_change_the_settings_on_pages(client, datab
     assert (
         await client.put(f"/api/v1/t/{place.code}/suggestions/settings", json=restore, headers=place.staff.headers)
     ).status_code == 200
+
+
+async def test_the_sidebar_leads_units_to_their_items_and_staff_to_requests(client, database, offices) -> None:
+    place = await office(database, offices["a"], "竹山导航")
+    unit_home = await client.get(f"/t/{place.code}/", headers={**place.unit_user.headers, **HTML})
+    assert "/suggestions/units/items" in unit_home.text and "/suggestions/requests" not in unit_home.text
+    staff_home = await client.get(f"/t/{place.code}/", headers={**place.staff.headers, **HTML})
+    assert "/suggestions/requests" in staff_home.text and "/suggestions/units/items" not in staff_home.text
