@@ -19,11 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.db import utcnow
 from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.core.timezone import local_today, to_local
+from renda.modules.notifications import service as notifications
 from renda.modules.suggestions.acting import (
     day_label,
     excerpt,
+    item_link,
     my_unit_row,
     notify_units,
+    office_staff_user_ids,
     require_assigned,
 )
 from renda.modules.suggestions.common import (
@@ -182,13 +185,15 @@ async def _no_pending(session: AsyncSession, suggestion: Suggestion, kind: str) 
 async def request_change(
     session: AsyncSession,
     caller: LoopCaller,
+    tenant: TenantRef,
     suggestion: Suggestion,
     *,
     kind: str,
     reason: str | None,
     new_deadline: date | None = None,
 ) -> SuggestionRequest:
-    """A unit asks for a later deadline (the lead unit) or to be replaced (any unit of the round)."""
+    """A unit asks for a later deadline (the lead unit) or to be replaced (any unit of the round); the
+    office's staff are told of a request waiting for their decision."""
     require_assigned(suggestion)
     row = await my_unit_row(session, caller, suggestion)
     if row is None:
@@ -207,7 +212,7 @@ async def request_change(
         last_day = _assigned_on(row) + timedelta(days=settings.reassign_window_days)
         if local_today() > last_day:
             raise Conflict(
-                f"申请调整承办单位应在交办后 {settings.reassign_window_days} 天内({last_day.isoformat()}前)提出",
+                f"申请调整承办单位应在交办后 {settings.reassign_window_days} 天内(截至 {last_day.isoformat()})提出",
                 code="reassign_window_closed",
             )
         await _no_pending(session, suggestion, kind)
@@ -240,6 +245,20 @@ async def request_change(
         record_step(session, suggestion, f"{kind}_requested", f"{name}{REQUEST_KINDS[kind]}{detail}:{reason}")
     session.add(request)
     await session.flush()
+    if request.status == "pending":
+        await notifications.notify(
+            session,
+            kind="suggestion_request",
+            event_key=f"suggestion-request:{suggestion.id}:{request.id}",
+            recipients=await office_staff_user_ids(tenant),
+            variables={
+                "unit": name,
+                "request": REQUEST_KINDS[kind] + detail,
+                "number": number_label(suggestion),
+                "reason": excerpt(reason, 100),
+            },
+            link=item_link(tenant, suggestion),
+        )
     return request
 
 

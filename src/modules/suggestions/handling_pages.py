@@ -179,6 +179,7 @@ class SuggestionHandlingPages(Controller):
             await assignment.request_change(
                 db,
                 caller,
+                access.tenant,
                 item,
                 kind=form_value(data, "kind") or "",
                 reason=form_value(data, "reason"),

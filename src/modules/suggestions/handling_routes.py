@@ -85,10 +85,10 @@ class HandlingController(Controller):
 
     @post("/items/{suggestion_id:uuid}/requests", guards=[WRITE], status_code=201)
     async def request_change(
-        self, db: AsyncSession, caller: LoopCaller, item: Suggestion, data: RequestIn
+        self, db: AsyncSession, access: TenantAccess, caller: LoopCaller, item: Suggestion, data: RequestIn
     ) -> RequestOut:
         made = await assignment.request_change(
-            db, caller, item, kind=data.kind, reason=data.reason, new_deadline=data.new_deadline
+            db, caller, access.tenant, item, kind=data.kind, reason=data.reason, new_deadline=data.new_deadline
         )
         return views.requests_out([made], await units.unit_names(db, [made.unit_id]))[0]
 

@@ -58,3 +58,12 @@ register_kind(
     default_channels=("email",),
     description="协办单位超过期限未提出协办意见时提醒该单位经办人",
 )
+register_kind(
+    "suggestion_request",
+    "承办单位申请待审批",
+    "{unit}{request}(建议编号{number})",
+    "{unit}就建议{number}提出{request},理由:{reason}。请在“建议办理申请”中审批。",
+    variables={"unit": "承办单位", "request": "申请事项", "number": "建议编号", "reason": "申请理由"},
+    default_channels=("email",),
+    description="承办单位申请延期或调整承办单位时通知代表工作人员审批",
+)

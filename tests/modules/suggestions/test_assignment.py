@@ -246,6 +246,8 @@ async def test_staff_see_the_requests_waiting(client, database, offices) -> None
     ask["new_deadline"] = (deadline + timedelta(days=10)).isoformat()
     made = await client.post(f"{api(place.code, item.id)}/requests", json=ask, headers=place.unit_user.headers)
     assert made.status_code == 201, made.text
+    (notice,) = await notices(place.code, place.staff.user_id, "suggestion_request", item.id)
+    assert "申请延期" in notice.title and "需要更多时间" in notice.body
     listed = (await client.get(f"{api(place.code)}/requests?status=pending", headers=place.staff.headers)).json()
     assert made.json()["id"] in [r["id"] for r in listed["items"]]
     denied = await client.get(f"{api(place.code)}/requests", headers=place.unit_user.headers)
