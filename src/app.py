@@ -38,6 +38,7 @@ from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import TenantRegistryController
 from renda.web.errors import exception_handlers
+from renda.web.openapi import document_errors
 from renda.web.pages import HealthController, OfficePages, ShellPages
 from renda.workers.broker import broker_for, use_broker
 from renda.workers.outbox import OutboxRelay, install_outbox_notify
@@ -191,7 +192,7 @@ def create_app(
             title="人大代表工作平台 API",
             version="0.1.0",
             path="/schema",
-            openapi_router=Router("/schema", route_handlers=[], guards=[public]),
+            openapi_router=Router("/schema", route_handlers=[], guards=[public], include_in_schema=False),
         ),
         lifespan=[lifespan],
         before_send=[security_headers],  # every response, also the router's own 404 and 405
@@ -199,6 +200,7 @@ def create_app(
         debug=False,
         logging_config=None,  # configure_logging owns the root logger (JSON lines)
     )
+    document_errors(app)
     app.state.broker = broker
     app.state.settings = settings
     return app
