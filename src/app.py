@@ -28,6 +28,7 @@ from renda.config import Settings
 from renda.core.auth import AuthenticationMiddleware
 from renda.core.crypto import configure_secrets
 from renda.core.db import configure_database, get_database
+from renda.core.input_guard import InputGuardMiddleware, check_request_body
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
 from renda.core.security_headers import security_headers
@@ -181,10 +182,12 @@ def create_app(
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         middleware=[
             RequestContextMiddleware(),
+            InputGuardMiddleware(),  # before a connection is taken or the office resolved
             UnitOfWorkMiddleware(),
             AuthenticationMiddleware(settings.session_idle_minutes),
         ],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        before_request=check_request_body,
         template_config=TemplateConfig(
             directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_template_engine
         ),

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 
 import asyncpg
 import dramatiq
-import hypothesis
 import httpx
+import hypothesis
 import pytest
 import requests
 import schemathesis
@@ -196,6 +196,8 @@ def test_every_operation_meets_the_document(contract: Contract) -> None:
     for name, reason in findings.skipped.items():
         print(f"not generated: {name}: {reason}")
     assert findings.operations >= 200, summary
-    assert not findings.failures, summary + "\n\n" + "\n\n".join(
-        f"== {label}\n" + "\n--\n".join(texts) for label, texts in sorted(findings.failures.items())
+    assert not findings.failures, (
+        summary
+        + "\n\n"
+        + "\n\n".join(f"== {label}\n" + "\n--\n".join(texts) for label, texts in sorted(findings.failures.items()))
     )

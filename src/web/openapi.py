@@ -36,10 +36,14 @@ DESCRIPTIONS = {
     429: "操作过于频繁,响应头 Retry-After 给出等待秒数",
     503: "数据库暂时不可用,请稍后重试",
 }
+OTHER = "请求无法处理"
 
 
-def error_statuses(path: str, methods: frozenset[str], permission: str | None, opt: dict[str, Any]) -> list[int]:
-    """The error statuses of one operation."""
+def error_statuses(
+    path: str, methods: frozenset[str], permission: str | None, opt: dict[str, Any], raises: set[int]
+) -> list[int]:
+    """The error statuses of one operation; `raises`: those its handler declares beyond its kind's
+    (Litestar's `raises=[NotFound]` on a route whose query names a record, say)."""
     statuses = {400}
     if permission != "public":
         statuses |= {401, 403}
@@ -55,7 +59,7 @@ def error_statuses(path: str, methods: frozenset[str], permission: str | None, o
         statuses.add(429)
     if path not in PROBES:
         statuses.add(503)
-    return sorted(statuses)
+    return sorted(statuses | raises)
 
 
 def document_errors(app: Litestar) -> None:
@@ -67,11 +71,14 @@ def document_errors(app: Litestar) -> None:
         for handler in route.route_handlers:
             if not handler.resolve_include_in_schema():
                 continue
+            raises = {error.status_code for error in handler.raises or ()}
             statuses = error_statuses(
-                route.path_format, frozenset(handler.http_methods), declared_permission(handler), handler.opt
+                route.path_format, frozenset(handler.http_methods), declared_permission(handler), handler.opt, raises
             )
             declared = {
-                status: ResponseSpec(ErrorBody, description=DESCRIPTIONS[status], generate_examples=False)
+                status: ResponseSpec(
+                    ErrorBody, description=DESCRIPTIONS.get(status, "请求无法处理"), generate_examples=False
+                )
                 for status in statuses
             }
             handler.responses = {**declared, **(handler.responses or {})}
