@@ -7,6 +7,7 @@ what PostgreSQL refuses that no service caught first, by its SQLSTATE."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -76,6 +77,12 @@ async def test_text_postgresql_cannot_store_is_refused_at_the_door(client, datab
     # A lone surrogate is not text either: msgspec refuses it as JSON.
     lone = b'{"visitor_name": "\\ud800"}'
     refused(await client.post(f"{api(A)}/records", content=lone, headers=headers), 400, "malformed_json")
+    # JSON under another content type is still read as JSON, and checked as such.
+    form_headers = staff.headers | {"content-type": "application/x-www-form-urlencoded"}
+    as_form = await client.post(f"{api(A)}/records", content=json.dumps(body).encode(), headers=form_headers)
+    refused(as_form, 400, "invalid_text")
+    as_multipart = await client.post(f"{api(A)}/records", files={"x": ("x.txt", b"x")}, headers=staff.headers)
+    assert as_multipart.status_code == 400, as_multipart.text
     assert await receptions_state(database_url, A) == before
     # The same record with readable text is taken.
     made = await client.post(f"{api(A)}/records", json=_record(station, person), headers=staff.headers)

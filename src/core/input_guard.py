@@ -161,9 +161,7 @@ async def check_request_body(request: Request) -> None:
     """`before_request`: the body a handler will read, checked as Litestar decodes it."""
     content_type = request.content_type[0]
     kind, wants_file = _expected_body(request.route_handler)  # type: ignore[arg-type]
-    if content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
-        await _check_form(request, content_type)
-    elif kind == "json":
+    if kind == "json":  # whatever the content type says: Litestar decodes it as JSON
         try:
             value = await request.json() if await request.body() else None
         except RecursionError:
@@ -173,6 +171,8 @@ async def check_request_body(request: Request) -> None:
         except SerializationException:
             return  # not JSON: Litestar answers it as it reads the data (web.errors: malformed_json)
         check_json(value)
+    elif content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
+        await _check_form(request, content_type)  # a form's handler, or a page reading request.form()
     if wants_file:
         form = await request.form() if content_type == RequestEncodingType.MULTI_PART else {}
         if not any(isinstance(value, UploadFile) for value in form.values()):
