@@ -138,45 +138,52 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
 
 
 async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
-    """A key suggestion of office B, assigned to B's unit and replied, with a checkpoint, on B's public board."""
-    from datetime import UTC, datetime
+    """A key suggestion of office B assigned to its unit, with a pending extension request, a checkpoint
+    and an open follow-up, on B's public board."""
+    from datetime import UTC, datetime, timedelta
 
     from renda.modules.suggestions.common import load_settings
-    from renda.modules.suggestions.models import Suggestion, SuggestionCheckpoint, SuggestionUnit
+    from renda.modules.suggestions.models import Suggestion, SuggestionCheckpoint, SuggestionRequest, SuggestionUnit
 
     async with tenant_session(await load_tenant(code), actor="system:test") as session:
         now = datetime.now(UTC)
         suggestion = Suggestion(
             year=now.year,
-            seq=9999,
+            seq=9_001,
             term_id=uuid.UUID(seeded["term_id"]),
             lead_person_id=uuid.UUID(seeded["person_id"]),
             lead_mandate_id=uuid.UUID(seeded["mandate_id"]),
-            category="transport",
+            category="other",
             title=marker,
             content=marker,
-            status="replied",
+            status="assigned",
             lead_unit_id=uuid.UUID(seeded["unit_id"]),
             assigned_at=now,
-            deadline=date(now.year + 1, 1, 31),
-            reply_class="B",
-            reply_text=marker,
-            replied_at=now,
-            rating_due=date(now.year + 1, 1, 31),
+            deadline=now.date() + timedelta(days=90),
             follow_up="open",
             is_key=True,
             key_leader=marker[:100],
         )
         session.add(suggestion)
         await session.flush()
-        session.add(SuggestionUnit(suggestion_id=suggestion.id, unit_id=suggestion.lead_unit_id, role="lead"))
+        unit = SuggestionUnit(
+            suggestion_id=suggestion.id, unit_id=suggestion.lead_unit_id, role="lead", assigned_at=now
+        )
+        request = SuggestionRequest(
+            suggestion_id=suggestion.id,
+            unit_id=suggestion.lead_unit_id,
+            kind="extension",
+            reason=marker,
+            new_deadline=now.date() + timedelta(days=120),
+            requested_by="system:test",
+        )
         checkpoint = SuggestionCheckpoint(
             suggestion_id=suggestion.id, year=now.year, stage="end", due_on=date(now.year, 11, 30)
         )
-        session.add(checkpoint)
+        session.add_all([unit, request, checkpoint])
         (await load_settings(session)).public_board = True
         await session.commit()
-        return {"suggestion_id": str(suggestion.id), "checkpoint_id": str(checkpoint.id)}
+        return {"suggestion_id": str(suggestion.id), "request_id": str(request.id), "checkpoint_id": str(checkpoint.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

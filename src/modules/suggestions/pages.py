@@ -20,6 +20,7 @@ from renda.core.timezone import local_today
 from renda.modules.suggestions import evaluation, followup, public_board, service, supervision
 from renda.modules.suggestions import evaluation_out as views
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, number_label
+from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
 from renda.modules.suggestions.models import (
     CHECKPOINT_STAGES,
     DRAFT_STATUSES,
@@ -170,7 +171,7 @@ class SuggestionPages(Controller):
         return Redirect(f"/t/{access.tenant.code}/suggestions/{draft_id}")
 
 
-PAGES = [SuggestionPages]
+PAGES = [SuggestionPages, SuggestionHandlingPages]
 
 
 # --- evaluation, follow-up, supervision: /t/{code}/suggestions/items/… -------------------------------

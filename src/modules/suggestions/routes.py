@@ -18,6 +18,7 @@ from renda.core.permissions import requires
 from renda.modules.suggestions import evaluation, followup, public_board, service, supervision
 from renda.modules.suggestions import evaluation_out as views
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, require_manage
+from renda.modules.suggestions.handling_routes import HandlingController
 from renda.modules.suggestions.models import Suggestion, SuggestionDraft
 from renda.modules.suggestions.schemas import (
     BoardPage,
@@ -133,7 +134,7 @@ class DraftController(Controller):
         return (await service.drafts_out(db, [await service.withdraw_draft(db, addressed.draft)]))[0]
 
 
-ROUTES = [DraftController]
+ROUTES = [DraftController, HandlingController]
 
 
 # --- evaluation, follow-up, supervision, the public board: /suggestions/items/… ---------------------
