@@ -235,3 +235,14 @@ async def units_of(code: str, suggestion_id: uuid.UUID) -> list[SuggestionUnit]:
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         query = select(SuggestionUnit).where(SuggestionUnit.suggestion_id == suggestion_id)
         return list((await session.execute(query.order_by(SuggestionUnit.round))).scalars())
+
+
+async def reset_settings(code: str) -> None:
+    """The office's rules back to their defaults (a test that changed them leaves the next one alone)."""
+    from sqlalchemy import delete
+
+    from renda.modules.suggestions.models import SuggestionSettings
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        await session.execute(delete(SuggestionSettings))
+        await session.commit()

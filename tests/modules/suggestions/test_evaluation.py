@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, time, timedelta
 
+import pytest
 import time_machine
 
 from renda.core.timezone import LOCAL_TZ, local_today
@@ -19,10 +20,22 @@ from tests.modules.suggestions.support import (
     notices,
     office,
     reply,
+    reset_settings,
     set_settings,
     steps,
     units_of,
 )
+
+
+@pytest.fixture(autouse=True)
+async def default_rules(offices):
+    """Each test starts from the offices' default rules and leaves them so."""
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+    yield
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+
 
 HTML = {"Accept": "text/html"}
 # A summer morning in Beijing: the window and deadlines below are counted from it.
@@ -255,3 +268,22 @@ async def test_the_second_round_keeps_the_co_handlers_with_a_new_due_date(client
         ("co", place.other_unit_id, NOON.date() + timedelta(days=20)),
         ("lead", place.unit_id, None),
     ]
+
+
+async def test_the_units_reply_through_handling_asks_the_deputy_to_rate(client, database, offices) -> None:
+    place = await office(database, offices["a"], "竹山答复请评")
+    made = await make_suggestion(place, status="assigned")
+    replied = await client.post(
+        f"{api(place.code, made.id)}/reply",
+        json={"reply_class": "B", "reply_text": "已列入明年计划", "reply_commitments": "明年6月前完工"},
+        headers=place.unit_user.headers,
+    )
+    assert replied.status_code == 200, replied.text
+    (notice,) = await notices(place.code, place.deputy.user_id, "suggestion_replied")
+    assert notice.link.endswith(f"/suggestions/items/{made.id}/rate") and "B类" in notice.body
+    found = await get(place.code, made.id)
+    assert found.follow_up == "open" and found.rating_due == local_today() + timedelta(days=30)
+    rated = await client.post(
+        f"{api(place.code, made.id)}/rating", json={"rating": "basic"}, headers=place.deputy.headers
+    )
+    assert rated.json()["status"] == "closed"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import update
 
@@ -16,7 +17,18 @@ from renda.modules.suggestions.models import SuggestionFollowUp
 from renda.modules.suggestions.tasks import carry_over_suggestions
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.scheduler import Yearly, registered_jobs
-from tests.modules.suggestions.support import ACTOR, get, make_suggestion, office, reply, steps
+from tests.modules.suggestions.support import ACTOR, get, make_suggestion, office, reply, reset_settings, steps
+
+
+@pytest.fixture(autouse=True)
+async def default_rules(offices):
+    """Each test starts from the offices' default rules and leaves them so."""
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+    yield
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+
 
 HTML = {"Accept": "text/html"}
 SUMMER = datetime(2026, 9, 15, 10, 0, tzinfo=LOCAL_TZ)

@@ -4,7 +4,20 @@ replaces the real one."""
 
 from __future__ import annotations
 
-from tests.modules.suggestions.support import get, make_suggestion, office, set_settings
+import pytest
+
+from tests.modules.suggestions.support import get, make_suggestion, office, reset_settings, set_settings
+
+
+@pytest.fixture(autouse=True)
+async def default_rules(offices):
+    """Each test starts from the offices' default rules and leaves them so."""
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+    yield
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+
 
 HTML = {"Accept": "text/html"}
 SECRET = "反映人张某某,电话13912345678,家住城关镇某村三组"

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 import time_machine
 
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.suggestions.models import SuggestionCheckpoint
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
-from tests.modules.suggestions.support import ACTOR, get, make_suggestion, office, reply, steps
+from tests.modules.suggestions.support import ACTOR, get, make_suggestion, office, reply, reset_settings, steps
+
+
+@pytest.fixture(autouse=True)
+async def default_rules(offices):
+    """Each test starts from the offices' default rules and leaves them so."""
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+    yield
+    for code in (offices["a"], offices["b"]):
+        await reset_settings(code)
+
 
 HTML = {"Accept": "text/html"}
 SPRING = datetime(2026, 3, 20, 10, 0, tzinfo=LOCAL_TZ)
