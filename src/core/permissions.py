@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "contact_reports.read",
             "receptions.*",
             "opinions.*",
+            "suggestions.*",
         }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
@@ -80,12 +81,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "contacts.write",
             "receptions.read",
             "opinions.read",
+            "suggestions.read",
         }
     ),
     # A deputy records the receptions they hold and follows the opinions addressed to them.
-    Role.DEPUTY: frozenset({"office.read", "inbox.*", "receptions.read", "receptions.write", "opinions.read"}),
+    # A deputy files and co-signs suggestions and rates the replies to their own (the service checks whose).
+    Role.DEPUTY: frozenset(
+        {
+            "office.read",
+            "inbox.*",
+            "receptions.read",
+            "receptions.write",
+            "opinions.read",
+            "suggestions.read",
+            "suggestions.write",
+        }
+    ),
     # A handling unit sees and answers only the opinions assigned to it (the service checks which).
-    Role.HANDLING_UNIT: frozenset({"office.read", "inbox.*", "opinions.read", "opinions.write"}),
+    Role.HANDLING_UNIT: frozenset(
+        {"office.read", "inbox.*", "opinions.read", "opinions.write", "suggestions.read", "suggestions.write"}
+    ),
     Role.VIEWER: frozenset(
         {
             "office.read",
@@ -101,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "contact_reports.read",
             "receptions.read",
             "opinions.read",
+            "suggestions.read",
         }
     ),
 }
@@ -133,6 +149,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "receptions.write": "维护接待规则、排班和接待记录",
     "opinions.read": "查看群众意见及办理情况",
     "opinions.write": "受理、交办、督办和答复群众意见",
+    "suggestions.read": "查看代表建议、议案及办理情况",
+    "suggestions.write": "提出、审查、交办、办理、督办和评价代表建议",
 }
 # What an integration token may be given: never the power to manage people or other tokens, and
 # never a person's own inbox.

@@ -18,8 +18,9 @@ from renda.core.db import utcnow
 from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.core.permissions import Role
 from renda.modules.deputies.models import Person
-from renda.modules.opinions.models import FINAL_STATUSES, STATUSES, STEP_KINDS, HandlingUnitUser, Opinion, OpinionStep
+from renda.modules.opinions.models import FINAL_STATUSES, STATUSES, STEP_KINDS, Opinion, OpinionStep
 from renda.modules.suggestions.service import FULL_ROLES, MANAGE_ROLES
+from renda.modules.units import service as units
 from renda.tenants.scoping import TenantAccess, TenantRef
 
 CATEGORIES: dict[str, str] = {
@@ -180,8 +181,7 @@ async def viewer_for(session: AsyncSession, access: TenantAccess) -> Viewer:
     unit_ids: frozenset[uuid.UUID] = frozenset()
     deputy_ids: frozenset[uuid.UUID] = frozenset()
     if Role.HANDLING_UNIT in roles:
-        found = await session.execute(select(HandlingUnitUser.unit_id).where(HandlingUnitUser.user_id == user_id))
-        unit_ids = frozenset(found.scalars())
+        unit_ids = await units.unit_ids_of_user(session, user_id)
     if Role.DEPUTY in roles:
         deputy_ids = frozenset((await session.execute(select(Person.id).where(Person.user_id == user_id))).scalars())
     return Viewer(

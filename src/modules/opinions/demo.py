@@ -16,10 +16,11 @@ from renda.modules.deputies.models import Person
 from renda.modules.opinions.common import SYSTEM_VIEWER
 from renda.modules.opinions.handling import analyse, answer, assign, escalate, rate_on_behalf
 from renda.modules.opinions.intake import intake, mark_duplicate
-from renda.modules.opinions.models import HandlingUnit, Opinion
+from renda.modules.opinions.models import Opinion
 from renda.modules.opinions.schemas import UnitIn
 from renda.modules.opinions.units import add_unit_user, create_unit
 from renda.modules.organisation.models import Station
+from renda.modules.units.service import HandlingUnit
 from renda.tenants.scoping import load_tenant, tenant_session
 
 OFFICE = "610922"

@@ -37,12 +37,12 @@ from renda.modules.opinions.models import (
     SOURCES,
     STATUSES,
     STEP_KINDS,
-    HandlingUnit,
     Opinion,
     OpinionStep,
 )
 from renda.modules.opinions.schemas import OpinionDetail, OpinionOut, SimilarOut, StepOut
 from renda.modules.organisation.models import Station
+from renda.modules.units.service import HandlingUnit
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from renda.modules.opinions.common import CATEGORIES, Viewer, get_opinion, viewe
 from renda.modules.opinions.handling import rate_on_behalf
 from renda.modules.opinions.intake import mark_duplicate, staff_intake
 from renda.modules.opinions.listing import opinion_detail, outs, parse_filter
-from renda.modules.opinions.models import HandlingUnit, Opinion
+from renda.modules.opinions.models import Opinion
 from renda.modules.opinions.schemas import (
     AnalyseIn,
     AnswerIn,
@@ -49,6 +49,7 @@ from renda.modules.opinions.units import (
     unit_out,
     update_unit,
 )
+from renda.modules.units.service import HandlingUnit
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 
 BASE = "/api/v1/t/{code:str}/opinions"

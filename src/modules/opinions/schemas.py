@@ -11,11 +11,14 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import UNSET, UnsetType
+
+from renda.modules.units.service import UnitIn as UnitIn
+from renda.modules.units.service import UnitPatch as UnitPatch
+from renda.modules.units.service import UnitUserIn as UnitUserIn
+from renda.modules.units.service import UnitUserOut
 
 LongText = Annotated[str, msgspec.Meta(max_length=5000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=500)]
-UnitName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Source = Literal["reception", "contact", "portal", "staff"]
 Rating = Literal["solved", "partly", "unsolved"]
 
@@ -129,28 +132,6 @@ class OpinionPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
-
-
-class UnitIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: UnitName
-    contact_name: ShortText | None = None
-    note: ShortText | None = None
-
-
-class UnitPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: UnitName | UnsetType = UNSET
-    contact_name: ShortText | UnsetType | None = UNSET
-    note: ShortText | UnsetType | None = UNSET
-    is_active: bool | UnsetType = UNSET
-
-
-class UnitUserIn(msgspec.Struct, forbid_unknown_fields=True):
-    user_id: uuid.UUID
-
-
-class UnitUserOut(msgspec.Struct):
-    user_id: uuid.UUID
-    display_name: str
 
 
 class UnitOut(msgspec.Struct):

@@ -16,8 +16,9 @@ from renda.core.timezone import LOCAL_TZ
 from renda.modules.members import service as members
 from renda.modules.notifications import service as notifications
 from renda.modules.opinions.common import WORKER_ACTOR, add_step, excerpt, format_ticket, opinion_link, overdue_clause
-from renda.modules.opinions.models import HandlingUnit, Opinion, OpinionStep
+from renda.modules.opinions.models import Opinion, OpinionStep
 from renda.modules.opinions.units import unit_user_ids
+from renda.modules.units.service import HandlingUnit
 from renda.tenants.scoping import TenantRef
 
 

@@ -8,9 +8,10 @@ import uuid
 
 from sqlalchemy import func, select
 
-from renda.modules.opinions.models import HandlingUnit, HandlingUnitUser, Opinion, OpinionStep
+from renda.modules.opinions.models import Opinion, OpinionStep
 from renda.modules.suggestions import service as suggestions
 from renda.modules.suggestions.models import SuggestionDraft
+from renda.modules.units.models import HandlingUnit, HandlingUnitUser
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
 from tests.modules.opinions.support import HTML, intake, office

@@ -1,0 +1,150 @@
+"""People, units and suggestions for the suggestion tests, made directly in the office's schema so each
+part of the loop can be tested from the state it starts in."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+
+from renda.modules.deputies.models import Mandate, Person
+from renda.modules.suggestions.models import Suggestion, SuggestionStep, SuggestionUnit
+from renda.modules.units import service as units
+from renda.tenants.scoping import load_tenant, tenant_session
+from tests.conftest import Caller, make_caller
+from tests.modules.organisation.support import add_persons, fresh_term
+
+ACTOR = "system:test:代表建议"
+
+
+def unique(label: str) -> str:
+    return f"{label}{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Office:
+    code: str
+    term_id: uuid.UUID
+    staff: Caller
+    viewer: Caller
+    committee: Caller
+    # Deputies who sign in: the lead and two co-signers, each a person with a live county mandate.
+    deputy: Caller
+    deputy_person: uuid.UUID
+    cosigners: list[Caller]
+    cosigner_persons: list[uuid.UUID]
+    # Two handling units with one user each.
+    unit_user: Caller
+    other_unit_user: Caller
+    unit_id: uuid.UUID
+    other_unit_id: uuid.UUID
+    mandates: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # person → mandate
+
+
+async def office(database, code: str, place: str) -> Office:
+    """A current county term with three deputies who sign in, staff, a viewer, a committee member and
+    two handling units with a user each."""
+    term_id = await fresh_term(code)
+    tenant = await load_tenant(code)
+    staff = await make_caller(database, f"{place}工作人员", {code: ["staff"]})
+    viewer = await make_caller(database, f"{place}只读用户", {code: ["viewer"]})
+    committee = await make_caller(database, f"{place}常委会组成人员", {code: ["committee_member"]})
+    unit_user = await make_caller(database, f"{place}交通局经办人", {code: ["handling_unit"]})
+    other_unit_user = await make_caller(database, f"{place}教育局经办人", {code: ["handling_unit"]})
+    callers = [await make_caller(database, f"{place}代表{i}", {code: ["deputy"]}) for i in range(3)]
+    persons = await add_persons(code, *(unique(f"{place}代表{i}") for i in range(3)), level="county", term_id=term_id)
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        for person, caller in zip(persons, callers, strict=True):
+            await session.execute(update(Person).where(Person.id == person).values(user_id=caller.user_id))
+        mandates = dict(
+            (await session.execute(select(Mandate.person_id, Mandate.id).where(Mandate.person_id.in_(persons)))).all()
+        )
+        unit_ids = []
+        for name, user in ((unique(f"{place}交通运输局"), unit_user), (unique(f"{place}教育局"), other_unit_user)):
+            unit = await units.create_unit(session, True, units.UnitIn(name=name))
+            await units.add_unit_user(session, True, tenant, unit, user.user_id)
+            unit_ids.append(unit.id)
+        await session.commit()
+    return Office(
+        code,
+        term_id,
+        staff,
+        viewer,
+        committee,
+        callers[0],
+        persons[0],
+        callers[1:],
+        persons[1:],
+        unit_user,
+        other_unit_user,
+        unit_ids[0],
+        unit_ids[1],
+        mandates,
+    )
+
+
+async def make_suggestion(
+    office: Office,
+    *,
+    status: str = "submitted",
+    title: str | None = None,
+    content: str = "建议加快县城至乡镇公路的硬化改造,解决群众出行难问题。",
+    category: str = "transport",
+    year: int = 2026,
+    **fields,
+) -> Suggestion:
+    """A suggestion in the given state, written directly: assigned ones go to the office's first unit
+    with a deadline three months on, unless `fields` say otherwise."""
+    tenant = await load_tenant(office.code)
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        seq = await session.scalar(select(Suggestion.seq).order_by(Suggestion.seq.desc().nulls_last()).limit(1))
+        values = dict(
+            year=year,
+            seq=None if status == "draft" else (seq or 0) + 1,
+            kind="suggestion",
+            term_id=office.term_id,
+            lead_person_id=office.deputy_person,
+            lead_mandate_id=office.mandates[office.deputy_person],
+            category=category,
+            title=title or unique("关于改善出行条件的建议"),
+            content=content,
+            status=status,
+            filed_at=None if status == "draft" else datetime(year, 3, 1, 2, tzinfo=UTC),
+        )
+        if status in ("assigned", "replied", "closed"):
+            values.update(
+                lead_unit_id=office.unit_id,
+                assigned_at=datetime(year, 3, 10, 2, tzinfo=UTC),
+                deadline=date(year, 6, 10),
+            )
+        if status == "closed":
+            values.update(closed_at=datetime(year, 6, 1, 2, tzinfo=UTC))
+        values.update(fields)
+        suggestion = Suggestion(**values)
+        session.add(suggestion)
+        await session.flush()
+        if suggestion.lead_unit_id is not None:
+            session.add(
+                SuggestionUnit(
+                    suggestion_id=suggestion.id,
+                    unit_id=suggestion.lead_unit_id,
+                    round=suggestion.round,
+                    role="lead",
+                    assigned_at=suggestion.assigned_at or datetime(year, 3, 10, 2, tzinfo=UTC),
+                )
+            )
+        await session.commit()
+        return suggestion
+
+
+async def get(code: str, suggestion_id: uuid.UUID) -> Suggestion:
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        return await session.get_one(Suggestion, suggestion_id)
+
+
+async def steps(code: str, suggestion_id: uuid.UUID) -> list[SuggestionStep]:
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(SuggestionStep).where(SuggestionStep.suggestion_id == suggestion_id)
+        return list((await session.execute(query.order_by(SuggestionStep.created_at))).scalars())
