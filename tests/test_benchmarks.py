@@ -33,6 +33,7 @@ TINY: dict[str, list[str]] = {
     "register_import.py": ["--rows", "20", "--repeat", "1"],
     "register_search.py": ["--offices", "3", "--mandates", "60", "--requests", "20", "--concurrency", "2"],
     "tenants.py": ["--tenants", "2", "--repeat", "1"],
+    "similarity.py": ["--size", "100", "--queries", "10"],
 }
 
 
