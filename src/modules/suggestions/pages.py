@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import requires
 from renda.modules.suggestions import service
+from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
 from renda.modules.suggestions.models import DRAFT_STATUSES
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.forms import Form, form_value
@@ -155,4 +156,4 @@ class SuggestionPages(Controller):
         return Redirect(f"/t/{access.tenant.code}/suggestions/{draft_id}")
 
 
-PAGES = [SuggestionPages]
+PAGES = [SuggestionPages, SuggestionHandlingPages]

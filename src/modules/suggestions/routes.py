@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.permissions import requires
 from renda.modules.suggestions import service
+from renda.modules.suggestions.handling_routes import HandlingController
 from renda.modules.suggestions.models import SuggestionDraft
 from renda.modules.suggestions.schemas import DraftIn, DraftOut, DraftPage, DraftPatch
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
@@ -110,4 +111,4 @@ class DraftController(Controller):
         return (await service.drafts_out(db, [await service.withdraw_draft(db, addressed.draft)]))[0]
 
 
-ROUTES = [DraftController]
+ROUTES = [DraftController, HandlingController]
