@@ -108,7 +108,7 @@ async def seed_two_contacts(code: str, marker: str, seeded: dict[str, str]) -> d
 
     found = await seed_contacts(code, f"{marker}联系")
     found |= await seed_receptions(code, seeded["station_id"], seeded["person_id"])
-    return found | await seed_opinions(code, marker)
+    return found | await seed_opinions(code, marker) | await seed_suggestions(code, marker, seeded)
 
 
 async def seed_opinions(code: str, marker: str) -> dict[str, str]:
@@ -134,6 +134,30 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
         await session.commit()
         ids = {"unit_id": str(unit.id), "opinion_id": str(opinion.id), "draft_id": str(draft.id)}
         return ids | {"token": token, "ticket": opinion.ticket}
+
+
+async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
+    """A filed suggestion of office B's deputy (the person and mandate seeded by `seed_register`)."""
+    from datetime import UTC, datetime
+
+    from renda.modules.suggestions.models import Suggestion
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        suggestion = Suggestion(
+            year=2026,
+            seq=1,
+            term_id=uuid.UUID(seeded["term_id"]),
+            lead_person_id=uuid.UUID(seeded["person_id"]),
+            lead_mandate_id=uuid.UUID(seeded["mandate_id"]),
+            category="other",
+            title=marker,
+            content=marker,
+            status="submitted",
+            filed_at=datetime(2026, 3, 1, tzinfo=UTC),
+        )
+        session.add(suggestion)
+        await session.commit()
+        return {"suggestion_id": str(suggestion.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

@@ -47,7 +47,7 @@ from renda.modules.organisation.schemas import (
 )
 from renda.modules.portal.schemas import CommitmentPatch, PortalSettingsIn
 from renda.modules.receptions.schemas import ExceptionIn
-from tests.isolation.office import PNG, TODAY, XLSX, meeting_number, register_xlsx, serial
+from tests.isolation.office import PDF, PNG, TODAY, XLSX, meeting_number, register_xlsx, serial
 
 
 # --- values that name office A's objects ---------------------------------------------------------
@@ -269,6 +269,8 @@ PATHS: dict[tuple[str, ...], str] = {
     ("exception_id",): "exception",
     ("entry_id",): "roster_entry",
     ("reception_id",): "reception",
+    ("suggestion_id",): "suggestion",
+    ("suggestion_id", "attachment_id"): "suggestion_attachment",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -429,6 +431,24 @@ API: dict[str, Recipe] = {
     "POST /suggestions": body(),
     "PATCH /suggestions/{draft_id}": body(),
     "POST /suggestions/{draft_id}/withdraw": body(),
+    # the suggestion loop: filing and intake
+    "POST /suggestions/items": body(
+        lead_person_id=new.deputy["person_id"], cosigner_person_ids=[new.cosigner["person_id"]], draft_id=OMIT
+    ),
+    "PATCH /suggestions/items/{suggestion_id}": body(title="关于路灯的建议"),
+    "POST /suggestions/items/{suggestion_id}/cosigners": body(person_ids=[new.cosigner["person_id"]]),
+    "POST /suggestions/items/{suggestion_id}/cosigners/confirm": body(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/decline": body(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/submit": body(),
+    "POST /suggestions/items/{suggestion_id}/withdraw": body(),
+    "POST /suggestions/items/{suggestion_id}/accept": body(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/merge": body(
+        on="submitted_suggestion", target_id=new.submitted_suggestion["suggestion_id"]
+    ),
+    "POST /suggestions/items/{suggestion_id}/return": body(on="submitted_suggestion", reason="empty"),
+    "POST /suggestions/items/{suggestion_id}/convert": body(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf"),
+    "DELETE /suggestions/items/{suggestion_id}/attachments/{attachment_id}": body(),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -567,6 +587,24 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions": form(title="关于路灯的建议", content="内容"),
     "POST /suggestions/{draft_id}/edit": form(title="关于路灯的建议", content="修改后的内容"),
     "POST /suggestions/{draft_id}/withdraw": form(),
+    # the suggestion loop: filing and intake
+    "POST /suggestions/items/new": form(
+        category="other", title="关于路灯的建议", content="内容", lead_person_id=new.deputy["person_id"]
+    ),
+    "POST /suggestions/items/{suggestion_id}/edit": form(category="other", title="关于路灯的建议", content="内容"),
+    "POST /suggestions/items/{suggestion_id}/cosigners": form(person_ids=new.cosigner["person_id"]),
+    "POST /suggestions/items/{suggestion_id}/cosigners/confirm": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/decline": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/submit": form(),
+    "POST /suggestions/items/{suggestion_id}/withdraw": form(),
+    "POST /suggestions/items/{suggestion_id}/accept": form(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/merge": form(
+        on="submitted_suggestion", target_id=new.submitted_suggestion["suggestion_id"]
+    ),
+    "POST /suggestions/items/{suggestion_id}/return": form(on="submitted_suggestion", reason="empty"),
+    "POST /suggestions/items/{suggestion_id}/convert": form(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf", key="file"),
+    "POST /suggestions/items/{suggestion_id}/attachments/{attachment_id}/remove": form(),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
