@@ -18,9 +18,18 @@ PNG = bytes.fromhex(
 
 
 async def fits_the_screen(page: Page) -> None:
-    """Nothing is wider than the phone: no sideways scrolling."""
+    """Nothing is wider than the phone (no sideways scrolling), and the page's content has the screen's
+    width (the navigation goes above it, not beside it)."""
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_VIEWPORT["width"], f"{page.url} is {width}px wide"
+    content = await page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+    assert content >= PHONE_VIEWPORT["width"] - 10, f"{page.url}: the content is {content}px wide"
+
+
+async def tappable(page: Page, name: str) -> None:
+    """A button a thumb hits: at least 44 px high."""
+    box = await page.get_by_role("button", name=name, exact=True).bounding_box()
+    assert box is not None and box["height"] >= 44, (name, box)
 
 
 async def test_a_deputy_files_a_suggestion_on_a_phone(chromium: Browser, live_server: str, tab: Page) -> None:
@@ -53,6 +62,7 @@ async def test_a_deputy_files_a_suggestion_on_a_phone(chromium: Browser, live_se
         await page.get_by_role("button", name="上传附件").click()
         await expect(page.get_by_role("link", name="站点照片.png")).to_be_visible()
 
+        await tappable(page, "提交")
         page.once("dialog", lambda dialog: dialog.accept())
         await page.get_by_role("button", name="提交", exact=True).click()
         await expect(page.get_by_text("待审查", exact=True)).to_be_visible()
