@@ -37,6 +37,7 @@ from renda.modules.suggestions.schemas import (
     SimilarOut,
     StepOut,
 )
+from renda.modules.suggestions.service import similar_suggestions
 
 
 async def _names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -96,9 +97,18 @@ def actions_of(caller: LoopCaller, s: Suggestion, my_cosign: str | None) -> list
     return found
 
 
+# When a suggestion is being filed and reviewed, the earlier ones like it are shown (反复提的建议).
+SIMILAR_WHEN = ("draft", "returned", "submitted")
+
+
 async def similar_to(session: AsyncSession, suggestion: Suggestion) -> list[SimilarOut]:
-    """Similar earlier suggestions (the repeated-suggestion check), when the office has that check."""
-    return []
+    """Similar earlier suggestions of this office (and of those above and below that share) with their
+    scores, while the suggestion is filed and reviewed."""
+    if suggestion.status not in SIMILAR_WHEN:
+        return []
+    return await similar_suggestions(
+        session, title=suggestion.title, content=suggestion.content, exclude_id=suggestion.id
+    )
 
 
 async def item_detail(session: AsyncSession, caller: LoopCaller, s: Suggestion) -> ItemDetail:

@@ -49,6 +49,23 @@ class DraftPage(msgspec.Struct):
     page_size: int
 
 
+# --- repeated suggestions (反复提的建议) ---------------------------------------------------------
+class SimilarOut(msgspec.Struct):
+    """An earlier suggestion like the one being filed or reviewed, of this office or one above or below."""
+
+    suggestion_id: uuid.UUID
+    office_code: str
+    office_name: str
+    own_office: bool
+    year: int
+    title: str
+    status: str
+    status_label: str
+    reply_class: str | None  # A/B/C/D once replied
+    score: float  # in [0, 1]; listed from `similarity.THRESHOLD`
+    flag_resolved_a: bool  # answered as class A or resolved in follow-up: this is filed again
+
+
 # --- the suggestion loop: filing and intake (提、审查) ------------------------------------------------
 Kind = Literal["suggestion", "motion"]
 ReturnReason = Literal["outside_remit", "personal", "litigation", "forwarded_letter", "empty", "other"]
@@ -123,19 +140,6 @@ class StepOut(msgspec.Struct):
     actor: str
     note: str | None
     at: datetime
-
-
-class SimilarOut(msgspec.Struct):
-    """An earlier suggestion like this one (the repeated-suggestion check), with its score 0..1."""
-
-    id: uuid.UUID | None
-    number: str
-    title: str
-    year: int
-    score: float
-    status_label: str | None = None
-    reply_class: str | None = None
-    office: str | None = None
 
 
 class MergedOut(msgspec.Struct):

@@ -8,6 +8,12 @@ that turns a suggestion into a people's opinion (`register_opinion_converter`). 
 deputy `deputies_to_answer` names (the lead and co-signers of the suggestion and of those merged into it).
 """
 
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.modules.suggestions import similar
 from renda.modules.suggestions.common import CATEGORIES, LoopCaller, loop_caller_for
 from renda.modules.suggestions.drafts import (
     FULL_ROLES,
@@ -36,12 +42,14 @@ __all__ = [
     "CATEGORIES",
     "FULL_ROLES",
     "MANAGE_ROLES",
+    "THRESHOLD",
     "Addressee",
     "Caller",
     "ConversionSource",
     "LoopCaller",
     "OpinionConverter",
     "Reach",
+    "SimilarOut",
     "caller_for",
     "create_draft",
     "deputies_to_answer",
@@ -52,6 +60,31 @@ __all__ = [
     "loop_caller_for",
     "register_opinion_converter",
     "require_editor",
+    "similar_suggestions",
     "update_draft",
     "withdraw_draft",
 ]
+
+
+# --- repeated suggestions (反复提的建议) ---------------------------------------------------------
+from renda.modules.suggestions.schemas import SimilarOut
+from renda.modules.suggestions.similarity import THRESHOLD
+
+
+async def similar_suggestions(
+    session: AsyncSession,
+    *,
+    title: str,
+    content: str,
+    exclude_id: uuid.UUID | None = None,
+    offices: Sequence[str] | None = None,
+    limit: int = 10,
+) -> list[SimilarOut]:
+    """Earlier suggestions like this one (filing, intake review), best first, with their score and
+    `flag_resolved_a`. `offices`: codes of the offices above and below to include (None: all that share
+    with this one); none when this office's `share_similar` is off. `exclude_id`: the suggestion itself."""
+    if not await similar.sharing(session):
+        offices = ()
+    return await similar.search(
+        session, title=title, content=content, exclude_id=exclude_id, offices=offices, limit=limit
+    )

@@ -13,7 +13,7 @@ from renda.modules.suggestions.common import SYSTEM_CALLER, get_suggestion
 from renda.modules.suggestions.models import SuggestionCosigner
 from renda.modules.suggestions.service import deputies_to_answer
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.suggestions.support import ACTOR, get, inbox, loop_counts, make_suggestion, office, steps
+from tests.modules.suggestions.support import ACTOR, HTML, get, inbox, loop_counts, make_suggestion, office, steps
 
 
 def api(code: str) -> str:
@@ -150,3 +150,39 @@ async def test_turned_into_a_peoples_opinion_end_to_end(client, database, office
     assert shown.status_code == 200 and "解放路北段" in shown.text
     # Converted: nothing more to review.
     assert (await client.post(f"{base}/{sid}/accept", headers=staff)).status_code == 409
+
+
+async def test_similar_earlier_suggestions_are_shown_when_filing_and_reviewing(client, database, offices) -> None:
+    place = await office(database, offices["a"], "竹山重复")
+    title, content = (
+        "关于加快竹山县城区老旧小区改造的建议",
+        "竹山县城区老旧小区管网老化、道路破损,建议纳入改造计划加快实施。",
+    )
+    earlier = await make_suggestion(
+        place, status="closed", year=2024, title=title, content=content, reply_class="A", reply_text="已纳入改造计划"
+    )
+    unrelated = await make_suggestion(place, title="关于增加乡村教师编制的建议", content="乡村学校教师缺编严重。")
+    base = api(place.code)
+    made = await client.post(
+        base,
+        json={
+            "category": "urban_construction",
+            "title": title,
+            "content": "城区老旧小区管网老化、道路破损,建议加快改造。",
+        },
+        headers=place.deputy.headers,
+    )
+    assert made.status_code == 201, made.text
+    similar = made.json()["similar"]
+    assert [s["suggestion_id"] for s in similar] == [str(earlier.id)], similar
+    assert similar[0]["score"] > 0.5 and similar[0]["flag_resolved_a"] is True and similar[0]["year"] == 2024
+    assert str(unrelated.id) not in made.text
+
+    sid = made.json()["item"]["id"]
+    await client.post(f"{base}/{sid}/submit", headers=place.deputy.headers)
+    page = await client.get(f"/t/{place.code}/suggestions/items/{sid}", headers={**place.staff.headers, **HTML})
+    assert "相似的往年建议" in page.text and "已办结为A类" in page.text and "相似度" in page.text
+    assert f"/suggestions/items/{earlier.id}" in page.text
+    # Once reviewed, the check has done its work.
+    accepted = await client.post(f"{base}/{sid}/accept", headers=place.staff.headers)
+    assert accepted.json()["similar"] == []
