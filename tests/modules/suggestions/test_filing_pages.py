@@ -109,3 +109,34 @@ async def test_a_refused_page_action_shows_why_and_changes_nothing(client, datab
     # Another deputy of the office cannot open it.
     other = await client.get(url, headers={**place.cosigners[1].headers, **HTML})
     assert other.status_code == 404
+
+
+async def test_staff_file_a_draft_for_its_deputy_from_the_pages(client, database, offices) -> None:
+    place = await office(database, offices["a"], "竹山草稿页")
+    staff = {**place.staff.headers, **HTML}
+    draft = await client.post(
+        f"/api/v1/t/{place.code}/suggestions",
+        json={"title": "关于整治擂鼓镇集镇环境卫生的建议", "content": "集镇垃圾清运不及时。"},
+        headers=place.staff.headers,
+    )
+    draft_id = draft.json()["id"]
+    shown = await client.get(f"/t/{place.code}/suggestions/{draft_id}", headers=staff)
+    assert f"/suggestions/items/new?draft_id={draft_id}" in shown.text
+    form = await client.get(f"/t/{place.code}/suggestions/items/new?draft_id={draft_id}", headers=staff)
+    assert "关于整治擂鼓镇集镇环境卫生的建议" in form.text and f'value="{draft_id}"' in form.text
+    assert 'name="lead_person_id"' in form.text
+    created = await client.post(
+        f"/t/{place.code}/suggestions/items/new",
+        data={
+            "draft_id": draft_id,
+            "lead_person_id": str(place.deputy_person),
+            "category": "environment",
+            "title": "关于整治擂鼓镇集镇环境卫生的建议",
+            "content": "集镇垃圾清运不及时,建议增加清运频次。",
+        },
+        headers=staff,
+        follow_redirects=False,
+    )
+    assert created.status_code in (302, 303), created.text
+    made = await get(place.code, uuid.UUID(created.headers["location"].rsplit("/", 1)[1]))
+    assert str(made.draft_id) == draft_id and made.lead_person_id == place.deputy_person and made.source == "staff"
