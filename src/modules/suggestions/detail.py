@@ -23,6 +23,7 @@ from renda.modules.suggestions.models import (
     Suggestion,
     SuggestionAttachment,
     SuggestionCosigner,
+    SuggestionDraft,
     SuggestionStep,
 )
 from renda.modules.suggestions.schemas import (
@@ -234,6 +235,20 @@ async def mine(session: AsyncSession, caller: LoopCaller, limit: int = 200) -> M
         )
 
     return MineOut([row(r, "lead", None) for r in led], [row(r, "cosigner", r.cosign_status) for r in cosigning])
+
+
+async def drafts_to_file(session: AsyncSession, caller: LoopCaller, limit: int = 50) -> list[Choice]:
+    """Drafts raised for the deputy (from an opinion, a contact, a reception) not yet filed."""
+    if not caller.person_ids:
+        return []
+    filed = exists().where(Suggestion.draft_id == SuggestionDraft.id, Suggestion.status != "withdrawn")
+    query = (
+        select(SuggestionDraft.id, SuggestionDraft.title)
+        .where(SuggestionDraft.deputy_person_id.in_(caller.person_ids), SuggestionDraft.status == "draft", ~filed)
+        .order_by(SuggestionDraft.created_at.desc())
+        .limit(limit)
+    )
+    return [Choice(r.id, r.title) for r in (await session.execute(query)).all()]
 
 
 async def intake_queue(session: AsyncSession, caller: LoopCaller, page: int, page_size: int) -> Page[IntakeRow]:

@@ -197,6 +197,7 @@ class ItemPages(Controller):
             "led": found.led,
             "asked": [r for r in found.cosigning if r.cosign_status == "requested" and r.status in filing.RESPONDABLE],
             "cosigning": found.cosigning,
+            "drafts": await detail.drafts_to_file(db, caller),
             "is_deputy": bool(caller.person_ids),
             "can_intake": caller.manage,
         }

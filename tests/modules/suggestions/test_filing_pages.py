@@ -116,10 +116,17 @@ async def test_staff_file_a_draft_for_its_deputy_from_the_pages(client, database
     staff = {**place.staff.headers, **HTML}
     draft = await client.post(
         f"/api/v1/t/{place.code}/suggestions",
-        json={"title": "关于整治擂鼓镇集镇环境卫生的建议", "content": "集镇垃圾清运不及时。"},
+        json={
+            "title": "关于整治擂鼓镇集镇环境卫生的建议",
+            "content": "集镇垃圾清运不及时。",
+            "deputy_person_id": str(place.deputy_person),
+        },
         headers=place.staff.headers,
     )
     draft_id = draft.json()["id"]
+    lead = {**place.deputy.headers, **HTML}
+    waiting = await client.get(f"/t/{place.code}/suggestions/items/mine", headers=lead)
+    assert "待提出的建议草稿" in waiting.text and f"new?draft_id={draft_id}" in waiting.text
     shown = await client.get(f"/t/{place.code}/suggestions/{draft_id}", headers=staff)
     assert f"/suggestions/items/new?draft_id={draft_id}" in shown.text
     form = await client.get(f"/t/{place.code}/suggestions/items/new?draft_id={draft_id}", headers=staff)
@@ -140,3 +147,8 @@ async def test_staff_file_a_draft_for_its_deputy_from_the_pages(client, database
     assert created.status_code in (302, 303), created.text
     made = await get(place.code, uuid.UUID(created.headers["location"].rsplit("/", 1)[1]))
     assert str(made.draft_id) == draft_id and made.lead_person_id == place.deputy_person and made.source == "staff"
+    # Filed, the draft no longer waits.
+    assert (
+        f"new?draft_id={draft_id}"
+        not in (await client.get(f"/t/{place.code}/suggestions/items/mine", headers=lead)).text
+    )
