@@ -85,6 +85,7 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
     }
     seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
     seeded |= await seed_two_contacts(code, marker, seeded)
+    seeded |= await seed_suggestions(code, marker, seeded)
     async with tenant_session(tenant, actor="system:test") as session:  # the deputy's page in B's portal
         session.add(DeputyCommitment(person_id=uuid.UUID(seeded["person_id"]), year=2026, text=marker, is_public=True))
         await session.commit()
@@ -108,7 +109,7 @@ async def seed_two_contacts(code: str, marker: str, seeded: dict[str, str]) -> d
 
     found = await seed_contacts(code, f"{marker}联系")
     found |= await seed_receptions(code, seeded["station_id"], seeded["person_id"])
-    return found | await seed_opinions(code, marker) | await seed_suggestions(code, marker, seeded)
+    return found | await seed_opinions(code, marker)
 
 
 async def seed_opinions(code: str, marker: str) -> dict[str, str]:
@@ -137,27 +138,43 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
 
 
 async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
-    """A filed suggestion of office B's deputy (the person and mandate seeded by `seed_register`)."""
-    from datetime import UTC, datetime
+    """A suggestion of office B assigned to its unit, with a pending extension request."""
+    from datetime import UTC, datetime, timedelta
 
-    from renda.modules.suggestions.models import Suggestion
+    from renda.modules.suggestions.models import Suggestion, SuggestionRequest, SuggestionUnit
 
     async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        now = datetime.now(UTC)
         suggestion = Suggestion(
-            year=2026,
-            seq=1,
+            year=now.year,
+            seq=9_001,
             term_id=uuid.UUID(seeded["term_id"]),
             lead_person_id=uuid.UUID(seeded["person_id"]),
             lead_mandate_id=uuid.UUID(seeded["mandate_id"]),
             category="other",
             title=marker,
             content=marker,
-            status="submitted",
-            filed_at=datetime(2026, 3, 1, tzinfo=UTC),
+            status="assigned",
+            lead_unit_id=uuid.UUID(seeded["unit_id"]),
+            assigned_at=now,
+            deadline=now.date() + timedelta(days=90),
         )
         session.add(suggestion)
+        await session.flush()
+        unit = SuggestionUnit(
+            suggestion_id=suggestion.id, unit_id=suggestion.lead_unit_id, role="lead", assigned_at=now
+        )
+        request = SuggestionRequest(
+            suggestion_id=suggestion.id,
+            unit_id=suggestion.lead_unit_id,
+            kind="extension",
+            reason=marker,
+            new_deadline=now.date() + timedelta(days=120),
+            requested_by="system:test",
+        )
+        session.add_all([unit, request])
         await session.commit()
-        return {"suggestion_id": str(suggestion.id)}
+        return {"suggestion_id": str(suggestion.id), "request_id": str(request.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from renda.core.permissions import requires
 from renda.modules.suggestions import detail, filing, intake, service
 from renda.modules.suggestions.common import CATEGORIES, LoopCaller, get_suggestion, loop_caller_for
 from renda.modules.suggestions.detail import deputy_choices, merge_targets
+from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
 from renda.modules.suggestions.models import DRAFT_STATUSES, KINDS, RETURN_REASONS, Suggestion
 from renda.modules.suggestions.routes import attachment_response
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
@@ -482,4 +483,4 @@ class ItemPages(Controller):
         return await self._act(request, db, access, suggestion_id, action)
 
 
-PAGES = [SuggestionPages, ItemPages]
+PAGES = [SuggestionPages, ItemPages, SuggestionHandlingPages]

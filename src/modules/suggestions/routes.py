@@ -20,6 +20,7 @@ from renda.core.errors import InvalidInput
 from renda.core.permissions import requires
 from renda.modules.suggestions import detail, filing, intake, service
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, loop_caller_for
+from renda.modules.suggestions.handling_routes import HandlingController
 from renda.modules.suggestions.models import Suggestion, SuggestionAttachment, SuggestionDraft
 from renda.modules.suggestions.schemas import (
     AttachmentOut,
@@ -291,4 +292,4 @@ def attachment_response(attachment: SuggestionAttachment) -> Response[bytes]:
     )
 
 
-ROUTES = [DraftController, ItemController]
+ROUTES = [DraftController, ItemController, HandlingController]
