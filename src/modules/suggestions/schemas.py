@@ -227,6 +227,9 @@ class IntakeRow(msgspec.Struct):
 
 class IntakePage(msgspec.Struct):
     items: list[IntakeRow]
+    total: int
+    page: int
+    page_size: int
 
 
 # --- the handling part of the loop: settings, assignment (交办), handling (办理) ------------------------
