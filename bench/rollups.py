@@ -9,7 +9,7 @@ Measured, each against a floor run in the same process on the same database:
    register's publisher does) to the city's total showing it, through the outbox, the broker,
    a worker and the debounce (`DEBOUNCE` seconds of it are deliberate waiting).
 
-Usage: .venv/bin/python bench/rollups.py [--counties 20] [--townships 10] [--mandates 50000]
+Usage: .venv/bin/python bench/rollups.py [--counties 20] [--townships 10] [--mandates 50000] [--repeat 5]
        [--database-url URL] [--broker-url redis://…]   (in-process broker when no broker URL)
 """
 
@@ -151,7 +151,9 @@ async def change_latency(database: Database, township: str, paths: dict[str, str
     return found
 
 
-async def run(url: str, counties: int, townships: int, mandates: int, broker_url: str | None) -> dict[str, Any]:
+async def run(
+    url: str, counties: int, townships: int, mandates: int, broker_url: str | None, repeat: int
+) -> dict[str, Any]:
     install_audit_recorder()
     install_outbox_notify()
     database = configure_database(url)
@@ -176,12 +178,12 @@ async def run(url: str, counties: int, townships: int, mandates: int, broker_url
                 await conn.fetch(FLOOR_SQL, period.as_of(local_today()))
 
         await service.recompute_all(periods)  # warm-up
-        full = await timed(lambda: service.recompute_all(periods), 5)
-        floor_seconds = await timed(floor, 5)
+        full = await timed(lambda: service.recompute_all(periods), repeat)
+        floor_seconds = await timed(floor, repeat)
     finally:
         await conn.close()
     township = offices[-1][0]
-    refresh = await timed(lambda: service.refresh_office(township), 10)
+    refresh = await timed(lambda: service.refresh_office(township), 2 * repeat)
 
     broker = use_broker(create_broker(broker_url))
     if broker_url:  # the in-process broker has booted already
@@ -191,7 +193,7 @@ async def run(url: str, counties: int, townships: int, mandates: int, broker_url
     relay = OutboxRelay(database, broker, poll_seconds=0.5)
     relay_task = asyncio.create_task(relay.run())
     try:
-        latency = await change_latency(database, township, paths, 5)
+        latency = await change_latency(database, township, paths, repeat)
     finally:
         relay.stop()
         await relay_task
@@ -226,14 +228,19 @@ async def main() -> None:
     parser.add_argument("--mandates", type=int, default=50_000)
     parser.add_argument("--database-url")
     parser.add_argument("--broker-url")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (one office's refresh: twice as many)")
     args = parser.parse_args()
+    if min(args.counties, args.townships, args.mandates, args.repeat) < 1:
+        parser.error("--counties, --townships, --mandates and --repeat must be at least 1")
     server = server_url(args.database_url)
     name = f"renda_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(asyncpg_dsn(server))
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     try:
-        result = await run(with_database(server, name), args.counties, args.townships, args.mandates, args.broker_url)
+        result = await run(
+            with_database(server, name), args.counties, args.townships, args.mandates, args.broker_url, args.repeat
+        )
     finally:
         admin = await asyncpg.connect(asyncpg_dsn(server))
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
