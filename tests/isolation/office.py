@@ -25,6 +25,7 @@ from tests.conftest import Caller, make_caller
 from tests.test_member_pages import signed_in
 
 Ids = dict[str, str]
+PDF = b"%PDF-1.4\n%%EOF\n"
 TODAY = local_today()
 _serial, _meetings = itertools.count(1), itertools.count(1)
 
@@ -327,6 +328,38 @@ class Office:
     async def new_draft(self) -> Ids:
         return {"draft_id": (await self.call("POST", "/suggestions", {"title": name("建议"), "content": "内容"}))["id"]}
 
+    # --- the suggestion loop: filing and intake ------------------------------------------------------
+    async def new_suggestion(self) -> Ids:
+        """A draft suggestion of a new deputy, filed by the admin (staff) for them."""
+        deputy = await self.new_deputy()
+        body = {"category": "other", "title": name("建议"), "content": "内容", "lead_person_id": deputy["person_id"]}
+        made = await self.call("POST", "/suggestions/items", body)
+        return {**deputy, "suggestion_id": made["item"]["id"]}
+
+    async def new_cosigner(self) -> Ids:
+        return await self.new_deputy()
+
+    async def new_submitted_suggestion(self) -> Ids:
+        made = await self.new_suggestion()
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/submit")
+        return made
+
+    async def new_cosign_request(self) -> Ids:
+        """A draft of another deputy that asks the admin (a deputy too) to co-sign."""
+        from renda.modules.deputies.models import Person
+
+        async with tenant_session(await load_tenant(self.code), actor="system:test") as session:
+            own = await session.scalar(select(Person.id).where(Person.user_id == self.admin.user_id))
+        made = await self.new_suggestion()
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/cosigners", {"person_ids": [str(own)]})
+        return made
+
+    async def new_suggestion_attachment(self) -> Ids:
+        made = await self.new_suggestion()
+        files = {"data": ("材料.pdf", PDF, "application/pdf")}
+        attachment = await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/attachments", files=files)
+        return {**made, "attachment_id": attachment["id"]}
+
     async def new_accepted_suggestion(self) -> Ids:
         """A suggestion accepted at intake, led by a fresh deputy of the current term (written directly)."""
         from renda.modules.suggestions.models import Suggestion
@@ -418,7 +451,7 @@ class Office:
             await session.commit()
             return {"suggestion_id": str(suggestion.id)}
 
-    async def new_suggestion(self) -> Ids:
+    async def new_led_suggestion(self) -> Ids:
         """Assigned, led by the admin (who may then rate it)."""
         return await self._loop_suggestion("assigned")
 

@@ -1,4 +1,5 @@
-"""Notification kinds of the suggestion loop."""
+"""Notification kinds of the suggestion loop: filing and intake (a deputy asked to co-sign, a suggestion
+returned to its lead), assignment and deadlines, and the rest of the loop."""
 
 from renda.modules.notifications.service import register_kind
 
@@ -93,4 +94,25 @@ register_kind(
     variables={"number": "建议编号", "title": "建议标题", "unit": "承办单位", "comment": "代表评价意见"},
     default_channels=("email",),
     description="领衔代表评价不满意时,通知代表工作人员和主办单位经办人",
+)
+
+
+# --- filing and intake -----------------------------------------------------------------------------
+register_kind(
+    "suggestion_cosign_requested",
+    "邀请联名代表建议",
+    "{lead}代表邀请您联名{kind}",
+    "{name}代表:{lead}代表邀请您联名提出{kind}《{title}》。请打开链接查看内容,确认或拒绝联名。",
+    variables={"name": "受邀代表姓名", "lead": "领衔代表姓名", "kind": "建议或议案", "title": "建议标题"},
+    default_channels=("email", "sms"),
+    description="领衔代表邀请其他代表联名时通知受邀代表,代表在手机上一键确认或拒绝",
+)
+register_kind(
+    "suggestion_returned",
+    "代表建议退回修改",
+    "您提出的建议《{title}》已退回修改",
+    "{name}代表:您提出的建议《{title}》经审查退回修改,原因:{reason}。修改后可重新提交。",
+    variables={"name": "领衔代表姓名", "title": "建议标题", "reason": "退回原因"},
+    default_channels=("email",),
+    description="代表工作人员审查后退回建议时通知领衔代表",
 )

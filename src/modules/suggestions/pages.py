@@ -1,4 +1,5 @@
-"""Staff pages of the suggestion drafts: `/t/{code}/suggestions` (list, new) and one draft (edit, withdraw)."""
+"""Staff pages of the suggestion drafts: `/t/{code}/suggestions` (list, new) and one draft (edit, withdraw);
+the loop's filing and intake pages under `/t/{code}/suggestions/items`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -17,22 +18,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import requires
 from renda.core.timezone import local_today
-from renda.modules.suggestions import evaluation, followup, public_board, service, supervision
+from renda.modules.suggestions import detail, evaluation, filing, followup, intake, public_board, service, supervision
 from renda.modules.suggestions import evaluation_out as views
-from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, number_label
+from renda.modules.suggestions.common import (
+    CATEGORIES,
+    LoopCaller,
+    get_suggestion,
+    load_settings,
+    loop_caller_for,
+    number_label,
+)
+from renda.modules.suggestions.detail import deputy_choices, merge_targets
 from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
 from renda.modules.suggestions.models import (
     CHECKPOINT_STAGES,
     DRAFT_STATUSES,
     FOLLOW_UP_STATUSES,
+    KINDS,
     RATINGS,
     REPLY_CLASSES,
+    RETURN_REASONS,
     STATUSES,
     Suggestion,
     SuggestionStep,
 )
+from renda.modules.suggestions.routes import attachment_response
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
-from renda.web.forms import Form, form_value, form_values
+from renda.web.actions import page_again, run_form_action
+from renda.web.forms import Form, form_value, form_values, uploaded_file
 from renda.web.pages import shell_context
 
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
@@ -169,9 +182,6 @@ class SuggestionPages(Controller):
             await db.rollback()
             return await self._detail(request, db, access, draft_id, status=error.status_code, error=error.message)
         return Redirect(f"/t/{access.tenant.code}/suggestions/{draft_id}")
-
-
-PAGES = [SuggestionPages, SuggestionHandlingPages]
 
 
 # --- evaluation, follow-up, supervision: /t/{code}/suggestions/items/… -------------------------------
@@ -472,4 +482,324 @@ async def evaluation_view(session: AsyncSession, suggestion: Suggestion) -> dict
     return {**view, "ev": view}
 
 
-PAGES += [EvaluationPages]
+# --- the suggestion loop: filing and intake (提、审查) ------------------------------------------------
+FORM_FIELDS = ("category", "kind", "title", "content")
+
+
+def _flag(data: Form, key: str) -> bool:
+    return form_value(data, key) in ("1", "on", "true")
+
+
+def _uuids(values: list[str], what: str) -> list[uuid.UUID]:
+    try:
+        return [uuid.UUID(v) for v in values]
+    except ValueError:
+        raise InvalidInput(f"所选{what}无效", code="validation_error") from None
+
+
+class ItemPages(Controller):
+    """Deputies' phone-first pages (我的建议, a new suggestion, co-signing in one tap) and the staff's
+    intake queue (待审查); one suggestion's page (`suggestions/item.html`) serves everyone."""
+
+    path = "/t/{code:str}/suggestions/items"
+    include_in_schema = False
+    dependencies = TENANT_DEPENDENCIES
+
+    def _base(self, access: TenantAccess) -> str:
+        return f"/t/{access.tenant.code}/suggestions/items"
+
+    @get("/mine", guards=[LOOP_READ])
+    async def mine(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        caller = await loop_caller_for(db, access)
+        found = await detail.mine(db, caller)
+        context = {
+            **await shell_context(request, access),
+            "led": found.led,
+            "asked": [r for r in found.cosigning if r.cosign_status == "requested" and r.status in filing.RESPONDABLE],
+            "cosigning": found.cosigning,
+            "drafts": await detail.drafts_to_file(db, caller),
+            "is_deputy": bool(caller.person_ids),
+            "can_intake": caller.manage,
+        }
+        return Template("suggestions/mine.html", context=context)
+
+    async def _new(
+        self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
+    ) -> Template:
+        caller = await loop_caller_for(db, access)
+        form: dict[str, Any] = extra.pop("form", None) or {}
+        draft_id = request.query_params.get("draft_id") or form.get("draft_id")
+        if draft_id and not form.get("title"):
+            try:
+                draft = await service.get_draft(db, uuid.UUID(draft_id), None if caller.manage else caller.person_ids)
+                form = {**form, "title": draft.title, "content": draft.content, "draft_id": str(draft.id)}
+            except (ValueError, AppError):
+                draft_id = None
+        context = {
+            **await shell_context(request, access),
+            "categories": CATEGORIES,
+            "kinds": KINDS,
+            "form": form,
+            "deputies": await deputy_choices(db) if caller.manage else [],
+            "is_deputy": bool(caller.person_ids),
+            "can_file": caller.manage or bool(caller.person_ids),
+            **extra,
+        }
+        return Template("suggestions/new.html", context=context, status_code=status)
+
+    @get("/new", guards=[LOOP_READ])
+    async def new(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        return await self._new(request, db, access)
+
+    @post("/new", guards=[LOOP_WRITE])
+    async def create(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action() -> Any:
+            caller = await loop_caller_for(db, access)
+            lead = _uuids(form_values(data, "lead_person_id"), "领衔代表")
+            draft = _uuids(form_values(data, "draft_id"), "建议草稿")
+            return await filing.file_suggestion(
+                db,
+                caller,
+                access.tenant,
+                filing.FilingIn(
+                    category=form_value(data, "category") or "",
+                    kind=form_value(data, "kind") or "suggestion",
+                    title=form_value(data, "title") or "",
+                    content=form_value(data, "content") or "",
+                    lead_person_id=lead[0] if lead else None,
+                    draft_id=draft[0] if draft else None,
+                    during_session=_flag(data, "during_session"),
+                    broad=_flag(data, "broad"),
+                ),
+            )
+
+        kept = {k: form_value(data, k) for k in (*FORM_FIELDS, "lead_person_id", "draft_id")}
+        return await run_form_action(
+            db,
+            action,
+            redirect_to=lambda made: f"{self._base(access)}/{made.id}",
+            on_error=page_again(self._new, request, db, access, form=kept),
+        )
+
+    @get("/intake", guards=[LOOP_READ])
+    async def intake_queue(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        caller = await loop_caller_for(db, access)
+        raw = request.query_params.get("page", "1")
+        page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+        found = await detail.intake_queue(db, caller, page, 30)
+        context = {**await shell_context(request, access), "page": found, "can_intake": caller.manage}
+        return Template("suggestions/intake.html", context=context)
+
+    async def _item(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        caller = await loop_caller_for(db, access)
+        suggestion = await get_suggestion(db, caller, suggestion_id)
+        d = await detail.item_detail(db, caller, suggestion)
+        context = {
+            **await shell_context(request, access),
+            "d": d,
+            "s": d.item,
+            "categories": CATEGORIES,
+            "kinds": KINDS,
+            "return_reasons": RETURN_REASONS,
+            "max_mb": filing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            "accept_types": ",".join(f".{e}" for e in filing.ALLOWED_TYPES),
+            "deputies": await deputy_choices(db, exclude=suggestion.lead_person_id) if "invite" in d.actions else [],
+            "merge_targets": await merge_targets(db, caller, suggestion) if "merge" in d.actions else [],
+            "base": self._base(access),
+            **extra,
+        }
+        return Template("suggestions/item.html", context=context, status_code=status)
+
+    @get("/{suggestion_id:uuid}", guards=[LOOP_READ])
+    async def item(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template:
+        return await self._item(request, db, access, suggestion_id)
+
+    async def _act(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        action: Callable[[LoopCaller, Suggestion], Awaitable[Any]],
+    ) -> Template | Redirect:
+        caller = await loop_caller_for(db, access)
+        suggestion = await get_suggestion(db, caller, suggestion_id, for_update=True)
+        return await run_form_action(
+            db,
+            lambda: action(caller, suggestion),
+            redirect_to=f"{self._base(access)}/{suggestion_id}",
+            on_error=page_again(self._item, request, db, access, suggestion_id),
+        )
+
+    @post("/{suggestion_id:uuid}/edit", guards=[LOOP_WRITE])
+    async def edit(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            changes: dict[str, object] = {k: form_value(data, k) or "" for k in FORM_FIELDS if k in data}
+            changes |= {k: _flag(data, k) for k in ("during_session", "broad")}
+            await filing.update_suggestion(db, caller, suggestion, changes)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/cosigners", guards=[LOOP_WRITE])
+    async def invite(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            people = _uuids(form_values(data, "person_ids"), "联名代表")
+            await filing.invite_cosigners(db, caller, access.tenant, suggestion, people)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/cosigners/confirm", guards=[LOOP_WRITE])
+    async def confirm(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await filing.respond_cosign(db, caller, suggestion, confirm=True)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/cosigners/decline", guards=[LOOP_WRITE])
+    async def decline(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await filing.respond_cosign(db, caller, suggestion, confirm=False)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/submit", guards=[LOOP_WRITE])
+    async def submit(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await filing.submit(db, caller, suggestion)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/withdraw", guards=[LOOP_WRITE])
+    async def withdraw(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await filing.withdraw(db, caller, suggestion)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/accept", guards=[LOOP_WRITE])
+    async def accept(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await intake.accept(db, caller, suggestion)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/merge", guards=[LOOP_WRITE])
+    async def merge(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            target = _uuids(form_values(data, "target_id"), "并入的建议")
+            if not target:
+                raise InvalidInput("请选择要并入的建议", code="validation_error")
+            await intake.merge(db, caller, suggestion, target[0], form_value(data, "note"))
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/return", guards=[LOOP_WRITE])
+    async def return_for_revision(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            reason, note = form_value(data, "reason") or "", form_value(data, "note")
+            await intake.return_for_revision(db, caller, access.tenant, suggestion, reason, note)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/convert", guards=[LOOP_WRITE])
+    async def convert(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await intake.convert(db, caller, access.tenant, suggestion, form_value(data, "note"))
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @post("/{suggestion_id:uuid}/attachments", guards=[LOOP_WRITE])
+    async def upload(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            upload = await uploaded_file(request, "file", InvalidInput("请选择要上传的文件", code="file_required"))
+            await filing.add_attachment(db, caller, suggestion, upload.filename, await upload.read())
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+    @get("/{suggestion_id:uuid}/attachments/{attachment_id:uuid}", guards=[LOOP_READ])
+    async def download(
+        self, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID, attachment_id: uuid.UUID
+    ) -> Response[bytes]:
+        suggestion = await get_suggestion(db, await loop_caller_for(db, access), suggestion_id)
+        return attachment_response(await filing.get_attachment(db, suggestion, attachment_id, with_content=True))
+
+    @post("/{suggestion_id:uuid}/attachments/{attachment_id:uuid}/remove", guards=[LOOP_WRITE])
+    async def remove_attachment(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        suggestion_id: uuid.UUID,
+        attachment_id: uuid.UUID,
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            attachment = await filing.get_attachment(db, suggestion, attachment_id)
+            await filing.delete_attachment(db, caller, suggestion, attachment)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
+
+PAGES = [SuggestionPages, ItemPages, SuggestionHandlingPages, EvaluationPages]

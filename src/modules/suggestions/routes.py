@@ -1,4 +1,5 @@
-"""`/api/v1/t/{code}/suggestions/...`: suggestion drafts (代表建议草稿).
+"""`/api/v1/t/{code}/suggestions/...`: suggestion drafts (代表建议草稿), and under `.../suggestions/items`
+the suggestion loop's filing and intake review (`suggestions.read` / `suggestions.write`).
 
 Until the suggestion loop has its own permissions, drafts go with the opinions they mostly come
 from: `opinions.read` to read (a deputy only their own), `opinions.write` for staff to refine them.
@@ -8,41 +9,54 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import msgspec
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.core.errors import InvalidInput
 from renda.core.permissions import requires
-from renda.modules.suggestions import evaluation, followup, public_board, service, supervision
+from renda.modules.suggestions import detail, evaluation, filing, followup, intake, public_board, service, supervision
 from renda.modules.suggestions import evaluation_out as views
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, require_manage
 from renda.modules.suggestions.handling_routes import HandlingController
-from renda.modules.suggestions.models import Suggestion, SuggestionDraft
+from renda.modules.suggestions.models import Suggestion, SuggestionAttachment, SuggestionDraft
 from renda.modules.suggestions.schemas import (
+    AttachmentOut,
     BoardPage,
     CarryOverIn,
     CarryOverOut,
     CheckpointDoneIn,
     CheckpointIn,
     CheckpointOut,
+    ConvertIn,
+    CosignersIn,
     DraftIn,
     DraftOut,
     DraftPage,
     DraftPatch,
     FollowUpIn,
     FollowUpOut,
+    IntakePage,
+    ItemDetail,
+    ItemIn,
+    ItemPatch,
     KeyIn,
     KeyOut,
+    MergeIn,
+    MineOut,
     PublicBoardIn,
     PublicBoardOut,
     RatingIn,
     RatingOut,
     RedactionIn,
     RedactionOut,
+    ReturnIn,
 )
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
+from renda.web.forms import uploaded_file
 
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
 
@@ -134,20 +148,22 @@ class DraftController(Controller):
         return (await service.drafts_out(db, [await service.withdraw_draft(db, addressed.draft)]))[0]
 
 
-ROUTES = [DraftController, HandlingController]
-
-
-# --- evaluation, follow-up, supervision, the public board: /suggestions/items/… ---------------------
+# --- the suggestion loop: filing and intake (提、审查) ------------------------------------------------
+ITEMS = "/api/v1/t/{code:str}/suggestions/items"
 LOOP_READ, LOOP_WRITE = requires("suggestions.read"), requires("suggestions.write")
 
 
 @dataclass(frozen=True)
 class AddressedItem:
-    """The caller in the loop and the suggestion the path names (locked for a write): 404 before the
-    body is read when the caller may not see it."""
+    """The caller in the loop and the suggestion the path names, in one dependency: one the caller may
+    not see (another deputy's, another office's) answers 404 before the body is read."""
 
     caller: LoopCaller
     suggestion: Suggestion
+
+    @property
+    def item(self) -> Suggestion:
+        return self.suggestion
 
 
 async def provide_loop_caller(db: AsyncSession, access: TenantAccess) -> LoopCaller:
@@ -157,9 +173,144 @@ async def provide_loop_caller(db: AsyncSession, access: TenantAccess) -> LoopCal
 async def provide_item(
     request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
 ) -> AddressedItem:
+    """Locked for a change (two clicks at once take turns)."""
     caller = await loop_caller_for(db, access)
-    found = await get_suggestion(db, caller, suggestion_id, for_update=request.method != "GET")
-    return AddressedItem(caller, found)
+    return AddressedItem(caller, await get_suggestion(db, caller, suggestion_id, for_update=request.method != "GET"))
+
+
+ITEM_DEPENDENCIES = {
+    **TENANT_DEPENDENCIES,
+    "loop_caller": Provide(provide_loop_caller),
+    "addressed": Provide(provide_item),
+}
+
+
+class ItemController(Controller):
+    """Filing by deputies (or staff for them), co-signing, attachments, and staff's intake review."""
+
+    path = ITEMS
+    tags = ["代表建议办理"]
+    dependencies = ITEM_DEPENDENCIES
+
+    @post("/", guards=[LOOP_WRITE], status_code=201)
+    async def create(self, db: AsyncSession, access: TenantAccess, loop_caller: LoopCaller, data: ItemIn) -> ItemDetail:
+        """A new suggestion or motion as a draft. 400 `mandate_ended` when the lead holds no live mandate
+        here, `cosigner_not_in_office` for a co-signer who is not a deputy of this office."""
+        fields = msgspec.structs.asdict(data)
+        fields["cosigner_person_ids"] = tuple(data.cosigner_person_ids)
+        suggestion = await filing.file_suggestion(db, loop_caller, access.tenant, filing.FilingIn(**fields))
+        return await detail.item_detail(db, loop_caller, suggestion)
+
+    @get("/mine", guards=[LOOP_READ])
+    async def mine(self, db: AsyncSession, loop_caller: LoopCaller) -> MineOut:
+        """The caller's own suggestions as a deputy: those they lead and those they are asked to co-sign."""
+        return await detail.mine(db, loop_caller)
+
+    @get("/intake", guards=[LOOP_READ])
+    async def intake_queue(
+        self, db: AsyncSession, loop_caller: LoopCaller, page: int = 1, page_size: int = 20
+    ) -> IntakePage:
+        """待审查: filed suggestions awaiting the staff's intake review, the earliest first."""
+        found = await detail.intake_queue(db, loop_caller, page, page_size)
+        return IntakePage(found.items, found.total, found.page, found.page_size)
+
+    @get("/{suggestion_id:uuid}", guards=[LOOP_READ])
+    async def show(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @patch("/{suggestion_id:uuid}", guards=[LOOP_WRITE])
+    async def update(self, db: AsyncSession, addressed: AddressedItem, data: ItemPatch) -> ItemDetail:
+        """While a draft or returned for revision: the lead (or staff) changes what it says."""
+        sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        await filing.update_suggestion(db, addressed.caller, addressed.item, sent)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/cosigners", guards=[LOOP_WRITE], status_code=200)
+    async def invite(
+        self, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, data: CosignersIn
+    ) -> ItemDetail:
+        """The lead invites deputies of this office to co-sign; each is notified and answers on their own
+        account."""
+        await filing.invite_cosigners(db, addressed.caller, access.tenant, addressed.item, data.person_ids)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/cosigners/confirm", guards=[LOOP_WRITE], status_code=200)
+    async def confirm(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
+        """The caller, as an invited co-signer, confirms (only on their own account)."""
+        await filing.respond_cosign(db, addressed.caller, addressed.item, confirm=True)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/cosigners/decline", guards=[LOOP_WRITE], status_code=200)
+    async def decline(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
+        await filing.respond_cosign(db, addressed.caller, addressed.item, confirm=False)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/submit", guards=[LOOP_WRITE], status_code=200)
+    async def submit(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
+        """Filed with the year's number. 400 `motion_short_of_cosigners` for a motion with too few
+        confirmed co-signers."""
+        await filing.submit(db, addressed.caller, addressed.item)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/withdraw", guards=[LOOP_WRITE], status_code=200)
+    async def withdraw(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
+        await filing.withdraw(db, addressed.caller, addressed.item)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/accept", guards=[LOOP_WRITE], status_code=200)
+    async def accept(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
+        await intake.accept(db, addressed.caller, addressed.item)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/merge", guards=[LOOP_WRITE], status_code=200)
+    async def merge(self, db: AsyncSession, addressed: AddressedItem, data: MergeIn) -> ItemDetail:
+        await intake.merge(db, addressed.caller, addressed.item, data.target_id, data.note)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/return", guards=[LOOP_WRITE], status_code=200)
+    async def return_for_revision(
+        self, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, data: ReturnIn
+    ) -> ItemDetail:
+        await intake.return_for_revision(db, addressed.caller, access.tenant, addressed.item, data.reason, data.note)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/convert", guards=[LOOP_WRITE], status_code=200)
+    async def convert(
+        self, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, data: ConvertIn
+    ) -> ItemDetail:
+        """转为群众意见: the opinion gets the suggestion's text and deputy; `item.opinion_id` names it."""
+        await intake.convert(db, addressed.caller, access.tenant, addressed.item, data.note)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
+    @post("/{suggestion_id:uuid}/attachments", guards=[LOOP_WRITE], status_code=201)
+    async def upload(self, db: AsyncSession, addressed: AddressedItem, request: Request) -> AttachmentOut:
+        """Multipart field `data`: images, PDF or Office documents, at most 10 MB (413
+        `attachment_too_large`; 400 `attachment_type`)."""
+        upload = await uploaded_file(request, "data", InvalidInput("请选择要上传的文件", code="file_required"))
+        a = await filing.add_attachment(db, addressed.caller, addressed.item, upload.filename, await upload.read())
+        return AttachmentOut(a.id, a.filename, a.content_type, a.size, a.uploaded_by, a.created_at)
+
+    @get("/{suggestion_id:uuid}/attachments/{attachment_id:uuid}", guards=[LOOP_READ])
+    async def download(self, db: AsyncSession, addressed: AddressedItem, attachment_id: uuid.UUID) -> Response[bytes]:
+        return attachment_response(await filing.get_attachment(db, addressed.item, attachment_id, with_content=True))
+
+    @delete("/{suggestion_id:uuid}/attachments/{attachment_id:uuid}", guards=[LOOP_WRITE], status_code=204)
+    async def remove_attachment(self, db: AsyncSession, addressed: AddressedItem, attachment_id: uuid.UUID) -> None:
+        attachment = await filing.get_attachment(db, addressed.item, attachment_id)
+        await filing.delete_attachment(db, addressed.caller, addressed.item, attachment)
+
+
+def attachment_response(attachment: SuggestionAttachment) -> Response[bytes]:
+    """The file as a download; the name in RFC 5987 form (Chinese names survive every browser)."""
+    return Response(
+        attachment.content,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 class EvaluationController(Controller):
@@ -272,4 +423,4 @@ class PublicBoardSettingsController(Controller):
         return PublicBoardOut(settings.public_board, list(settings.public_fields))
 
 
-ROUTES += [EvaluationController, PublicBoardSettingsController]
+ROUTES = [DraftController, ItemController, HandlingController, EvaluationController, PublicBoardSettingsController]

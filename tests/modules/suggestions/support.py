@@ -221,6 +221,23 @@ async def unit_rows(code: str, suggestion_id: uuid.UUID) -> list[SuggestionUnit]
         return list((await session.execute(query.order_by(SuggestionUnit.assigned_at))).scalars())
 
 
+# --- filing and intake -----------------------------------------------------------------------------
+HTML = {"Accept": "text/html"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def end_mandate(code: str, person_id: uuid.UUID) -> None:
+    """The person's mandates here end (resigned): they may no longer lead or co-sign."""
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        await session.execute(
+            update(Mandate)
+            .where(Mandate.person_id == person_id)
+            .values(status="ended", ended_on=date(2026, 1, 5), end_reason="resigned")
+        )
+        await session.commit()
+
+
 async def set_settings(code: str, **values) -> None:
     from renda.modules.suggestions.common import load_settings
 
@@ -246,3 +263,25 @@ async def reset_settings(code: str) -> None:
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         await session.execute(delete(SuggestionSettings))
         await session.commit()
+
+
+async def loop_counts(code: str) -> dict[str, int]:
+    """Rows of the loop's tables (and the office's notifications): a refused request changes none."""
+    from sqlalchemy import func
+
+    from renda.modules.notifications.models import Notification
+    from renda.modules.suggestions.models import SuggestionAttachment, SuggestionCosigner
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        return {
+            model.__tablename__: int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (Suggestion, SuggestionCosigner, SuggestionAttachment, SuggestionStep, Notification)
+        }
+
+
+async def inbox(code: str, user_id: uuid.UUID, kind: str):
+    from renda.modules.notifications.models import Notification
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+        return list((await session.execute(query.order_by(Notification.created_at))).scalars())
