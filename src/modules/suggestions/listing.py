@@ -1,0 +1,284 @@
+"""The list of suggestions (代表建议列表): filters, search, one page of plain rows with their total, and
+the choices the staff page offers (units, categories, years, terms) as pickers.
+
+One statement per page: the columns the list shows, the lead deputy's and the lead unit's names joined
+in, and the total as a window count beside each row (`core.pagination.paginate_rows`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.core.errors import InvalidInput
+from renda.core.pagination import Page, paginate_rows
+from renda.core.timezone import local_today
+from renda.modules.deputies.models import Congress, Person, Term
+from renda.modules.suggestions.common import CATEGORIES, LoopCaller, visible_to
+from renda.modules.suggestions.models import (
+    KINDS,
+    OPEN_STATUSES,
+    RATINGS,
+    REPLY_CLASSES,
+    STATUSES,
+    Suggestion,
+    SuggestionUnit,
+)
+from renda.modules.suggestions.schemas import SuggestionRowOut
+from renda.modules.units.service import HandlingUnit
+
+# "open": filed and not yet ended (待审查 to 已答复); the other values are the statuses themselves.
+STATUS_FILTERS = {"open": "办理中(未办结)", **{k: v for k, v in STATUSES.items() if k != "draft"}}
+UNIT_ROLE_FILTERS = {"lead": "主办", "co": "协办"}
+FILTER_KEYS = (
+    "status",
+    "kind",
+    "category",
+    "year",
+    "term_id",
+    "unit_id",
+    "unit_role",
+    "key",
+    "overdue",
+    "rating",
+    "class",
+    "q",
+)
+YEARS = range(1980, 2101)
+TRUE_VALUES, FALSE_VALUES = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+NUMBER = re.compile(r"^议?\s*(\d{4})\s*[-—－]\s*(\d{1,6})$")
+
+
+@dataclass(frozen=True)
+class SuggestionFilter:
+    status: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    year: int | None = None
+    term_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    unit_role: str | None = None  # with unit_id: only as lead (主办) or only as co-handler (协办)
+    key: bool | None = None
+    overdue: bool = False
+    rating: str | None = None
+    reply_class: str | None = None
+    q: str | None = None
+
+
+def _bad(message: str) -> InvalidInput:
+    return InvalidInput(message, code="invalid_filter")
+
+
+def _choice(params: dict[str, Any], key: str, allowed: dict[str, str], what: str) -> str | None:
+    value = str(params.get(key) or "").strip() or None
+    if value is not None and value not in allowed:
+        raise _bad(f"{what}筛选无效")
+    return value
+
+
+def _flag(params: dict[str, Any], key: str, what: str) -> bool | None:
+    value = str(params.get(key) or "").strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value:
+        raise _bad(f"{what}筛选无效")
+    return None
+
+
+def _ident(params: dict[str, Any], key: str, what: str) -> uuid.UUID | None:
+    value = str(params.get(key) or "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _bad(f"{what}筛选无效") from None
+
+
+def parse_filter(params: dict[str, Any]) -> SuggestionFilter:
+    """Query parameters (the API's, a page's or an export's) → a filter; a value outside its
+    vocabulary is refused with 400 `invalid_filter`, never ignored."""
+    raw_year = str(params.get("year") or "").strip()
+    if raw_year and not (raw_year.isdigit() and int(raw_year) in YEARS):
+        raise _bad("年度筛选无效")
+    unit_id = _ident(params, "unit_id", "承办单位")
+    unit_role = _choice(params, "unit_role", UNIT_ROLE_FILTERS, "主办或协办")
+    if unit_role and unit_id is None:
+        raise _bad("筛选主办或协办时请同时选择承办单位")
+    q = str(params.get("q") or "").strip()
+    if len(q) > 100:
+        raise _bad("关键词不能超过 100 个字")
+    return SuggestionFilter(
+        status=_choice(params, "status", STATUS_FILTERS, "状态"),
+        kind=_choice(params, "kind", KINDS, "类型"),
+        category=_choice(params, "category", CATEGORIES, "分类"),
+        year=int(raw_year) if raw_year else None,
+        term_id=_ident(params, "term_id", "届次"),
+        unit_id=unit_id,
+        unit_role=unit_role,
+        key=_flag(params, "key", "重点建议"),
+        overdue=bool(_flag(params, "overdue", "逾期")),
+        rating=_choice(params, "rating", RATINGS, "评价"),
+        reply_class=_choice(params, "class", REPLY_CLASSES, "答复类别"),
+        q=q or None,
+    )
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Assigned, its deadline passed, no reply yet in this round."""
+    return and_(Suggestion.status == "assigned", Suggestion.deadline < today)
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{escaped}%"
+    found: list[ColumnElement[bool]] = [Suggestion.title.ilike(like), Person.name.ilike(like)]
+    if match := NUMBER.match(q):
+        found.append(and_(Suggestion.year == int(match[1]), Suggestion.seq == int(match[2])))
+    return or_(*found)
+
+
+def _unit_clause(unit_id: uuid.UUID, role: str | None) -> ColumnElement[bool]:
+    if role == "lead":
+        return Suggestion.lead_unit_id == unit_id
+    handled = and_(SuggestionUnit.suggestion_id == Suggestion.id, SuggestionUnit.unit_id == unit_id)
+    if role == "co":
+        handled = and_(handled, SuggestionUnit.role == "co")
+    return exists().where(handled)
+
+
+LIST_COLUMNS = (
+    Suggestion.id,
+    Suggestion.year,
+    Suggestion.seq,
+    Suggestion.kind,
+    Suggestion.title,
+    Suggestion.category,
+    Person.name.label("lead_name"),
+    HandlingUnit.name.label("unit_name"),
+    Suggestion.status,
+    Suggestion.deadline,
+    Suggestion.reply_class,
+    Suggestion.rating,
+    Suggestion.is_key,
+)
+
+
+def list_query(caller: LoopCaller, filters: SuggestionFilter, today: date) -> Select[Any]:
+    """The caller's suggestions as filtered, newest number first. Drafts are their lead deputy's own
+    work: nobody else lists them."""
+    query = (
+        select(*LIST_COLUMNS)
+        .join(Person, Person.id == Suggestion.lead_person_id)
+        .outerjoin(HandlingUnit, HandlingUnit.id == Suggestion.lead_unit_id)
+        .where(visible_to(caller))
+    )
+    if caller.person_ids:
+        query = query.where(or_(Suggestion.status != "draft", Suggestion.lead_person_id.in_(caller.person_ids)))
+    else:
+        query = query.where(Suggestion.status != "draft")
+    if filters.status == "open":
+        query = query.where(Suggestion.status.in_(OPEN_STATUSES))
+    elif filters.status:
+        query = query.where(Suggestion.status == filters.status)
+    if filters.kind:
+        query = query.where(Suggestion.kind == filters.kind)
+    if filters.category:
+        query = query.where(Suggestion.category == filters.category)
+    if filters.year is not None:
+        query = query.where(Suggestion.year == filters.year)
+    if filters.term_id:
+        query = query.where(Suggestion.term_id == filters.term_id)
+    if filters.unit_id:
+        query = query.where(_unit_clause(filters.unit_id, filters.unit_role))
+    if filters.key is not None:
+        query = query.where(Suggestion.is_key.is_(filters.key))
+    if filters.overdue:
+        query = query.where(overdue_clause(today))
+    if filters.rating:
+        query = query.where(Suggestion.rating == filters.rating)
+    if filters.reply_class:
+        query = query.where(Suggestion.reply_class == filters.reply_class)
+    if filters.q:
+        query = query.where(_search(filters.q))
+    return query.order_by(Suggestion.year.desc(), Suggestion.seq.desc().nulls_first(), Suggestion.id)
+
+
+def number_of(year: int, seq: int | None, kind: str) -> str:
+    """建议编号 as `common.number_label` prints it, from the list's plain columns."""
+    if seq is None:
+        return "(未编号)"
+    return f"{'议' if kind == 'motion' else ''}{year}-{seq:04d}"
+
+
+def row_out(row: Row[Any], today: date) -> SuggestionRowOut:
+    return SuggestionRowOut(
+        id=row.id,
+        number=number_of(row.year, row.seq, row.kind),
+        title=row.title,
+        kind=row.kind,
+        kind_label=KINDS.get(row.kind, row.kind),
+        category=row.category,
+        category_label=CATEGORIES.get(row.category, row.category),
+        lead_name=row.lead_name,
+        unit_name=row.unit_name,
+        status=row.status,
+        status_label=STATUSES.get(row.status, row.status),
+        deadline=row.deadline,
+        overdue=row.status == "assigned" and row.deadline is not None and row.deadline < today,
+        reply_class=row.reply_class,
+        rating=row.rating,
+        rating_label=RATINGS.get(row.rating) if row.rating else None,
+        is_key=row.is_key,
+    )
+
+
+async def list_suggestions(
+    session: AsyncSession,
+    caller: LoopCaller,
+    filters: SuggestionFilter,
+    page: int,
+    page_size: int,
+    today: date | None = None,
+) -> Page[Row[Any]]:
+    return await paginate_rows(session, list_query(caller, filters, today or local_today()), page, page_size)
+
+
+# --- the pickers of the staff page: names, never typed ids --------------------------------------
+@dataclass(frozen=True)
+class Choices:
+    units: dict[str, str]  # id → name (archived ones marked)
+    years: list[int]
+    terms: dict[str, str]  # id → 第十九届 (congress)
+
+
+async def choices(session: AsyncSession) -> Choices:
+    units = (
+        await session.execute(
+            select(HandlingUnit.id, HandlingUnit.name, HandlingUnit.is_active).order_by(
+                HandlingUnit.is_active.desc(), HandlingUnit.name
+            )
+        )
+    ).all()
+    years = (await session.execute(select(Suggestion.year).distinct().order_by(Suggestion.year.desc()))).scalars()
+    terms = (
+        await session.execute(
+            select(Term.id, Term.number, Congress.name)
+            .join(Congress, Congress.id == Term.congress_id)
+            .where(exists().where(Suggestion.term_id == Term.id))
+            .order_by(Term.starts_on.desc())
+        )
+    ).all()
+    return Choices(
+        units={str(u.id): u.name + ("(已停用)" if not u.is_active else "") for u in units},
+        years=list(years),
+        terms={str(t.id): f"{t.name} 第{t.number}届" for t in terms},
+    )
