@@ -567,6 +567,9 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions": form(title="关于路灯的建议", content="内容"),
     "POST /suggestions/{draft_id}/edit": form(title="关于路灯的建议", content="修改后的内容"),
     "POST /suggestions/{draft_id}/withdraw": form(),
+    # the suggestion list's and the rates' exports
+    "POST /suggestions/items/export": form(),
+    "POST /suggestions/rates/export": form(),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
