@@ -23,12 +23,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from renda.core.db import TenantBase, Timestamps, UUIDPrimaryKey, utcnow
+from renda.modules.suggestions.similarity import gram_set
 
 DRAFT_STATUSES = {"draft": "草稿", "withdrawn": "已撤回"}
 DRAFT_SOURCES = {
@@ -252,6 +255,83 @@ class Suggestion(UUIDPrimaryKey, Timestamps, TenantBase):
     public_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     public_title: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # --- repeated suggestions (反复提的建议, t0013): the distinct character bigrams of title and content
+    # (`similarity.gram_set`), set on every write by `similar.install_similarity_hooks`, GIN-indexed;
+    # derived from the text, so the audit log keeps the text and not them.
+    __audit_redact__ = ("similarity_grams",)
+    similarity_grams: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+
+
+# --- repeated suggestions (t0013) ----------------------------------------------------------------
+Index("ix_suggestions_similarity_grams", Suggestion.similarity_grams, postgresql_using="gin")
+SHARED_FIELDS = ("title", "content", "status", "reply_class", "follow_up", "resolved_at", "year")
+
+
+@event.listens_for(Suggestion, "before_insert")
+@event.listens_for(Suggestion, "before_update")
+def _similarity_grams(_mapper: object, _connection: object, target: Suggestion) -> None:
+    state = inspect(target)
+    if state.pending or state.attrs.title.history.has_changes() or state.attrs.content.history.has_changes():
+        target.similarity_grams = gram_set(target.title, target.content)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_shared_changes(session: Session, _context: object) -> None:
+    """A written suggestion (or the office's `share_similar`) is copied again to the offices above and
+    below once the transaction commits (`tasks.share_similar`)."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Suggestion):
+            state = inspect(obj)
+            if (
+                obj in session.new
+                or obj in session.deleted
+                or any(state.attrs[f].history.has_changes() for f in SHARED_FIELDS)
+            ):
+                session.info.setdefault("similar_changed", set()).add(str(obj.id))
+        elif isinstance(obj, SuggestionSettings) and inspect(obj).attrs.share_similar.history.has_changes():
+            session.info["similar_resync"] = True
+
+
+@event.listens_for(Session, "before_commit", insert=True)
+def _share_on_commit(session: Session) -> None:
+    changed, resync = session.info.pop("similar_changed", None), session.info.pop("similar_resync", False)
+    code = session.info.get("tenant_code")
+    if code is None or not (changed or resync):
+        return
+    from renda.modules.suggestions.tasks import resync_similar, share_similar
+    from renda.workers.outbox import enqueue_later
+
+    if resync:
+        enqueue_later(session, None, resync_similar, code)
+    elif changed:
+        enqueue_later(session, None, share_similar, code, sorted(changed))
+
+
+class SimilarShared(TenantBase):
+    """A suggestion of an office above or below, copied here for the repeated-suggestion check.
+
+    Written only by the `share_similar` worker, and only while both offices share (`share_similar`), so a
+    request never reads another office's schema. What another office may know: title, year, status and
+    reply class, and the bigrams the score needs; not the text, not the deputy.
+    """
+
+    __tablename__ = "similar_shared"
+    __table_args__ = (Index("ix_similar_shared_grams", "grams", postgresql_using="gin"),)
+    __audit__ = False
+
+    office_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    suggestion_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    office_name: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))
+    reply_class: Mapped[str | None] = mapped_column(String(1))
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    grams: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    title_grams: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    place_grams: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SuggestionCosigner(UUIDPrimaryKey, TenantBase):

@@ -109,3 +109,20 @@ class RateReportOut(msgspec.Struct):
     by: str
     total: RateOut
     groups: list[RateOut]
+
+
+# --- repeated suggestions (反复提的建议) ---------------------------------------------------------
+class SimilarOut(msgspec.Struct):
+    """An earlier suggestion like the one being filed or reviewed, of this office or one above or below."""
+
+    suggestion_id: uuid.UUID
+    office_code: str
+    office_name: str
+    own_office: bool
+    year: int
+    title: str
+    status: str
+    status_label: str
+    reply_class: str | None  # A/B/C/D once replied
+    score: float  # in [0, 1]; listed from `similarity.THRESHOLD`
+    flag_resolved_a: bool  # answered as class A or resolved in follow-up: this is filed again

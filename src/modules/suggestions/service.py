@@ -6,6 +6,12 @@ Opinions, contacts and receptions make drafts here (`create_draft`); the opinion
 role sets that decide who sees everything and who takes staff decisions.
 """
 
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from renda.modules.suggestions import similar
 from renda.modules.suggestions.common import CATEGORIES, LoopCaller, loop_caller_for
 from renda.modules.suggestions.drafts import (
     FULL_ROLES,
@@ -27,9 +33,11 @@ __all__ = [
     "CATEGORIES",
     "FULL_ROLES",
     "MANAGE_ROLES",
+    "THRESHOLD",
     "Caller",
     "LoopCaller",
     "Reach",
+    "SimilarOut",
     "caller_for",
     "create_draft",
     "drafts_from",
@@ -38,6 +46,31 @@ __all__ = [
     "list_drafts",
     "loop_caller_for",
     "require_editor",
+    "similar_suggestions",
     "update_draft",
     "withdraw_draft",
 ]
+
+
+# --- repeated suggestions (反复提的建议) ---------------------------------------------------------
+from renda.modules.suggestions.schemas import SimilarOut
+from renda.modules.suggestions.similarity import THRESHOLD
+
+
+async def similar_suggestions(
+    session: AsyncSession,
+    *,
+    title: str,
+    content: str,
+    exclude_id: uuid.UUID | None = None,
+    offices: Sequence[str] | None = None,
+    limit: int = 10,
+) -> list[SimilarOut]:
+    """Earlier suggestions like this one (filing, intake review), best first, with their score and
+    `flag_resolved_a`. `offices`: codes of the offices above and below to include (None: all that share
+    with this one); none when this office's `share_similar` is off. `exclude_id`: the suggestion itself."""
+    if not await similar.sharing(session):
+        offices = ()
+    return await similar.search(
+        session, title=title, content=content, exclude_id=exclude_id, offices=offices, limit=limit
+    )
