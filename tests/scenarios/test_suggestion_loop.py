@@ -24,14 +24,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import update
 
 from renda.core.timezone import local_today
 from renda.modules.suggestions.models import Suggestion, SuggestionFollowUp, SuggestionStep
 from renda.modules.suggestions.service import similar_suggestions
 from renda.tenants.scoping import load_tenant, tenant_session
+from tests.conftest import ensure_tenant
 from tests.modules.organisation.support import fresh_term
-from tests.modules.suggestions.conftest import offices  # noqa: F401  (十堰市 → 竹山县, 竹溪县)
 from tests.modules.suggestions.support import ACTOR, make_many, make_suggestion, office
 
 DURING_SESSION, BETWEEN_SESSIONS = 126, 32
@@ -60,6 +61,14 @@ ROAD_AGAIN = (
     "再次建议解决明星村通村路硬化问题",
     "明星村到池河集镇这条路至今还是土石路,一下雨车辆无法通行,请铺成水泥路。",
 )
+
+
+@pytest.fixture
+async def offices(database) -> dict[str, str]:
+    """十堰市 and 竹山县 beneath it, as tests/modules/suggestions makes them."""
+    await ensure_tenant(database, "420300", "十堰市人大常委会", "city", None)
+    await ensure_tenant(database, "420323", "十堰市竹山县人大常委会", "county", "420300")
+    return {"city": "420300", "a": "420323"}
 
 
 def reply_class(n: int) -> str:
