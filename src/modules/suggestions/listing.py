@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
@@ -147,12 +147,15 @@ def _search(q: str) -> ColumnElement[bool]:
 
 
 def _unit_clause(unit_id: uuid.UUID, role: str | None) -> ColumnElement[bool]:
+    """Led by the unit, or handled by it in any round (as co-handler only, with role "co"). The
+    suggestions a unit handled are read first from its index (`= ANY(ARRAY(…))`): as an EXISTS the
+    planner walks the whole office's suggestions in list order instead."""
     if role == "lead":
         return Suggestion.lead_unit_id == unit_id
-    handled = and_(SuggestionUnit.suggestion_id == Suggestion.id, SuggestionUnit.unit_id == unit_id)
+    handled = select(SuggestionUnit.suggestion_id).where(SuggestionUnit.unit_id == unit_id)
     if role == "co":
-        handled = and_(handled, SuggestionUnit.role == "co")
-    return exists().where(handled)
+        handled = handled.where(SuggestionUnit.role == "co")
+    return Suggestion.id == func.any(func.array(handled.scalar_subquery()))
 
 
 LIST_COLUMNS = (
