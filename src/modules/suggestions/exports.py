@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.db import read_rows
 from renda.core.timezone import local_today
 from renda.modules.suggestions.common import SYSTEM_CALLER
-from renda.modules.suggestions.listing import list_query, parse_filter, row_out
+from renda.modules.suggestions.listing import list_statement, parse_filter, row_out
 from renda.modules.suggestions.rates import RATE_LABELS, parse_rate_filter, rate_report, rate_rows
 
 LIST_KIND, RATES_KIND = "suggestions", "suggestion_rates"
@@ -51,7 +51,8 @@ RATE_HEADERS = [
 
 async def list_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
     today = local_today()
-    for row in await read_rows(session, list_query(SYSTEM_CALLER, parse_filter(params), today)):
+    query, values = list_statement(SYSTEM_CALLER, parse_filter(params), today)
+    for row in await read_rows(session, query, values):
         out = row_out(row, today)
         yield [
             out.number,

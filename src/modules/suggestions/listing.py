@@ -7,13 +7,14 @@ in, and the total as a window count beside each row (`core.pagination.paginate_r
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
@@ -137,27 +138,6 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
     return and_(Suggestion.status == "assigned", Suggestion.deadline < today)
 
 
-def _search(q: str) -> ColumnElement[bool]:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    like = f"%{escaped}%"
-    found: list[ColumnElement[bool]] = [Suggestion.title.ilike(like), Person.name.ilike(like)]
-    if match := NUMBER.match(q):
-        found.append(and_(Suggestion.year == int(match[1]), Suggestion.seq == int(match[2])))
-    return or_(*found)
-
-
-def _unit_clause(unit_id: uuid.UUID, role: str | None) -> ColumnElement[bool]:
-    """Led by the unit, or handled by it in any round (as co-handler only, with role "co"). The
-    suggestions a unit handled are read first from its index (`= ANY(ARRAY(…))`): as an EXISTS the
-    planner walks the whole office's suggestions in list order instead."""
-    if role == "lead":
-        return Suggestion.lead_unit_id == unit_id
-    handled = select(SuggestionUnit.suggestion_id).where(SuggestionUnit.unit_id == unit_id)
-    if role == "co":
-        handled = handled.where(SuggestionUnit.role == "co")
-    return Suggestion.id == func.any(func.array(handled.scalar_subquery()))
-
-
 LIST_COLUMNS = (
     Suggestion.id,
     Suggestion.year,
@@ -174,45 +154,107 @@ LIST_COLUMNS = (
     Suggestion.is_key,
 )
 
+# Which filters a request sets (not their values): the list's statement is built once per shape, with
+# bound parameters, for the callers who see the whole office, so that a request neither builds nor
+# keys it again (see core.pagination._counted_page).
+Shape = tuple[object, ...]
 
-def list_query(caller: LoopCaller, filters: SuggestionFilter, today: date) -> Select[Any]:
-    """The caller's suggestions as filtered, newest number first. Drafts are their lead deputy's own
-    work: nobody else lists them."""
+
+def _shape_and_params(filters: SuggestionFilter, today: date) -> tuple[Shape, dict[str, Any]]:
+    params: dict[str, Any] = {}
+    status = filters.status if filters.status == "open" else "exact" if filters.status else None
+    for name, value in (
+        ("f_status", filters.status if status == "exact" else None),
+        ("f_kind", filters.kind),
+        ("f_category", filters.category),
+        ("f_year", filters.year),
+        ("f_term", filters.term_id),
+        ("f_unit", filters.unit_id),
+        ("f_rating", filters.rating),
+        ("f_class", filters.reply_class),
+    ):
+        if value is not None:
+            params[name] = value
+    if filters.overdue:
+        params["f_today"] = today
+    number = None
+    if filters.q:
+        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["f_like"] = f"%{escaped}%"
+        if number := NUMBER.match(filters.q):
+            params["f_q_year"], params["f_q_seq"] = int(number[1]), int(number[2])
+    unit = (filters.unit_role or "any") if filters.unit_id else None
+    shape = (status, unit, filters.key, filters.overdue, bool(filters.q), number is not None, *sorted(params))
+    return shape, params
+
+
+def _build(shape: Shape, visible: ColumnElement[bool], person_ids: frozenset[uuid.UUID]) -> Select[Any]:
+    status, unit, key, overdue, search, number, *names = shape
     query = (
         select(*LIST_COLUMNS)
         .join(Person, Person.id == Suggestion.lead_person_id)
         .outerjoin(HandlingUnit, HandlingUnit.id == Suggestion.lead_unit_id)
-        .where(visible_to(caller))
+        .where(visible)
     )
-    if caller.person_ids:
-        query = query.where(or_(Suggestion.status != "draft", Suggestion.lead_person_id.in_(caller.person_ids)))
+    if person_ids:
+        query = query.where(or_(Suggestion.status != "draft", Suggestion.lead_person_id.in_(person_ids)))
     else:
         query = query.where(Suggestion.status != "draft")
-    if filters.status == "open":
+    if status == "open":
         query = query.where(Suggestion.status.in_(OPEN_STATUSES))
-    elif filters.status:
-        query = query.where(Suggestion.status == filters.status)
-    if filters.kind:
-        query = query.where(Suggestion.kind == filters.kind)
-    if filters.category:
-        query = query.where(Suggestion.category == filters.category)
-    if filters.year is not None:
-        query = query.where(Suggestion.year == filters.year)
-    if filters.term_id:
-        query = query.where(Suggestion.term_id == filters.term_id)
-    if filters.unit_id:
-        query = query.where(_unit_clause(filters.unit_id, filters.unit_role))
-    if filters.key is not None:
-        query = query.where(Suggestion.is_key.is_(filters.key))
-    if filters.overdue:
-        query = query.where(overdue_clause(today))
-    if filters.rating:
-        query = query.where(Suggestion.rating == filters.rating)
-    if filters.reply_class:
-        query = query.where(Suggestion.reply_class == filters.reply_class)
-    if filters.q:
-        query = query.where(_search(filters.q))
+    columns = {
+        "f_status": Suggestion.status,
+        "f_kind": Suggestion.kind,
+        "f_category": Suggestion.category,
+        "f_year": Suggestion.year,
+        "f_term": Suggestion.term_id,
+        "f_rating": Suggestion.rating,
+        "f_class": Suggestion.reply_class,
+    }
+    for name in names:
+        if name in columns:
+            query = query.where(columns[name] == bindparam(name))
+    if unit is not None:
+        query = query.where(_unit_clause(bindparam("f_unit"), None if unit == "any" else str(unit)))
+    if key is not None:
+        query = query.where(Suggestion.is_key.is_(bool(key)))
+    if overdue:
+        query = query.where(Suggestion.status == "assigned", Suggestion.deadline < bindparam("f_today"))
+    if search:
+        found: list[ColumnElement[bool]] = [
+            Suggestion.title.ilike(bindparam("f_like")),
+            Person.name.ilike(bindparam("f_like")),
+        ]
+        if number:
+            found.append(and_(Suggestion.year == bindparam("f_q_year"), Suggestion.seq == bindparam("f_q_seq")))
+        query = query.where(or_(*found))
     return query.order_by(Suggestion.year.desc(), Suggestion.seq.desc().nulls_first(), Suggestion.id)
+
+
+@functools.lru_cache(maxsize=512)
+def _whole_office_query(shape: Shape) -> Select[Any]:
+    return _build(shape, true(), frozenset())
+
+
+def list_statement(caller: LoopCaller, filters: SuggestionFilter, today: date) -> tuple[Select[Any], dict[str, Any]]:
+    """The caller's suggestions as filtered, newest number first, and the values of its parameters.
+    Drafts are their lead deputy's own work: nobody else lists them."""
+    shape, params = _shape_and_params(filters, today)
+    if caller.full and not caller.person_ids:
+        return _whole_office_query(shape), params
+    return _build(shape, visible_to(caller), caller.person_ids), params
+
+
+def _unit_clause(unit_id: Any, role: str | None) -> ColumnElement[bool]:
+    """Led by the unit, or handled by it in any round (as co-handler only, with role "co"). The
+    suggestions a unit handled are read first from its index (`= ANY(ARRAY(…))`): as an EXISTS the
+    planner walks the whole office's suggestions in list order instead."""
+    if role == "lead":
+        return Suggestion.lead_unit_id == unit_id
+    handled = select(SuggestionUnit.suggestion_id).where(SuggestionUnit.unit_id == unit_id)
+    if role == "co":
+        handled = handled.where(SuggestionUnit.role == "co")
+    return Suggestion.id == func.any(func.array(handled.scalar_subquery()))
 
 
 def number_of(year: int, seq: int | None, kind: str) -> str:
@@ -252,7 +294,8 @@ async def list_suggestions(
     page_size: int,
     today: date | None = None,
 ) -> Page[Row[Any]]:
-    return await paginate_rows(session, list_query(caller, filters, today or local_today()), page, page_size)
+    query, params = list_statement(caller, filters, today or local_today())
+    return await paginate_rows(session, query, page, page_size, params)
 
 
 # --- the pickers of the staff page: names, never typed ids --------------------------------------
