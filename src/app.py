@@ -138,7 +138,7 @@ def create_app(
     install_audit_recorder()
     install_rollup_watch()
     install_outbox_notify()
-    configure_secrets(settings.secret_key)
+    configure_secrets(settings.secret_key, settings.old_secret_keys)
     configure_channels(settings)
     database = configure_database(
         database_url,

@@ -30,7 +30,7 @@ def _database(settings: Settings) -> Any:
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
 
-    configure_secrets(settings.secret_key)
+    configure_secrets(settings.secret_key, settings.old_secret_keys)
     return configure_database(ensure_database_url(settings), pool_size=5)
 
 
@@ -169,7 +169,7 @@ def worker(threads: int) -> None:
     install_audit_recorder()
     install_rollup_watch()
     install_outbox_notify()
-    configure_secrets(settings.secret_key)  # jobs decrypt what they send (mobile numbers)
+    configure_secrets(settings.secret_key, settings.old_secret_keys)  # jobs decrypt what they send (mobile numbers)
     configure_channels(settings)
     database = configure_database(ensure_database_url(settings))
     broker = use_broker(broker_for(settings))
@@ -349,6 +349,58 @@ def tenants_resume(code: str) -> None:
     _set_status(code, "active", None)
 
 
+@tenants.command("export")
+@click.argument("code")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="file to write (.tar.gz)")
+@_fail_on_app_error
+def tenants_export(code: str, out: str) -> None:
+    """Write one office's complete data (its schema and its platform rows) to one file."""
+    from pathlib import Path
+
+    from renda.tenants.transfer import export_office
+
+    async def go() -> Any:
+        database = _database(_settings())
+        try:
+            return await export_office(database, code, Path(out))
+        finally:
+            await database.dispose()
+
+    try:
+        done = _run(go())
+    except OSError as error:  # a full disk, an unwritable folder: the partial file is already gone
+        raise click.ClickException(f"导出失败,未留下文件:{error}") from error
+    click.echo(f"{done.code}\t{done.path}\t{done.tables} 张表\t{done.rows} 行\t{done.size} 字节\t{done.seconds:.2f} 秒")
+
+
+@tenants.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="restore an office this deployment has: only its data is replaced")
+@click.option("--other-key", is_flag=True, help="accept a file exported under another RENDA_SECRET_KEY")
+@_fail_on_app_error
+def tenants_import(file: str, replace: bool, other_key: bool) -> None:
+    """Load an office export into this deployment (one transaction; other offices untouched)."""
+    from pathlib import Path
+
+    from renda.tenants.restore import import_office
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+
+    async def go() -> Any:
+        database = _database(settings)
+        try:
+            return await import_office(database, Path(file), replace=replace, other_key=other_key)
+        finally:
+            await database.dispose()
+
+    done = _run(go())
+    action = "已恢复" if done.replaced else "已导入"
+    click.echo(f"{done.code}\t{action}\t{done.tables} 张表\t{done.rows} 行\t{done.seconds:.2f} 秒")
+    if done.missing_children:
+        click.echo(f"导出时的下级机关不在本部署中:{', '.join(done.missing_children)}(需要时逐个导入)", err=True)
+
+
 @main.group()
 def admin() -> None:
     """Platform administrators."""
@@ -521,6 +573,53 @@ def jobs_retry(ids: tuple[int, ...], everything: bool, office: str | None) -> No
         else:
             click.echo(f"{job.id}\tskipped\t{job.actor_name}\t{job.tenant_code or '-'}\talready retried")
     click.echo(f"{sum(1 for r in done if r.new_message_id)} 个任务已重新发送", err=True)
+
+
+@main.group()
+def keys() -> None:
+    """RENDA_SECRET_KEY: rotating it (docs/operations.md)."""
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="rows per transaction")
+def keys_rotate(batch: int) -> None:
+    """Re-encrypt every encrypted column under RENDA_SECRET_KEY (reading with RENDA_SECRET_KEY_OLD);
+    safe to stop and run again. Exits 1 if some value neither key decrypts."""
+    from renda.tenants.rotation import rotate_all
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if not settings.old_secret_keys:
+        raise click.ClickException("设置 RENDA_SECRET_KEY_OLD 为原密钥、RENDA_SECRET_KEY 为新密钥后再运行")
+
+    async def go() -> Any:
+        database = _database(settings)
+        try:
+            return await rotate_all(database, batch=max(1, batch))
+        finally:
+            await database.dispose()
+
+    results = _run(go())
+    for r in results:
+        if r.rotated or r.unreadable or r.current:
+            click.echo(
+                json.dumps(
+                    {
+                        "office": r.office or "platform",
+                        "table": r.table,
+                        "column": r.column,
+                        "rotated": r.rotated,
+                        "already": r.current,
+                        "unreadable": r.unreadable[:20],
+                        "seconds": round(r.seconds, 3),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+    rotated, unreadable = sum(r.rotated for r in results), sum(len(r.unreadable) for r in results)
+    click.echo(f"{rotated} 个加密值已换用新密钥,{unreadable} 个无法解密", err=True)
+    if unreadable:
+        sys.exit(1)
 
 
 @main.group()

@@ -33,6 +33,8 @@ class Settings:
     broker_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(user_data_dir("renda")))
     secret_key: str = "renda-demo-secret-change-me"
+    # Keys being rotated away from (RENDA_SECRET_KEY_OLD, comma-separated): still read, never written.
+    old_secret_keys: tuple[str, ...] = ()
     environment: str = "development"  # development | production
     demo_login: bool = False
     host: str = "127.0.0.1"
@@ -96,6 +98,7 @@ class Settings:
             "broker_url": _env("RENDA_BROKER_URL"),
             "environment": _env("RENDA_ENV", "development"),
             "secret_key": _env("RENDA_SECRET_KEY", "renda-demo-secret-change-me"),
+            "old_secret_keys": tuple(k.strip() for k in (_env("RENDA_SECRET_KEY_OLD") or "").split(",") if k.strip()),
             "host": _env("RENDA_HOST", "127.0.0.1"),
             "port": int(_env("RENDA_PORT", "8000") or 8000),
             "forwarded_allow_ips": _env("RENDA_FORWARDED_ALLOW_IPS"),

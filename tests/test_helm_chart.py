@@ -22,11 +22,13 @@ KUBE_VERSION = "1.30.0"
 RELEASE = "renda"
 NAMESPACE = "renda"
 
+OPTIONAL_SECRET_ENV = {"RENDA_OIDC_CLIENT_SECRET", "RENDA_SECRET_KEY_OLD"}
 SECRET_ENV = {
     "RENDA_DATABASE_URL",
     "RENDA_BROKER_URL",
     "RENDA_SECRET_KEY",
     "RENDA_OIDC_CLIENT_SECRET",
+    "RENDA_SECRET_KEY_OLD",
 }
 
 PRODUCTION_VALUES: dict[str, Any] = {
@@ -236,6 +238,7 @@ def test_chart_created_secret_holds_the_values_and_is_referenced() -> None:
             "RENDA_BROKER_URL": (RELEASE, "broker-url"),
             "RENDA_SECRET_KEY": (RELEASE, "secret-key"),
             "RENDA_OIDC_CLIENT_SECRET": (RELEASE, "oidc-client-secret"),
+            "RENDA_SECRET_KEY_OLD": (RELEASE, "secret-key-old"),  # only during a key rotation
         }
     hook_secret = find(objects, "Secret", f"{RELEASE}-migrate")
     assert hook_secret["data"] == secret["data"]
@@ -260,7 +263,7 @@ def test_existing_secret_renders_no_secret_and_is_referenced() -> None:
         for env in container(obj)["env"]:
             ref = env.get("valueFrom", {}).get("secretKeyRef")
             if ref:
-                assert ref.get("optional", False) == (env["name"] == "RENDA_OIDC_CLIENT_SECRET")
+                assert ref.get("optional", False) == (env["name"] in OPTIONAL_SECRET_ENV)
     # Without a chart-managed Secret there is nothing to checksum.
     web = find(objects, "Deployment", f"{RELEASE}-web")
     assert "checksum/secret" not in web["spec"]["template"]["metadata"]["annotations"]

@@ -1,8 +1,10 @@
 """Secrets at rest: encryption for what must be read back (an identity provider's client secret,
-an ID token kept for sign-out) and keyed hashes for what is only looked up (an invitee's phone).
+an ID token kept for sign-out, ID and phone numbers) and keyed hashes for what is only looked up
+(an invitee's phone, a person's ID number).
 
-Both keys derive from RENDA_SECRET_KEY, so rotating it makes stored secrets unreadable: re-enter the
-identity providers' secrets after a rotation (`renda idp add` replaces them).
+Both keys derive from RENDA_SECRET_KEY. To rotate it, set the new key as RENDA_SECRET_KEY and the
+old one as RENDA_SECRET_KEY_OLD in every process, then run `renda keys rotate` (docs/operations.md):
+meanwhile what the old key encrypted still decrypts, and invitations hashed under it still match.
 """
 
 from __future__ import annotations
@@ -10,20 +12,42 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _keys: dict[str, bytes] = {}
+_old_keys: list[dict[str, bytes]] = []
 
 
-def configure_secrets(secret_key: str) -> None:
+def _derive_all(secret_key: str) -> dict[str, bytes]:
     def derive(purpose: bytes) -> bytes:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret_key.encode())
 
-    _keys["encrypt"] = base64.urlsafe_b64encode(derive(b"renda:encrypt"))
-    _keys["lookup"] = derive(b"renda:lookup")
+    return {
+        "encrypt": base64.urlsafe_b64encode(derive(b"renda:encrypt")),
+        "lookup": derive(b"renda:lookup"),
+        "fingerprint": derive(b"renda:fingerprint")[:8],
+    }
+
+
+def configure_secrets(secret_key: str, old_keys: Sequence[str] = ()) -> None:
+    """`old_keys`: keys being rotated away from (RENDA_SECRET_KEY_OLD), still accepted for reading."""
+    _keys.clear()
+    _keys.update(_derive_all(secret_key))
+    _old_keys[:] = [_derive_all(old) for old in old_keys if old and old != secret_key]
+
+
+def key_fingerprint() -> str:
+    """Names the configured RENDA_SECRET_KEY without revealing it: an office export carries it, so
+    an import under another key (whose data would be unreadable there) is noticed before it happens."""
+    return _key("fingerprint").hex()
+
+
+def old_key_fingerprints() -> list[str]:
+    return [old["fingerprint"].hex() for old in _old_keys]
 
 
 def _key(purpose: str) -> bytes:
@@ -37,15 +61,34 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(ciphertext: str) -> str:
+    fernets = [Fernet(_key("encrypt")), *(Fernet(old["encrypt"]) for old in _old_keys)]
     try:
-        return Fernet(_key("encrypt")).decrypt(ciphertext.encode()).decode()
+        return MultiFernet(fernets).decrypt(ciphertext.encode()).decode()
     except InvalidToken:
         raise ValueError("stored secret cannot be decrypted with the current RENDA_SECRET_KEY") from None
+
+
+def under_current_key(ciphertext: str) -> bool:
+    """Whether the current key alone decrypts it (rotation skips these: it can be run again)."""
+    try:
+        Fernet(_key("encrypt")).decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def lookup_hash(value: str) -> str:
     """A keyed hash for finding a record by a personal value without storing the value."""
     return hmac.new(_key("lookup"), value.encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hashes(value: str) -> list[str]:
+    """The hash under the current key and under each old one: for records that cannot be re-hashed
+    (an invitation keeps no contact to hash again) while a rotation is under way."""
+    return [
+        lookup_hash(value),
+        *(hmac.new(old["lookup"], value.encode(), hashlib.sha256).hexdigest() for old in _old_keys),
+    ]
 
 
 def normalize_phone(phone: str) -> str:

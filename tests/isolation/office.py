@@ -327,6 +327,58 @@ class Office:
     async def new_draft(self) -> Ids:
         return {"draft_id": (await self.call("POST", "/suggestions", {"title": name("建议"), "content": "内容"}))["id"]}
 
+    async def new_accepted_suggestion(self) -> Ids:
+        """A suggestion accepted at intake, led by a fresh deputy of the current term (written directly)."""
+        from renda.modules.suggestions.models import Suggestion
+
+        deputy = await self.new_deputy()
+        async with tenant_session(await load_tenant(self.code), actor="system:test") as session:
+            suggestion = Suggestion(
+                year=TODAY.year,
+                seq=serial() + 10_000,
+                term_id=uuid.UUID(self.term_id),
+                lead_person_id=uuid.UUID(deputy["person_id"]),
+                lead_mandate_id=uuid.UUID(deputy["mandate_id"]),
+                category="transport",
+                title=name("建议"),
+                content="建议硬化村道",
+                status="accepted",
+            )
+            session.add(suggestion)
+            await session.commit()
+            return {"suggestion_id": str(suggestion.id)}
+
+    async def new_assigned_suggestion(self) -> Ids:
+        """Assigned through the API to a fresh lead unit and a fresh co-handling unit."""
+        made, lead, co = await self.new_accepted_suggestion(), await self.new_unit(), await self.new_unit()
+        body = {"lead_unit_id": lead["unit_id"], "co_unit_ids": [co["unit_id"]]}
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/assignment", body)
+        return {**made, "lead_unit_id": lead["unit_id"], "co_unit_id": co["unit_id"]}
+
+    async def new_replied_suggestion(self) -> Ids:
+        made = await self.new_assigned_suggestion()
+        body = {"reply_class": "A", "reply_text": "已完成村道硬化"}
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/reply", body)
+        return made
+
+    async def new_suggestion_request(self) -> Ids:
+        """The lead unit's pending extension request (written directly: the admin answers for no unit)."""
+        from renda.modules.suggestions.models import SuggestionRequest
+
+        made = await self.new_assigned_suggestion()
+        async with tenant_session(await load_tenant(self.code), actor="system:test") as session:
+            request = SuggestionRequest(
+                suggestion_id=uuid.UUID(made["suggestion_id"]),
+                unit_id=uuid.UUID(made["lead_unit_id"]),
+                kind="extension",
+                reason="需要更多时间",
+                new_deadline=TODAY + timedelta(days=120),
+                requested_by="system:test",
+            )
+            session.add(request)
+            await session.commit()
+            return {**made, "request_id": str(request.id)}
+
     # --- contacts ----------------------------------------------------------------------------------
     async def new_assignment(self) -> Ids:
         member, deputy = await self.new_committee_member(), await self.new_deputy()

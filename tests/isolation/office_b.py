@@ -85,6 +85,7 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
     }
     seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
     seeded |= await seed_two_contacts(code, marker, seeded)
+    seeded |= await seed_suggestions(code, marker, seeded)
     async with tenant_session(tenant, actor="system:test") as session:  # the deputy's page in B's portal
         session.add(DeputyCommitment(person_id=uuid.UUID(seeded["person_id"]), year=2026, text=marker, is_public=True))
         await session.commit()
@@ -134,6 +135,46 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
         await session.commit()
         ids = {"unit_id": str(unit.id), "opinion_id": str(opinion.id), "draft_id": str(draft.id)}
         return ids | {"token": token, "ticket": opinion.ticket}
+
+
+async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
+    """A suggestion of office B assigned to its unit, with a pending extension request."""
+    from datetime import UTC, datetime, timedelta
+
+    from renda.modules.suggestions.models import Suggestion, SuggestionRequest, SuggestionUnit
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        now = datetime.now(UTC)
+        suggestion = Suggestion(
+            year=now.year,
+            seq=9_001,
+            term_id=uuid.UUID(seeded["term_id"]),
+            lead_person_id=uuid.UUID(seeded["person_id"]),
+            lead_mandate_id=uuid.UUID(seeded["mandate_id"]),
+            category="other",
+            title=marker,
+            content=marker,
+            status="assigned",
+            lead_unit_id=uuid.UUID(seeded["unit_id"]),
+            assigned_at=now,
+            deadline=now.date() + timedelta(days=90),
+        )
+        session.add(suggestion)
+        await session.flush()
+        unit = SuggestionUnit(
+            suggestion_id=suggestion.id, unit_id=suggestion.lead_unit_id, role="lead", assigned_at=now
+        )
+        request = SuggestionRequest(
+            suggestion_id=suggestion.id,
+            unit_id=suggestion.lead_unit_id,
+            kind="extension",
+            reason=marker,
+            new_deadline=now.date() + timedelta(days=120),
+            requested_by="system:test",
+        )
+        session.add_all([unit, request])
+        await session.commit()
+        return {"suggestion_id": str(suggestion.id), "request_id": str(request.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

@@ -429,6 +429,26 @@ API: dict[str, Recipe] = {
     "POST /suggestions": body(),
     "PATCH /suggestions/{draft_id}": body(),
     "POST /suggestions/{draft_id}/withdraw": body(),
+    # the suggestion loop: handling
+    "PUT /suggestions/settings": body(cohandler_days=30, public_fields=["number", "title", "status"]),
+    "POST /suggestions/items/{suggestion_id}/assignment": body(on="accepted_suggestion", lead_unit_id=new.unit),
+    "POST /suggestions/items/{suggestion_id}/requests": body(
+        on="assigned_suggestion",
+        kind="extension",
+        new_deadline=TODAY + timedelta(days=120),
+        expect=403,
+        why="a unit of the round asks; the office's admin answers for no unit",
+    ),
+    "POST /suggestions/items/{suggestion_id}/requests/{request_id}/decision": body(
+        on="suggestion_request", approve=False, note="理由不充分"
+    ),
+    "POST /suggestions/items/{suggestion_id}/meetings": body(
+        on="assigned_suggestion", stage="before", held_on=TODAY, form="phone"
+    ),
+    "POST /suggestions/items/{suggestion_id}/opinion": body(on="assigned_suggestion", unit_id=same.co_unit_id),
+    "POST /suggestions/items/{suggestion_id}/reply": body(on="assigned_suggestion", reply_class="A"),
+    "GET /suggestions/items/{suggestion_id}/handling": body(on="assigned_suggestion"),
+    "GET /suggestions/items/{suggestion_id}/letter.pdf": body(on="replied_suggestion"),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -564,6 +584,29 @@ PAGES: dict[str, Recipe] = {
     "POST /opinions/{opinion_id}/answer": form(on="assigned_opinion", answer="已修复"),
     "POST /opinions/{opinion_id}/rating": form(on="answered_opinion", rating="solved"),
     "POST /opinions/{opinion_id}/close": form(on="answered_opinion"),
+    # the suggestion loop: handling
+    "POST /suggestions/settings": form(cohandler_days=30),
+    "POST /suggestions/items/{suggestion_id}/assignment": form(on="accepted_suggestion", lead_unit_id=new.unit),
+    "POST /suggestions/items/{suggestion_id}/requests": Recipe(
+        {"kind": "reassignment", "reason": "不属于本单位职责"},
+        on="assigned_suggestion",
+        expect=403,
+        why="a unit of the round asks; the office's admin answers for no unit",
+    ),
+    "POST /suggestions/items/{suggestion_id}/requests/{request_id}/decision": form(
+        on="suggestion_request", approve="0", note="理由不充分"
+    ),
+    "POST /suggestions/items/{suggestion_id}/meetings": form(
+        on="assigned_suggestion", stage="before", held_on=TODAY, form="phone"
+    ),
+    "POST /suggestions/items/{suggestion_id}/opinion": form(
+        on="assigned_suggestion", opinion="建议同步安装路灯", unit_id=same.co_unit_id
+    ),
+    "POST /suggestions/items/{suggestion_id}/reply": form(
+        on="assigned_suggestion", reply_class="A", reply_text="已办结"
+    ),
+    "GET /suggestions/items/{suggestion_id}/handling": form(on="assigned_suggestion"),
+    "GET /suggestions/items/{suggestion_id}/letter.pdf": form(on="replied_suggestion"),
     "POST /suggestions": form(title="关于路灯的建议", content="内容"),
     "POST /suggestions/{draft_id}/edit": form(title="关于路灯的建议", content="修改后的内容"),
     "POST /suggestions/{draft_id}/withdraw": form(),

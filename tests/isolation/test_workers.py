@@ -36,6 +36,8 @@ PLATFORM_WIDE = {
     "purge_rate_hits": "deletes old portal rate-limit hits (platform table)",
     "resend_stale": "re-sends lost rollup refreshes, each naming its own office",
     "recompute_nightly": "recomputes every office's figures, each from its own schema",
+    "share_similar": "copies an office's suggestions to the sharing offices above and below, each in its own session",
+    "resync_similar": "copies an office's suggestions both ways again after its sharing changed",
 }
 
 
@@ -131,6 +133,7 @@ ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
     "send_opinion_sms": _pending_sms,
     "remind_overdue": _period,
     "roster_reminder": _period,
+    "suggestion_deadlines": _period,
     "refresh_office": _nothing,
 }
 

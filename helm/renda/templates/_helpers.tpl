@@ -87,6 +87,9 @@ Data of the chart-created Secret (secret.yaml and the migrate hook's copy).
 {{- if .Values.secrets.oidcClientSecret }}
 {{ .Values.secrets.keys.oidcClientSecret }}: {{ .Values.secrets.oidcClientSecret | b64enc | quote }}
 {{- end }}
+{{- if .Values.secrets.secretKeyOld }}
+{{ .Values.secrets.keys.secretKeyOld }}: {{ .Values.secrets.secretKeyOld | b64enc | quote }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -129,6 +132,12 @@ Secret environment variables. Call with (dict "ctx" $ "secretName" "...").
     secretKeyRef:
       name: {{ .secretName }}
       key: {{ $keys.oidcClientSecret }}
+      optional: true
+- name: RENDA_SECRET_KEY_OLD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: {{ $keys.secretKeyOld }}
       optional: true
 {{- end }}
 

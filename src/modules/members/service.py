@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.auth import hash_token, new_token
-from renda.core.crypto import lookup_hash, mask_email, mask_phone, normalize_phone
+from renda.core.crypto import lookup_hashes, mask_email, mask_phone, normalize_phone
 from renda.core.db import utcnow
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.permissions import OFFICE_ROLES, TOKEN_SCOPES
@@ -30,8 +30,13 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _contact_key(kind: str, value: str) -> str:
+    return _contact_keys(kind, value)[0]
+
+
+def _contact_keys(kind: str, value: str) -> list[str]:
+    """Under the current secret key and the old ones during a key rotation (invitations cannot be re-hashed)."""
     normalized = value.strip().lower() if kind == "email" else normalize_phone(value)
-    return lookup_hash(f"{kind}:{normalized}")
+    return lookup_hashes(f"{kind}:{normalized}")
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -122,7 +127,7 @@ async def accept_invitations(
     """Bind every open invitation addressed to one of the user's verified contacts, in an office
     `serves` accepts (the identity provider's offices). An invitation binds one account only: the
     rows are locked, so of two sign-ins at once the second waits and then finds it taken."""
-    keys = [_contact_key(kind, value) for kind, value in contacts]
+    keys = [key for kind, value in contacts for key in _contact_keys(kind, value)]
     if not keys:
         return Acceptance(0, 0)
     rows = await session.execute(

@@ -13,6 +13,8 @@ import io
 
 import segno
 
+from renda.web.pdf import render_pdf  # noqa: F401 (the one renderer, shared with the reply letters)
+
 # Medium error correction: survives a worn or partly covered print, keeps the code small.
 ERROR_LEVEL = "m"
 PNG_SCALE = 8
@@ -64,10 +66,3 @@ def photo_thumbnail(content: bytes) -> bytes | None:
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError):
         return None
-
-
-def render_pdf(html: str) -> bytes:
-    """HTML to PDF; blocking (run it in a thread). Only `data:` resources are fetched."""
-    from weasyprint import HTML, URLFetcher
-
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()

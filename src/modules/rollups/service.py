@@ -131,7 +131,11 @@ def _mark_stale_on_commit(session: Session) -> None:
 
 
 def install_rollup_watch() -> None:
-    """Writes to a table a `TenantMetric` watches make the office's figures stale."""
+    """Writes to a table a `TenantMetric` watches make the office's figures stale.
+
+    The metric modules are imported here, not at the first flush: importing them then would import
+    models that add their own Session listeners while SQLAlchemy iterates the flush's listeners."""
+    watched_tables()
     if not event.contains(Session, "after_flush", _note_watched_writes):
         event.listen(Session, "after_flush", _note_watched_writes)
         # First, so the outbox's own before-commit hook sees the message and wakes the relays.

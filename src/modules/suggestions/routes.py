@@ -18,9 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import PermissionDenied
 from renda.core.permissions import requires
+<<<<<<< HEAD
 from renda.core.timezone import local_today
 from renda.modules.suggestions import listing, rates, service
 from renda.modules.suggestions.common import LoopCaller, loop_caller_for
+=======
+from renda.modules.suggestions import service
+from renda.modules.suggestions.handling_routes import HandlingController
+>>>>>>> main
 from renda.modules.suggestions.models import SuggestionDraft
 from renda.modules.suggestions.schemas import (
     DraftIn,
@@ -123,6 +128,7 @@ class DraftController(Controller):
         return (await service.drafts_out(db, [await service.withdraw_draft(db, addressed.draft)]))[0]
 
 
+<<<<<<< HEAD
 # --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
 async def provide_loop_caller(db: AsyncSession, access: TenantAccess) -> LoopCaller:
     return await loop_caller_for(db, access)
@@ -204,3 +210,6 @@ def rate_out(row: rates.RateRow) -> RateOut:
 
 
 ROUTES = [DraftController, SuggestionListController]
+=======
+ROUTES = [DraftController, HandlingController]
+>>>>>>> main

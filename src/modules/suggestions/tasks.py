@@ -1,11 +1,16 @@
-"""The suggestions' background jobs."""
+"""The suggestions' background jobs: the repeated-suggestion copies, and the daily deadline check."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from renda.tenants.scoping import load_tenant
+from renda.core.timezone import LOCAL_TZ
+from renda.modules.suggestions.common import WORKER_ACTOR
+from renda.modules.suggestions.deadlines import check_deadlines
+from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.broker import actor
+from renda.workers.scheduler import Daily, per_office
 
 
 # A platform job (its first parameter is not `tenant_code`): it reads the source office and writes
@@ -25,3 +30,15 @@ async def resync_similar(office_code_changed: str) -> None:
     from renda.modules.suggestions.similar import resync
 
     await resync(await load_tenant(office_code_changed))
+
+
+# --- handling: the deadlines ---------------------------------------------------------------------
+@per_office("suggestions.deadlines", Daily(hour=8, minute=30))
+@actor(queue_name="suggestions", max_retries=3, time_limit=10 * 60_000, max_age=24 * 3_600_000, max_backoff=5 * 60_000)
+async def suggestion_deadlines(tenant_code: str, period: str) -> None:
+    """Every morning: the week's deadlines reminded, the overdue escalated, late co-handlers reminded."""
+    day = datetime.fromisoformat(period).astimezone(LOCAL_TZ).date()
+    tenant = await load_tenant(tenant_code)
+    async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
+        await check_deadlines(session, tenant, day)
+        await session.commit()

@@ -150,6 +150,53 @@ async def steps(code: str, suggestion_id: uuid.UUID) -> list[SuggestionStep]:
         return list((await session.execute(query.order_by(SuggestionStep.created_at))).scalars())
 
 
+# --- handling: more units, co-handlers, notifications ---------------------------------------------
+async def add_unit(office: Office, label: str, *, active: bool = True) -> tuple[uuid.UUID, Caller]:
+    """One more handling unit of the office with a user of its own (archived unless `active`)."""
+    from renda.core.db import get_database
+
+    tenant = await load_tenant(office.code)
+    user = await make_caller(get_database(), f"{label}经办人", {office.code: ["handling_unit"]})
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        unit = await units.create_unit(session, True, units.UnitIn(name=unique(label)))
+        await units.add_unit_user(session, True, tenant, unit, user.user_id)
+        if not active:
+            await units.update_unit(session, True, unit, units.UnitPatch(is_active=False))
+        await session.commit()
+        return unit.id, user
+
+
+async def add_cohandler(office: Office, suggestion: Suggestion, unit_id: uuid.UUID, opinion_due: date) -> None:
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        session.add(
+            SuggestionUnit(
+                suggestion_id=suggestion.id,
+                unit_id=unit_id,
+                round=suggestion.round,
+                role="co",
+                assigned_at=suggestion.assigned_at or datetime(suggestion.year, 3, 10, 2, tzinfo=UTC),
+                opinion_due=opinion_due,
+            )
+        )
+        await session.commit()
+
+
+async def notices(code: str, user_id: uuid.UUID, kind: str, suggestion_id: uuid.UUID | None = None) -> list:
+    from renda.modules.notifications.models import Notification
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+        if suggestion_id is not None:
+            query = query.where(Notification.event_key.contains(str(suggestion_id)))
+        return list((await session.execute(query)).scalars())
+
+
+async def unit_rows(code: str, suggestion_id: uuid.UUID) -> list[SuggestionUnit]:
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(SuggestionUnit).where(SuggestionUnit.suggestion_id == suggestion_id)
+        return list((await session.execute(query.order_by(SuggestionUnit.assigned_at))).scalars())
+
+
 # --- the list and the rates ------------------------------------------------------------------------
 async def add_cosigner(
     office: Office, suggestion_id: uuid.UUID, person_id: uuid.UUID, status: str = "confirmed"
