@@ -15,18 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import MAX_PAGE
 from renda.core.permissions import requires
-<<<<<<< HEAD
 from renda.core.timezone import local_today
 from renda.modules.exports import service as exports
 from renda.modules.suggestions import listing, rates, service
 from renda.modules.suggestions.common import CATEGORIES
 from renda.modules.suggestions.exports import LIST_KIND, RATES_KIND
-from renda.modules.suggestions.models import DRAFT_STATUSES, KINDS, RATINGS, REPLY_CLASSES
-=======
-from renda.modules.suggestions import service
 from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
-from renda.modules.suggestions.models import DRAFT_STATUSES
->>>>>>> main
+from renda.modules.suggestions.models import DRAFT_STATUSES, KINDS, RATINGS, REPLY_CLASSES
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.actions import page_again, run_form_action
 from renda.web.forms import Form, form_value
@@ -168,7 +163,6 @@ class SuggestionPages(Controller):
         return Redirect(f"/t/{access.tenant.code}/suggestions/{draft_id}")
 
 
-<<<<<<< HEAD
 # --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
 class SuggestionListPages(Controller):
     """The list of suggestions (cards, so it reads on a phone) with its filters as pickers, the rates
@@ -304,7 +298,4 @@ async def _export_notice(db: AsyncSession, request: Request, context: dict[str, 
             pass
 
 
-PAGES = [SuggestionPages, SuggestionListPages]
-=======
-PAGES = [SuggestionPages, SuggestionHandlingPages]
->>>>>>> main
+PAGES = [SuggestionPages, SuggestionListPages, SuggestionHandlingPages]

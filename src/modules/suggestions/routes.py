@@ -18,14 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import PermissionDenied
 from renda.core.permissions import requires
-<<<<<<< HEAD
 from renda.core.timezone import local_today
 from renda.modules.suggestions import listing, rates, service
 from renda.modules.suggestions.common import LoopCaller, loop_caller_for
-=======
-from renda.modules.suggestions import service
 from renda.modules.suggestions.handling_routes import HandlingController
->>>>>>> main
 from renda.modules.suggestions.models import SuggestionDraft
 from renda.modules.suggestions.schemas import (
     DraftIn,
@@ -128,7 +124,6 @@ class DraftController(Controller):
         return (await service.drafts_out(db, [await service.withdraw_draft(db, addressed.draft)]))[0]
 
 
-<<<<<<< HEAD
 # --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
 async def provide_loop_caller(db: AsyncSession, access: TenantAccess) -> LoopCaller:
     return await loop_caller_for(db, access)
@@ -209,7 +204,4 @@ def rate_out(row: rates.RateRow) -> RateOut:
     return RateOut(row.key, row.label, **dataclasses.asdict(c), **c.rates())
 
 
-ROUTES = [DraftController, SuggestionListController]
-=======
-ROUTES = [DraftController, HandlingController]
->>>>>>> main
+ROUTES = [DraftController, SuggestionListController, HandlingController]
