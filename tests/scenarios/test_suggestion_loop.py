@@ -14,9 +14,10 @@ ended), is carried into the next year, found resolved at the follow-up there and
 own year and term, resolved. A suggestion filed again two years after an earlier one was resolved as
 class A is flagged by the repeated-suggestion check.
 
-The loop's states are written directly (tests/modules/suggestions/support.py) where the actions of
-filing, assignment, handling and evaluation are not on this branch; the rates, the list and the
-repeated-suggestion check are the real ones, through the API and the service.
+Assignment and the units' replies go through the API; filing and intake review, the deputies' ratings
+(with the second round), the follow-ups and the carry-over are written directly
+(tests/modules/suggestions/support.py), as those actions are not on this branch yet; the rates, the
+list and the repeated-suggestion check are the real ones, through the API and the service.
 """
 
 from __future__ import annotations
@@ -83,30 +84,52 @@ def rating(n: int) -> str | None:
     return "dissatisfied" if n < 150 else None  # the last 8: the window passed unrated
 
 
-def session_rows(place, year: int) -> list[dict]:
-    rows = []
-    for n in range(DURING_SESSION + BETWEEN_SESSIONS):
-        cls = reply_class(n)
-        rows.append(
-            dict(
-                year=year,
-                during_session=n < DURING_SESSION,
-                source="deputy" if n < DURING_SESSION else ("contact", "reception")[n % 2],
-                lead_unit_id=(place.unit_id, place.other_unit_id)[n % 2],
-                status="closed",
-                filed_at=datetime(year, 1, 20, 2, tzinfo=UTC),
-                assigned_at=datetime(year, 2, 25, 2, tzinfo=UTC),
-                reply_class=cls,
-                replied_at=datetime(year, 5, 10, 2, tzinfo=UTC),
-                replied_on_time=True,
-                rating=rating(n),
-                rated_at=datetime(year, 5, 20, 2, tzinfo=UTC) if rating(n) else None,
-                round=2 if rating(n) == "dissatisfied" else 1,
-                follow_up="none" if cls in ("A", "D") else ("resolved" if n < 130 else "open"),
-                closed_at=datetime(year, 6, 15, 2, tzinfo=UTC),
-            )
+def session_rows(year: int) -> list[dict]:
+    """The 158 as accepted at intake (filing and intake review are written directly)."""
+    return [
+        dict(
+            year=year,
+            status="accepted",
+            during_session=n < DURING_SESSION,
+            source="deputy" if n < DURING_SESSION else ("contact", "reception")[n % 2],
+            accepted_at=datetime(year, 1, 20, 2, tzinfo=UTC),
         )
-    return rows
+        for n in range(DURING_SESSION + BETWEEN_SESSIONS)
+    ]
+
+
+async def assign_and_answer(client, place, ids: list[uuid.UUID]) -> None:
+    """Through the API: staff assign each to one of the two units, whose user answers it at once (on time)."""
+    api = f"/api/v1/t/{place.code}/suggestions/items"
+    for n, suggestion_id in enumerate(ids):
+        unit_id, unit_user = ((place.unit_id, place.unit_user), (place.other_unit_id, place.other_unit_user))[n % 2]
+        assigned = await client.post(
+            f"{api}/{suggestion_id}/assignment", json={"lead_unit_id": str(unit_id)}, headers=place.staff.headers
+        )
+        assert assigned.status_code == 200, assigned.text
+        cls = reply_class(n)
+        reply = {"reply_class": cls, "reply_text": "经研究,已安排资金实施。"}
+        if cls in ("B", "C"):
+            reply["reply_commitments"] = "列入明年计划,年底前完成。"
+        replied = await client.post(f"{api}/{suggestion_id}/reply", json=reply, headers=unit_user.headers)
+        assert replied.status_code == 200, replied.text
+
+
+async def rate_and_follow_up(place, ids: list[uuid.UUID], year: int) -> None:
+    """The lead deputy's ratings (a second round for the three 不满意), the follow-ups of the B and C,
+    the closing: written directly, as the evaluation and follow-up actions are not on this branch."""
+    async with tenant_session(await load_tenant(place.code), actor=ACTOR) as session:
+        for n, suggestion_id in enumerate(ids):
+            cls, given = reply_class(n), rating(n)
+            values: dict = dict(status="closed", closed_at=datetime(year, 6, 15, 2, tzinfo=UTC))
+            if given:
+                values.update(rating=given, rated_at=datetime(year, 5, 20, 2, tzinfo=UTC))
+            if given == "dissatisfied":
+                values["round"] = 2  # answered again on time in the second round, rated 不满意 again
+            if cls in ("B", "C"):
+                values["follow_up"] = "resolved" if n < 130 else "open"
+            await session.execute(update(Suggestion).where(Suggestion.id == suggestion_id).values(**values))
+        await session.commit()
 
 
 async def rates(client, place, **params) -> dict:
@@ -117,8 +140,15 @@ async def rates(client, place, **params) -> dict:
 
 async def test_the_rates_of_a_county_year_come_out_exactly(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山")
-    year = local_today().year - 1  # the last whole year: the session and the months after it
-    await make_many(place, session_rows(place, year))
+    year = local_today().year
+    ids = await make_many(place, session_rows(year))
+    await assign_and_answer(client, place, ids)
+    answered = await rates(client, place, by="unit", year=str(year), term_id=str(place.term_id))
+    assert {k: answered["total"][k] for k in ("assigned", "answered", "on_time", "rated", "class_a")} == dict(
+        assigned=158, answered=158, on_time=158, rated=0, class_a=118
+    )
+    assert answered["total"]["on_time_rate"] == 100.0 and answered["total"]["satisfaction_rate"] is None
+    await rate_and_follow_up(place, ids, year)
 
     report = await rates(client, place, by="unit", year=str(year), term_id=str(place.term_id))
     assert {k: report["total"][k] for k in EXPECTED} == EXPECTED
