@@ -28,6 +28,7 @@ from renda.config import Settings
 from renda.core.auth import AuthenticationMiddleware
 from renda.core.crypto import configure_secrets
 from renda.core.db import configure_database, get_database
+from renda.core.input_guard import InputGuardMiddleware, check_request_body
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
 from renda.core.security_headers import security_headers
@@ -38,6 +39,7 @@ from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import TenantRegistryController
 from renda.web.errors import exception_handlers
+from renda.web.openapi import document_errors
 from renda.web.pages import HealthController, OfficePages, ShellPages
 from renda.workers.broker import broker_for, use_broker
 from renda.workers.outbox import OutboxRelay, install_outbox_notify
@@ -180,10 +182,12 @@ def create_app(
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         middleware=[
             RequestContextMiddleware(),
+            InputGuardMiddleware(),  # before a connection is taken or the office resolved
             UnitOfWorkMiddleware(),
             AuthenticationMiddleware(settings.session_idle_minutes),
         ],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        before_request=check_request_body,
         template_config=TemplateConfig(
             directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_template_engine
         ),
@@ -191,7 +195,7 @@ def create_app(
             title="人大代表工作平台 API",
             version="0.1.0",
             path="/schema",
-            openapi_router=Router("/schema", route_handlers=[], guards=[public]),
+            openapi_router=Router("/schema", route_handlers=[], guards=[public], include_in_schema=False),
         ),
         lifespan=[lifespan],
         before_send=[security_headers],  # every response, also the router's own 404 and 405
@@ -199,6 +203,7 @@ def create_app(
         debug=False,
         logging_config=None,  # configure_logging owns the root logger (JSON lines)
     )
+    document_errors(app)
     app.state.broker = broker
     app.state.settings = settings
     return app

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.util import await_only
 
-from renda.core.errors import Conflict
+from renda.core.errors import AppError, Conflict, InvalidInput
 
 PLATFORM_SCHEMA = "platform"
 NO_TENANT_SCHEMA = "no_tenant_selected"
@@ -280,7 +280,8 @@ async def read_rows(
 
 
 async def flush_or_conflict(session: AsyncSession, conflicts: dict[str, tuple[str, str]]) -> None:
-    """Flush; a unique constraint named in `conflicts` (name → code, message) becomes that Conflict."""
+    """Flush; a constraint named in `conflicts` (name → code, message) becomes that Conflict: a unique
+    constraint, or a foreign key that keeps a row others still refer to."""
     try:
         await session.flush()
     except exc.IntegrityError as error:
@@ -290,6 +291,52 @@ async def flush_or_conflict(session: AsyncSession, conflicts: dict[str, tuple[st
             code, message = conflicts[name]
             raise Conflict(message, code=code) from error
         raise
+
+
+# What PostgreSQL refused in what a caller sent (SQLSTATE → status, code, message), for the statements
+# no service turned into its own error first: a 4xx with a code, never a 500.
+REFUSED_INPUT: dict[str, tuple[type[AppError], str, str]] = {
+    "23503": (InvalidInput, "unknown_reference", "引用的记录不存在"),
+    "23505": (Conflict, "duplicate", "与已有记录重复"),
+    "23514": (InvalidInput, "constraint_violated", "数据不符合要求"),
+    "23502": (InvalidInput, "missing_value", "缺少必填的数据"),
+    "22021": (InvalidInput, "invalid_text", "请求中含有无法识别的字符(空字符或无效的 UTF-8 编码)"),
+    "22P05": (InvalidInput, "invalid_text", "请求中含有无法保存的字符(如 \\u0000)"),
+    "22003": (InvalidInput, "number_out_of_range", "请求中的数字超出允许的范围"),
+    "22001": (InvalidInput, "text_too_long", "填写的内容过长"),
+    "22008": (InvalidInput, "invalid_date", "日期或时间超出允许的范围"),
+}
+IN_USE = (Conflict, "in_use", "该记录仍被其他数据引用,不能删除或修改")
+
+
+def sqlstate_of(error: exc.DBAPIError) -> str | None:
+    """The SQLSTATE of a driver error (asyncpg's, under SQLAlchemy's adapter)."""
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if state:
+            return str(state)
+    return None
+
+
+def refused_input(error: exc.DBAPIError) -> AppError | None:
+    """The 4xx for input PostgreSQL refused, or None when the error is the server's or the code's.
+    A foreign key still referenced (a delete) is a conflict; one naming no row (an insert) bad input.
+    A value the driver could not encode for its parameter (out of range) is class 22 too."""
+    state = sqlstate_of(error)
+    if state is None:
+        return None
+    if state == "23503" and "update or delete on table" in str(error.orig):
+        kind, code, message = IN_USE
+    elif state == "22000" and "range" in str(error.orig):  # asyncpg: a parameter its column cannot hold
+        kind, code, message = REFUSED_INPUT["22003"]
+    elif state in REFUSED_INPUT:
+        kind, code, message = REFUSED_INPUT[state]
+    elif state.startswith("22"):
+        kind, code, message = InvalidInput, "invalid_value", "请求中的数据无法保存,请检查后重新提交"
+    else:
+        return None
+    cause = getattr(error.orig, "__cause__", None)
+    return kind(message, code=code, details={"constraint": getattr(cause, "constraint_name", None)})
 
 
 @asynccontextmanager

@@ -6,6 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from renda.core.db import get_database
+from renda.core.errors import NotFound
 from renda.core.permissions import requires
 from renda.tenants import service
 from renda.tenants.models import TenantStatus
@@ -16,7 +17,7 @@ class TenantRegistryController(Controller):
     path = "/api/v1/platform/tenants"
     tags = ["机关管理"]
 
-    @get("/", guards=[requires("platform.tenants.read")])
+    @get("/", guards=[requires("platform.tenants.read")], raises=[NotFound])  # an unknown `parent`
     async def list_tenants(
         self,
         level: str | None = None,

@@ -10,7 +10,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.exceptions import PermissionDeniedException as LitestarPermissionDenied
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
+from renda.core.db import refused_input, sqlstate_of
 from renda.core.errors import AppError, TooManyRequests, error_body
 from renda.web.rendering import render_error_page
 
@@ -69,6 +71,23 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _render(request, exc.status_code, error_body(code, message), exc.headers)
 
 
+def database_error_handler(request: Request, exc: DBAPIError) -> Response:
+    """Input PostgreSQL refused that no service caught first: its 4xx, and one log line to fix the route."""
+    refused = refused_input(exc)
+    if refused is None:
+        return internal_error_handler(request, exc)
+    log.warning(
+        "database refused input",
+        extra={
+            "code": refused.code,
+            "sqlstate": sqlstate_of(exc),
+            "path": request.url.path,
+            "error": str(exc.orig)[:300],
+        },
+    )
+    return app_error_handler(request, refused)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, error_body("internal_error", "服务器内部错误,请稍后再试"))
@@ -78,5 +97,6 @@ exception_handlers = {
     AppError: app_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    DBAPIError: database_error_handler,
     Exception: internal_error_handler,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,7 +112,11 @@ class HealthController(Controller):
     async def health(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/ready", guards=[public])
+    @get(
+        "/ready",
+        guards=[public],
+        responses={503: ResponseSpec(dict[str, object], description="数据库或消息队列不可用", generate_examples=False)},
+    )
     async def ready(self, request: Request) -> Response[dict[str, object]]:
         checks: dict[str, str] = {}
         try:

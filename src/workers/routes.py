@@ -11,7 +11,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import provide_platform_session
-from renda.core.errors import InvalidInput
+from renda.core.errors import InvalidInput, NotFound
 from renda.core.permissions import requires
 from renda.workers import dead_jobs
 from renda.workers.models import DeadJob
@@ -70,7 +70,7 @@ class DeadJobController(Controller):
         jobs = await dead_jobs.list_dead(db, office)
         return DeadJobList([DeadJobOut.of(j) for j in jobs], await dead_jobs.count_dead(db, office))
 
-    @post("/retry", guards=[requires("platform.jobs.write")], status_code=200)
+    @post("/retry", guards=[requires("platform.jobs.write")], status_code=200, raises=[NotFound])  # an unknown id
     async def retry(self, db: AsyncSession, data: RetryIn) -> list[RetriedOut]:
         if bool(data.ids) == data.all:
             raise InvalidInput("请指定要重试的任务编号,或选择全部重试", code="retry_target_required")

@@ -464,6 +464,7 @@ class RecordController(_ContactsController):
     @get(
         "/{record_id:uuid}/attachments/{attachment_id:uuid}",
         guards=[READ],
+        media_type="*/*",  # the attachment's own type (PDF, image, Word, Excel, text)
     )
     async def download(
         self,

@@ -334,7 +334,7 @@ class PersonController(Controller):
         """Link the office member who signs in as this deputy (null unlinks)."""
         return person_out(await service.link_user(db, access.tenant, person_id, data.user_id))
 
-    @get("/persons/{person_id:uuid}/photo", guards=[requires("deputies.read")])
+    @get("/persons/{person_id:uuid}/photo", guards=[requires("deputies.read")], media_type="image/*")
     async def photo(self, db: AsyncSession, person_id: uuid.UUID) -> Response[bytes]:
         content, media_type = await service.get_photo(db, person_id)
         return Response(content, media_type=media_type, headers={"Cache-Control": "private, no-store"})

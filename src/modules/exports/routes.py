@@ -36,7 +36,7 @@ class ExportController(Controller):
     async def show_export(self, db: AsyncSession, export_id: uuid.UUID) -> ExportOut:
         return ExportOut.of(await service.get_export(db, export_id))
 
-    @get("/{export_id:uuid}/file", guards=[requires("exports.read")])
+    @get("/{export_id:uuid}/file", guards=[requires("exports.read")], media_type=XLSX)
     async def download(self, db: AsyncSession, export_id: uuid.UUID) -> Response[bytes]:
         export = await service.get_export(db, export_id, with_content=True)
         if export.status != ExportStatus.DONE or export.content is None:

@@ -7,6 +7,7 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.core.db import flush_or_conflict
 from renda.core.errors import Conflict, InvalidInput, NotFound
 from renda.core.pagination import paginate
 from renda.modules.organisation import repository as repo
@@ -40,6 +41,9 @@ from renda.modules.organisation.schemas import (
     StationPatch,
 )
 from renda.tenants.scoping import TenantRef
+
+# The receptions module's records restrict the deletion of their station (t0007).
+RECEPTIONS_OF_STATION = "fk_receptions_station_id_stations"
 
 
 # --- stations -------------------------------------------------------------------------------------
@@ -122,8 +126,10 @@ async def update_station(session: AsyncSession, tenant: TenantRef, station: Stat
 
 
 async def delete_station(session: AsyncSession, station: Station) -> None:
+    """A station whose receptions are on record keeps them (their foreign key restricts): 409, stop it instead."""
     await session.delete(station)
-    await flush(session)
+    in_use = ("station_in_use", f"{station.name}已有接待记录,不能删除;不再使用时请将其停用")
+    await flush_or_conflict(session, {RECEPTIONS_OF_STATION: in_use})
 
 
 async def assign_deputy(session: AsyncSession, station: Station, person_id: uuid.UUID) -> StationAssignment:

@@ -113,10 +113,15 @@ async def _check_rule(session: AsyncSession, station: Station, rule: ReceptionRu
         days = []
         if rule.per_month < 1 and rule.per_quarter_home < 1:
             raise InvalidInput("“月进站、季进家”规则至少要求每月进站或每季度进家一次", code="invalid_rhythm")
-        if rule.home_station_id is not None:
+    if rule.home_station_id is not None:  # also one a patch sent to a rule of another kind
+        with session.no_autoflush:  # the patched rule must not be written before its station is found
             home = await session.get(Station, rule.home_station_id)
-            if home is None or home.kind != "deputy_home" or not home.is_active:
-                raise InvalidInput("季度进家的站点应为本机关在用的代表之家", code="invalid_home_station")
+        if home is None:
+            raise InvalidInput("所选的代表之家不存在", code="unknown_station")
+        if rule.kind != "duty_rhythm":
+            rule.home_station_id = None  # only the rhythm's quarterly visit goes home, as a new rule
+        elif home.kind != "deputy_home" or not home.is_active:
+            raise InvalidInput("季度进家的站点应为本机关在用的代表之家", code="invalid_home_station")
     rule.days = days
     rule.note = clean_text(rule.note)
 

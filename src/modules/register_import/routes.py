@@ -44,7 +44,7 @@ class RegisterImportController(Controller):
     tags = ["代表名册导入"]
     dependencies = {"db": Provide(provide_tenant_session)}
 
-    @get("/template", guards=[requires("deputies.write")])
+    @get("/template", guards=[requires("deputies.write")], media_type=service.XLSX)
     async def template(self, db: AsyncSession) -> Response[bytes]:
         """The .xlsx template, with this office's congresses in the drop-down list."""
         return xlsx_response(await service.template(db), "代表名册导入模板.xlsx")
@@ -62,7 +62,7 @@ class RegisterImportController(Controller):
             return failed_import(result)
         return Response(result, status_code=201)
 
-    @get("/reports/{export_id:uuid}", guards=[requires("deputies.write")])
+    @get("/reports/{export_id:uuid}", guards=[requires("deputies.write")], media_type=service.XLSX)
     async def report(self, db: AsyncSession, export_id: uuid.UUID) -> Response[bytes]:
         report = await service.get_report(db, export_id)
         return xlsx_response(report.content or b"", report.filename or "导入错误报告.xlsx")

@@ -28,9 +28,10 @@ class MetricSummary(msgspec.Struct):
     unit: str
     description: str
     # The office's total in the period, and of it what the office's own data gives (the rest comes
-    # from the offices beneath). A ratio is a float, None where its denominator is zero.
-    value: int | float | None
-    own: int | float | None
+    # from the offices beneath). A ratio is a float, None where its denominator is zero. Typed `float`
+    # (a count is sent as the int it is): `int | float` documents an integer as matching both.
+    value: float | None
+    own: float | None
 
 
 class OfficeRow(msgspec.Struct):
@@ -38,7 +39,7 @@ class OfficeRow(msgspec.Struct):
     name: str
     level: str
     has_children: bool
-    values: dict[str, int | float | None]  # metric → total
+    values: dict[str, float | None]  # metric → total (a count or a ratio)
     by_level: dict[str, int]  # deputies in office per level
     computed_at: datetime | None
 
@@ -46,7 +47,7 @@ class OfficeRow(msgspec.Struct):
 class TrendPoint(msgspec.Struct):
     period: str
     label: str
-    value: int | float | None  # None: never computed for that period (or a ratio of nothing)
+    value: float | None  # None: never computed for that period (or a ratio of nothing)
 
 
 class Dashboard(msgspec.Struct):
