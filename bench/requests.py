@@ -17,7 +17,7 @@ that request (recorded here with an SQLAlchemy cursor listener). Their ratio is 
    the cost of many offices' statements and caches); goal 0.8.
 6. memory: the Renda process's RSS after start, after one office, after every office once.
 
-Usage: .venv/bin/python bench/requests.py [--duration 5] [--warmup 1] [--repeat 5] [--offices 500]
+Usage: .venv/bin/python bench/requests.py [--duration 5] [--warmup 1] [--repeat 5] [--offices 500] [--register 200]
        [--rotate 100] [--profile] [--database-url URL] [--broker-url URL]
 See bench/README.md for how to read the figures.
 """
@@ -62,7 +62,7 @@ from tenants import asyncpg_dsn, describe_server, offices, server_url, throwaway
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 SECRET = "bench-secret"
-REGISTER_SIZE = 200  # deputies in the office whose register is listed
+REGISTER_SIZE = 200  # deputies in the office whose register is listed (--register)
 SMALL_REGISTER = 3  # deputies in every other office
 TOKEN_SCOPES = ["office.read", "deputies.read", "deputies.write"]
 CREATE_BODY = {"name": "基准新建", "gender": "female"}
@@ -78,12 +78,13 @@ def progress(label: str, done: int, total: int) -> None:
 @dataclass
 class Setup:
     codes: list[str]  # every office
-    register_office: str  # REGISTER_SIZE deputies: its list is measured
+    register_office: str  # --register deputies: its list is measured
     create_office: str  # where the creates add persons
     rotation: list[str]  # offices with a small register, for the many-offices run
     office_token: str  # a staff member's office API token for `register_office`
     create_token: str  # the same staff member's office API token for `create_office`
     user_token: str  # the same staff member's own API token (staff in every office)
+    register_size: int
 
 
 async def provision(database: Any, count: int) -> dict[str, str]:
@@ -162,20 +163,22 @@ async def seed_register(client: httpx.AsyncClient, token: str, code: str, level:
             await deputy(n)
 
 
-async def set_up(app: Any, database: Any, count: int, rotate: int) -> Setup:
+async def set_up(app: Any, database: Any, count: int, rotate: int, register_size: int) -> Setup:
     await upgrade_platform(database)
     levels = await provision(database, count)
     codes = list(levels)
     register_office, create_office, *others = codes
     user_token, (office_token, create_token) = await make_staff(database, codes, [register_office, create_office])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-        await seed_register(client, user_token, register_office, levels[register_office], REGISTER_SIZE)
+        await seed_register(client, user_token, register_office, levels[register_office], register_size)
 
         async def small(code: str) -> None:
             await seed_register(client, user_token, code, levels[code], SMALL_REGISTER)
 
         await in_parallel([create_office, *others], small, "small registers seeded")
-    return Setup(codes, register_office, create_office, others[:rotate], office_token, create_token, user_token)
+    return Setup(
+        codes, register_office, create_office, others[:rotate], office_token, create_token, user_token, register_size
+    )
 
 
 # --- the same SQL: recorded from Renda, replayed by the baseline ---------------------------------
@@ -533,7 +536,7 @@ def scenarios(setup: Setup) -> list[Scenario]:
     result = []
     for connections in (1, 16):
         result += [
-            Scenario("register", f"GET register ({REGISTER_SIZE})", connections, register, register),
+            Scenario("register", f"GET register ({setup.register_size})", connections, register, register),
             Scenario("create", "POST person", connections, create, create),
             Scenario("me", "GET /api/v1/me", connections, me, me),
             Scenario("health", "GET /health", connections, health, health, "bare app, same body"),
@@ -554,7 +557,8 @@ async def measure(
             base = renda if scenario.base_on_renda else bare
             sides = [("renda", renda, scenario.renda), ("base", base, scenario.base)]
             for side, server, load in sides if rep % 2 == 0 else reversed(sides):
-                await wrk(server, load, scenario.connections, args.warmup, workdir, probe)
+                if args.warmup:
+                    await wrk(server, load, scenario.connections, args.warmup, workdir, probe)
                 figures = await wrk(server, load, scenario.connections, args.duration, workdir, probe)
                 runs[scenario.key][side].append(figures)
             progress(f"repetition {rep + 1}/{args.repeat}, scenarios", number, len(all_scenarios))
@@ -611,7 +615,8 @@ async def profile(
     result = {}
     for server, load in ((servers[0], scenario.renda), (servers[1], scenario.base)):
         svg, raw = (args.profile_dir / f"{server.label}-{scenario.key}.{ext}" for ext in ("svg", "txt"))
-        await wrk(server, load, scenario.connections, args.warmup, workdir, probe)
+        if args.warmup:
+            await wrk(server, load, scenario.connections, args.warmup, workdir, probe)
         run = functools.partial(wrk, server, load, scenario.connections, args.duration, workdir, probe)
         runs = [
             await sampled(spy, server, options, path, args.duration, run)
@@ -797,7 +802,7 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, An
     probe = None
     try:
         started = time.perf_counter()
-        setup = await set_up(app, database, args.offices, args.rotate)
+        setup = await set_up(app, database, args.offices, args.rotate, args.register)
         print(f"  set up in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         renda, bare, replays = await start_servers(servers, app, setup, url, workdir)
         await database.dispose()  # the script's own pool is not needed any more
@@ -820,7 +825,8 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, An
 
 def report(args: argparse.Namespace, where: str, r: dict[str, Any]) -> None:
     setup: Setup = r["setup"]
-    print(f"\nrenda request benchmark on {where}: {len(setup.codes)} offices, register of {REGISTER_SIZE} deputies,")
+    size = setup.register_size
+    print(f"\nrenda request benchmark on {where}: {len(setup.codes)} offices, register of {size} deputies,")
     print(f"median of {args.repeat} runs of {args.duration} s (after {args.warmup} s warm-up) per figure, wrk 1 thread")
     print_statements(r["replays"])
     print_table(r["scenarios"], r["figures"])
@@ -833,7 +839,7 @@ def report(args: argparse.Namespace, where: str, r: dict[str, Any]) -> None:
             {
                 "offices": len(setup.codes),
                 "rotation_offices": len(setup.rotation),
-                "register_size": REGISTER_SIZE,
+                "register_size": setup.register_size,
                 "repeat": args.repeat,
                 "duration_s": args.duration,
                 "figures": r["figures"],
@@ -852,6 +858,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk before each measured run")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is kept)")
     parser.add_argument("--offices", type=int, default=500, help="offices provisioned (the memory figure)")
+    parser.add_argument(
+        "--register", type=int, default=REGISTER_SIZE, help="deputies in the office whose register is listed"
+    )
     parser.add_argument("--rotate", type=int, default=100, help="offices the many-offices run rotates over")
     parser.add_argument("--database-url", help="server to create the throwaway database on")
     parser.add_argument(
@@ -862,8 +871,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="also profile Renda with py-spy (register, 16 conns)")
     parser.add_argument("--profile-dir", type=Path, default=ROOT / "var" / "bench-profile")
     args = parser.parse_args()
-    if min(args.duration, args.warmup, args.repeat, args.rotate) < 1 or args.offices < 4:
-        parser.error("--duration, --warmup, --repeat and --rotate must be at least 1, --offices at least 4")
+    if min(args.duration, args.repeat, args.rotate, args.register) < 1 or args.warmup < 0 or args.offices < 4:
+        parser.error(
+            "--duration, --repeat, --rotate and --register must be at least 1, --warmup at least 0,"
+            " --offices at least 4"
+        )
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed (apt-get install wrk)")
     args.rotate = min(args.rotate, args.offices - 2)  # the two first offices have their own roles

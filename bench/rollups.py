@@ -11,7 +11,7 @@ Measured, each against a floor run in the same process on the same database:
    register's publisher does) to the city's total showing it, through the outbox, the broker,
    a worker and the debounce (`DEBOUNCE` seconds of it are deliberate waiting).
 
-Usage: .venv/bin/python bench/rollups.py [--counties 20] [--townships 10] [--mandates 50000]
+Usage: .venv/bin/python bench/rollups.py [--counties 20] [--townships 10] [--mandates 50000] [--repeat 5]
        [--suggestions 400] [--database-url URL] [--broker-url redis://…]   (in-process broker when no broker URL)
 """
 
@@ -179,7 +179,7 @@ def suggestion_metrics(on: bool, kept: dict[str, Any]) -> None:
 
 
 async def run(
-    url: str, counties: int, townships: int, mandates: int, broker_url: str | None, per_county: int = 0
+    url: str, counties: int, townships: int, mandates: int, broker_url: str | None, repeat: int, per_county: int = 0
 ) -> dict[str, Any]:
     install_audit_recorder()
     install_outbox_notify()
@@ -209,16 +209,16 @@ async def run(
         kept: dict[str, Any] = {}
         full: list[float] = []
         without: list[float] = []
-        for turn in range(5):  # with and without the suggestions' metrics, alternately, on the same data
+        for turn in range(repeat):  # with and without the suggestions' metrics, alternately, on the same data
             for on in (True, False) if turn % 2 == 0 else (False, True):
                 suggestion_metrics(on, kept)
                 (full if on else without).extend(await timed(lambda: service.recompute_all(periods), 1))
         suggestion_metrics(True, kept)
-        floor_seconds = await timed(floor, 5)
+        floor_seconds = await timed(floor, repeat)
     finally:
         await conn.close()
     township = offices[-1][0]
-    refresh = await timed(lambda: service.refresh_office(township), 10)
+    refresh = await timed(lambda: service.refresh_office(township), 2 * repeat)
 
     broker = use_broker(create_broker(broker_url))
     if broker_url:  # the in-process broker has booted already
@@ -228,7 +228,7 @@ async def run(
     relay = OutboxRelay(database, broker, poll_seconds=0.5)
     relay_task = asyncio.create_task(relay.run())
     try:
-        latency = await change_latency(database, township, paths, 5)
+        latency = await change_latency(database, township, paths, repeat)
     finally:
         relay.stop()
         await relay_task
@@ -267,7 +267,10 @@ async def main() -> None:
     parser.add_argument("--suggestions", type=int, default=400, help="suggestions per county (0: none)")
     parser.add_argument("--database-url")
     parser.add_argument("--broker-url")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (one office's refresh: twice as many)")
     args = parser.parse_args()
+    if min(args.counties, args.townships, args.mandates, args.repeat) < 1 or args.suggestions < 0:
+        parser.error("--counties, --townships, --mandates and --repeat must be at least 1")
     server = server_url(args.database_url)
     name = f"renda_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(asyncpg_dsn(server))
@@ -275,7 +278,13 @@ async def main() -> None:
     await admin.close()
     try:
         result = await run(
-            with_database(server, name), args.counties, args.townships, args.mandates, args.broker_url, args.suggestions
+            with_database(server, name),
+            args.counties,
+            args.townships,
+            args.mandates,
+            args.broker_url,
+            args.repeat,
+            args.suggestions,
         )
     finally:
         admin = await asyncpg.connect(asyncpg_dsn(server))

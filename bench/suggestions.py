@@ -17,7 +17,7 @@ goes first alternating.
 
 Usage: .venv/bin/python bench/suggestions.py [--size 20000] [--connections 16] [--duration 5] [--repeat 3]
        [--database-url URL]
-       .venv/bin/python bench/suggestions.py --size 300 --duration 1 --warmup 1 --repeat 1   # CI: seconds
+       .venv/bin/python bench/suggestions.py --size 100 --duration 1 --warmup 0 --repeat 1   # CI: seconds
 """
 
 from __future__ import annotations
@@ -250,7 +250,8 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, An
                 load = Load((path_of(params),), token)
                 sides = [("renda", renda), ("base", bare)]
                 for side, server in sides if rep % 2 == 0 else reversed(sides):
-                    await wrk(server, load, args.connections, args.warmup, workdir, probe)
+                    if args.warmup:
+                        await wrk(server, load, args.connections, args.warmup, workdir, probe)
                     runs[name][side].append(await wrk(server, load, args.connections, args.duration, workdir, probe))
                 progress(f"repetition {rep + 1}/{args.repeat}, lists", number, len(requests))
         figures = {name: {side: median_figures(runs[name][side]) for side in ("renda", "base")} for name in requests}
@@ -306,8 +307,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is kept)")
     parser.add_argument("--database-url", help="server to create the throwaway database on")
     args = parser.parse_args()
-    if min(args.size, args.connections, args.duration, args.warmup, args.repeat) < 1:
-        parser.error("every figure must be at least 1")
+    if min(args.size, args.connections, args.duration, args.repeat) < 1 or args.warmup < 0:
+        parser.error("--size, --connections, --duration and --repeat must be at least 1, --warmup at least 0")
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed (apt-get install wrk)")
     return args

@@ -126,7 +126,9 @@ async def raw_provision(conn: asyncpg.Connection, schema: str, ddl: str) -> None
 async def schema_shape(conn: asyncpg.Connection, schema: str) -> list[tuple[Any, ...]]:
     """Columns and indexes of `schema`, with the schema name taken out, to compare two schemas."""
     columns = await conn.fetch(
-        "select table_name, column_name, data_type, is_nullable, column_default, character_maximum_length"
+        "select table_name, column_name, data_type, is_nullable,"
+        # a serial's default names its sequence with the schema: nextval('t_610900.x_id_seq'::regclass)
+        " replace(column_default, $1 || '.', ''), character_maximum_length"
         " from information_schema.columns where table_schema = $1 order by 1, 2",
         schema,
     )
@@ -166,8 +168,13 @@ async def provision(url: str, dsn: str, n: int) -> dict[str, Any]:
             started = time.perf_counter()
             await raw_provision(conn, f"b_{code}", ddl)
             raw.append(time.perf_counter() - started)
-        if await schema_shape(conn, f"t_{code}") != await schema_shape(conn, f"b_{code}"):
-            raise RuntimeError("the floor's DDL does not produce the schema renda's migrations produce")
+        migrated, floor = await schema_shape(conn, f"t_{code}"), await schema_shape(conn, f"b_{code}")
+        if migrated != floor:
+            differences = [f"only migrated: {r}" for r in migrated if r not in floor]
+            differences += [f"only floor: {r}" for r in floor if r not in migrated]
+            raise RuntimeError(
+                "the floor's DDL does not produce the schema renda's migrations produce:\n" + "\n".join(differences)
+            )
         for code, _, _ in offices(n):  # the migrate phase should see only the real tenants
             await conn.execute(f'DROP SCHEMA "b_{code}" CASCADE')
     finally:

@@ -315,3 +315,97 @@ def test_pdb_selects_web_pods() -> None:
     web = find(objects, "Deployment", f"{RELEASE}-web")
     assert pdb["spec"]["selector"] == web["spec"]["selector"]
     assert pdb["spec"]["maxUnavailable"] == 1
+
+
+NETWORK_VALUES: dict[str, Any] = {
+    "networkPolicy": {
+        "web": {"ingressFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}]},
+        "egress": {
+            "postgresql": {"to": [{"ipBlock": {"cidr": "10.0.5.0/24"}}]},
+            "redis": None,
+        },
+        "extraEgress": [{"ports": [{"port": 8443, "protocol": "TCP"}]}],
+    }
+}
+
+
+def pods_selected(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector = policy["spec"]["podSelector"]
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def egress_ports(policy: dict[str, Any]) -> set[tuple[int, str]]:
+    return {(p["port"], p["protocol"]) for rule in policy["spec"]["egress"] for p in rule["ports"]}
+
+
+def test_the_chart_runs_the_repository_image() -> None:
+    """The default image is the one the Dockerfile and scripts/image build: renda:<package version>,
+    its user the pods' user, its port the web port, its entrypoint the containers' command."""
+    root = CHART.parents[1]
+    version = next(
+        line.split('"')[1] for line in (root / "pyproject.toml").read_text().splitlines() if line.startswith("version")
+    )
+    dockerfile = (root / "Dockerfile").read_text()
+    objects = render()
+    web = container(find(objects, "Deployment", f"{RELEASE}-web"))
+    assert web["image"] == f"renda:{version}"
+    assert "USER 10001:10001" in dockerfile
+    assert 'ENTRYPOINT ["renda"]' in dockerfile
+    assert f"RENDA_PORT={web['ports'][0]['containerPort']}" in dockerfile
+    pod = find(objects, "Deployment", f"{RELEASE}-web")["spec"]["template"]["spec"]
+    assert (pod["securityContext"]["runAsUser"], pod["securityContext"]["runAsGroup"]) == (10001, 10001)
+
+
+def test_network_policies_let_only_the_web_port_in_and_the_services_out() -> None:
+    objects = render()
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    assert len(policies) == 2
+    workloads = [o for o in objects if o["kind"] in {"Deployment", "Job"}]
+    for workload in workloads:  # each renda pod is under exactly one policy
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        assert len([p for p in policies if pods_selected(p, labels)]) == 1, workload["metadata"]["name"]
+
+    web = find(objects, "NetworkPolicy", f"{RELEASE}-web")
+    assert web["spec"]["podSelector"] == find(objects, "Deployment", f"{RELEASE}-web")["spec"]["selector"]
+    assert web["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert web["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]  # from anywhere
+
+    jobs = find(objects, "NetworkPolicy", f"{RELEASE}-jobs")
+    assert jobs["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert jobs["spec"]["ingress"] == []  # workers, scheduler and migrate accept no connection
+    for name in ("worker", "scheduler"):
+        labels = find(objects, "Deployment", f"{RELEASE}-{name}")["spec"]["template"]["metadata"]["labels"]
+        assert pods_selected(jobs, labels)
+    labels = find(objects, "Job", f"{RELEASE}-migrate")["spec"]["template"]["metadata"]["labels"]
+    assert pods_selected(jobs, labels)
+
+    expected = {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (5672, "TCP"), (6379, "TCP")}
+    expected |= {(25, "TCP"), (465, "TCP"), (587, "TCP"), (443, "TCP")}
+    for policy in (web, jobs):
+        assert egress_ports(policy) == expected
+        dns = next(rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 53)
+        assert dns["to"][0]["podSelector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
+        database = next(rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 5432)
+        assert "to" not in database  # any address on the database's port
+
+
+def test_network_policy_values() -> None:
+    objects = render(NETWORK_VALUES)
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
+    web = find(objects, "NetworkPolicy", f"{RELEASE}-web")
+    (ingress,) = web["spec"]["ingress"]
+    assert ingress["from"] == NETWORK_VALUES["networkPolicy"]["web"]["ingressFrom"]
+    for policy in (web, find(objects, "NetworkPolicy", f"{RELEASE}-jobs")):
+        ports = egress_ports(policy)
+        assert (6379, "TCP") not in ports  # dropped with null
+        assert (8443, "TCP") in ports
+        database = next(rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 5432)
+        assert database["to"] == [{"ipBlock": {"cidr": "10.0.5.0/24"}}]
+    assert "NetworkPolicy" not in kinds(render({"networkPolicy": {"enabled": False}}))

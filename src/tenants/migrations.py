@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
 from alembic.operations import Operations
@@ -168,7 +169,6 @@ def run_alembic_env(history: str) -> None:
     # Tenant revisions are compared in `public`, the connection's default schema, where reflection of
     # unqualified tables looks; the transaction is rolled back, so nothing stays there.
     schema = PLATFORM_SCHEMA if history == "platform" else "public"
-    metadata = PlatformBase.metadata if history == "platform" else TenantBase.metadata
 
     def run(connection: Connection) -> None:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
@@ -177,18 +177,7 @@ def run_alembic_env(history: str) -> None:
         # Reflect the tables as they are: without the engine's guard that maps unqualified tables
         # to a schema that does not exist.
         connection.execution_options(schema_translate_map=None)
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            version_table_schema=schema,
-            include_schemas=history == "platform",
-            # Platform: the `platform` schema only; tenant: the default (unnamed) schema.
-            include_name=lambda name, type_, _parent: (
-                (name == schema if history == "platform" else name in (None, schema))
-                if type_ == "schema"
-                else name != "alembic_version"
-            ),
-        )
+        context.configure(connection=connection, **comparison_options(history, schema))
         context.run_migrations()
 
     async def main() -> None:
@@ -199,6 +188,25 @@ def run_alembic_env(history: str) -> None:
             await transaction.rollback()  # authoring only: nothing is applied here
 
     asyncio.run(main())
+
+
+def comparison_options(history: str, schema: str) -> dict[str, Any]:
+    """How the models are compared with a schema at head: by `alembic revision --autogenerate` and by
+    tests/test_models_match_migrations.py. A tenant schema must be the connection's `search_path`
+    (its tables are unqualified in the models) and the connection must have no schema translate map."""
+    return {
+        "target_metadata": PlatformBase.metadata if history == "platform" else TenantBase.metadata,
+        "version_table_schema": schema,
+        "include_schemas": history == "platform",
+        # Platform: the `platform` schema only; tenant: the default (unnamed) schema.
+        "include_name": lambda name, type_, _parent: (
+            (name == schema if history == "platform" else name in (None, schema))
+            if type_ == "schema"
+            else name != "alembic_version"
+        ),
+        "compare_type": True,
+        "compare_server_default": True,
+    }
 
 
 async def load_all_models() -> None:

@@ -240,3 +240,21 @@ volumes:
       sizeLimit: {{ . }}
       {{- end }}
 {{- end }}
+
+{{/*
+NetworkPolicy egress rules from networkPolicy.egress entries ({to, ports}; no `to` = any address)
+and extraEgress (NetworkPolicyEgressRule objects). Call with (dict "rules" list "extra" list).
+*/}}
+{{- define "renda.egressRules" -}}
+{{- range .rules }}
+- ports:
+    {{- toYaml .ports | nindent 4 }}
+  {{- with .to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- with .extra }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}

@@ -49,7 +49,8 @@ class ContactSettings(Timestamps, TenantBase):
         CheckConstraint("behind_rule in ('each','any')", name="behind_rule"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    # A serial column, as its revision created it; the one row is always written with id 1.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     min_per_member: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN)
     max_per_member: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX)
     behind_rule: Mapped[str] = mapped_column(String(10), default="each")

@@ -40,7 +40,8 @@ class PortalSettings(Timestamps, TenantBase):
     __tablename__ = "portal_settings"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    # A serial column, as its revision created it; the one row is always written with id 1.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # An office telephone (not a person's mobile), its address and hours, and a short notice.
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     contact_address: Mapped[str | None] = mapped_column(String(200))

@@ -160,7 +160,8 @@ class SuggestionSettings(Timestamps, TenantBase):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    # A serial column, as its revision created it; the one row is always written with id 1.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # 议案: the county level's organic law asks for ten deputies jointly (townships five).
     motion_min_cosigners: Mapped[int] = mapped_column(Integer, default=10)
     deadline_months: Mapped[int] = mapped_column(Integer, default=3)
