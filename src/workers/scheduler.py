@@ -68,7 +68,22 @@ class Weekly:
         return due - timedelta(days=(due.weekday() - self.weekday) % 7)
 
 
-Schedule = Every | Daily | Weekly
+@dataclass(frozen=True)
+class Yearly:
+    """Once a year on `month`/`day` at hour:minute local time (1 January: a new year's carry-over)."""
+
+    month: int
+    day: int
+    hour: int = 0
+    minute: int = 0
+
+    def period_start(self, now: datetime) -> datetime:
+        local = now.astimezone(LOCAL_TZ)
+        due = local.replace(month=self.month, day=self.day, hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        return due if due <= local else due.replace(year=due.year - 1)
+
+
+Schedule = Every | Daily | Weekly | Yearly
 
 
 @dataclass(frozen=True)

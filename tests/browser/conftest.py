@@ -106,3 +106,12 @@ async def tab(chromium: Browser, live_server: str) -> AsyncIterator[Page]:
         yield await context.new_page()
     finally:
         await context.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_limit() -> None:
+    """Each test signs in afresh: the suite signs in more than ten times a minute from one address, and
+    the demo sign-in limiter (in this process, like the live server) would refuse the rest."""
+    from renda.modules.accounts.routes import demo_login_limiter
+
+    demo_login_limiter.hits.clear()

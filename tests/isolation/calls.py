@@ -42,6 +42,9 @@ ALIASES = {
     "home_station_id": "station_id",
     "replaces_mandate_id": "mandate_id",
     "person_ids": "person_id",
+    "lead_person_id": "person_id",
+    "cosigner_person_ids": "person_id",
+    "target_id": "suggestion_id",
 }
 
 

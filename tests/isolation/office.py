@@ -25,6 +25,7 @@ from tests.conftest import Caller, make_caller
 from tests.test_member_pages import signed_in
 
 Ids = dict[str, str]
+PDF = b"%PDF-1.4\n%%EOF\n"
 TODAY = local_today()
 _serial, _meetings = itertools.count(1), itertools.count(1)
 
@@ -327,6 +328,38 @@ class Office:
     async def new_draft(self) -> Ids:
         return {"draft_id": (await self.call("POST", "/suggestions", {"title": name("建议"), "content": "内容"}))["id"]}
 
+    # --- the suggestion loop: filing and intake ------------------------------------------------------
+    async def new_suggestion(self) -> Ids:
+        """A draft suggestion of a new deputy, filed by the admin (staff) for them."""
+        deputy = await self.new_deputy()
+        body = {"category": "other", "title": name("建议"), "content": "内容", "lead_person_id": deputy["person_id"]}
+        made = await self.call("POST", "/suggestions/items", body)
+        return {**deputy, "suggestion_id": made["item"]["id"]}
+
+    async def new_cosigner(self) -> Ids:
+        return await self.new_deputy()
+
+    async def new_submitted_suggestion(self) -> Ids:
+        made = await self.new_suggestion()
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/submit")
+        return made
+
+    async def new_cosign_request(self) -> Ids:
+        """A draft of another deputy that asks the admin (a deputy too) to co-sign."""
+        from renda.modules.deputies.models import Person
+
+        async with tenant_session(await load_tenant(self.code), actor="system:test") as session:
+            own = await session.scalar(select(Person.id).where(Person.user_id == self.admin.user_id))
+        made = await self.new_suggestion()
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/cosigners", {"person_ids": [str(own)]})
+        return made
+
+    async def new_suggestion_attachment(self) -> Ids:
+        made = await self.new_suggestion()
+        files = {"data": ("材料.pdf", PDF, "application/pdf")}
+        attachment = await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/attachments", files=files)
+        return {**made, "attachment_id": attachment["id"]}
+
     async def new_accepted_suggestion(self) -> Ids:
         """A suggestion accepted at intake, led by a fresh deputy of the current term (written directly)."""
         from renda.modules.suggestions.models import Suggestion
@@ -378,6 +411,78 @@ class Office:
             session.add(request)
             await session.commit()
             return {**made, "request_id": str(request.id)}
+
+    # --- the suggestion loop: evaluation, follow-up, supervision, the public board --------------------
+    async def _loop_suggestion(self, status: str, **fields: Any) -> Ids:
+        """A suggestion led by the admin (a deputy of the current term), assigned to a fresh unit, made in
+        the office's schema in the state the route starts from."""
+        from sqlalchemy import func
+
+        from renda.core.db import utcnow
+        from renda.modules.deputies.models import Mandate, Person
+        from renda.modules.suggestions.models import Suggestion, SuggestionUnit
+
+        unit = await self.new_unit()
+        async with tenant_session(await load_tenant(self.code), actor="system:test") as session:
+            person = (await session.execute(select(Person.id).where(Person.user_id == self.admin.user_id))).scalar_one()
+            query = select(Mandate.id).where(Mandate.person_id == person, Mandate.term_id == uuid.UUID(self.term_id))
+            mandate = (await session.execute(query)).scalar_one()
+            now = utcnow()
+            suggestion = Suggestion(
+                year=TODAY.year,
+                seq=(await session.scalar(select(func.max(Suggestion.seq)).where(Suggestion.year == TODAY.year)) or 0)
+                + 1,
+                term_id=uuid.UUID(self.term_id),
+                lead_person_id=person,
+                lead_mandate_id=mandate,
+                category="transport",
+                title=name("建议"),
+                content="建议硬化村道",
+                status=status,
+                filed_at=now,
+                lead_unit_id=uuid.UUID(unit["unit_id"]),
+                assigned_at=now,
+                deadline=TODAY + timedelta(days=90),
+                **fields,
+            )
+            session.add(suggestion)
+            await session.flush()
+            session.add(SuggestionUnit(suggestion_id=suggestion.id, unit_id=suggestion.lead_unit_id, role="lead"))
+            await session.commit()
+            return {"suggestion_id": str(suggestion.id)}
+
+    async def new_led_suggestion(self) -> Ids:
+        """Assigned, led by the admin (who may then rate it)."""
+        return await self._loop_suggestion("assigned")
+
+    async def new_admin_replied_suggestion(self) -> Ids:
+        from renda.core.db import utcnow
+
+        return await self._loop_suggestion(
+            "replied",
+            reply_class="B",
+            reply_text="已列入计划",
+            replied_at=utcnow(),
+            rating_due=TODAY + timedelta(days=30),
+        )
+
+    async def new_followed_suggestion(self) -> Ids:
+        from renda.core.db import utcnow
+
+        return await self._loop_suggestion(
+            "closed", reply_class="C", replied_at=utcnow(), rating="basic", closed_at=utcnow(), follow_up="open"
+        )
+
+    async def new_key_suggestion(self) -> Ids:
+        made = await self.new_suggestion()
+        body = {"is_key": True, "leader_name": "王明", "leader_title": "副主任"}
+        key = await self.call("PUT", f"/suggestions/items/{made['suggestion_id']}/key", body)
+        return {**made, "checkpoint_id": key["checkpoints"][0]["id"]}
+
+    async def new_public_suggestion(self) -> Ids:
+        """An accepted suggestion on the office's public board (turned on)."""
+        await self.call("PUT", "/suggestions/settings/public-board", {"enabled": True, "fields": ["number", "title"]})
+        return await self._loop_suggestion("assigned")
 
     # --- contacts ----------------------------------------------------------------------------------
     async def new_assignment(self) -> Ids:

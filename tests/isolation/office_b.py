@@ -138,10 +138,12 @@ async def seed_opinions(code: str, marker: str) -> dict[str, str]:
 
 
 async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
-    """A suggestion of office B assigned to its unit, with a pending extension request."""
+    """A key suggestion of office B assigned to its unit, with a pending extension request, a checkpoint
+    and an open follow-up, on B's public board."""
     from datetime import UTC, datetime, timedelta
 
-    from renda.modules.suggestions.models import Suggestion, SuggestionRequest, SuggestionUnit
+    from renda.modules.suggestions.common import load_settings
+    from renda.modules.suggestions.models import Suggestion, SuggestionCheckpoint, SuggestionRequest, SuggestionUnit
 
     async with tenant_session(await load_tenant(code), actor="system:test") as session:
         now = datetime.now(UTC)
@@ -158,6 +160,9 @@ async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> di
             lead_unit_id=uuid.UUID(seeded["unit_id"]),
             assigned_at=now,
             deadline=now.date() + timedelta(days=90),
+            follow_up="open",
+            is_key=True,
+            key_leader=marker[:100],
         )
         session.add(suggestion)
         await session.flush()
@@ -172,9 +177,13 @@ async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> di
             new_deadline=now.date() + timedelta(days=120),
             requested_by="system:test",
         )
-        session.add_all([unit, request])
+        checkpoint = SuggestionCheckpoint(
+            suggestion_id=suggestion.id, year=now.year, stage="end", due_on=date(now.year, 11, 30)
+        )
+        session.add_all([unit, request, checkpoint])
+        (await load_settings(session)).public_board = True
         await session.commit()
-        return {"suggestion_id": str(suggestion.id), "request_id": str(request.id)}
+        return {"suggestion_id": str(suggestion.id), "request_id": str(request.id), "checkpoint_id": str(checkpoint.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

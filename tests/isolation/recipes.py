@@ -47,7 +47,7 @@ from renda.modules.organisation.schemas import (
 )
 from renda.modules.portal.schemas import CommitmentPatch, PortalSettingsIn
 from renda.modules.receptions.schemas import ExceptionIn
-from tests.isolation.office import PNG, TODAY, XLSX, meeting_number, register_xlsx, serial
+from tests.isolation.office import PDF, PNG, TODAY, XLSX, meeting_number, register_xlsx, serial
 
 
 # --- values that name office A's objects ---------------------------------------------------------
@@ -269,6 +269,9 @@ PATHS: dict[tuple[str, ...], str] = {
     ("exception_id",): "exception",
     ("entry_id",): "roster_entry",
     ("reception_id",): "reception",
+    ("suggestion_id",): "suggestion",
+    ("suggestion_id", "checkpoint_id"): "key_suggestion",
+    ("suggestion_id", "attachment_id"): "suggestion_attachment",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -429,6 +432,24 @@ API: dict[str, Recipe] = {
     "POST /suggestions": body(),
     "PATCH /suggestions/{draft_id}": body(),
     "POST /suggestions/{draft_id}/withdraw": body(),
+    # the suggestion loop: filing and intake
+    "POST /suggestions/items": body(
+        lead_person_id=new.deputy["person_id"], cosigner_person_ids=[new.cosigner["person_id"]], draft_id=OMIT
+    ),
+    "PATCH /suggestions/items/{suggestion_id}": body(title="关于路灯的建议"),
+    "POST /suggestions/items/{suggestion_id}/cosigners": body(person_ids=[new.cosigner["person_id"]]),
+    "POST /suggestions/items/{suggestion_id}/cosigners/confirm": body(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/decline": body(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/submit": body(),
+    "POST /suggestions/items/{suggestion_id}/withdraw": body(),
+    "POST /suggestions/items/{suggestion_id}/accept": body(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/merge": body(
+        on="submitted_suggestion", target_id=new.submitted_suggestion["suggestion_id"]
+    ),
+    "POST /suggestions/items/{suggestion_id}/return": body(on="submitted_suggestion", reason="empty"),
+    "POST /suggestions/items/{suggestion_id}/convert": body(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf"),
+    "DELETE /suggestions/items/{suggestion_id}/attachments/{attachment_id}": body(),
     # the suggestion loop: handling
     "PUT /suggestions/settings": body(cohandler_days=30, public_fields=["number", "title", "status"]),
     "POST /suggestions/items/{suggestion_id}/assignment": body(on="accepted_suggestion", lead_unit_id=new.unit),
@@ -449,6 +470,15 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/reply": body(on="assigned_suggestion", reply_class="A"),
     "GET /suggestions/items/{suggestion_id}/handling": body(on="assigned_suggestion"),
     "GET /suggestions/items/{suggestion_id}/letter.pdf": body(on="replied_suggestion"),
+    # the suggestion loop: evaluation, follow-up, supervision, the public board
+    "POST /suggestions/items/{suggestion_id}/rating": body(on="admin_replied_suggestion", rating="satisfied"),
+    "POST /suggestions/items/{suggestion_id}/follow-ups": body(on="followed_suggestion"),
+    "POST /suggestions/items/carry-over": body(year=TODAY.year),
+    "PUT /suggestions/items/{suggestion_id}/key": body(on="led_suggestion", leader_name="王明", leader_title="副主任"),
+    "POST /suggestions/items/{suggestion_id}/checkpoints": body(on="key_suggestion", stage="middle"),
+    "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": body(),
+    "PUT /suggestions/items/{suggestion_id}/public": body(on="led_suggestion", title="关于道路的建议"),
+    "PUT /suggestions/settings/public-board": body(fields=["number", "title"]),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -613,6 +643,36 @@ PAGES: dict[str, Recipe] = {
     # the suggestion list's and the rates' exports
     "POST /suggestions/items/export": form(),
     "POST /suggestions/rates/export": form(),
+    # the suggestion loop: evaluation, follow-up, supervision, the public board
+    "POST /suggestions/items/{suggestion_id}/rate": form(on="admin_replied_suggestion", rating="satisfied"),
+    "POST /suggestions/items/{suggestion_id}/key": form(
+        on="led_suggestion", is_key="1", leader_name="王明", leader_title="副主任"
+    ),
+    "POST /suggestions/items/{suggestion_id}/checkpoints": form(on="key_suggestion", stage="middle", due_on=TODAY),
+    "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": form(done_on=TODAY, note="督办座谈"),
+    "POST /suggestions/items/{suggestion_id}/follow-ups": form(
+        on="followed_suggestion", checked_on=TODAY, progress="已开工"
+    ),
+    "POST /suggestions/items/{suggestion_id}/public": form(on="led_suggestion", hidden="1"),
+    "POST /suggestions/items/public-board": form(enabled="1", fields=["number", "title"]),
+    # the suggestion loop: filing and intake
+    "POST /suggestions/items/new": form(
+        category="other", title="关于路灯的建议", content="内容", lead_person_id=new.deputy["person_id"]
+    ),
+    "POST /suggestions/items/{suggestion_id}/edit": form(category="other", title="关于路灯的建议", content="内容"),
+    "POST /suggestions/items/{suggestion_id}/cosigners": form(person_ids=new.cosigner["person_id"]),
+    "POST /suggestions/items/{suggestion_id}/cosigners/confirm": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/decline": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/submit": form(),
+    "POST /suggestions/items/{suggestion_id}/withdraw": form(),
+    "POST /suggestions/items/{suggestion_id}/accept": form(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/merge": form(
+        on="submitted_suggestion", target_id=new.submitted_suggestion["suggestion_id"]
+    ),
+    "POST /suggestions/items/{suggestion_id}/return": form(on="submitted_suggestion", reason="empty"),
+    "POST /suggestions/items/{suggestion_id}/convert": form(on="submitted_suggestion"),
+    "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf", key="file"),
+    "POST /suggestions/items/{suggestion_id}/attachments/{attachment_id}/remove": form(),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
@@ -645,4 +705,7 @@ PORTAL: dict[str, Recipe] = {
     ),
     "GET /opinions/rate/{token}": form(on="rating_token"),
     "POST /opinions/rate/{token}": form(on="rating_token", rating="solved", expect=200),
+    # the public board of suggestions
+    "GET /suggestions": form(on="public_suggestion"),
+    "GET /suggestions/{suggestion_id}": form(on="public_suggestion"),
 }

@@ -135,6 +135,8 @@ ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
     "roster_reminder": _period,
     "suggestion_deadlines": _period,
     "refresh_office": _nothing,
+    "close_unrated_suggestions": _period,
+    "carry_over_suggestions": _period,
 }
 
 

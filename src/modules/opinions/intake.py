@@ -18,6 +18,7 @@ from renda.core.errors import InvalidInput, NotFound
 from renda.modules.deputies import service as deputies
 from renda.modules.opinions.common import (
     CATEGORIES,
+    MAX_CONTENT,
     Viewer,
     add_step,
     check_category,
@@ -34,6 +35,7 @@ from renda.modules.opinions.common import (
 )
 from renda.modules.opinions.models import SOURCES, Opinion
 from renda.modules.organisation import service as organisation
+from renda.modules.suggestions import service as suggestions
 from renda.tenants.scoping import TenantRef
 
 
@@ -209,3 +211,22 @@ async def staff_intake(session: AsyncSession, viewer: Viewer, tenant: TenantRef,
     if fields.get("source") == "portal":
         raise InvalidInput("网上提交的意见由群众在公开页面提交", code="invalid_source")
     return await intake(session, tenant, **fields)
+
+
+async def from_suggestion(session: AsyncSession, tenant: TenantRef, source: suggestions.ConversionSource) -> uuid.UUID:
+    """A suggestion that intake review turned into a people's opinion (转为群众意见): its text and its
+    deputy, taken in as staff would; the opinion keeps the suggestion's id as its source record. A text
+    longer than an opinion holds is cut, with a pointer to the suggestion for the rest."""
+    text = f"{source.title}:{source.content}"
+    if len(text) > MAX_CONTENT:
+        text = text[: MAX_CONTENT - 20].rstrip() + "…(全文见原代表建议)"
+    opinion = await intake(
+        session,
+        tenant,
+        source="staff",
+        content=text,
+        category=source.category if source.category in CATEGORIES else None,
+        deputy_person_id=source.deputy_person_id,
+        source_id=source.suggestion_id,
+    )
+    return opinion.id

@@ -14,6 +14,11 @@ a unit answers its own.
 """
 
 from renda.modules.opinions.common import CATEGORIES, Viewer, viewer_for
-from renda.modules.opinions.intake import intake
+from renda.modules.opinions.intake import from_suggestion, intake
+from renda.modules.suggestions import service as suggestions
+
+# Intake review of a suggestion may turn it into an opinion; the suggestions cannot import us, so they
+# call what we register.
+suggestions.register_opinion_converter(from_suggestion)
 
 __all__ = ["CATEGORIES", "Viewer", "intake", "viewer_for"]

@@ -28,6 +28,7 @@ from renda.core.timezone import local_today
 from renda.modules.deputies import service as deputies
 from renda.modules.portal import codes, service
 from renda.modules.portal.schemas import CommitmentIn, CommitmentPatch, PortalSettingsIn
+from renda.modules.suggestions import service as suggestions
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
@@ -85,7 +86,7 @@ class PortalPages(Controller):
     @get("/", guards=[public])
     async def home(self, office: str) -> Template:
         async def build(session: AsyncSession, tenant: TenantRef) -> dict[str, Any]:
-            return {}
+            return {"suggestion_board": await suggestions.board_enabled(session)}
 
         return await self._page(office, "portal/home.html", build)
 
@@ -152,6 +153,27 @@ class PortalPages(Controller):
             }
 
         return await self._page(office, "portal/stations.html", build)
+
+    @get("/suggestions", guards=[public])
+    async def suggestions(self, office: str, year: int | None = None, page: int = 1) -> Template:
+        """建议办理公开: the office's chosen fields of its accepted suggestions (404 when it has no board)."""
+        page = service.check_page(page)
+        if year is not None and not 2000 <= year <= 2100:
+            raise InvalidInput("年度无效", code="invalid_year")
+
+        async def build(session: AsyncSession, tenant: TenantRef) -> dict[str, Any]:
+            items, total = await suggestions.public_page(session, page, year)
+            pages = max(1, -(-total // suggestions.PUBLIC_PAGE_SIZE))
+            return {"items": items, "total": total, "page": page, "pages": pages, "year": year or ""}
+
+        return await self._page(office, "portal/suggestions.html", build)
+
+    @get("/suggestions/{suggestion_id:uuid}", guards=[public])
+    async def suggestion(self, office: str, suggestion_id: uuid.UUID) -> Template:
+        async def build(session: AsyncSession, tenant: TenantRef) -> dict[str, Any]:
+            return {"item": await suggestions.public_item(session, suggestion_id)}
+
+        return await self._page(office, "portal/suggestion.html", build)
 
     @get("/stations/{station_id:uuid}", guards=[public])
     async def station(self, office: str, station_id: uuid.UUID) -> Template:

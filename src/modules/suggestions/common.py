@@ -156,7 +156,8 @@ async def next_seq(session: AsyncSession, year: int) -> int:
     """The next number of the year. A transaction-scoped advisory lock per year makes two filings at once
     take turns instead of colliding on the unique (year, seq)."""
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':suggestion_seq'), :y)"), {"y": year}
+        text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || :key), :y)"),
+        {"key": ":suggestion_seq", "y": year},
     )
     current = await session.scalar(select(func.max(Suggestion.seq)).where(Suggestion.year == year))
     return (current or 0) + 1

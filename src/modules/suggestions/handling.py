@@ -15,6 +15,7 @@ from renda.core.errors import Conflict, InvalidInput, PermissionDenied
 from renda.core.timezone import local_today, to_local
 from renda.modules.suggestions.acting import lead_row, my_unit_row, require_assigned
 from renda.modules.suggestions.common import LoopCaller, actor_of, current_units, load_settings, record_step
+from renda.modules.suggestions.evaluation import on_replied
 from renda.modules.suggestions.models import (
     MEETING_FORMS,
     MEETING_STAGES,
@@ -147,5 +148,6 @@ async def reply(
         "replied",
         f"{REPLY_CLASSES[reply_class]}" + ("" if suggestion.replied_on_time else "(超过办理期限)"),
     )
+    await on_replied(session, suggestion)  # evaluation: the lead deputy is asked to rate
     await session.flush()
     return suggestion

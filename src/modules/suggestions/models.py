@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, object_session
 
 from renda.core.db import TenantBase, Timestamps, UUIDPrimaryKey, utcnow
 from renda.modules.suggestions.similarity import gram_set
@@ -247,6 +247,7 @@ class Suggestion(UUIDPrimaryKey, Timestamps, TenantBase):
     # 重点建议 and its supervising leader (领衔督办).
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     key_leader: Mapped[str | None] = mapped_column(String(100))
+    key_leader_title: Mapped[str | None] = mapped_column(String(100))  # the leader's post (主任、副主任...)
     key_chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # 回头看 of B and C replies until resolved; the latest year it was carried into (滚动办理).
     follow_up: Mapped[str] = mapped_column(String(10), default="none")
@@ -277,21 +278,31 @@ def _similarity_grams(_mapper: object, _connection: object, target: Suggestion) 
         target.similarity_grams = gram_set(target.title, target.content)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_shared_changes(session: Session, _context: object) -> None:
+# Mapper events, not a Session `after_flush` listener: this module may first be imported during a flush
+# (the rollups' watched tables import the modules' metrics), and a Session listener added then would
+# change the list SQLAlchemy is iterating.
+@event.listens_for(Suggestion, "after_insert")
+@event.listens_for(Suggestion, "after_delete")
+def _note_written(_mapper: object, _connection: object, target: Suggestion) -> None:
     """A written suggestion (or the office's `share_similar`) is copied again to the offices above and
     below once the transaction commits (`tasks.share_similar`)."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Suggestion):
-            state = inspect(obj)
-            if (
-                obj in session.new
-                or obj in session.deleted
-                or any(state.attrs[f].history.has_changes() for f in SHARED_FIELDS)
-            ):
-                session.info.setdefault("similar_changed", set()).add(str(obj.id))
-        elif isinstance(obj, SuggestionSettings) and inspect(obj).attrs.share_similar.history.has_changes():
-            session.info["similar_resync"] = True
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault("similar_changed", set()).add(str(target.id))
+
+
+@event.listens_for(Suggestion, "after_update")
+def _note_updated(_mapper: object, _connection: object, target: Suggestion) -> None:
+    state = inspect(target)
+    if any(state.attrs[f].history.has_changes() for f in SHARED_FIELDS):
+        _note_written(_mapper, _connection, target)
+
+
+@event.listens_for(SuggestionSettings, "after_update")
+def _note_sharing(_mapper: object, _connection: object, target: SuggestionSettings) -> None:
+    session = object_session(target)
+    if session is not None and inspect(target).attrs.share_similar.history.has_changes():
+        session.info["similar_resync"] = True
 
 
 @event.listens_for(Session, "before_commit", insert=True)

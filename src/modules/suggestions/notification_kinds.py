@@ -1,4 +1,5 @@
-"""Notification kinds of the suggestion loop."""
+"""Notification kinds of the suggestion loop: filing and intake (a deputy asked to co-sign, a suggestion
+returned to its lead), assignment and deadlines, and the rest of the loop."""
 
 from renda.modules.notifications.service import register_kind
 
@@ -66,4 +67,52 @@ register_kind(
     variables={"unit": "承办单位", "request": "申请事项", "number": "建议编号", "reason": "申请理由"},
     default_channels=("email",),
     description="承办单位申请延期或调整承办单位时通知代表工作人员审批",
+)
+
+
+# --- evaluation (评) ---------------------------------------------------------------------------------
+register_kind(
+    "suggestion_replied",
+    "代表建议已答复,请评价",
+    "您领衔的建议(编号{number})已答复,请评价",
+    "{unit}已答复您领衔提出的《{title}》({class})。请在{due}前对办理结果作出评价:满意、基本满意或不满意。",
+    variables={
+        "number": "建议编号",
+        "title": "建议标题",
+        "unit": "承办单位",
+        "class": "答复类别",
+        "due": "评价截止日期",
+    },
+    default_channels=("email",),
+    description="承办单位答复代表建议后,请领衔代表在评价期限内评价办理结果",
+)
+register_kind(
+    "suggestion_dissatisfied",
+    "代表对建议办理不满意",
+    "代表对建议(编号{number})的办理不满意",
+    "领衔代表对{unit}答复的《{title}》评价为不满意。代表意见:{comment}。请重新研究办理。",
+    variables={"number": "建议编号", "title": "建议标题", "unit": "承办单位", "comment": "代表评价意见"},
+    default_channels=("email",),
+    description="领衔代表评价不满意时,通知代表工作人员和主办单位经办人",
+)
+
+
+# --- filing and intake -----------------------------------------------------------------------------
+register_kind(
+    "suggestion_cosign_requested",
+    "邀请联名代表建议",
+    "{lead}代表邀请您联名{kind}",
+    "{name}代表:{lead}代表邀请您联名提出{kind}《{title}》。请打开链接查看内容,确认或拒绝联名。",
+    variables={"name": "受邀代表姓名", "lead": "领衔代表姓名", "kind": "建议或议案", "title": "建议标题"},
+    default_channels=("email", "sms"),
+    description="领衔代表邀请其他代表联名时通知受邀代表,代表在手机上一键确认或拒绝",
+)
+register_kind(
+    "suggestion_returned",
+    "代表建议退回修改",
+    "您提出的建议《{title}》已退回修改",
+    "{name}代表:您提出的建议《{title}》经审查退回修改,原因:{reason}。修改后可重新提交。",
+    variables={"name": "领衔代表姓名", "title": "建议标题", "reason": "退回原因"},
+    default_channels=("email",),
+    description="代表工作人员审查后退回建议时通知领衔代表",
 )

@@ -3,7 +3,9 @@
 The rules live in `drafts`, `common` and the loop's parts (filing, intake, assignment, handling,
 evaluation, supervision, follow-up, similarity, rates); this facade names what other modules may call.
 Opinions, contacts and receptions make drafts here (`create_draft`); the opinions module shares the
-role sets that decide who sees everything and who takes staff decisions.
+role sets that decide who sees everything and who takes staff decisions, and registers the converter
+that turns a suggestion into a people's opinion (`register_opinion_converter`). A reply reaches every
+deputy `deputies_to_answer` names (the lead and co-signers of the suggestion and of those merged into it).
 """
 
 import uuid
@@ -28,23 +30,45 @@ from renda.modules.suggestions.drafts import (
     update_draft,
     withdraw_draft,
 )
+from renda.modules.suggestions.evaluation import notify_reply_given, on_replied
+from renda.modules.suggestions.intake import (
+    Addressee,
+    ConversionSource,
+    OpinionConverter,
+    deputies_to_answer,
+    register_opinion_converter,
+)
+from renda.modules.suggestions.public_board import PAGE_SIZE as PUBLIC_PAGE_SIZE
+from renda.modules.suggestions.public_board import PublicItem, board_enabled, public_item, public_page
 
 __all__ = [
     "CATEGORIES",
     "FULL_ROLES",
     "MANAGE_ROLES",
+    "PUBLIC_PAGE_SIZE",
     "THRESHOLD",
+    "Addressee",
     "Caller",
+    "ConversionSource",
     "LoopCaller",
+    "OpinionConverter",
+    "PublicItem",
     "Reach",
     "SimilarOut",
+    "board_enabled",
     "caller_for",
     "create_draft",
+    "deputies_to_answer",
     "drafts_from",
     "drafts_out",
     "get_draft",
     "list_drafts",
     "loop_caller_for",
+    "notify_reply_given",
+    "on_replied",
+    "public_item",
+    "public_page",
+    "register_opinion_converter",
     "require_editor",
     "similar_suggestions",
     "update_draft",

@@ -150,6 +150,30 @@ async def steps(code: str, suggestion_id: uuid.UUID) -> list[SuggestionStep]:
         return list((await session.execute(query.order_by(SuggestionStep.created_at))).scalars())
 
 
+# --- evaluation, follow-up, supervision ------------------------------------------------------------
+async def reply(
+    office: Office,
+    suggestion_id: uuid.UUID,
+    reply_class: str = "A",
+    *,
+    text: str = "已列入年度计划,年内完成道路硬化。",
+    commitments: str | None = None,
+) -> Suggestion:
+    """The lead unit's reply as the handling part writes it (status, class, text, replied_at), then the
+    loop's `on_replied`: the rating window, follow-up of B and C, the deputy's notice."""
+    from renda.core.db import utcnow
+    from renda.modules.suggestions import service
+
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        suggestion = await session.get_one(Suggestion, suggestion_id)
+        suggestion.status, suggestion.reply_class, suggestion.reply_text = "replied", reply_class, text
+        suggestion.reply_commitments, suggestion.replied_at, suggestion.replied_on_time = commitments, utcnow(), True
+        session.add(SuggestionStep(suggestion_id=suggestion.id, kind="replied", round=suggestion.round, actor=ACTOR))
+        await service.on_replied(session, suggestion)
+        await session.commit()
+        return suggestion
+
+
 # --- handling: more units, co-handlers, notifications ---------------------------------------------
 async def add_unit(office: Office, label: str, *, active: bool = True) -> tuple[uuid.UUID, Caller]:
     """One more handling unit of the office with a user of its own (archived unless `active`)."""
@@ -188,13 +212,79 @@ async def notices(code: str, user_id: uuid.UUID, kind: str, suggestion_id: uuid.
         query = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
         if suggestion_id is not None:
             query = query.where(Notification.event_key.contains(str(suggestion_id)))
-        return list((await session.execute(query)).scalars())
+        return list((await session.execute(query.order_by(Notification.created_at))).scalars())
 
 
 async def unit_rows(code: str, suggestion_id: uuid.UUID) -> list[SuggestionUnit]:
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         query = select(SuggestionUnit).where(SuggestionUnit.suggestion_id == suggestion_id)
         return list((await session.execute(query.order_by(SuggestionUnit.assigned_at))).scalars())
+
+
+# --- filing and intake -----------------------------------------------------------------------------
+HTML = {"Accept": "text/html"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def end_mandate(code: str, person_id: uuid.UUID) -> None:
+    """The person's mandates here end (resigned): they may no longer lead or co-sign."""
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        await session.execute(
+            update(Mandate)
+            .where(Mandate.person_id == person_id)
+            .values(status="ended", ended_on=date(2026, 1, 5), end_reason="resigned")
+        )
+        await session.commit()
+
+
+async def set_settings(code: str, **values) -> None:
+    from renda.modules.suggestions.common import load_settings
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        settings = await load_settings(session)
+        for name, value in values.items():
+            setattr(settings, name, value)
+        await session.commit()
+
+
+async def units_of(code: str, suggestion_id: uuid.UUID) -> list[SuggestionUnit]:
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(SuggestionUnit).where(SuggestionUnit.suggestion_id == suggestion_id)
+        return list((await session.execute(query.order_by(SuggestionUnit.round))).scalars())
+
+
+async def reset_settings(code: str) -> None:
+    """The office's rules back to their defaults (a test that changed them leaves the next one alone)."""
+    from sqlalchemy import delete
+
+    from renda.modules.suggestions.models import SuggestionSettings
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        await session.execute(delete(SuggestionSettings))
+        await session.commit()
+
+
+async def loop_counts(code: str) -> dict[str, int]:
+    """Rows of the loop's tables (and the office's notifications): a refused request changes none."""
+    from sqlalchemy import func
+
+    from renda.modules.notifications.models import Notification
+    from renda.modules.suggestions.models import SuggestionAttachment, SuggestionCosigner
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        return {
+            model.__tablename__: int(await session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (Suggestion, SuggestionCosigner, SuggestionAttachment, SuggestionStep, Notification)
+        }
+
+
+async def inbox(code: str, user_id: uuid.UUID, kind: str):
+    from renda.modules.notifications.models import Notification
+
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        query = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+        return list((await session.execute(query.order_by(Notification.created_at))).scalars())
 
 
 # --- the list and the rates ------------------------------------------------------------------------

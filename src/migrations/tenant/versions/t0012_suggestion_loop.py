@@ -383,8 +383,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_suggestion_units_suggestion_id"), "suggestion_units", ["suggestion_id"], unique=False)
     op.create_index("ix_suggestion_units_unit_id", "suggestion_units", ["unit_id"], unique=False)
 
+    # --- evaluation and supervision: the supervising leader's post -----------------------------------
+    op.add_column("suggestions", sa.Column("key_leader_title", sa.String(length=100), nullable=True))
+
 
 def downgrade() -> None:
+    op.drop_column("suggestions", "key_leader_title")  # evaluation and supervision
     op.drop_table("suggestion_steps")
     op.drop_table("suggestion_follow_ups")
     op.drop_table("suggestion_checkpoints")
