@@ -209,6 +209,47 @@ class ItemController(Controller):
     tags = ["代表建议办理"]
     dependencies = ITEM_DEPENDENCIES
 
+    # The list (listing.py, the rates lane): filters as query parameters, one statement per page.
+    @get("/", guards=[LOOP_READ])
+    async def list_items(
+        self,
+        db: AsyncSession,
+        loop_caller: LoopCaller,
+        status: str | None = None,
+        kind: str | None = None,
+        category: str | None = None,
+        year: str | None = None,
+        term_id: str | None = None,
+        unit_id: str | None = None,
+        unit_role: str | None = Parameter(default=None, description="lead:只看主办;co:只看协办(须同时指定 unit_id)"),
+        key: str | None = Parameter(default=None, description="1:只看重点建议;0:只看非重点建议"),
+        overdue: str | None = None,
+        rating: str | None = None,
+        reply_class: str | None = QueryParameter(name="class", default=None, description="答复类别 A/B/C/D"),
+        q: str | None = Parameter(default=None, description="标题、编号(如 2026-0042)或领衔代表姓名"),
+        page: int = 1,
+        page_size: int = 20,
+    ) -> SuggestionRowPage:
+        params = {
+            "status": status,
+            "kind": kind,
+            "category": category,
+            "year": year,
+            "term_id": term_id,
+            "unit_id": unit_id,
+            "unit_role": unit_role,
+            "key": key,
+            "overdue": overdue,
+            "rating": rating,
+            "class": reply_class,
+            "q": q,
+        }
+        today = local_today()
+        found = await listing.list_suggestions(db, loop_caller, listing.parse_filter(params), page, page_size, today)
+        return SuggestionRowPage(
+            [listing.row_out(row, today) for row in found.items], found.total, found.page, found.page_size
+        )
+
     @post("/", guards=[LOOP_WRITE], status_code=201)
     async def create(self, db: AsyncSession, access: TenantAccess, loop_caller: LoopCaller, data: ItemIn) -> ItemDetail:
         """A new suggestion or motion as a draft. 400 `mandate_ended` when the lead holds no live mandate
@@ -442,52 +483,11 @@ class PublicBoardSettingsController(Controller):
 
 # --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
 class SuggestionListController(Controller):
-    """The suggestions the caller may see (a deputy their own and co-signed, a unit its own, everyone
-    else the whole office), filtered; and the office's rates."""
+    """The office's rates (the list itself is `ItemController`'s GET: one controller per path)."""
 
     path = "/api/v1/t/{code:str}/suggestions"
     tags = ["代表建议"]
     dependencies = {**TENANT_DEPENDENCIES, "caller": Provide(provide_loop_caller)}
-
-    @get("/items", guards=[requires("suggestions.read")])
-    async def list_items(
-        self,
-        db: AsyncSession,
-        caller: LoopCaller,
-        status: str | None = None,
-        kind: str | None = None,
-        category: str | None = None,
-        year: str | None = None,
-        term_id: str | None = None,
-        unit_id: str | None = None,
-        unit_role: str | None = Parameter(default=None, description="lead:只看主办;co:只看协办(须同时指定 unit_id)"),
-        key: str | None = Parameter(default=None, description="1:只看重点建议;0:只看非重点建议"),
-        overdue: str | None = None,
-        rating: str | None = None,
-        reply_class: str | None = QueryParameter(name="class", default=None, description="答复类别 A/B/C/D"),
-        q: str | None = Parameter(default=None, description="标题、编号(如 2026-0042)或领衔代表姓名"),
-        page: int = 1,
-        page_size: int = 20,
-    ) -> SuggestionRowPage:
-        params = {
-            "status": status,
-            "kind": kind,
-            "category": category,
-            "year": year,
-            "term_id": term_id,
-            "unit_id": unit_id,
-            "unit_role": unit_role,
-            "key": key,
-            "overdue": overdue,
-            "rating": rating,
-            "class": reply_class,
-            "q": q,
-        }
-        today = local_today()
-        found = await listing.list_suggestions(db, caller, listing.parse_filter(params), page, page_size, today)
-        return SuggestionRowPage(
-            [listing.row_out(row, today) for row in found.items], found.total, found.page, found.page_size
-        )
 
     @get("/rates", guards=[requires("reports.read")])
     async def rate_report(

@@ -356,3 +356,10 @@ async def make_many(office: Office, rows: list[dict]) -> list[uuid.UUID]:
             made.append(suggestion.id)
         await session.commit()
     return made
+
+
+async def unkey(office: Office, *suggestion_ids: uuid.UUID) -> None:
+    """Takes the key mark off again: the office's key board (supervision tests) lists every key item."""
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        await session.execute(update(Suggestion).where(Suggestion.id.in_(suggestion_ids)).values(is_key=False))
+        await session.commit()

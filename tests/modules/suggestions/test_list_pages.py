@@ -13,7 +13,7 @@ from renda.modules.exports import service as exports
 from renda.modules.exports.models import Export
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
-from tests.modules.suggestions.support import make_many, make_suggestion, office, unique
+from tests.modules.suggestions.support import make_many, make_suggestion, office, unique, unkey
 from tests.modules.suggestions.test_rates import hand_set
 
 HTML = {"Accept": "text/html"}
@@ -34,6 +34,13 @@ async def test_the_list_page_offers_pickers_and_cards(client, database, offices)
     place = await office(database, offices["a"], "竹山")
     title = unique("关于乡村学校校车安全的建议")
     made = await make_suggestion(place, status="assigned", title=title, category="education", is_key=True)
+    try:
+        await _pickers_and_cards(client, place, made, title)
+    finally:
+        await unkey(place, made.id)
+
+
+async def _pickers_and_cards(client, place, made, title) -> None:
     url = f"/t/{place.code}/suggestions/items"
     page = await client.get(url, params={"term_id": str(place.term_id)}, headers={**place.staff.headers, **HTML})
     assert page.status_code == 200

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from renda.core.timezone import local_today
 from tests.conftest import make_caller
-from tests.modules.suggestions.support import add_co_unit, add_cosigner, make_suggestion, office, unique
+from tests.modules.suggestions.support import add_co_unit, add_cosigner, make_suggestion, office, unique, unkey
 
 
 def _url(code: str) -> str:
@@ -30,11 +30,20 @@ async def _ids(client, place, caller=None, **params) -> set[str]:
 
 async def test_every_filter_narrows_the_list(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山")
+    keyed: list = []
+    try:
+        await _every_filter(client, place, keyed)
+    finally:
+        await unkey(place, *keyed)
+
+
+async def _every_filter(client, place, keyed: list) -> None:
     today = local_today()
     title = unique("关于城关镇自来水管网改造的建议")
     plain = await make_suggestion(place, status="submitted", title=title, category="urban_construction")
     motion = await make_suggestion(place, status="accepted", kind="motion", category="education")
     late = await make_suggestion(place, status="assigned", deadline=today - timedelta(days=1), is_key=True)
+    keyed.append(late.id)
     on_time = await make_suggestion(place, status="assigned", deadline=today + timedelta(days=30))
     replied = await make_suggestion(place, status="replied", reply_class="B", replied_on_time=True)
     closed = await make_suggestion(
