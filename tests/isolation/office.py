@@ -474,7 +474,7 @@ class Office:
         )
 
     async def new_key_suggestion(self) -> Ids:
-        made = await self.new_accepted_suggestion()  # only an accepted, open suggestion can be key
+        made = await self.new_led_suggestion()
         body = {"is_key": True, "leader_name": "王明", "leader_title": "副主任"}
         key = await self.call("PUT", f"/suggestions/items/{made['suggestion_id']}/key", body)
         return {**made, "checkpoint_id": key["checkpoints"][0]["id"]}
