@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from litestar import Litestar, get, post
+from litestar import Litestar, Request, get, post
 
 
 # --- the recorded statements, as JSON ------------------------------------------------------------
@@ -143,6 +143,11 @@ def create_bare_app(replays: dict[str, Replay], dsn: str, pool_size: int) -> Lit
     async def me() -> list[dict[str, Any]]:
         return await replay("me")
 
+    @get("/api/v1/t/{code:str}/suggestions/items")
+    async def suggestions(code: str, request: Request) -> list[dict[str, Any]]:
+        # bench/suggestions.py: one replay per list, named by its query string.
+        return await replay(f"suggestions?{request.scope['query_string'].decode()}")
+
     @get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -152,7 +157,7 @@ def create_bare_app(replays: dict[str, Replay], dsn: str, pool_size: int) -> Lit
         traceback.print_exception(error, file=sys.stderr)
 
     return Litestar(
-        route_handlers=[register, create, me, health],
+        route_handlers=[register, create, me, suggestions, health],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         after_exception=[log_error],

@@ -5,12 +5,14 @@ Measured, each against a floor run in the same process on the same database:
 1. the full recompute of every office's figures for the running year, quarter and month, against
    the plain SQL that reads the same rows and groups them once per period (asyncpg, no writes);
 2. one office's incremental refresh (its own figures and the totals of it and its ancestors);
+   with every office holding suggestions (`--suggestions` per county, a tenth of it per township), once
+   with the suggestion metrics (counts and rates) and once without them, alternating, on the same data;
 3. the latency from a township's change (a directory row written with its stale mark, as the
    register's publisher does) to the city's total showing it, through the outbox, the broker,
    a worker and the debounce (`DEBOUNCE` seconds of it are deliberate waiting).
 
 Usage: .venv/bin/python bench/rollups.py [--counties 20] [--townships 10] [--mandates 50000] [--repeat 5]
-       [--database-url URL] [--broker-url redis://…]   (in-process broker when no broker URL)
+       [--suggestions 400] [--database-url URL] [--broker-url redis://…]   (in-process broker when no broker URL)
 """
 
 from __future__ import annotations
@@ -151,8 +153,33 @@ async def change_latency(database: Database, township: str, paths: dict[str, str
     return found
 
 
+async def seed_suggestions(
+    conn: asyncpg.Connection, offices: list[tuple[str, str, str | None]], per_county: int
+) -> int:
+    """Every office's register, handling units and suggestions (bench/suggestions.py's seeding): a county and
+    the city `per_county`, a township a tenth of it."""
+    from suggestions import seed_office  # bench/suggestions.py, beside this script
+
+    rng, total = random.Random(11), 0
+    for code, level, _ in offices:
+        size = per_county if level != "township" else max(1, per_county // 10)
+        await seed_office(conn, code, size, rng=rng, this_year=local_today().year, deputies=20)
+        total += size
+    return total
+
+
+def suggestion_metrics(on: bool, kept: dict[str, Any]) -> None:
+    """Register or unregister the suggestions' metrics: the same recompute with and without them."""
+    from renda.modules.rollups.registry import metrics, register_metric, unregister_metric
+
+    if not kept:
+        kept.update({k: m for k, m in metrics().items() if k.startswith("suggestions.")})
+    for key, metric in kept.items():
+        register_metric(metric) if on else unregister_metric(key)
+
+
 async def run(
-    url: str, counties: int, townships: int, mandates: int, broker_url: str | None, repeat: int
+    url: str, counties: int, townships: int, mandates: int, broker_url: str | None, repeat: int, per_county: int = 0
 ) -> dict[str, Any]:
     install_audit_recorder()
     install_outbox_notify()
@@ -171,6 +198,7 @@ async def run(
             columns=DIRECTORY_COLUMNS,
         )
         await conn.execute("ANALYZE platform.mandate_directory")
+        suggestions = await seed_suggestions(conn, offices, per_county) if per_county else 0
         periods = current(local_today())
 
         async def floor() -> None:
@@ -178,7 +206,14 @@ async def run(
                 await conn.fetch(FLOOR_SQL, period.as_of(local_today()))
 
         await service.recompute_all(periods)  # warm-up
-        full = await timed(lambda: service.recompute_all(periods), repeat)
+        kept: dict[str, Any] = {}
+        full: list[float] = []
+        without: list[float] = []
+        for turn in range(repeat):  # with and without the suggestions' metrics, alternately, on the same data
+            for on in (True, False) if turn % 2 == 0 else (False, True):
+                suggestion_metrics(on, kept)
+                (full if on else without).extend(await timed(lambda: service.recompute_all(periods), 1))
+        suggestion_metrics(True, kept)
         floor_seconds = await timed(floor, repeat)
     finally:
         await conn.close()
@@ -210,6 +245,9 @@ async def run(
         "provision_seconds": round(provisioned, 1),
         "full_recompute_median_s": round(full_median, 3),
         "full_recompute_runs_s": [round(s, 3) for s in full],
+        "suggestions": suggestions,
+        "full_recompute_without_suggestion_metrics_median_s": round(statistics.median(without), 3),
+        "suggestion_metrics_cost_s": round(full_median - statistics.median(without), 3),
         "floor_median_s": round(floor_median, 3),
         "full_vs_floor": round(full_median / floor_median, 1),
         "full_goal_met": full_median < GOAL_FULL_SECONDS,
@@ -226,11 +264,12 @@ async def main() -> None:
     parser.add_argument("--counties", type=int, default=20)
     parser.add_argument("--townships", type=int, default=10)
     parser.add_argument("--mandates", type=int, default=50_000)
+    parser.add_argument("--suggestions", type=int, default=400, help="suggestions per county (0: none)")
     parser.add_argument("--database-url")
     parser.add_argument("--broker-url")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (one office's refresh: twice as many)")
     args = parser.parse_args()
-    if min(args.counties, args.townships, args.mandates, args.repeat) < 1:
+    if min(args.counties, args.townships, args.mandates, args.repeat) < 1 or args.suggestions < 0:
         parser.error("--counties, --townships, --mandates and --repeat must be at least 1")
     server = server_url(args.database_url)
     name = f"renda_bench_{uuid.uuid4().hex[:10]}"
@@ -239,7 +278,13 @@ async def main() -> None:
     await admin.close()
     try:
         result = await run(
-            with_database(server, name), args.counties, args.townships, args.mandates, args.broker_url, args.repeat
+            with_database(server, name),
+            args.counties,
+            args.townships,
+            args.mandates,
+            args.broker_url,
+            args.repeat,
+            args.suggestions,
         )
     finally:
         admin = await asyncpg.connect(asyncpg_dsn(server))

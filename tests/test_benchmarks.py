@@ -30,18 +30,19 @@ TINY: dict[str, list[str]] = {
     "office_export.py": ["--pad-rows", "0"],  # the demo's office as it is: its smallest size
     "job_throughput.py": ["--messages", "20", "--threads", "2"],
     "worker_crash.py": ["--kills", "1"],
-    "rollups.py": ["--counties", "1", "--townships", "1", "--mandates", "50", "--repeat", "1"],
+    "rollups.py": ["--counties", "1", "--townships", "1", "--mandates", "50", "--repeat", "1", "--suggestions", "20"],
     "register_import.py": ["--rows", "20", "--repeat", "1"],
     "register_search.py": ["--offices", "3", "--mandates", "60", "--requests", "20", "--concurrency", "2"],
     "tenants.py": ["--tenants", "2", "--repeat", "1"],
     "similarity.py": ["--size", "100", "--queries", "10"],
+    "suggestions.py": ["--size", "100", "--connections", "2", "--duration", "1", "--warmup", "0", "--repeat", "1"],
 }
 
 
 def missing_requirement(script: str) -> str | None:
     if script in REDIS_DB and not os.environ.get("RENDA_TEST_REDIS_URL"):
         return "RENDA_TEST_REDIS_URL is not set"
-    if script == "requests.py" and shutil.which("wrk") is None:
+    if script in ("requests.py", "suggestions.py") and shutil.which("wrk") is None:
         return "wrk is not installed (scripts/test installs it as root)"
     return None
 

@@ -30,6 +30,7 @@ BUDGET = {
     "POST /api/v1/t/{a}/persons": 8,
     "GET /t/{a}/deputies": 14,
     "GET /p/{a}/deputies": 7,
+    "GET /api/v1/t/{a}/suggestions/items": 4,  # the caller, then the page with its window count
 }
 
 

@@ -43,19 +43,25 @@ async def paginate(session: AsyncSession, query: Select[Any], page: int, page_si
     return Page(list(rows), total, page, page_size)
 
 
-async def paginate_rows(session: AsyncSession, query: Select[Any], page: int, page_size: int) -> Page[Row[Any]]:
+async def paginate_rows(
+    session: AsyncSession, query: Select[Any], page: int, page_size: int, params: dict[str, Any] | None = None
+) -> Page[Row[Any]]:
     """A page of plain rows (the columns the list shows) and the total, in one statement: the total
-    is a window count beside each row. Only a page past the end needs a second statement."""
+    is a window count beside each row. Only a page past the end needs a second statement. `params`:
+    the values of a query built once with bound parameters (see the suggestion list's)."""
     check_paging(page, page_size)
     rows = await read_rows(
-        session, _counted_page(query), {"page_limit": page_size, "page_offset": (page - 1) * page_size}
+        session,
+        _counted_page(query),
+        {**(params or {}), "page_limit": page_size, "page_offset": (page - 1) * page_size},
     )
     if rows:
         total = rows[0].total_rows
     elif page == 1:
         total = 0
     else:
-        total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        total = (await session.execute(counted, params or {})).scalar_one()
     return Page(list(rows), total, page, page_size)
 
 

@@ -640,6 +640,9 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions": form(title="关于路灯的建议", content="内容"),
     "POST /suggestions/{draft_id}/edit": form(title="关于路灯的建议", content="修改后的内容"),
     "POST /suggestions/{draft_id}/withdraw": form(),
+    # the suggestion list's and the rates' exports
+    "POST /suggestions/items/export": form(),
+    "POST /suggestions/rates/export": form(),
     # the suggestion loop: evaluation, follow-up, supervision, the public board
     "POST /suggestions/items/{suggestion_id}/rate": form(on="admin_replied_suggestion", rating="satisfied"),
     "POST /suggestions/items/{suggestion_id}/key": form(

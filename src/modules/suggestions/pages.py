@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -15,10 +16,23 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import AppError, InvalidInput
+from renda.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
+from renda.core.pagination import MAX_PAGE
 from renda.core.permissions import requires
 from renda.core.timezone import local_today
-from renda.modules.suggestions import detail, evaluation, filing, followup, intake, public_board, service, supervision
+from renda.modules.exports import service as exports
+from renda.modules.suggestions import (
+    detail,
+    evaluation,
+    filing,
+    followup,
+    intake,
+    listing,
+    public_board,
+    rates,
+    service,
+    supervision,
+)
 from renda.modules.suggestions import evaluation_out as views
 from renda.modules.suggestions.common import (
     CATEGORIES,
@@ -29,6 +43,7 @@ from renda.modules.suggestions.common import (
     number_label,
 )
 from renda.modules.suggestions.detail import deputy_choices, merge_targets
+from renda.modules.suggestions.exports import LIST_KIND, RATES_KIND
 from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
 from renda.modules.suggestions.models import (
     CHECKPOINT_STAGES,
@@ -802,4 +817,139 @@ class ItemPages(Controller):
         return await self._act(request, db, access, suggestion_id, action)
 
 
-PAGES = [SuggestionPages, ItemPages, SuggestionHandlingPages, EvaluationPages]
+# --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
+class SuggestionListPages(Controller):
+    """The list of suggestions (cards, so it reads on a phone) with its filters as pickers, the rates
+    report, and their Excel exports."""
+
+    path = "/t/{code:str}/suggestions"
+    include_in_schema = False
+    dependencies = TENANT_DEPENDENCIES
+
+    async def _items(
+        self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
+    ) -> Template:
+        caller = await service.loop_caller_for(db, access)
+        params = {k: request.query_params.get(k) or "" for k in listing.FILTER_KEYS}
+        raw_page = request.query_params.get("page", "1")
+        page = min(int(raw_page), MAX_PAGE) if raw_page.isdigit() and int(raw_page) > 0 else 1
+        try:
+            filters = listing.parse_filter(params)
+        except InvalidInput as error:
+            filters, extra["error"] = listing.SuggestionFilter(), error.message
+        today = local_today()
+        found = await listing.list_suggestions(db, caller, filters, page, PAGE_SIZE, today)
+        context: dict[str, Any] = {
+            **await shell_context(request, access),
+            "page": found,
+            "items": [listing.row_out(row, today) for row in found.items],
+            "filters": params,
+            "caller": caller,
+            "choices": await listing.choices(db),
+            "statuses": listing.STATUS_FILTERS,
+            "kinds": KINDS,
+            "categories": CATEGORIES,
+            "unit_roles": listing.UNIT_ROLE_FILTERS,
+            "ratings": RATINGS,
+            "classes": REPLY_CLASSES,
+            "query": urlencode({k: v for k, v in params.items() if v}),
+            "can_export": caller.full and access.can("exports.write"),
+            "can_rates": caller.full and access.can("reports.read"),
+        }
+        await _export_notice(db, request, context)
+        context.update(extra)
+        return Template("suggestions/items.html", context=context, status_code=status)
+
+    @get("/items", guards=[requires("suggestions.read")])
+    async def items(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        return await self._items(request, db, access)
+
+    @post("/items/export", guards=[requires("exports.write")])
+    async def export_items(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        """Excel of the list as filtered on the page, built in the background."""
+
+        async def request_export() -> Any:
+            if not (await service.loop_caller_for(db, access)).full:
+                raise InvalidInput("只能由工作人员导出本机关的代表建议", code="export_not_allowed")
+            params = {k: form_value(data, k) for k in listing.FILTER_KEYS}
+            listing.parse_filter(params)  # refuse a bad filter now rather than in the worker
+            return await exports.request_export(db, access, LIST_KIND, {k: v for k, v in params.items() if v})
+
+        return await run_form_action(
+            db,
+            request_export,
+            redirect_to=lambda export: f"/t/{access.tenant.code}/suggestions/items?export={export.id}",
+            on_error=page_again(self._items, request, db, access),
+        )
+
+    async def _rates(
+        self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
+    ) -> Template:
+        caller = await service.loop_caller_for(db, access)
+        if not caller.full:
+            raise PermissionDenied("只有本机关工作人员和上级机关可以查看办理统计", code="suggestion_rates_denied")
+        params = {k: request.query_params.get(k) or "" for k in RATE_KEYS}
+        try:
+            by, filters = rates.parse_rate_filter(params)
+        except InvalidInput as error:
+            (by, filters), extra["error"] = ("unit", rates.RateFilter()), error.message
+        params["by"] = by
+        context: dict[str, Any] = {
+            **await shell_context(request, access),
+            "report": await rates.rate_report(db, by, filters),
+            "filters": params,
+            "groupings": rates.GROUPINGS,
+            "rate_labels": rates.RATE_LABELS,
+            "choices": await listing.choices(db),
+            "categories": CATEGORIES,
+            "can_export": access.can("exports.write"),
+        }
+        await _export_notice(db, request, context)
+        context.update(extra)
+        return Template("suggestions/rates.html", context=context, status_code=status)
+
+    @get("/rates", guards=[requires("reports.read")])
+    async def rate_page(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
+        return await self._rates(request, db, access)
+
+    @post("/rates/export", guards=[requires("exports.write")])
+    async def export_rates(
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Template | Redirect:
+        async def request_export() -> Any:
+            if not access.can("reports.read"):
+                raise PermissionDenied("您无权导出办理统计", code="export_not_allowed")
+            params = {k: form_value(data, k) for k in RATE_KEYS}
+            rates.parse_rate_filter(params)
+            return await exports.request_export(db, access, RATES_KIND, {k: v for k, v in params.items() if v})
+
+        return await run_form_action(
+            db,
+            request_export,
+            redirect_to=lambda export: f"/t/{access.tenant.code}/suggestions/rates?export={export.id}",
+            on_error=page_again(self._rates, request, db, access),
+        )
+
+
+RATE_KEYS = ("by", "year", "term_id", "unit_id", "category")
+
+
+async def _export_notice(db: AsyncSession, request: Request, context: dict[str, Any]) -> None:
+    if export_id := request.query_params.get("export"):
+        try:
+            context["export"] = await exports.get_export(db, uuid.UUID(export_id))
+        except (NotFound, ValueError):
+            pass
+
+
+PAGES = [SuggestionPages, ItemPages, SuggestionHandlingPages, EvaluationPages, SuggestionListPages]

@@ -7,6 +7,7 @@ from: `opinions.read` to read (a deputy only their own), `opinions.write` for st
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -14,11 +15,24 @@ from urllib.parse import quote
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import Provide
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.core.errors import InvalidInput
+from renda.core.errors import InvalidInput, PermissionDenied
 from renda.core.permissions import requires
-from renda.modules.suggestions import detail, evaluation, filing, followup, intake, public_board, service, supervision
+from renda.core.timezone import local_today
+from renda.modules.suggestions import (
+    detail,
+    evaluation,
+    filing,
+    followup,
+    intake,
+    listing,
+    public_board,
+    rates,
+    service,
+    supervision,
+)
 from renda.modules.suggestions import evaluation_out as views
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, require_manage
 from renda.modules.suggestions.handling_routes import HandlingController
@@ -49,11 +63,14 @@ from renda.modules.suggestions.schemas import (
     MineOut,
     PublicBoardIn,
     PublicBoardOut,
+    RateOut,
+    RateReportOut,
     RatingIn,
     RatingOut,
     RedactionIn,
     RedactionOut,
     ReturnIn,
+    SuggestionRowPage,
 )
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.forms import uploaded_file
@@ -191,6 +208,47 @@ class ItemController(Controller):
     path = ITEMS
     tags = ["代表建议办理"]
     dependencies = ITEM_DEPENDENCIES
+
+    # The list (listing.py, the rates lane): filters as query parameters, one statement per page.
+    @get("/", guards=[LOOP_READ])
+    async def list_items(
+        self,
+        db: AsyncSession,
+        loop_caller: LoopCaller,
+        status: str | None = None,
+        kind: str | None = None,
+        category: str | None = None,
+        year: str | None = None,
+        term_id: str | None = None,
+        unit_id: str | None = None,
+        unit_role: str | None = Parameter(default=None, description="lead:只看主办;co:只看协办(须同时指定 unit_id)"),
+        key: str | None = Parameter(default=None, description="1:只看重点建议;0:只看非重点建议"),
+        overdue: str | None = None,
+        rating: str | None = None,
+        reply_class: str | None = QueryParameter(name="class", default=None, description="答复类别 A/B/C/D"),
+        q: str | None = Parameter(default=None, description="标题、编号(如 2026-0042)或领衔代表姓名"),
+        page: int = 1,
+        page_size: int = 20,
+    ) -> SuggestionRowPage:
+        params = {
+            "status": status,
+            "kind": kind,
+            "category": category,
+            "year": year,
+            "term_id": term_id,
+            "unit_id": unit_id,
+            "unit_role": unit_role,
+            "key": key,
+            "overdue": overdue,
+            "rating": rating,
+            "class": reply_class,
+            "q": q,
+        }
+        today = local_today()
+        found = await listing.list_suggestions(db, loop_caller, listing.parse_filter(params), page, page_size, today)
+        return SuggestionRowPage(
+            [listing.row_out(row, today) for row in found.items], found.total, found.page, found.page_size
+        )
 
     @post("/", guards=[LOOP_WRITE], status_code=201)
     async def create(self, db: AsyncSession, access: TenantAccess, loop_caller: LoopCaller, data: ItemIn) -> ItemDetail:
@@ -423,4 +481,46 @@ class PublicBoardSettingsController(Controller):
         return PublicBoardOut(settings.public_board, list(settings.public_fields))
 
 
-ROUTES = [DraftController, ItemController, HandlingController, EvaluationController, PublicBoardSettingsController]
+# --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
+class SuggestionListController(Controller):
+    """The office's rates (the list itself is `ItemController`'s GET: one controller per path)."""
+
+    path = "/api/v1/t/{code:str}/suggestions"
+    tags = ["代表建议"]
+    dependencies = {**TENANT_DEPENDENCIES, "caller": Provide(provide_loop_caller)}
+
+    @get("/rates", guards=[requires("reports.read")])
+    async def rate_report(
+        self,
+        db: AsyncSession,
+        caller: LoopCaller,
+        by: str = Parameter(default="unit", description="unit 承办单位 / category 分类 / year 年度 / term 届次"),
+        year: str | None = None,
+        term_id: str | None = None,
+        unit_id: str | None = None,
+        category: str | None = None,
+    ) -> RateReportOut:
+        if not caller.full:
+            raise PermissionDenied("只有本机关工作人员和上级机关可以查看办理统计", code="suggestion_rates_denied")
+        grouping, filters = rates.parse_rate_filter(
+            {"by": by, "year": year, "term_id": term_id, "unit_id": unit_id, "category": category}
+        )
+        report = await rates.rate_report(db, grouping, filters)
+        return RateReportOut(
+            grouping, rate_out(rates.RateRow("total", "合计", report.total)), [rate_out(r) for r in report.groups]
+        )
+
+
+def rate_out(row: rates.RateRow) -> RateOut:
+    c = row.counts
+    return RateOut(row.key, row.label, **dataclasses.asdict(c), **c.rates())
+
+
+ROUTES = [
+    DraftController,
+    ItemController,
+    HandlingController,
+    EvaluationController,
+    PublicBoardSettingsController,
+    SuggestionListController,
+]

@@ -543,3 +543,65 @@ class RequestPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+# --- the list of the loop and its rates (listing.py, rates.py) ------------------------------------
+class SuggestionRowOut(msgspec.Struct):
+    """One line of the suggestion list: the columns it shows, labels beside the codes."""
+
+    id: uuid.UUID
+    number: str
+    title: str
+    kind: str
+    kind_label: str
+    category: str
+    category_label: str
+    lead_name: str
+    unit_name: str | None
+    status: str
+    status_label: str
+    deadline: date | None
+    overdue: bool
+    reply_class: str | None
+    rating: str | None
+    rating_label: str | None
+    is_key: bool
+
+
+class SuggestionRowPage(msgspec.Struct):
+    items: list[SuggestionRowOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class RateOut(msgspec.Struct):
+    """The rates of one group (a unit, a category, a year, a term, or the whole office): the counts
+    they are made of and the percentages (one decimal; null where the denominator is 0)."""
+
+    key: str
+    label: str
+    assigned: int
+    answered: int
+    on_time: int
+    rated: int
+    satisfied: int
+    resolved: int
+    class_a: int
+    class_b: int
+    class_c: int
+    class_d: int
+    closure_rate: float | None
+    on_time_rate: float | None
+    satisfaction_rate: float | None
+    resolution_rate: float | None
+    class_a_share: float | None
+    class_b_share: float | None
+    class_c_share: float | None
+    class_d_share: float | None
+
+
+class RateReportOut(msgspec.Struct):
+    by: str
+    total: RateOut
+    groups: list[RateOut]

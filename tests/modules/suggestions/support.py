@@ -285,3 +285,81 @@ async def inbox(code: str, user_id: uuid.UUID, kind: str):
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         query = select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
         return list((await session.execute(query.order_by(Notification.created_at))).scalars())
+
+
+# --- the list and the rates ------------------------------------------------------------------------
+async def add_cosigner(
+    office: Office, suggestion_id: uuid.UUID, person_id: uuid.UUID, status: str = "confirmed"
+) -> None:
+    from renda.modules.suggestions.models import SuggestionCosigner
+
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        session.add(
+            SuggestionCosigner(
+                suggestion_id=suggestion_id, person_id=person_id, mandate_id=office.mandates[person_id], status=status
+            )
+        )
+        await session.commit()
+
+
+async def add_co_unit(office: Office, suggestion_id: uuid.UUID, unit_id: uuid.UUID) -> None:
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        session.add(SuggestionUnit(suggestion_id=suggestion_id, unit_id=unit_id, round=1, role="co"))
+        await session.commit()
+
+
+async def make_many(office: Office, rows: list[dict]) -> list[uuid.UUID]:
+    """Many suggestions in one transaction (numbers follow on), each row the fields of `make_suggestion`;
+    assigned ones get their lead unit's row as well."""
+    tenant = await load_tenant(office.code)
+    made: list[uuid.UUID] = []
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        seq = await session.scalar(select(Suggestion.seq).order_by(Suggestion.seq.desc().nulls_last()).limit(1)) or 0
+        for fields in rows:
+            seq += 1
+            year = fields.get("year", 2026)
+            status = fields.get("status", "submitted")
+            values = dict(
+                year=year,
+                seq=seq,
+                kind="suggestion",
+                term_id=office.term_id,
+                lead_person_id=office.deputy_person,
+                lead_mandate_id=office.mandates[office.deputy_person],
+                category="transport",
+                title=unique("关于改善出行条件的建议"),
+                content="建议加快县城至乡镇公路的硬化改造。",
+                filed_at=datetime(year, 3, 1, 2, tzinfo=UTC),
+            )
+            if status in ("assigned", "replied", "closed"):
+                values.update(
+                    lead_unit_id=office.unit_id,
+                    assigned_at=datetime(year, 3, 10, 2, tzinfo=UTC),
+                    deadline=date(year, 6, 10),
+                )
+            if status == "closed":
+                values.update(closed_at=datetime(year, 6, 1, 2, tzinfo=UTC))
+            values.update(fields)
+            suggestion = Suggestion(**values)
+            session.add(suggestion)
+            await session.flush()
+            if suggestion.lead_unit_id is not None:
+                session.add(
+                    SuggestionUnit(
+                        suggestion_id=suggestion.id,
+                        unit_id=suggestion.lead_unit_id,
+                        round=suggestion.round,
+                        role="lead",
+                        assigned_at=suggestion.assigned_at,
+                    )
+                )
+            made.append(suggestion.id)
+        await session.commit()
+    return made
+
+
+async def unkey(office: Office, *suggestion_ids: uuid.UUID) -> None:
+    """Takes the key mark off again: the office's key board (supervision tests) lists every key item."""
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        await session.execute(update(Suggestion).where(Suggestion.id.in_(suggestion_ids)).values(is_key=False))
+        await session.commit()
