@@ -1,4 +1,4 @@
-"""The scenario of the suggestion loop (issue 13) in 竹山县:
+"""The scenario of the suggestion loop (issue 13) in a county (沙洋县; the figures are 竹山县's of seed 003):
 
 126 suggestions filed during the session and 32 from deputies' activities between sessions, all
 assigned, all answered on time; 150 of them rated by their lead deputy in the window, 147 of those
@@ -66,10 +66,10 @@ ROAD_AGAIN = (
 
 @pytest.fixture
 async def offices(database) -> dict[str, str]:
-    """十堰市 and 竹山县 beneath it, as tests/modules/suggestions makes them."""
-    await ensure_tenant(database, "420300", "十堰市人大常委会", "city", None)
-    await ensure_tenant(database, "420323", "十堰市竹山县人大常委会", "county", "420300")
-    return {"city": "420300", "a": "420323"}
+    """荆门市 and 沙洋县 beneath it: offices of their own, so no other test's deputies or suggestions count."""
+    await ensure_tenant(database, "420800", "荆门市人大常委会", "city", None)
+    await ensure_tenant(database, "420822", "荆门市沙洋县人大常委会", "county", "420800")
+    return {"city": "420800", "a": "420822"}
 
 
 def reply_class(n: int) -> str:
@@ -139,7 +139,7 @@ async def rates(client, place, **params) -> dict:
 
 
 async def test_the_rates_of_a_county_year_come_out_exactly(client, database, offices) -> None:
-    place = await office(database, offices["a"], "竹山")
+    place = await office(database, offices["a"], "沙洋")
     year = local_today().year
     ids = await make_many(place, session_rows(year))
     await assign_and_answer(client, place, ids)
@@ -175,7 +175,7 @@ async def test_the_rates_of_a_county_year_come_out_exactly(client, database, off
 
 
 async def test_a_suggestion_carried_across_the_term_change_is_resolved_and_rated(client, database, offices) -> None:
-    place = await office(database, offices["a"], "竹山")
+    place = await office(database, offices["a"], "沙洋")
     previous_term = await fresh_term(place.code)
     this_year = local_today().year
     filed_year = this_year - 2
@@ -244,7 +244,7 @@ async def test_a_suggestion_carried_across_the_term_change_is_resolved_and_rated
 
 
 async def test_a_suggestion_filed_again_after_class_a_is_flagged(database, offices) -> None:
-    place = await office(database, offices["a"], "竹山")
+    place = await office(database, offices["a"], "沙洋")
     this_year = local_today().year
     mark = uuid.uuid4().hex[:4]
     earlier = await make_suggestion(
