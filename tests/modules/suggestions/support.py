@@ -85,56 +85,58 @@ async def office(database, code: str, place: str) -> Office:
     )
 
 
-async def make_suggestion(
-    office: Office,
-    *,
-    status: str = "submitted",
-    title: str | None = None,
-    content: str = "建议加快县城至乡镇公路的硬化改造,解决群众出行难问题。",
-    category: str = "transport",
-    year: int = 2026,
-    **fields,
-) -> Suggestion:
-    """A suggestion in the given state, written directly: assigned ones go to the office's first unit
-    with a deadline three months on, unless `fields` say otherwise."""
-    tenant = await load_tenant(office.code)
-    async with tenant_session(tenant, actor=ACTOR) as session:
-        seq = await session.scalar(select(Suggestion.seq).order_by(Suggestion.seq.desc().nulls_last()).limit(1))
-        values = dict(
-            year=year,
-            seq=None if status == "draft" else (seq or 0) + 1,
-            kind="suggestion",
-            term_id=office.term_id,
-            lead_person_id=office.deputy_person,
-            lead_mandate_id=office.mandates[office.deputy_person],
-            category=category,
-            title=title or unique("关于改善出行条件的建议"),
-            content=content,
-            status=status,
-            filed_at=None if status == "draft" else datetime(year, 3, 1, 2, tzinfo=UTC),
+def _values(office: Office, seq: int | None, fields: dict) -> dict:
+    """A suggestion's columns in the state `fields` name: assigned ones go to the office's first unit with
+    a deadline three months on, unless `fields` say otherwise."""
+    year, status = fields.get("year", 2026), fields.get("status", "submitted")
+    values = dict(
+        year=year,
+        seq=None if status == "draft" else seq,
+        kind="suggestion",
+        term_id=office.term_id,
+        lead_person_id=office.deputy_person,
+        lead_mandate_id=office.mandates[office.deputy_person],
+        category="transport",
+        title=unique("关于改善出行条件的建议"),
+        content="建议加快县城至乡镇公路的硬化改造,解决群众出行难问题。",
+        status=status,
+        filed_at=None if status == "draft" else datetime(year, 3, 1, 2, tzinfo=UTC),
+    )
+    if status in ("assigned", "replied", "closed"):
+        values.update(
+            lead_unit_id=office.unit_id, assigned_at=datetime(year, 3, 10, 2, tzinfo=UTC), deadline=date(year, 6, 10)
         )
-        if status in ("assigned", "replied", "closed"):
-            values.update(
-                lead_unit_id=office.unit_id,
-                assigned_at=datetime(year, 3, 10, 2, tzinfo=UTC),
-                deadline=date(year, 6, 10),
+    if status == "closed":
+        values.update(closed_at=datetime(year, 6, 1, 2, tzinfo=UTC))
+    given = {k: v for k, v in fields.items() if not (k == "title" and v is None)}  # title=None: a fresh one
+    return {**values, **given}
+
+
+async def _write(session, office: Office, seq: int | None, fields: dict) -> Suggestion:
+    suggestion = Suggestion(**_values(office, seq, fields))
+    session.add(suggestion)
+    await session.flush()
+    if suggestion.lead_unit_id is not None:
+        session.add(
+            SuggestionUnit(
+                suggestion_id=suggestion.id,
+                unit_id=suggestion.lead_unit_id,
+                round=suggestion.round,
+                role="lead",
+                assigned_at=suggestion.assigned_at or datetime(suggestion.year, 3, 10, 2, tzinfo=UTC),
             )
-        if status == "closed":
-            values.update(closed_at=datetime(year, 6, 1, 2, tzinfo=UTC))
-        values.update(fields)
-        suggestion = Suggestion(**values)
-        session.add(suggestion)
-        await session.flush()
-        if suggestion.lead_unit_id is not None:
-            session.add(
-                SuggestionUnit(
-                    suggestion_id=suggestion.id,
-                    unit_id=suggestion.lead_unit_id,
-                    round=suggestion.round,
-                    role="lead",
-                    assigned_at=suggestion.assigned_at or datetime(year, 3, 10, 2, tzinfo=UTC),
-                )
-            )
+        )
+    return suggestion
+
+
+async def _last_seq(session) -> int:
+    return await session.scalar(select(Suggestion.seq).order_by(Suggestion.seq.desc().nulls_last()).limit(1)) or 0
+
+
+async def make_suggestion(office: Office, **fields) -> Suggestion:
+    """A suggestion in the given state (`status=`, default submitted), written directly."""
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        suggestion = await _write(session, office, await _last_seq(session) + 1, fields)
         await session.commit()
         return suggestion
 
@@ -309,51 +311,12 @@ async def add_co_unit(office: Office, suggestion_id: uuid.UUID, unit_id: uuid.UU
 
 
 async def make_many(office: Office, rows: list[dict]) -> list[uuid.UUID]:
-    """Many suggestions in one transaction (numbers follow on), each row the fields of `make_suggestion`;
-    assigned ones get their lead unit's row as well."""
-    tenant = await load_tenant(office.code)
+    """Many suggestions in one transaction (numbers follow on), each row the fields of `make_suggestion`."""
     made: list[uuid.UUID] = []
-    async with tenant_session(tenant, actor=ACTOR) as session:
-        seq = await session.scalar(select(Suggestion.seq).order_by(Suggestion.seq.desc().nulls_last()).limit(1)) or 0
-        for fields in rows:
-            seq += 1
-            year = fields.get("year", 2026)
-            status = fields.get("status", "submitted")
-            values = dict(
-                year=year,
-                seq=seq,
-                kind="suggestion",
-                term_id=office.term_id,
-                lead_person_id=office.deputy_person,
-                lead_mandate_id=office.mandates[office.deputy_person],
-                category="transport",
-                title=unique("关于改善出行条件的建议"),
-                content="建议加快县城至乡镇公路的硬化改造。",
-                filed_at=datetime(year, 3, 1, 2, tzinfo=UTC),
-            )
-            if status in ("assigned", "replied", "closed"):
-                values.update(
-                    lead_unit_id=office.unit_id,
-                    assigned_at=datetime(year, 3, 10, 2, tzinfo=UTC),
-                    deadline=date(year, 6, 10),
-                )
-            if status == "closed":
-                values.update(closed_at=datetime(year, 6, 1, 2, tzinfo=UTC))
-            values.update(fields)
-            suggestion = Suggestion(**values)
-            session.add(suggestion)
-            await session.flush()
-            if suggestion.lead_unit_id is not None:
-                session.add(
-                    SuggestionUnit(
-                        suggestion_id=suggestion.id,
-                        unit_id=suggestion.lead_unit_id,
-                        round=suggestion.round,
-                        role="lead",
-                        assigned_at=suggestion.assigned_at,
-                    )
-                )
-            made.append(suggestion.id)
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
+        first = await _last_seq(session) + 1
+        for seq, fields in enumerate(rows, first):
+            made.append((await _write(session, office, seq, fields)).id)
         await session.commit()
     return made
 

@@ -38,7 +38,7 @@ async def test_the_reply_letter_is_a_pdf_with_the_chinese_text(client, database,
         "B类(正在解决或列入计划)",
         "2027年5月20日",
         "竹山答复函交通运输局",  # the lead unit's name starts with its office's place
-        "十堰市竹山县人大常委会",
+        "襄阳市谷城县人大常委会",
     ):
         assert expected in text, expected
     assert "filename*=UTF-8''" in letter.headers["content-disposition"]

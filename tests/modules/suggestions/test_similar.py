@@ -108,7 +108,7 @@ async def test_the_office_above_is_searched_only_while_both_share_and_a_sibling_
 
     found = await check(county, *text)
     hit = next(s for s in found if s.suggestion_id == upstairs.id)
-    assert hit.office_code == city and hit.office_name == "十堰市人大常委会" and not hit.own_office
+    assert hit.office_code == city and hit.office_name == "襄阳市人大常委会" and not hit.own_office
     assert hit.flag_resolved_a and hit.year == 2022
     assert next_door.id not in [s.suggestion_id for s in found]  # a sibling is no neighbour
     # Asked for other offices only: none of the city's.
