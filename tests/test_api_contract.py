@@ -83,7 +83,7 @@ async def _wait_for_health(base_url: str, thread: threading.Thread) -> None:
     pytest.fail("the contract test's server stopped while starting", pytrace=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # torn down after its one test: while it lives, the process-wide database is its own
 async def contract(database: Database, settings: Settings) -> AsyncIterator[Contract]:
     from renda.app import create_app
     from renda.tenants.migrations import upgrade_platform
