@@ -6,4 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PAGES: list[Any] = []
+from renda.modules.duty import rating_pages
+
+PAGES: list[Any] = [
+    *rating_pages.PAGES,
+]

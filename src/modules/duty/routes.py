@@ -5,4 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from renda.modules.duty import rating_routes
+
+ROUTES: list[Any] = [
+    *rating_routes.ROUTES,
+]
