@@ -36,11 +36,9 @@ async def state_of(code: str, person_ids: list[uuid.UUID]) -> list[Any]:
         ratings = (
             await session.execute(select(Rating).where(Rating.person_id.in_(person_ids)).order_by(Rating.id))
         ).scalars()
-        rating_rows = [
-            (r.id, r.year, r.step, r.self_summary, r.self_grade, r.group_grade, r.township_grade, r.grade, r.stars)
-            + (r.points, r.advise_resign, r.updated_at)
-            for r in ratings
-        ]
+        columns = ("id", "year", "step", "self_summary", "self_grade", "group_grade", "township_grade", "grade")
+        columns += ("stars", "points", "advise_resign", "updated_at")
+        rating_rows = [tuple(getattr(r, c) for c in columns) for r in ratings]
         ids = [row[0] for row in rating_rows]
         steps = (
             await session.execute(

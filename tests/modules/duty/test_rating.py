@@ -17,7 +17,6 @@ from tests.modules.duty.support_rating import (
     add_points,
     assess,
     at,
-    decide,
     notices,
     rating_row,
     ratings_api,

@@ -52,7 +52,9 @@ async def test_staff_start_every_deputys_rating_and_rate_those_who_never_assesse
         (recorded,) = await steps_of(code, opened.id)
         assert recorded.step == "opened" and recorded.actor.endswith("远安发起工作人员")
 
-        listed = (await client.get(ratings_api(code, "?year=2037&step=opened&page_size=200"), headers=staff.headers)).json()
+        listed = (
+            await client.get(ratings_api(code, "?year=2037&step=opened&page_size=200"), headers=staff.headers)
+        ).json()
         assert str(silent) in {r["person_id"] for r in listed["items"]}
         assert all(r["step_label"] == "待代表自评" for r in listed["items"])
         # The silent deputy is rated all the same.
@@ -114,7 +116,9 @@ async def test_readers_read_everything_and_write_nothing(client, database, offic
         for reader in (office.viewer, office.committee):
             shown = await client.get(ratings_api(code, f"/{rating_id}"), headers=reader.headers)
             assert shown.status_code == 200 and shown.json()["self_grade"] == "good"
-            assert (await client.get(ratings_api(code, "/overview?year=2038"), headers=reader.headers)).status_code == 200
+            assert (
+                await client.get(ratings_api(code, "/overview?year=2038"), headers=reader.headers)
+            ).status_code == 200
             refused = await step(client, reader, code, rating_id, "group", "good")
             assert refused.status_code == 403
         assert (await client.get(ratings_api(code, "/overview"), headers=office.deputy.headers)).status_code == 403

@@ -43,7 +43,9 @@ async def test_two_low_years_running_advise_resignation(client, database, office
         assert [(r["name"], r["grade_label"], r["previous_grade_label"]) for r in mine] == [
             (await person_name(code, twice), "不称职", "基本称职")
         ]
-        flagged = (await client.get(ratings_api(code, "?year=2041&advise_resign=1&page_size=200"), headers=staff.headers)).json()
+        flagged = (
+            await client.get(ratings_api(code, "?year=2041&advise_resign=1&page_size=200"), headers=staff.headers)
+        ).json()
         assert str(twice) in {r["person_id"] for r in flagged["items"]}
         assert str(once) not in {r["person_id"] for r in flagged["items"]}
         # The deputy is not shown the flag.
@@ -69,7 +71,11 @@ async def test_a_talk_is_scheduled_moved_and_held(client, database, offices) -> 
         decided = await step(client, staff, code, low_id, "committee", "basic", talk=talk)
         assert decided.status_code == 200, decided.text
         (scheduled,) = decided.json()["talks"]
-        assert (scheduled["status"], scheduled["scheduled_on"], scheduled["talker"]) == ("scheduled", "2043-01-08", "王副主任")
+        assert (scheduled["status"], scheduled["scheduled_on"], scheduled["talker"]) == (
+            "scheduled",
+            "2043-01-08",
+            "王副主任",
+        )
         (told,) = await notices(code, deputy.user_id, "duty_talk_scheduled")
         name = await person_name(code, office.person)
         assert told.title == "2042年度履职评价提醒约谈安排"
@@ -100,9 +106,13 @@ async def test_a_talk_is_scheduled_moved_and_held(client, database, offices) -> 
             ratings_api(code, f"/talks/{talk_id}"), json={"scheduled_on": "2041-12-31"}, headers=staff.headers
         )
         assert bad_day.status_code == 400 and bad_day.json()["code"] == "invalid_talk_date"
-        denied = await client.patch(ratings_api(code, f"/talks/{talk_id}"), json={"status": "held"}, headers=deputy.headers)
+        denied = await client.patch(
+            ratings_api(code, f"/talks/{talk_id}"), json={"status": "held"}, headers=deputy.headers
+        )
         assert denied.status_code == 403
-        held = await client.patch(ratings_api(code, f"/talks/{talk_id}"), json={"status": "held"}, headers=staff.headers)
+        held = await client.patch(
+            ratings_api(code, f"/talks/{talk_id}"), json={"status": "held"}, headers=staff.headers
+        )
         assert held.status_code == 200 and held.json()["status_label"] == "已约谈"
         closed = await client.patch(
             ratings_api(code, f"/talks/{talk_id}"), json={"scheduled_on": "2043-01-20"}, headers=staff.headers
