@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
@@ -151,7 +150,7 @@ class RatingOut(msgspec.Struct):
     grade: str | None
     grade_label: str | None
     stars: int | None
-    points: Decimal | None
+    points: float | None
     advise_resign: bool
     next_step: str | None
     next_step_label: str | None
@@ -174,7 +173,7 @@ class RatingRow(msgspec.Struct):
     grade: str | None
     grade_label: str | None
     stars: int | None
-    points: Decimal | None  # decided: the year's points then; otherwise as they stand (None: not shown)
+    points: float | None  # decided: the year's points then; otherwise as they stand (None: not shown)
     advise_resign: bool
     talk_status: str | None
     talk_status_label: str | None
@@ -222,5 +221,5 @@ class AdviseResignRow(msgspec.Struct):
     year: int
     grade_label: str
     previous_grade_label: str
-    points: Decimal | None
+    points: float | None
     talk_status_label: str | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
@@ -48,6 +49,11 @@ from renda.modules.duty.totals import points_of
 # The list's step filter: `none` is a deputy whose rating has not been started.
 LIST_STEPS = {"none": "未发起", **RATING_STEPS}
 MAX_QUERY = 50
+
+
+def _number(value: Decimal | None) -> float | None:
+    """Points as a JSON number (they have one decimal place)."""
+    return None if value is None else float(value)
 
 
 def window_out(window: rules.Window, today: date) -> WindowOut:
@@ -125,7 +131,7 @@ async def rating_out(session: AsyncSession, caller: DutyCaller, rated: Rating) -
         grade=rated.grade if shows_all else None,
         grade_label=rules.grade_label(rated.grade) if shows_all else None,
         stars=rated.stars if shows_all else None,
-        points=rated.points if shows_all else None,
+        points=_number(rated.points) if shows_all else None,
         advise_resign=rated.advise_resign if caller.full else False,
         next_step=following,
         next_step_label=RATING_STEPS[following] if following else None,
@@ -271,7 +277,7 @@ async def rows_out(session: AsyncSession, caller: DutyCaller, year: int, rows: l
                 grade=r.grade if shows_all else None,
                 grade_label=rules.grade_label(r.grade) if shows_all else None,
                 stars=r.stars if shows_all else None,
-                points=points if shows_all else None,
+                points=_number(points) if shows_all else None,
                 advise_resign=bool(r.advise_resign) and caller.full,
                 talk_status=r.talk_status if caller.full else None,
                 talk_status_label=TALK_STATUSES[r.talk_status] if r.talk_status and caller.full else None,
@@ -416,7 +422,7 @@ async def advise_resign(session: AsyncSession, year: int) -> list[AdviseResignRo
             r.year,
             GRADES.get(r.grade, ""),
             GRADES.get(r.previous_grade, "") if r.previous_grade else "",
-            r.points,
+            _number(r.points),
             TALK_STATUSES[r.talk_status] if r.talk_status else None,
         )
         for r in (await session.execute(query)).all()
