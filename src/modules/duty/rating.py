@@ -26,6 +26,7 @@ from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.modules.duty import rating_people as people
 from renda.modules.duty.common import DutyCaller, require_deputy, require_manage
 from renda.modules.duty.models import GRADES, LOW_GRADES, RATING_STEPS, STARS, Rating, RatingStep, RatingWindow
+from renda.modules.duty.rating_notices import tell_published
 from renda.modules.duty.totals import points_of
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -49,10 +50,6 @@ def check_year(year: int) -> int:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput(f"年度应在 {MIN_YEAR} 到 {MAX_YEAR} 之间", code="invalid_year")
     return year
-
-
-def grade_label(grade: str | None) -> str | None:
-    return GRADES.get(grade) if grade else None
 
 
 def check_grade(grade: str) -> str:
@@ -354,12 +351,5 @@ async def publish(
         window.published_at, window.published_by = now or utcnow(), caller.actor
     window.public_list = public_list
     await session.flush()
-    from renda.modules.duty.rating_notices import tell_published
-
     await tell_published(session, decided)
     return decided, window
-
-
-def stars_text(stars: int | None) -> str:
-    """★★★☆☆ for three stars of five."""
-    return "" if stars is None else "★" * stars + "☆" * (5 - stars)

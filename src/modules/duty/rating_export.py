@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import read_rows
 from renda.core.timezone import local_today
-from renda.modules.duty import rating as rules
+from renda.modules.duty import rating_labels as labels
 from renda.modules.duty.common import SYSTEM_CALLER
 from renda.modules.duty.rating_views import list_statement, parse_filter, rows_out
 from renda.modules.exports.service import ExportKind, register_export
@@ -48,7 +48,7 @@ async def export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIte
                 row.group_grade_label or "",
                 row.township_grade_label or "",
                 row.grade_label or "",
-                rules.stars_text(row.stars),
+                labels.stars_text(row.stars),
                 float(row.points) if row.points is not None else "",
                 "是" if row.advise_resign else "",
                 row.talk_status_label or "",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.modules.deputies import service as deputies
 from renda.modules.duty import rating_people as people
 from renda.modules.duty.models import Rating, Talk
-from renda.modules.duty.rating import grade_label, stars_text
+from renda.modules.duty.rating_labels import grade_label, stars_text
 from renda.modules.notifications import service as notifications
 
 

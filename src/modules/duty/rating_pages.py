@@ -27,6 +27,7 @@ from renda.core.timezone import local_today
 from renda.modules.deputies.models import Person
 from renda.modules.duty import rating as rules
 from renda.modules.duty import rating_export, talks
+from renda.modules.duty import rating_labels as labels
 from renda.modules.duty import rating_people as people
 from renda.modules.duty import rating_views as views
 from renda.modules.duty.common import duty_caller_for, require_deputy
@@ -123,7 +124,7 @@ class RatingPages(Controller):
             "staff_steps": STAFF_STEP_LABELS,
             "manage": caller.manage,
             "can_export": access.can("exports.write"),
-            "stars": rules.stars_text,
+            "stars": labels.stars_text,
         }
         if export_id := request.query_params.get("export"):
             try:
@@ -249,7 +250,7 @@ class RatingPages(Controller):
             **await shell_context(request, access),
             "mine": await views.mine(db, caller, person_id, local_today()),
             "grades": GRADES,
-            "stars": rules.stars_text,
+            "stars": labels.stars_text,
             "is_leader": await people.is_leader(db, person_id),
             "saved": request.query_params.get("saved") == "1",
             "form": {},
@@ -289,8 +290,7 @@ class RatingPages(Controller):
         raw = request.query_params.get("year") or ""
         year = int(raw) if raw.isdigit() else await rules.rating_year(db, local_today())
         rules.check_year(year)
-        led = views.RatingFilter(year)
-        statement = views.list_statement(caller, led).where(Person.id != leader)
+        statement = views.list_statement(caller, views.RatingFilter(year, leader_id=leader))
         found = list((await db.execute(statement)).all())
         rows = await views.rows_out(db, caller, year, found)
         context = {
@@ -325,7 +325,7 @@ class RatingPages(Controller):
             **await shell_context(request, access),
             "r": shown,
             "grades": GRADES,
-            "stars": rules.stars_text,
+            "stars": labels.stars_text,
             "talk_statuses": TALK_STATUSES,
             "next_step": next_step
             if next_step and await rules.may_take(db, caller, next_step, rated.person_id)
@@ -394,9 +394,8 @@ class RatingPages(Controller):
         talk = await talks.get_talk(db, caller, talk_id, for_update=True)
 
         async def act() -> Any:
-            fields = {
-                k: form_value(data, k) for k in ("scheduled_on", "place", "talker", "status", "note") if k in data
-            }
+            fields = {k: form_value(data, k) or "" for k in ("place", "talker", "note") if k in data}
+            fields |= {k: form_value(data, k) for k in ("scheduled_on", "status") if form_value(data, k)}
             return await talks.update(db, caller, talk, _convert(fields, TalkPatch))
 
         return await run_form_action(
@@ -435,7 +434,7 @@ class PublicRatingPages(Controller):
             "tenant": tenant,
             "contact": contact,
             "year": shown,
-            "rows": [(r.name, r.group_name, GRADES[r.grade], rules.stars_text(STARS[r.grade])) for r in rows],
+            "rows": [(r.name, r.group_name, GRADES[r.grade], labels.stars_text(STARS[r.grade])) for r in rows],
         }
         return Template("duty/rating_public.html", context=context)
 

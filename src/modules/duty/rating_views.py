@@ -22,6 +22,7 @@ from renda.core.errors import InvalidInput
 from renda.core.pagination import Page, paginate_rows
 from renda.modules.deputies.models import Person
 from renda.modules.duty import rating as rules
+from renda.modules.duty import rating_labels as labels
 from renda.modules.duty import rating_people as people
 from renda.modules.duty.common import DutyCaller
 from renda.modules.duty.models import (
@@ -78,7 +79,7 @@ def _talk_out(talk: Talk, name: str, rated: Rating) -> TalkOut:
         talk.person_id,
         name,
         rated.year,
-        rules.grade_label(rated.grade),
+        labels.grade_label(rated.grade),
         talk.scheduled_on,
         talk.place,
         talk.talker,
@@ -104,7 +105,7 @@ async def rating_out(session: AsyncSession, caller: DutyCaller, rated: Rating) -
             s.step,
             RATING_STEPS[s.step],
             s.grade if shows_all or s.step == "self" else None,
-            rules.grade_label(s.grade) if shows_all or s.step == "self" else None,
+            labels.grade_label(s.grade) if shows_all or s.step == "self" else None,
             s.note if shows_all else "",
             s.actor.split(":", 2)[-1],
             s.created_at,
@@ -125,11 +126,11 @@ async def rating_out(session: AsyncSession, caller: DutyCaller, rated: Rating) -
         published=published,
         self_summary=rated.self_summary,
         self_grade=rated.self_grade,
-        self_grade_label=rules.grade_label(rated.self_grade),
+        self_grade_label=labels.grade_label(rated.self_grade),
         group_grade=rated.group_grade if shows_all else None,
         township_grade=rated.township_grade if shows_all else None,
         grade=rated.grade if shows_all else None,
-        grade_label=rules.grade_label(rated.grade) if shows_all else None,
+        grade_label=labels.grade_label(rated.grade) if shows_all else None,
         stars=rated.stars if shows_all else None,
         points=_number(rated.points) if shows_all else None,
         advise_resign=rated.advise_resign if caller.full else False,
@@ -155,6 +156,7 @@ class RatingFilter:
     q: str | None = None
     low: bool = False  # decided 基本称职 or 不称职
     advise_resign: bool = False
+    leader_id: uuid.UUID | None = None  # only the members of the groups this deputy leads
 
 
 def parse_filter(params: dict[str, Any], default_year: int) -> RatingFilter:
@@ -231,6 +233,8 @@ def list_statement(caller: DutyCaller, chosen: RatingFilter) -> Select[Any]:
         mine = Person.id == caller.person_id if caller.person_id is not None else Person.id.is_(None)
         led = people.led_by(Person.id, caller.person_id) if caller.person_id is not None else Person.id.is_(None)
         query = query.where(or_(mine, led))
+    if chosen.leader_id is not None:
+        query = query.where(people.led_by(Person.id, chosen.leader_id))
     if chosen.step == "none":
         query = query.where(Rating.id.is_(None))
     elif chosen.step is not None:
@@ -271,11 +275,11 @@ async def rows_out(session: AsyncSession, caller: DutyCaller, year: int, rows: l
                 group_name=r.group_name,
                 step=r.step,
                 step_label=LIST_STEPS[r.step],
-                self_grade_label=rules.grade_label(r.self_grade),
-                group_grade_label=rules.grade_label(r.group_grade) if shows_all else None,
-                township_grade_label=rules.grade_label(r.township_grade) if shows_all else None,
+                self_grade_label=labels.grade_label(r.self_grade),
+                group_grade_label=labels.grade_label(r.group_grade) if shows_all else None,
+                township_grade_label=labels.grade_label(r.township_grade) if shows_all else None,
                 grade=r.grade if shows_all else None,
-                grade_label=rules.grade_label(r.grade) if shows_all else None,
+                grade_label=labels.grade_label(r.grade) if shows_all else None,
                 stars=r.stars if shows_all else None,
                 points=_number(points) if shows_all else None,
                 advise_resign=bool(r.advise_resign) and caller.full,

@@ -122,6 +122,15 @@ async def test_staff_run_the_year_from_the_overview(client, database, offices) -
         async with tenant_session(await load_tenant(code), actor=ACTOR, read_only=True) as session:
             talk = (await session.execute(select(Talk).where(Talk.rating_id == uuid.UUID(ids[0])))).scalar_one()
         assert (talk.scheduled_on, talk.place) == (date(2047, 1, 6), "常委会会议室")
+        moved = await client.post(
+            f"{url}/talks/{talk.id}",
+            data={"scheduled_on": "2047-01-07", "place": "", "talker": "李主任"},
+            headers=html(staff),
+            follow_redirects=False,
+        )
+        assert moved.status_code in (302, 303), moved.text
+        detail = await client.get(f"{url}/{ids[0]}", headers=html(staff))
+        assert "2047年01月07日 · 地点待定 · 约谈人:李主任" in detail.text
         held = await client.post(
             f"{url}/talks/{talk.id}", data={"status": "held"}, headers=html(staff), follow_redirects=False
         )
