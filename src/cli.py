@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import click
+import msgspec
 
 from renda.config import Settings
 from renda.core.logging import configure_logging
@@ -507,6 +508,38 @@ def idp_remove(provider_id: Any) -> None:
 
     _run(_in_platform_session(lambda session: service.remove_provider(session, provider_id)))
     click.echo(f"已删除 {provider_id}")
+
+
+@main.group()
+def ops() -> None:
+    """The platform's state for its operators."""
+
+
+@ops.command("status")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def ops_status(as_json: bool) -> None:
+    """The outbox's lag, dead jobs and each office's schema revision; exits 1 when an office is behind."""
+    from renda.tenants import operations
+    from renda.tenants.schemas import OperationsOut
+
+    status = _run(_in_platform_session(operations.platform_status))
+    if as_json:
+        click.echo(json.dumps(msgspec.to_builtins(OperationsOut.of(status)), ensure_ascii=False))
+    else:
+        lag = status.outbox
+        click.echo(
+            f"发件箱: {lag.waiting} 条待发送, {lag.due} 条已到时间, "
+            f"最长等待 {lag.lag_seconds:.1f} 秒, {lag.retrying} 条重试中"
+        )
+        click.echo(f"失败任务: {status.dead_total} 个待处理")
+        for dead in status.dead_jobs:
+            click.echo(f"  {dead.actor}\t{dead.count}")
+        behind = status.offices_behind
+        click.echo(f"数据库版本: 最新 {status.head}, {len(status.offices)} 个机关, {len(behind)} 个未升级")
+        for office in behind:
+            click.echo(f"  {office.code}\t{office.name}\t{office.revision or '未建立'}")
+    if status.offices_behind:
+        raise SystemExit(1)
 
 
 @main.group()
