@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -262,6 +263,37 @@ async def may_take(session: AsyncSession, caller: DutyCaller, step: str, person_
     return await people.leads_group_of(session, caller.person_id, person_id)
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What taking a step reads besides the rating, read once for a batch: names, windows, and for the
+    committee's decision the year's points and the year before's ratings."""
+
+    names: dict[uuid.UUID, str]
+    windows: dict[int, Window]
+    points: dict[tuple[int, uuid.UUID], Decimal]
+    before: dict[tuple[int, uuid.UUID], Rating]
+
+
+async def _read_known(session: AsyncSession, ratings: Sequence[Rating], step: str) -> _Known:
+    years = {r.year for r in ratings}
+    points: dict[tuple[int, uuid.UUID], Decimal] = {}
+    before: dict[tuple[int, uuid.UUID], Rating] = {}
+    if step == "committee":
+        for year in years:
+            persons = [r.person_id for r in ratings if r.year == year]
+            points |= {(year, p): found.total for p, found in (await points_of(session, year, persons)).items()}
+        query = select(Rating).where(
+            Rating.year.in_([y - 1 for y in years]), Rating.person_id.in_({r.person_id for r in ratings})
+        )
+        before = {(r.year + 1, r.person_id): r for r in (await session.execute(query)).scalars()}
+    return _Known(
+        await people.names_of(session, [r.person_id for r in ratings]),
+        {year: await window_of(session, year) for year in years},
+        points,
+        before,
+    )
+
+
 async def take_step(
     session: AsyncSession,
     caller: DutyCaller,
@@ -270,6 +302,7 @@ async def take_step(
     grade: str,
     note: str,
     today: date,
+    known: _Known | None = None,
 ) -> Rating:
     """The group check, the township review or the committee's decision of a locked rating."""
     if step not in STAFF_STEPS:
@@ -279,8 +312,9 @@ async def take_step(
         if step == "group":
             raise PermissionDenied("代表小组评议由工作人员或该代表所在小组的组长进行", code="rating_not_your_group")
         raise PermissionDenied(f"“{RATING_STEPS[step]}”由本机关工作人员进行", code="duty_staff_only")
-    check_order(rating, step, await _name(session, rating.person_id))
-    window = await window_of(session, rating.year)
+    known = known or await _read_known(session, [rating], step)
+    check_order(rating, step, known.names.get(rating.person_id, "该代表"))
+    window = known.windows[rating.year]
     if not window.has_opened(today):
         raise Conflict(
             f"{rating.year}年度评价自{window.opens_on:%Y年%m月%d日}开始,此前不能评议", code="rating_window_closed"
@@ -290,18 +324,17 @@ async def take_step(
     elif step == "township":
         rating.township_grade = grade
     else:
-        await _decide(session, rating, grade)
+        _decide(rating, grade, known)
     _record(session, rating, step, grade, note, caller.actor)
-    await session.flush()
     return rating
 
 
-async def _decide(session: AsyncSession, rating: Rating, grade: str) -> None:
+def _decide(rating: Rating, grade: str, known: _Known) -> None:
     """The committee's grade, its stars, the year's points as they stand now, and the advice to resign
     for a second low year running (that year's decision as it stands)."""
     rating.grade, rating.stars = grade, STARS[grade]
-    rating.points = (await points_of(session, rating.year, [rating.person_id]))[rating.person_id].total
-    before = await rating_of(session, rating.year - 1, rating.person_id)
+    rating.points = known.points[(rating.year, rating.person_id)]
+    before = known.before.get((rating.year, rating.person_id))
     rating.advise_resign = (
         grade in LOW_GRADES
         and before is not None
@@ -327,8 +360,10 @@ async def take_steps(
     visible = [found[i] for i in wanted if i in found and await may_see(session, caller, found[i].person_id)]
     if len(visible) != len(wanted):
         raise NotFound("所选的评价记录有的不存在", code="rating_not_found")
+    known = await _read_known(session, visible, step) if step in STAFF_STEPS else None
     for rating in visible:
-        await take_step(session, caller, rating, step, grade, note, today)
+        await take_step(session, caller, rating, step, grade, note, today, known)
+    await session.flush()
     return visible
 
 

@@ -103,6 +103,7 @@ async def take_step_with_talk(
     if talk is not None and (step != "committee" or grade not in LOW_GRADES):
         raise InvalidInput("只有常委会审定为基本称职或不称职时才能同时安排提醒约谈", code="talk_not_needed")
     await rating.take_step(session, caller, rated, step, grade, note, today)
+    await session.flush()
     if talk is not None:
         await schedule(session, caller, rated, talk)
     return rated
