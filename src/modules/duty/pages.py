@@ -6,4 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PAGES: list[Any] = []
+from renda.modules.duty.store_pages import StorePages
+
+PAGES: list[Any] = [
+    StorePages,
+]

@@ -5,4 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from renda.modules.duty.store_routes import StoreController
+
+ROUTES: list[Any] = [
+    StoreController,
+]
