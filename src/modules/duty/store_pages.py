@@ -55,14 +55,13 @@ def _page_number(request: Request) -> int:
     return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) > 0 else 1
 
 
-def _item_fields(data: Form, *, patch: bool) -> dict[str, Any]:
-    fields: dict[str, Any] = {k: form_value(data, k) for k in ("name", "price", "stock") if k in data}
-    if "description" in data:
-        fields["description"] = form_value(data, "description") or ""
+def _item_fields(data: Form) -> dict[str, Any]:
+    """The fields the form sent; an empty name or description is "" (the service says what is missing),
+    an empty number is None (the form names the field)."""
+    fields: dict[str, Any] = {k: form_value(data, k) for k in ("price", "stock") if k in data}
+    fields |= {k: form_value(data, k) or "" for k in ("name", "description") if k in data}
     if "active" in data:
         fields["active"] = form_value(data, "active") == "1"
-    if not patch:
-        fields = {k: v for k, v in fields.items() if v is not None}
     return fields
 
 
@@ -174,7 +173,7 @@ class StorePages(Controller):
         self, request: Request, db: AsyncSession, access: TenantAccess, data: Form = URL_FORM
     ) -> Template | Redirect:
         async def action() -> None:
-            fields = _item_fields(data, patch=False)
+            fields = _item_fields(data)
             await store.create_item(db, await duty_caller_for(db, access), form_struct(fields, ItemIn, ITEM_LABELS))
 
         return await run_form_action(
@@ -191,7 +190,7 @@ class StorePages(Controller):
         await store.get_item(db, store_item_id)  # another office's: 404 first
 
         async def action() -> None:
-            changes = form_struct(_item_fields(data, patch=True), ItemPatch, ITEM_LABELS)
+            changes = form_struct(_item_fields(data), ItemPatch, ITEM_LABELS)
             await store.update_item(db, await duty_caller_for(db, access), store_item_id, changes)
 
         return await run_form_action(

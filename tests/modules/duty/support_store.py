@@ -18,6 +18,8 @@ from renda.modules.notifications.models import Notification
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.modules.duty.support import ACTOR, unique
 
+SPRING_DAY = date(2027, 3, 15)  # a day of 2027: the points of 2026 are spent
+
 # Kinds of event worth anything under the default rules, each up to its category's cap (120 in all).
 CATEGORY_FILL = (
     ("meetings", "session", 30),

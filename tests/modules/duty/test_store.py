@@ -12,11 +12,11 @@ from sqlalchemy import select
 from renda.modules.audit.models import AuditLog
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.modules.duty.support import ACTOR, duty_office
-from tests.modules.duty.support_store import at, give_points, make_item, notices_of, store_state
+from tests.modules.duty.support_store import SPRING_DAY, at, give_points, make_item, notices_of, store_state
 
 pytestmark = pytest.mark.date_sensitive
 
-SPRING = date(2027, 3, 15)  # points of 2026 are spent
+SPRING = SPRING_DAY
 
 
 def api(code: str) -> str:
