@@ -150,7 +150,8 @@ async def restock(session: AsyncSession, caller: DutyCaller, item_id: uuid.UUID,
 
 
 def items_query(*, active_only: bool) -> Select[tuple[StoreItem]]:
-    query = select(StoreItem).order_by(StoreItem.active.desc(), StoreItem.price, StoreItem.name, StoreItem.id)
+    """The newest first (新上架)."""
+    query = select(StoreItem).order_by(StoreItem.created_at.desc(), StoreItem.id)
     return query.where(StoreItem.active.is_(True)) if active_only else query
 
 
