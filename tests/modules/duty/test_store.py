@@ -87,6 +87,8 @@ BAD_ITEMS = [
     ({"name": "茶杯", "price": 5, "stock": 1, "description": "长" * 501}, "item_description_too_long"),
     ({"name": "茶杯", "price": "五", "stock": 1}, "validation_error"),
     ({"name": "茶杯", "price": 5.5, "stock": 1}, "validation_error"),
+    ({"name": "茶杯", "price": True, "stock": 1}, "validation_error"),
+    ({"name": "茶杯", "price": 5, "stock": 10**12}, "invalid_stock"),  # refused before it reaches the database
     ({"name": "茶杯", "price": 5, "stock": None}, "validation_error"),
     ({"name": 12, "price": 5, "stock": 1}, "validation_error"),
     ({"price": 5, "stock": 1}, "validation_error"),
@@ -214,6 +216,8 @@ REFUSED_REDEMPTIONS = [
     ({"store_item_id": "cheap", "quantity": -1}, 400, "invalid_quantity"),
     ({"store_item_id": "cheap", "quantity": 11}, 400, "invalid_quantity"),
     ({"store_item_id": "cheap", "quantity": 1.5}, 400, "validation_error"),
+    ({"store_item_id": "cheap", "quantity": True}, 400, "validation_error"),
+    ({"store_item_id": "cheap", "quantity": 10**12}, 400, "invalid_quantity"),
     ({"store_item_id": "不是编号"}, 400, "validation_error"),
     ({"quantity": 1}, 400, "validation_error"),
     ({"store_item_id": "cheap", "person_id": "cheap"}, 400, "validation_error"),
