@@ -711,6 +711,15 @@ class ItemPages(Controller):
 
         return await self._act(request, db, access, suggestion_id, action)
 
+    @post("/{suggestion_id:uuid}/cosigners/{person_id:uuid}/remove", guards=[LOOP_WRITE])
+    async def remove_cosigner(
+        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID, person_id: uuid.UUID
+    ) -> Template | Redirect:
+        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
+            await filing.remove_cosigner(db, caller, suggestion, person_id)
+
+        return await self._act(request, db, access, suggestion_id, action)
+
     @post("/{suggestion_id:uuid}/submit", guards=[LOOP_WRITE])
     async def submit(
         self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
