@@ -326,3 +326,41 @@ async def unkey(office: Office, *suggestion_ids: uuid.UUID) -> None:
     async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
         await session.execute(update(Suggestion).where(Suggestion.id.in_(suggestion_ids)).values(is_key=False))
         await session.commit()
+
+
+# --- jobs, as the workers run them -------------------------------------------------------------------
+async def run_queued(actor_name: str, *args: object) -> int:
+    """Deliver the outbox's unsent messages of `actor_name` whose arguments begin with `args` to a worker
+    (on the in-process broker), as the relay would, and wait until it has run them; the outbox's other
+    messages are left for whoever relays them. Returns how many ran."""
+    import dramatiq
+
+    from renda.core.db import get_database, utcnow
+    from renda.workers.outbox import OutboxMessage
+    from tests.conftest import running_worker
+
+    async with get_database().platform_session() as session:
+        query = select(OutboxMessage).where(OutboxMessage.actor_name == actor_name, OutboxMessage.sent_at.is_(None))
+        rows = [
+            r for r in (await session.execute(query.with_for_update())).scalars() if r.args[: len(args)] == list(args)
+        ]
+        messages = [
+            dramatiq.Message(
+                queue_name=r.queue_name,
+                actor_name=r.actor_name,
+                args=tuple(r.args),
+                kwargs=r.kwargs,
+                options={"tenant_code": r.tenant_code} if r.tenant_code else {},
+                message_id=r.message_id,
+            )
+            for r in rows
+        ]
+        for row in rows:
+            row.sent_at = utcnow()
+        await session.commit()
+    with running_worker("stub") as broker:
+        for message in messages:
+            broker.enqueue(message)
+        for queue in {m.queue_name for m in messages}:
+            broker.join(queue, fail_fast=True)
+    return len(messages)

@@ -149,7 +149,10 @@ async def test_turned_into_a_peoples_opinion_end_to_end(client, database, office
     opinions = f"/api/v1/t/{place.code}/opinions"
     shown = await client.get(f"{opinions}/{item['opinion_id']}", headers=staff)
     assert shown.status_code == 200 and "解放路北段" in shown.text
-    assert (shown.json()["opinion"]["source"], shown.json()["opinion"]["source_label"]) == ("suggestion", "代表建议转来")
+    assert (shown.json()["opinion"]["source"], shown.json()["opinion"]["source_label"]) == (
+        "suggestion",
+        "代表建议转来",
+    )
     listed = await client.get(f"{opinions}/", params={"source": "suggestion", "page_size": 100}, headers=staff)
     assert listed.status_code == 200, listed.text
     assert item["opinion_id"] in [o["id"] for o in listed.json()["items"]]
