@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from renda.core.timezone import local_today
 from tests.conftest import make_caller
 from tests.modules.suggestions.support import add_co_unit, add_cosigner, make_suggestion, office, unique, unkey
@@ -28,6 +30,7 @@ async def _ids(client, place, caller=None, **params) -> set[str]:
     return {item["id"] for item in response.json()["items"]}
 
 
+@pytest.mark.date_sensitive  # overdue: deadlines before today
 async def test_every_filter_narrows_the_list(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山")
     keyed: list = []
