@@ -75,6 +75,8 @@ EXPECTED = {
     "class_c_share": 5.1,
     "class_d_share": 2.5,
 }
+RURAL_ROADS = "沙洋县部分农村公路路面窄、破损多,建议加快提档升级,解决群众出行难问题。"
+HIGHWAY = ("关于修复高阳镇至县城公路的建议", "高阳镇至县城公路多处路基下沉、路面开裂,建议列入明年大中修计划。")
 ROAD = ("关于硬化池河镇明星村通村公路的建议", "明星村至镇区的通村公路约4.5公里仍是砂石路面,雨天泥泞,群众出行困难。")
 ROAD_AGAIN = (
     "再次建议解决明星村通村路硬化问题",
@@ -143,7 +145,8 @@ class People:
             caller = LoopCaller(p.deputy.user_id, False, False, frozenset({p.deputy_person}), none)
             return caller, f"user:{p.deputy.user_id}:沙洋代表0"
         unit_id, user = self.unit_of(n)
-        return LoopCaller(user.user_id, False, False, none, frozenset({unit_id})), f"user:{user.user_id}:沙洋经办人"
+        name = ("沙洋交通局经办人", "沙洋教育局经办人")[n % 2]
+        return LoopCaller(user.user_id, False, False, none, frozenset({unit_id})), f"user:{user.user_id}:{name}"
 
 
 # --- the 158, step by step: the eight through the routes, the others through the same functions ----------
@@ -168,7 +171,7 @@ async def file_all(client, people: People) -> dict[int, uuid.UUID]:
     p, api, lead = people.place, people.api, people.place.deputy.headers
     ids: dict[int, uuid.UUID] = {}
     for n in BY_ROUTE:
-        body = {"category": "transport", "title": f"关于改善沙洋县农村公路的建议(第{n + 1}件)", "content": ROAD[1]}
+        body = {"category": "transport", "title": f"关于改善沙洋县农村公路的建议(第{n + 1}件)", "content": RURAL_ROADS}
         body["during_session"] = n < DURING_SESSION
         if n == 0:
             body["cosigner_person_ids"] = [str(p.cosigner_persons[0])]
@@ -195,14 +198,14 @@ async def file_all(client, people: People) -> dict[int, uuid.UUID]:
                 continue
             fields = {"category": "transport", "during_session": n < DURING_SESSION}
             if n < DURING_SESSION:
-                fields |= {"title": f"关于改善沙洋县农村公路的建议(第{n + 1}件)", "content": ROAD[1]}
+                fields |= {"title": f"关于改善沙洋县农村公路的建议(第{n + 1}件)", "content": RURAL_ROADS}
             else:
                 draft = await service.create_draft(
                     session,
                     people.tenant,
                     deputy_person_id=p.deputy_person,
                     title=f"关于改善沙洋县农村公路的建议(第{n + 1}件)",
-                    content=ROAD[1],
+                    content=RURAL_ROADS,
                     source=("contact", "reception")[n % 2],
                     source_id=None,
                 )
@@ -392,7 +395,7 @@ async def test_a_suggestion_carried_across_the_year_is_resolved_and_rated(client
     # Filed late in its year, answered B (being resolved) before the year's end; not yet rated.
     with time_machine.travel(at(filed), tick=True):
         made = await client.post(
-            api, json={"category": "transport", "title": ROAD[0], "content": ROAD[1]}, headers=lead
+            api, json={"category": "transport", "title": HIGHWAY[0], "content": HIGHWAY[1]}, headers=lead
         )
         assert made.status_code == 201, made.text
         sid = made.json()["item"]["id"]
@@ -429,7 +432,7 @@ async def test_a_suggestion_carried_across_the_year_is_resolved_and_rated(client
 
     # Found resolved at the follow-up there; the deputy, whose mandate has ended, rates it in the window.
     with time_machine.travel(at(looked), tick=True):
-        entry = {"checked_on": looked.isoformat(), "progress": "通村公路已硬化完工", "resolved": True}
+        entry = {"checked_on": looked.isoformat(), "progress": "路基已加固,路面已重铺", "resolved": True}
         checked = await client.post(f"{api}/{sid}/follow-ups", json=entry, headers=staff)
         assert checked.status_code == 201, checked.text
         assert checked.json()["year"] == filed_year + 1
