@@ -2,7 +2,7 @@
 suggestion timeline's step 移除联名代表
 
 Revision ID: t0015
-Revises: t0013
+Revises: t0014
 Create Date: 2026-12-10 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "t0015"
-down_revision: str | None = "t0013"
+down_revision: str | None = "t0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,9 @@
+"""`/t/{code}/duty/...`: the pages of duty performance, in Chinese; a deputy's own pages (sign-in by
+QR code, evidence, my points, my archive) are made for a phone. Each part keeps its pages in its own
+file; this is the module's list of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PAGES: list[Any] = []

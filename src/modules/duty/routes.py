@@ -1,0 +1,8 @@
+"""`/api/v1/t/{code}/duty/...`: duty performance (`duty.read` / `duty.write`). Each part of the module
+keeps its controllers in its own file; this is the module's list of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
