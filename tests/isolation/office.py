@@ -339,6 +339,13 @@ class Office:
     async def new_cosigner(self) -> Ids:
         return await self.new_deputy()
 
+    async def new_suggestion_cosigner(self) -> Ids:
+        """A draft suggestion and a deputy it asks to co-sign (the path's `person_id`)."""
+        made, cosigner = await self.new_suggestion(), await self.new_deputy()
+        body = {"person_ids": [cosigner["person_id"]]}
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/cosigners", body)
+        return {"suggestion_id": made["suggestion_id"], "person_id": cosigner["person_id"]}
+
     async def new_submitted_suggestion(self) -> Ids:
         made = await self.new_suggestion()
         await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/submit")

@@ -273,6 +273,7 @@ PATHS: dict[tuple[str, ...], str] = {
     ("suggestion_id",): "suggestion",
     ("suggestion_id", "checkpoint_id"): "key_suggestion",
     ("suggestion_id", "attachment_id"): "suggestion_attachment",
+    ("suggestion_id", "person_id"): "suggestion_cosigner",
     ("store_item_id",): "store_item",
     ("redemption_id",): "redemption",
 }
@@ -443,6 +444,7 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/cosigners": body(person_ids=[new.cosigner["person_id"]]),
     "POST /suggestions/items/{suggestion_id}/cosigners/confirm": body(on="cosign_request"),
     "POST /suggestions/items/{suggestion_id}/cosigners/decline": body(on="cosign_request"),
+    "DELETE /suggestions/items/{suggestion_id}/cosigners/{person_id}": body(),
     "POST /suggestions/items/{suggestion_id}/submit": body(),
     "POST /suggestions/items/{suggestion_id}/withdraw": body(),
     "POST /suggestions/items/{suggestion_id}/accept": body(on="submitted_suggestion"),
@@ -673,6 +675,7 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/cosigners": form(person_ids=new.cosigner["person_id"]),
     "POST /suggestions/items/{suggestion_id}/cosigners/confirm": form(on="cosign_request"),
     "POST /suggestions/items/{suggestion_id}/cosigners/decline": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/{person_id}/remove": form(),
     "POST /suggestions/items/{suggestion_id}/submit": form(),
     "POST /suggestions/items/{suggestion_id}/withdraw": form(),
     "POST /suggestions/items/{suggestion_id}/accept": form(on="submitted_suggestion"),

@@ -303,6 +303,13 @@ class ItemController(Controller):
         await filing.respond_cosign(db, addressed.caller, addressed.item, confirm=False)
         return await detail.item_detail(db, addressed.caller, addressed.item)
 
+    @delete("/{suggestion_id:uuid}/cosigners/{person_id:uuid}", guards=[LOOP_WRITE], status_code=200)
+    async def remove_cosigner(self, db: AsyncSession, addressed: AddressedItem, person_id: uuid.UUID) -> ItemDetail:
+        """The lead (or staff) takes a co-signer off before submission. 409 `cosigner_not_removable` once
+        submitted, 404 `cosigner_not_found` for a deputy who is not a co-signer."""
+        await filing.remove_cosigner(db, addressed.caller, addressed.item, person_id)
+        return await detail.item_detail(db, addressed.caller, addressed.item)
+
     @post("/{suggestion_id:uuid}/submit", guards=[LOOP_WRITE], status_code=200)
     async def submit(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
         """Filed with the year's number. 400 `motion_short_of_cosigners` for a motion with too few
