@@ -603,6 +603,46 @@ class Office:
         made = await self.call("POST", "/duty/store/redemptions", item)
         return {**item, "redemption_id": made["id"]}
 
+    # --- duty: the star rating ---------------------------------------------------------------------
+    async def new_rating_window(self) -> Ids:
+        """This year's rating window open all year: the test runs on any date."""
+        body = {"year": TODAY.year, "opens_on": f"{TODAY.year}-01-01", "closes_on": f"{TODAY.year}-12-31"}
+        await self.call("PUT", "/duty/ratings/window", body)
+        return {}
+
+    async def new_rating(self, grade: str | None = None) -> Ids:
+        """A fresh deputy's rating of this year, started by staff (awaiting the group check); with
+        `grade`, taken through the committee's decision."""
+        from renda.modules.duty.models import Rating
+
+        await self.new_rating_window()
+        deputy = await self.new_deputy()
+        await self.call("POST", "/duty/ratings/start", {"year": TODAY.year})
+        async with tenant_session(await load_tenant(self.code), actor="system:test", read_only=True) as session:
+            person_id = uuid.UUID(deputy["person_id"])
+            query = select(Rating.id).where(Rating.year == TODAY.year, Rating.person_id == person_id)
+            rating_id = str((await session.execute(query)).scalar_one())
+        for step in ("group", "township", "committee") if grade else ():
+            await self.call("POST", f"/duty/ratings/{rating_id}/steps", {"step": step, "grade": grade})
+        return {**deputy, "rating_id": rating_id}
+
+    async def new_low_rating(self) -> Ids:
+        return await self.new_rating("basic")
+
+    async def new_decided_rating(self) -> Ids:
+        return await self.new_rating("good")
+
+    async def new_rating_talk(self) -> Ids:
+        rating = await self.new_low_rating()
+        talk = await self.call("POST", f"/duty/ratings/{rating['rating_id']}/talks", {"scheduled_on": str(TODAY)})
+        return {**rating, "talk_id": talk["id"]}
+
+    async def new_public_rating(self) -> Ids:
+        """A rating published with the office's public list of grades."""
+        rating = await self.new_decided_rating()
+        await self.call("POST", "/duty/ratings/publish", {"year": TODAY.year, "public_list": True})
+        return rating
+
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

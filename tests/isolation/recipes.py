@@ -276,6 +276,8 @@ PATHS: dict[tuple[str, ...], str] = {
     ("suggestion_id", "person_id"): "suggestion_cosigner",
     ("store_item_id",): "store_item",
     ("redemption_id",): "redemption",
+    ("rating_id",): "rating",
+    ("talk_id",): "rating_talk",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -308,6 +310,7 @@ FIELDS: dict[str, Any] = {
 }
 
 DAY_AFTER_TERM = str(TODAY + timedelta(days=31))  # Office.new_term's term ends in 30 days
+YEAR_START, YEAR_END = date(TODAY.year, 1, 1), date(TODAY.year, 12, 31)  # a rating window open all year
 TXT = ("纪要.txt", "走访纪要".encode(), "text/plain")
 
 # --- the API: /api/v1/t/{code}… ------------------------------------------------------------------
@@ -496,6 +499,15 @@ API: dict[str, Recipe] = {
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
     "DELETE /portal/commitments/{commitment_id}": body(),
     "PATCH /portal/settings": body(),
+    # duty: the star rating
+    "PUT /duty/ratings/window": body(year=TODAY.year, opens_on=YEAR_START, closes_on=YEAR_END),
+    "POST /duty/ratings/start": body(on="rating_window", year=TODAY.year),
+    "POST /duty/ratings/mine": body(on="rating_window", year=TODAY.year, grade="good"),
+    "POST /duty/ratings/steps": body(on="rating", step="group", grade="good", rating_ids=[same.rating_id]),
+    "POST /duty/ratings/publish": body(on="decided_rating", year=TODAY.year),
+    "POST /duty/ratings/{rating_id}/steps": body(step="group", grade="good", talk=OMIT),
+    "POST /duty/ratings/{rating_id}/talks": body(on="low_rating", scheduled_on=TODAY),
+    "PATCH /duty/ratings/talks/{talk_id}": body(status="held"),
 }
 
 # --- the staff pages: /t/{code}… -----------------------------------------------------------------
@@ -700,6 +712,18 @@ PAGES: dict[str, Recipe] = {
     "POST /duty/store/redemptions/{redemption_id}/cancel": form(reason="库存盘点"),
     "POST /duty/store/redemptions/{redemption_id}/handover": form(),
     "POST /duty/store/history/export": form(),
+    # duty: the star rating
+    "POST /duty/ratings/window": form(year=TODAY.year, opens_on=YEAR_START, closes_on=YEAR_END),
+    "POST /duty/ratings/start": form(on="rating_window", year=TODAY.year),
+    "POST /duty/ratings/bulk": form(
+        on="rating", year=TODAY.year, step="group", grade="good", rating_ids=[same.rating_id]
+    ),
+    "POST /duty/ratings/publish": form(on="decided_rating", year=TODAY.year, public_list="1"),
+    "POST /duty/ratings/export": form(year=TODAY.year),
+    "POST /duty/ratings/mine": form(on="rating_window", year=TODAY.year, summary="全年出席会议", grade="good"),
+    "POST /duty/ratings/{rating_id}/step": form(step="group", grade="good"),
+    "POST /duty/ratings/{rating_id}/talks": form(on="low_rating", scheduled_on=TODAY),
+    "POST /duty/ratings/talks/{talk_id}": form(status="held"),
 }
 
 # --- reads that need more than their path's objects ---------------------------------------------
@@ -726,7 +750,8 @@ PORTAL: dict[str, Recipe] = {
     ),
     "GET /opinions/rate/{token}": form(on="rating_token"),
     "POST /opinions/rate/{token}": form(on="rating_token", rating="solved", expect=200),
-    # the public board of suggestions
+    # the public board of suggestions, the public list of the star rating
     "GET /suggestions": form(on="public_suggestion"),
+    "GET /duty/ratings": form(on="public_rating"),
     "GET /suggestions/{suggestion_id}": form(on="public_suggestion"),
 }

@@ -284,6 +284,7 @@ GRADES = {"excellent": "优秀", "good": "良好", "competent": "称职", "basic
 STARS = {"excellent": 5, "good": 4, "competent": 3, "basic": 2, "incompetent": 1}
 LOW_GRADES = ("basic", "incompetent")
 RATING_STEPS = {
+    "opened": "待代表自评",  # started by staff (bulk) before the deputy assessed themselves
     "self": "代表自评",
     "group": "代表小组评议",
     "township": "乡镇(街道)审核",
@@ -304,11 +305,14 @@ class RatingWindow(UUIDPrimaryKey, Timestamps, TenantBase):
     closes_on: Mapped[date] = mapped_column(Date)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(String(200))
+    # The office publishes the list of grades on its public portal too (not only to each deputy).
+    public_list: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Rating(UUIDPrimaryKey, Timestamps, TenantBase):
     """A deputy's rating of a year; `step` is the last step done (self → group → township → committee
-    → published), the grades each step gave are kept beside it."""
+    → published; `opened` when staff started it before the deputy assessed themselves), the grades
+    each step gave are kept beside it."""
 
     __tablename__ = "duty_ratings"
     __table_args__ = (
