@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from renda.modules.duty import archive_routes
+
 ROUTES: list[Any] = []
+ROUTES += archive_routes.ROUTES
