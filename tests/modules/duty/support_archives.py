@@ -305,7 +305,7 @@ async def fill_year(code: str, person_id: uuid.UUID, year: int = YEAR, *, filler
 
 
 # --- a PDF page by page ----------------------------------------------------------------------------
-PAGE_OBJECTS = re.compile(rb"/Type\s*/Page\b")
+PAGE_OBJECTS = re.compile(rb"/Type\s*/Page(?!s)\b")
 
 
 def pdf_pages(pdf: bytes) -> list[str]:
@@ -334,5 +334,11 @@ def pdf_pages(pdf: bytes) -> list[str]:
             for chunk in HEX.findall(array) if array else [single]:
                 codes = chunk.decode()
                 text.extend(cmap.get(int(codes[i : i + 4], 16), "") for i in range(0, len(codes), 4))
-        pages.append("".join(text))
+        if text:
+            pages.append("".join(text))
     return pages
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """How many page objects the PDF has (in its body or its compressed object streams)."""
+    return len(PAGE_OBJECTS.findall(pdf + b"".join(_streams(pdf))))
