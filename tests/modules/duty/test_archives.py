@@ -4,7 +4,6 @@ rating), readable by the deputy on their own and by staff for anyone, and refuse
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 import pytest
