@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.duty.models import (
     Activity,
@@ -83,7 +85,9 @@ class FilledYear:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-async def fill_year(code: str, person_id: uuid.UUID, year: int = YEAR, *, filler_entries: int = 0) -> FilledYear:
+async def fill_year(
+    code: str, person_id: uuid.UUID, year: int = YEAR, *, filler_entries: int = 0, rating: bool = True
+) -> FilledYear:
     """The scenario's year of one deputy: the session (present), an inspection (absent), a research
     (on leave), a cancelled activity, a training signed in (3 h) and one verified by evidence (2 h),
     a pending evidence; a suggestion led (and made key), one co-signed (0 points), one undone; two
@@ -262,46 +266,52 @@ async def fill_year(code: str, person_id: uuid.UUID, year: int = YEAR, *, filler
             )
             for n in range(filler_entries)
         )
-        rating = Rating(
-            year=year,
-            person_id=person_id,
-            step="committee",
-            self_summary="认真履职",
-            self_grade="good",
-            group_grade="competent",
-            township_grade="basic",
-            grade="basic",
-            stars=2,
-            points=Decimal("57"),
-            advise_resign=False,
-        )
-        session.add(rating)
-        await session.flush()
-        for n, (step, grade) in enumerate(
-            (("self", "good"), ("group", "competent"), ("township", "basic"), ("committee", "basic"))
-        ):
-            session.add(
-                RatingStep(
-                    rating_id=rating.id,
-                    step=step,
-                    grade=grade,
-                    note=f"第{n + 1}步意见",
-                    actor=f"user:x:评议人{n}",
-                    created_at=at(date(year, 12, 1 + n)),
-                )
-            )
-        session.add(
-            Talk(
-                rating_id=rating.id,
-                person_id=person_id,
-                scheduled_on=date(year, 12, 20),
-                place="代表工委办公室",
-                talker="王主任",
-                created_by=ACTOR,
-            )
-        )
+        if rating:
+            await add_rating(session, person_id, year)
         await session.commit()
     return filled
+
+
+async def add_rating(session: AsyncSession, person_id: uuid.UUID, year: int) -> None:
+    """The year's rating decided 基本称职 by the committee, its four steps and a reminder talk."""
+    rating = Rating(
+        year=year,
+        person_id=person_id,
+        step="committee",
+        self_summary="认真履职",
+        self_grade="good",
+        group_grade="competent",
+        township_grade="basic",
+        grade="basic",
+        stars=2,
+        points=Decimal("57"),
+        advise_resign=False,
+    )
+    session.add(rating)
+    await session.flush()
+    for n, (step, grade) in enumerate(
+        (("self", "good"), ("group", "competent"), ("township", "basic"), ("committee", "basic"))
+    ):
+        session.add(
+            RatingStep(
+                rating_id=rating.id,
+                step=step,
+                grade=grade,
+                note=f"第{n + 1}步意见",
+                actor=f"user:x:评议人{n}",
+                created_at=at(date(year, 12, 1 + n)),
+            )
+        )
+    session.add(
+        Talk(
+            rating_id=rating.id,
+            person_id=person_id,
+            scheduled_on=date(year, 12, 20),
+            place="代表工委办公室",
+            talker="王主任",
+            created_by=ACTOR,
+        )
+    )
 
 
 # --- a PDF page by page ----------------------------------------------------------------------------
