@@ -218,13 +218,14 @@ async def close_year(session: AsyncSession, office: str, year: int, today: date 
     check_year(year, today)
     schema = str(session.info.get("tenant_schema", ""))
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"duty_archives:{schema}"), year)))
-    rows = {a.person_id: a for a in (await session.execute(select(Archive).where(Archive.year == year))).scalars()}
+    # The states only: a closed archive's content is not read again.
+    states = dict((await session.execute(select(Archive.person_id, Archive.status).where(Archive.year == year))).all())
     now, closed = utcnow(), 0
     for person_id, _ in await persons_in(session, year, Scope()):
-        row = rows.get(person_id)
-        if row is not None and row.status == "closed":
+        if states.get(person_id) == "closed":
             continue
         content = await generate(session, office, person_id, year)
+        row = await _archive_row(session, person_id, year) if person_id in states else None
         if row is None:
             row = Archive(person_id=person_id, year=year)
             session.add(row)
