@@ -256,6 +256,21 @@ class Office:
         body = {"display_name": name("受邀"), "roles": ["viewer"], "email": f"i{serial()}@example.gov.cn"}
         return {"invitation_id": (await self.call("POST", "/invitations", body))["id"]}
 
+    # --- duty archives ------------------------------------------------------------------------------
+    async def new_closed_archive(self) -> Ids:
+        """A deputy of last year whose archive of last year is closed (by hand, as the job would)."""
+        person = await self.new_person()
+        body = {**person, "term_id": self.term_id, "starts_on": str(TODAY - timedelta(days=380))}
+        await self.call("POST", "/mandates", body)
+        await self.call("POST", "/duty/archives/close", {"year": TODAY.year - 1})
+        return person
+
+    async def new_archive_batch(self) -> Ids:
+        """A batch of a group's archives of this year (the in-process worker builds it)."""
+        group = await self.new_group_member()
+        batch = await self.call("POST", "/duty/archives/batches", {"year": TODAY.year, "group_id": group["group_id"]})
+        return {"export_id": batch["id"]}
+
     async def new_export(self) -> Ids:
         return {"export_id": (await self.call("POST", "/exports", {"kind": "audit_log", "params": {}}))["id"]}
 

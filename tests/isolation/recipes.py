@@ -494,6 +494,10 @@ API: dict[str, Recipe] = {
     "POST /duty/store/redemptions": body(store_item_id=new.store_item),
     "POST /duty/store/redemptions/{redemption_id}/handover": body(),
     "POST /duty/store/redemptions/{redemption_id}/cancel": body(reason="库存盘点"),
+    # duty: the archives
+    "POST /duty/archives/{person_id}/corrections": body(on="closed_archive", year=TODAY.year - 1, section="other"),
+    "POST /duty/archives/close": body(year=TODAY.year - 1),
+    "POST /duty/archives/batches": body(year=TODAY.year, group_id=new.group_member),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -698,6 +702,11 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/convert": form(on="submitted_suggestion"),
     "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf", key="file"),
     "POST /suggestions/items/{suggestion_id}/attachments/{attachment_id}/remove": form(),
+    # duty: the archives
+    "POST /duty/archives/{person_id}/corrections": form(
+        on="closed_archive", year=TODAY.year - 1, section="other", content="补录进站接待一次", reason="台账补报"
+    ),
+    "POST /duty/archives/batches": form(year=TODAY.year, scope=Fmt("group:{}", new.group_member["group_id"])),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
@@ -728,11 +737,15 @@ PAGES: dict[str, Recipe] = {
 
 # --- reads that need more than their path's objects ---------------------------------------------
 API |= {
+    **{f"GET /duty/archives/{{person_id}}{tail}": body(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
+    "GET /duty/archives/batches/{export_id}": body(on="archive_batch"),
     "GET /persons/{person_id}/photo": body(on="photo"),
     "GET /exports/{export_id}/file": body(on="done_export"),
     "GET /register/import/reports/{export_id}": body(on="import_report"),
 }
 PAGES |= {
+    **{f"GET /duty/archives/{{person_id}}{tail}": form(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
+    "GET /duty/archives/batches/{export_id}": form(on="archive_batch"),
     "GET /deputies/{person_id}/photo": form(on="photo"),
 }
 
