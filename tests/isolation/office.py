@@ -256,6 +256,21 @@ class Office:
         body = {"display_name": name("受邀"), "roles": ["viewer"], "email": f"i{serial()}@example.gov.cn"}
         return {"invitation_id": (await self.call("POST", "/invitations", body))["id"]}
 
+    # --- duty archives ------------------------------------------------------------------------------
+    async def new_closed_archive(self) -> Ids:
+        """A deputy of last year whose archive of last year is closed (by hand, as the job would)."""
+        person = await self.new_person()
+        body = {**person, "term_id": self.term_id, "starts_on": str(TODAY - timedelta(days=380))}
+        await self.call("POST", "/mandates", body)
+        await self.call("POST", "/duty/archives/close", {"year": TODAY.year - 1})
+        return person
+
+    async def new_archive_batch(self) -> Ids:
+        """A batch of a group's archives of this year (the in-process worker builds it)."""
+        group = await self.new_group_member()
+        batch = await self.call("POST", "/duty/archives/batches", {"year": TODAY.year, "group_id": group["group_id"]})
+        return {"export_id": batch["id"]}
+
     async def new_export(self) -> Ids:
         return {"export_id": (await self.call("POST", "/exports", {"kind": "audit_log", "params": {}}))["id"]}
 
@@ -338,6 +353,13 @@ class Office:
 
     async def new_cosigner(self) -> Ids:
         return await self.new_deputy()
+
+    async def new_suggestion_cosigner(self) -> Ids:
+        """A draft suggestion and a deputy it asks to co-sign (the path's `person_id`)."""
+        made, cosigner = await self.new_suggestion(), await self.new_deputy()
+        body = {"person_ids": [cosigner["person_id"]]}
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/cosigners", body)
+        return {"suggestion_id": made["suggestion_id"], "person_id": cosigner["person_id"]}
 
     async def new_submitted_suggestion(self) -> Ids:
         made = await self.new_suggestion()
@@ -578,6 +600,23 @@ class Office:
         deputy = await self.new_deputy()
         body = {"person_id": deputy["person_id"], "text": "每月进站接待一次", "year": TODAY.year}
         return {**deputy, "commitment_id": (await self.call("POST", "/portal/commitments", body))["id"]}
+
+    # --- duty: the points store ---------------------------------------------------------------------
+    async def new_store_item(self) -> Ids:
+        """An item of 1 point that the admin (a deputy too) can afford: last year's points are given once."""
+        from tests.modules.duty.support_store import give_points
+
+        balance = await self.call("GET", "/duty/store/balance")
+        if balance["earned"] == 0:
+            await give_points(self.code, uuid.UUID(balance["person_id"]), balance["points_year"], 120)
+        item = await self.call("POST", "/duty/store/items", {"name": name("兑换物品"), "price": 1, "stock": 100})
+        return {"store_item_id": item["id"]}
+
+    async def new_redemption(self) -> Ids:
+        """A redemption of the admin's waiting to be handed over."""
+        item = await self.new_store_item()
+        made = await self.call("POST", "/duty/store/redemptions", item)
+        return {**item, "redemption_id": made["id"]}
 
     # --- duty: the star rating ---------------------------------------------------------------------
     async def new_rating_window(self) -> Ids:

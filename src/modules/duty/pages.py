@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from renda.modules.duty import rating_pages
+from renda.modules.duty import archive_pages, rating_pages
+from renda.modules.duty.store_pages import StorePages
 
 PAGES: list[Any] = [
+    StorePages,
     *rating_pages.PAGES,
+    *archive_pages.PAGES,
 ]

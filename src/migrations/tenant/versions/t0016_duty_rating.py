@@ -1,8 +1,8 @@
 """duty rating: a rating staff start for a deputy before the deputy's self-assessment (step `opened`),
 and the office's choice to publish the year's list of grades on its portal
 
-Revision ID: t0015
-Revises: t0014
+Revision ID: t0016
+Revises: t0015
 Create Date: 2026-12-05 09:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "t0015"
-down_revision: str | None = "t0014"
+revision: str = "t0016"
+down_revision: str | None = "t0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
