@@ -416,6 +416,7 @@ class Archive(UUIDPrimaryKey, Timestamps, TenantBase):
     closing (at year end) freezes that reading in `content`; later changes become corrections."""
 
     __tablename__ = "duty_archives"
+    __audit_redact__ = ("content",)  # the whole frozen archive: the audit log notes that it changed
     __table_args__ = (
         UniqueConstraint("person_id", "year"),
         CheckConstraint(_in("status", ARCHIVE_STATUSES), name="status"),
