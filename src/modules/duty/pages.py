@@ -6,4 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from renda.modules.duty import activity_pages
+
 PAGES: list[Any] = []
+PAGES += activity_pages.PAGES

@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from renda.modules.duty import activity_routes
+
 ROUTES: list[Any] = []
+ROUTES += activity_routes.ROUTES

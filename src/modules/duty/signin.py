@@ -93,7 +93,7 @@ async def sign_in(
         raise Conflict(reason, code="sign_in_closed")
     if person_id not in await serving(session, [person_id], to_local(now).date()):
         raise PermissionDenied("您不是本机关在任的代表,不能签到", code="sign_in_not_deputy")
-    existing = await _recorded(session, activity.id, person_id)
+    existing = await recorded(session, activity.id, person_id)
     if existing is None:
         row = Attendance(
             activity_id=activity.id,
@@ -109,7 +109,7 @@ async def sign_in(
                 await session.flush()
             return SignedIn(row, already=False)
         except IntegrityError:
-            existing = await _recorded(session, activity.id, person_id)
+            existing = await recorded(session, activity.id, person_id)
             if existing is None:
                 raise
     if existing.status != "present":
@@ -120,7 +120,7 @@ async def sign_in(
     return SignedIn(existing, already=True)
 
 
-async def _recorded(session: AsyncSession, activity_id: uuid.UUID, person_id: uuid.UUID) -> Attendance | None:
+async def recorded(session: AsyncSession, activity_id: uuid.UUID, person_id: uuid.UUID) -> Attendance | None:
     query = select(Attendance).where(Attendance.activity_id == activity_id, Attendance.person_id == person_id)
     return (await session.execute(query)).scalar_one_or_none()
 
