@@ -56,7 +56,7 @@ async def serving(session: AsyncSession, person_ids: Iterable[uuid.UUID], day: d
     if not ids:
         return {}
     rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids), serving_on(day)))
-    return dict(rows.tuples().all())
+    return {row.id: row.name for row in rows}
 
 
 def _geographic_group() -> Any:

@@ -51,7 +51,9 @@ def activity_body(**fields: Any) -> dict[str, Any]:
 
 
 async def new_activity(client, office, **fields: Any) -> dict[str, Any]:
-    made = await client.post(f"{api(office.code)}/activities", json=activity_body(**fields), headers=office.staff.headers)
+    made = await client.post(
+        f"{api(office.code)}/activities", json=activity_body(**fields), headers=office.staff.headers
+    )
     assert made.status_code == 201, made.text
     return made.json()
 

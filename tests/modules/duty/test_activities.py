@@ -41,7 +41,12 @@ async def test_staff_create_edit_and_cancel_an_activity(client, database, office
         # A training credits hours; its times in Beijing time without a zone.
         changed = await client.patch(
             f"{base}/{made['id']}",
-            json={"kind": "training", "hours": 3.5, "title": "  代表履职能力 培训 ", "starts_at": "2027-05-10T14:00:00"},
+            json={
+                "kind": "training",
+                "hours": 3.5,
+                "title": "  代表履职能力 培训 ",
+                "starts_at": "2027-05-10T14:00:00",
+            },
             headers=office.staff.headers,
         )
         assert changed.status_code == 400 and changed.json()["code"] == "invalid_time_window"  # ends before
@@ -132,9 +137,7 @@ async def test_only_staff_write_and_everyone_in_duty_reads(client, database, off
     made = await new_activity(client, office)
     for caller in (office.deputy, office.committee):
         refused(
-            await client.post(
-                f"{api(office.code)}/activities", json=activity_body(), headers=caller.headers
-            ),
+            await client.post(f"{api(office.code)}/activities", json=activity_body(), headers=caller.headers),
             403,
             "duty_staff_only" if caller is office.deputy else "permission_denied",
         )
