@@ -166,11 +166,13 @@ class ActivityPages(Controller):
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
-        activity: Activity | None = None,
+        activity_id: uuid.UUID | None = None,
         status: int = 200,
         **extra: Any,
     ) -> Template:
         require_manage(await duty_caller_for(db, access))
+        # Read afresh: after a refused save the session was rolled back.
+        activity = await activities.get_activity(db, activity_id) if activity_id else None
         form = extra.pop("form", None)
         if form is None and activity is not None:
             form = {
@@ -227,7 +229,7 @@ class ActivityPages(Controller):
     async def edit_form(
         self, request: Request, db: AsyncSession, access: TenantAccess, activity_id: uuid.UUID
     ) -> Template:
-        return await self._form(request, db, access, await activities.get_activity(db, activity_id))
+        return await self._form(request, db, access, activity_id)
 
     @post("/activities/{activity_id:uuid}/edit", guards=[WRITE])
     async def edit(
@@ -250,7 +252,7 @@ class ActivityPages(Controller):
             db,
             action,
             redirect_to=f"{self._base(access)}/activities/{activity_id}",
-            on_error=page_again(self._form, request, db, access, activity, form=kept),
+            on_error=page_again(self._form, request, db, access, activity_id, form=kept),
         )
 
     # --- one activity ----------------------------------------------------------------------------------
