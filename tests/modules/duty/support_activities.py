@@ -96,3 +96,50 @@ def refused(response, status: int, code: str) -> None:
     assert response.status_code == status, (response.status_code, response.text)
     body = response.json()
     assert body["code"] == code and body["message"], body
+
+
+async def seed_activities(code: str, marker: str, person_id: uuid.UUID | str) -> dict[str, str]:
+    """One object of every kind an activity or evidence route addresses by id, in office `code` (for the
+    isolation tests: `activity_id`, `evidence_id`, `file_id`), each holding `marker`."""
+    from renda.modules.duty.models import Activity, Attendance, Evidence, EvidenceFile
+
+    person = uuid.UUID(str(person_id))
+    async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
+        activity = Activity(
+            kind="inspection",
+            title=marker,
+            place=marker,
+            organiser=marker[:100],
+            starts_at=START,
+            ends_at=END,
+            year=START.year,
+            status="planned",
+            sign_in_secret=uuid.uuid4().hex,
+            created_by=ACTOR,
+        )
+        evidence = Evidence(
+            person_id=person,
+            year=START.year,
+            kind="other",
+            title=marker,
+            description=marker,
+            occurred_on=START.date(),
+            status="pending",
+            submitted_by=ACTOR,
+        )
+        session.add_all([activity, evidence])
+        await session.flush()
+        attendance = Attendance(
+            activity_id=activity.id,
+            person_id=person,
+            status="present",
+            source="list",
+            note=marker[:200],
+            recorded_by=ACTOR,
+        )
+        file = EvidenceFile(
+            evidence_id=evidence.id, filename=f"{marker}.png", content_type="image/png", size=len(PNG), content=PNG
+        )
+        session.add_all([attendance, file])
+        await session.commit()
+        return {"activity_id": str(activity.id), "evidence_id": str(evidence.id), "file_id": str(file.id)}
