@@ -81,6 +81,8 @@ async def test_staff_run_an_activity_from_the_pages(client, database, offices) -
     assert sheet.status_code == 200
     rows = dict(re.findall(r'name="person-(\d+)" value="([0-9a-f-]{36})"', sheet.text))
     assert set(rows.values()) == {str(p) for p in office.persons}
+    # Each row's choices are its own radio group.
+    assert sorted(re.findall(r'name="mark-(\d+)" value="present"', sheet.text)) == sorted(rows)
     index = {uuid.UUID(v): k for k, v in rows.items()}
     one, two, three = office.persons
     marked = {
