@@ -132,6 +132,9 @@ async def test_staff_run_an_activity_from_the_pages(client, database, offices) -
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert f"/t/{office.code}/duty/sign-in/{activity_id}/{token}" in svg.text
     assert svg.headers["cache-control"] == "private, no-store"
+    assert svg.headers.get_list("content-security-policy") == [
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    ]
     png = await client.get(f"{url}/qr.png", headers=staff)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     pdf = await client.get(f"{url}/qr.pdf", headers=staff)
