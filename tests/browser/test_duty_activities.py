@@ -134,6 +134,9 @@ async def test_staff_create_an_activity_and_record_the_sign_in_list_at_a_desk(ta
     await sign_in(tab, STAFF)
     await tab.get_by_role("navigation", name="功能导航").get_by_role("link", name="履职活动").click()
     await expect(tab.get_by_role("heading", name=re.compile("^履职活动"))).to_be_visible()
+    # The demo's activities: the training to come, the session with everyone's attendance.
+    await expect(tab.get_by_role("link", name="县人大代表履职能力提升培训")).to_be_visible()
+    await expect(tab.get_by_role("link", name="石泉县第十九届人民代表大会第一次会议")).to_be_visible()
     await tab.get_by_role("link", name="新建活动").click()
     await tab.get_by_label("活动类型").select_option(label="视察")
     await tab.get_by_label("活动名称").fill(title)
@@ -161,5 +164,5 @@ async def test_staff_create_an_activity_and_record_the_sign_in_list_at_a_desk(ta
     await tab.get_by_role("link", name="签到二维码").click()
     image = tab.get_by_role("img", name=f"{title}签到二维码")
     await expect(image).to_be_visible()
-    assert await image.evaluate("img => img.naturalWidth") > 0
+    await tab.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await image.element_handle())
     await expect(tab.get_by_role("link", name="打印签到码(PDF)")).to_be_visible()

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import utcnow
@@ -323,9 +323,3 @@ async def activity_years(session: AsyncSession) -> list[int]:
     """The years that have activities, newest first (the list's year filter)."""
     rows = await session.execute(select(Activity.year).distinct().order_by(Activity.year.desc()))
     return list(rows.scalars())
-
-
-def ordered_phase() -> Any:
-    """Ongoing first, then planned, then the rest: what a deputy looks for on the day."""
-    now = utcnow()
-    return case((Activity.ends_at <= now, 2), (Activity.starts_at <= now, 0), else_=1)
