@@ -36,6 +36,7 @@ from renda.modules.deputies.schemas import (
     MandateSuspendIn,
     PersonIn,
 )
+from renda.modules.duty.store_schemas import ItemIn
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
 from renda.modules.organisation.schemas import (
     BodyIn,
@@ -273,6 +274,8 @@ PATHS: dict[tuple[str, ...], str] = {
     ("suggestion_id",): "suggestion",
     ("suggestion_id", "checkpoint_id"): "key_suggestion",
     ("suggestion_id", "attachment_id"): "suggestion_attachment",
+    ("store_item_id",): "store_item",
+    ("redemption_id",): "redemption",
     ("activity_id",): "activity",
     ("activity_id", "token"): "activity",
     ("activity_id", "attendance_id"): "duty_attendance",
@@ -499,6 +502,13 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": body(),
     "PUT /suggestions/items/{suggestion_id}/public": body(on="led_suggestion", title="关于道路的建议"),
     "PUT /suggestions/settings/public-board": body(fields=["number", "title"]),
+    # duty: the points store
+    "POST /duty/store/items": body(),
+    "PATCH /duty/store/items/{store_item_id}": body(price=5),
+    "POST /duty/store/items/{store_item_id}/restock": body(quantity=3),
+    "POST /duty/store/redemptions": body(store_item_id=new.store_item),
+    "POST /duty/store/redemptions/{redemption_id}/handover": body(),
+    "POST /duty/store/redemptions/{redemption_id}/cancel": body(reason="库存盘点"),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -723,6 +733,14 @@ PAGES: dict[str, Recipe] = {
     "POST /portal/commitments/{commitment_id}/edit": form(CommitmentPatch, term_id=OMIT),
     "POST /portal/commitments/{commitment_id}/delete": form(),
     "POST /reports/export": form(),
+    # duty: the points store
+    "POST /duty/store/items": form(ItemIn),
+    "POST /duty/store/items/{store_item_id}/edit": form(price=5),
+    "POST /duty/store/items/{store_item_id}/restock": form(quantity=3),
+    "POST /duty/store/redeem": form(store_item_id=new.store_item),
+    "POST /duty/store/redemptions/{redemption_id}/cancel": form(reason="库存盘点"),
+    "POST /duty/store/redemptions/{redemption_id}/handover": form(),
+    "POST /duty/store/history/export": form(),
     # duty: activities, attendance, QR sign-in, evidence
     "POST /duty/activities/new": form(
         kind="inspection",

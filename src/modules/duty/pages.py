@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from renda.modules.duty import activity_pages
+from renda.modules.duty.store_pages import StorePages
 
-PAGES: list[Any] = []
-PAGES += activity_pages.PAGES
+PAGES: list[Any] = [
+    StorePages,
+    *activity_pages.PAGES,
+]

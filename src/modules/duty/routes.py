@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from renda.modules.duty import activity_routes
+from renda.modules.duty.store_routes import StoreController
 
-ROUTES: list[Any] = []
-ROUTES += activity_routes.ROUTES
+ROUTES: list[Any] = [
+    StoreController,
+    *activity_routes.ROUTES,
+]
