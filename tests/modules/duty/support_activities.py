@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.duty.models import Activity, Attendance, Evidence, EvidenceFile
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR
+from tests.modules.duty.support import ACTOR, DutyOffice, duty_office
+from tests.modules.organisation.support import fresh_term
 
 # A Monday in May: the inspection of the tests runs 09:00–11:30 Beijing time.
 START = datetime(2027, 5, 10, 9, 0, tzinfo=LOCAL_TZ)
@@ -24,6 +25,17 @@ PNG = bytes.fromhex(
 )
 PDF = b"%PDF-1.4\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+_terms: dict[str, uuid.UUID] = {}
+
+
+async def activity_office(database, code: str, place: str, deputies: int = 3) -> DutyOffice:
+    """`duty_office` with the office's people of these tests in one term for the run: an office has only
+    80 term numbers for the tests to take, and these tests need fresh people, not fresh terms."""
+    if code not in _terms:
+        _terms[code] = await fresh_term(code)
+    return await duty_office(database, code, place, deputies, term_id=_terms[code])
 
 
 def api(code: str) -> str:

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from renda.modules.audit.models import AuditLog
 from renda.modules.organisation.models import DeputyGroup
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office, unique
+from tests.modules.duty.support import ACTOR, unique
 from tests.modules.duty.support_activities import (
     END,
     START,
     activity_body,
+    activity_office,
     api,
     at,
     duty_state,
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.date_sensitive
 
 
 async def test_staff_create_edit_and_cancel_an_activity(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     base = f"{api(office.code)}/activities"
     with at(START - timedelta(days=3)):
         made = await new_activity(client, office, group_id=str(office.group_id), organiser="")
@@ -102,7 +103,7 @@ async def test_staff_create_edit_and_cancel_an_activity(client, database, office
     ],
 )
 async def test_what_an_activity_may_not_be(client, database, offices, fields, status, code) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=0)
+    office = await activity_office(database, offices["a"], "远安", deputies=0)
     before = await duty_state(office.code)
     response = await client.post(
         f"{api(office.code)}/activities", json=activity_body(**fields), headers=office.staff.headers
@@ -112,8 +113,8 @@ async def test_what_an_activity_may_not_be(client, database, offices, fields, st
 
 
 async def test_a_group_or_station_of_another_office_is_refused(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=0)
-    other = await duty_office(database, offices["b"], "兴山", deputies=0)
+    office = await activity_office(database, offices["a"], "远安", deputies=0)
+    other = await activity_office(database, offices["b"], "兴山", deputies=0)
     before = await duty_state(office.code)
     for field, code in (("group_id", "unknown_group"), ("station_id", "unknown_station")):
         response = await client.post(
@@ -133,7 +134,7 @@ async def test_a_group_or_station_of_another_office_is_refused(client, database,
 
 
 async def test_only_staff_write_and_everyone_in_duty_reads(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     for caller in (office.deputy, office.committee):
         refused(
@@ -152,7 +153,7 @@ async def test_only_staff_write_and_everyone_in_duty_reads(client, database, off
 
 
 async def test_the_list_searches_filters_and_pages(client, database, offices) -> None:
-    office = await duty_office(database, offices["b"], "兴山", deputies=0)
+    office = await activity_office(database, offices["b"], "兴山", deputies=0)
     marker = unique("筛选")
     with at(START + timedelta(hours=1)):  # the inspection of 09:00–11:30 is under way
         ongoing = await new_activity(client, office, title=f"{marker}视察")
@@ -217,7 +218,7 @@ async def test_the_list_searches_filters_and_pages(client, database, offices) ->
 
 
 async def test_groups_of_the_office_name_their_activities(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=0)
+    office = await activity_office(database, offices["a"], "远安", deputies=0)
     async with tenant_session(await load_tenant(office.code), actor=ACTOR, read_only=True) as session:
         name = await session.scalar(select(DeputyGroup.name).where(DeputyGroup.id == office.group_id))
     made = await new_activity(client, office, kind="group_activity", group_id=str(office.group_id))

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.modules.duty.support import duty_office, person_name
+from tests.modules.duty.support import person_name
 from tests.modules.duty.support_activities import (
     END,
     PNG,
     START,
+    activity_office,
     api,
     at,
     attendance_of,
@@ -39,7 +40,7 @@ def alert(text: str) -> str:
 
 
 async def test_staff_run_an_activity_from_the_pages(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await activity_office(database, offices["a"], "远安", deputies=3)
     staff = as_page(office.staff)
     base = pages(office.code)
     listed = await client.get(f"{base}/activities", headers=staff)
@@ -162,7 +163,7 @@ async def test_staff_run_an_activity_from_the_pages(client, database, offices) -
 
 
 async def test_a_deputy_signs_in_on_the_code_s_page(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     deputy = as_page(office.deputy)
     made = await new_activity(client, office, title="代表小组进站活动")
     token = await sign_in_token(client, office, made["id"])
@@ -202,7 +203,7 @@ async def test_a_deputy_signs_in_on_the_code_s_page(client, database, offices) -
 
 
 async def test_a_deputy_submits_evidence_and_staff_decide_on_the_pages(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     deputy, staff = as_page(office.deputy), as_page(office.staff)
     base = f"{pages(office.code)}/evidence"
     fields = {

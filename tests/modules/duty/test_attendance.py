@@ -17,10 +17,11 @@ from renda.modules.audit.models import AuditLog
 from renda.modules.deputies.models import Mandate
 from renda.modules.duty.activity_exports import attendance_params, attendance_rows
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office, person_name
+from tests.modules.duty.support import ACTOR, person_name
 from tests.modules.duty.support_activities import (
     END,
     START,
+    activity_office,
     api,
     at,
     attendance_of,
@@ -37,7 +38,7 @@ def entries(*pairs) -> dict:
 
 
 async def test_the_organiser_records_the_sign_in_list(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await activity_office(database, offices["a"], "远安", deputies=3)
     one, two, three = office.persons
     made = await new_activity(client, office, kind="session", title="县第二十届人民代表大会第二次会议")
     base = f"{api(office.code)}/activities/{made['id']}"
@@ -68,7 +69,7 @@ async def test_the_organiser_records_the_sign_in_list(client, database, offices)
 
 
 async def test_a_deputy_recorded_twice_is_refused_and_nothing_changes(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await activity_office(database, offices["a"], "远安", deputies=3)
     one, two, three = office.persons
     made = await new_activity(client, office)
     base = f"{api(office.code)}/activities/{made['id']}"
@@ -97,8 +98,8 @@ async def test_a_deputy_recorded_twice_is_refused_and_nothing_changes(client, da
 
 
 async def test_only_the_office_s_serving_deputies_are_recorded(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
-    other = await duty_office(database, offices["b"], "兴山", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=2)
+    other = await activity_office(database, offices["b"], "兴山", deputies=1)
     one, ended = office.persons
     # One whose mandate ended before the activity's day.
     async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
@@ -125,7 +126,7 @@ async def test_only_the_office_s_serving_deputies_are_recorded(client, database,
 
 
 async def test_the_explicit_change_and_its_audit(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     base = f"{api(office.code)}/activities/{made['id']}"
     (row,) = (
@@ -166,7 +167,7 @@ async def test_the_explicit_change_and_its_audit(client, database, offices) -> N
 
 
 async def test_a_cancelled_activity_takes_no_attendance(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     base = f"{api(office.code)}/activities/{made['id']}"
     await client.post(f"{base}/cancel", headers=office.staff.headers)
@@ -180,7 +181,7 @@ async def test_a_cancelled_activity_takes_no_attendance(client, database, office
 
 
 async def test_deputies_see_their_own_activities_not_others_attendance(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await activity_office(database, offices["a"], "远安", deputies=2)
     with at(START - timedelta(days=30)):
         recorded = await new_activity(client, office, title="已登记的视察")
         coming = await new_activity(
@@ -219,7 +220,7 @@ async def test_deputies_see_their_own_activities_not_others_attendance(client, d
 
 
 async def test_the_sign_in_sheet_exports_every_deputy_recorded(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await activity_office(database, offices["a"], "远安", deputies=2)
     made = await new_activity(client, office, title="执法检查", kind="law_check")
     await client.post(
         f"{api(office.code)}/activities/{made['id']}/attendance",

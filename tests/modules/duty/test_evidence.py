@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from renda.modules.notifications.models import Notification
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office, person_name
-from tests.modules.duty.support_activities import JPEG, PDF, PNG, START, api, at, duty_state, refused
+from tests.modules.duty.support import ACTOR, person_name
+from tests.modules.duty.support_activities import JPEG, PDF, PNG, START, activity_office, api, at, duty_state, refused
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -36,7 +36,7 @@ async def notifications_of(code: str, user_id: uuid.UUID, kind: str) -> list[Not
 
 
 async def test_a_deputy_submits_and_staff_verify(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await activity_office(database, offices["a"], "远安", deputies=2)
     with at(START):
         made = await submit(
             client,
@@ -95,7 +95,7 @@ async def test_a_deputy_submits_and_staff_verify(client, database, offices) -> N
 
 
 async def test_staff_reject_with_a_reason_the_deputy_reads(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     with at(START):
         made = (await submit(client, office)).json()
         url = f"{api(office.code)}/evidence/{made['id']}"
@@ -136,7 +136,7 @@ async def test_staff_reject_with_a_reason_the_deputy_reads(client, database, off
     ],
 )
 async def test_wrong_or_oversize_files_store_nothing(client, database, offices, files, status, code) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     before = await duty_state(office.code)
     with at(START):
         refused(await submit(client, office, files=files), status, code)
@@ -163,7 +163,7 @@ async def test_wrong_or_oversize_files_store_nothing(client, database, offices, 
     ],
 )
 async def test_what_evidence_may_not_be(client, database, offices, fields, code) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     before = await duty_state(office.code)
     with at(START):
         refused(await submit(client, office, fields=fields), 400, code)
@@ -171,7 +171,7 @@ async def test_what_evidence_may_not_be(client, database, offices, fields, code)
 
 
 async def test_evidence_needs_a_text_or_a_file_and_a_deputy(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     with at(START):
         refused(await submit(client, office, files=[]), 400, "evidence_empty")
         refused(await submit(client, office, caller=office.staff), 403, "duty_deputy_only")
@@ -204,7 +204,7 @@ async def test_evidence_needs_a_text_or_a_file_and_a_deputy(client, database, of
 
 
 async def test_a_deputy_withdraws_pending_evidence_and_sees_only_their_own(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await activity_office(database, offices["a"], "远安", deputies=2)
     one, two = office.deputies
     with at(START):
         mine = (await submit(client, office, caller=one)).json()
@@ -239,7 +239,7 @@ async def test_a_deputy_withdraws_pending_evidence_and_sees_only_their_own(clien
 
 
 async def test_the_pending_list_is_first_come_first_served_and_filters(client, database, offices) -> None:
-    office = await duty_office(database, offices["b"], "兴山", deputies=1)
+    office = await activity_office(database, offices["b"], "兴山", deputies=1)
     marker = uuid.uuid4().hex[:6]
     with at(START):
         first = (await submit(client, office, fields={**TRAINING, "title": f"{marker}甲"})).json()

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import make_caller
-from tests.modules.duty.support import duty_office
 from tests.modules.duty.support_activities import (
     END,
     START,
+    activity_office,
     api,
     at,
     attendance_of,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.date_sensitive
 
 
 async def test_the_code_works_from_half_an_hour_before_until_the_end(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await activity_office(database, offices["a"], "远安", deputies=3)
     first, second, third = office.deputies
     made = await new_activity(client, office)
     token = await sign_in_token(client, office, made["id"])
@@ -63,7 +63,7 @@ async def test_the_code_works_from_half_an_hour_before_until_the_end(client, dat
 
 
 async def test_forged_old_and_other_tokens_are_refused(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     other = await new_activity(client, office, title="另一项活动")
     token = await sign_in_token(client, office, made["id"])
@@ -93,8 +93,8 @@ async def test_forged_old_and_other_tokens_are_refused(client, database, offices
 
 
 async def test_only_the_office_s_own_deputies_sign_in(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
-    other = await duty_office(database, offices["b"], "兴山", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
+    other = await activity_office(database, offices["b"], "兴山", deputies=1)
     made = await new_activity(client, office)
     theirs = await new_activity(client, other)
     token = await sign_in_token(client, office, made["id"])
@@ -143,7 +143,7 @@ async def test_only_the_office_s_own_deputies_sign_in(client, database, offices)
 
 
 async def test_signing_in_after_being_recorded_on_leave_is_refused(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     token = await sign_in_token(client, office, made["id"])
     await client.post(
@@ -161,7 +161,7 @@ async def test_signing_in_after_being_recorded_on_leave_is_refused(client, datab
 
 
 async def test_a_cancelled_activity_s_code_is_closed(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     token = await sign_in_token(client, office, made["id"])
     await client.post(f"{api(office.code)}/activities/{made['id']}/cancel", headers=office.staff.headers)
@@ -174,7 +174,7 @@ async def test_a_cancelled_activity_s_code_is_closed(client, database, offices) 
 
 
 async def test_the_code_is_for_staff_only(client, database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await activity_office(database, offices["a"], "远安", deputies=1)
     made = await new_activity(client, office)
     for caller in (office.deputy, office.viewer):
         refused(
