@@ -46,6 +46,7 @@ ALIASES = {
     "cosigner_person_ids": "person_id",
     "target_id": "suggestion_id",
     "rating_ids": "rating_id",
+    "person-1": "person_id",  # a row of an activity's sign-in list
 }
 
 

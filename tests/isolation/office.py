@@ -12,14 +12,14 @@ import io
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from renda.core.timezone import local_today
+from renda.core.timezone import LOCAL_TZ, local_today
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import Caller, make_caller
 from tests.test_member_pages import signed_in
@@ -566,6 +566,32 @@ class Office:
         body = {"person_ids": [deputy["person_id"]]}
         detail = await self.call("POST", f"/contacts/meetings/{meeting['meeting_id']}/invitations", body)
         return {**meeting, **deputy, "attendance_id": detail["invitations"][0]["id"]}
+
+    # --- duty: activities and evidence -------------------------------------------------------------
+    async def new_activity(self) -> Ids:
+        """An inspection under way (its QR code open now), with the token its code carries."""
+        now = datetime.now(LOCAL_TZ)
+        body = {
+            "kind": "inspection",
+            "title": name("视察"),
+            "starts_at": (now - timedelta(minutes=10)).isoformat(),
+            "ends_at": (now + timedelta(hours=2)).isoformat(),
+        }
+        made = await self.call("POST", "/duty/activities", body)
+        code = await self.call("GET", f"/duty/activities/{made['id']}/sign-in-code")
+        return {"activity_id": made["id"], "token": code["url"].rsplit("/", 1)[1]}
+
+    async def new_duty_attendance(self) -> Ids:
+        activity, deputy = await self.new_activity(), await self.new_deputy()
+        body = {"entries": [{"person_id": deputy["person_id"], "status": "present"}]}
+        (row,) = await self.call("POST", f"/duty/activities/{activity['activity_id']}/attendance", body)
+        return {**activity, "person_id": deputy["person_id"], "attendance_id": row["id"]}
+
+    async def new_evidence(self) -> Ids:
+        """The admin's own evidence (the admin is a deputy of the office), pending, with a photo."""
+        data = {"kind": "people", "title": name("佐证"), "occurred_on": str(TODAY), "description": "走访群众"}
+        made = await self.call("POST", "/duty/evidence", data=data, files={"files": ("照片.png", PNG, "image/png")})
+        return {"evidence_id": made["id"], "file_id": made["files"][0]["id"]}
 
     # --- receptions and the portal -----------------------------------------------------------------
     async def new_rule(self) -> Ids:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import _asyncpg_dsn, make_caller
+from tests.modules.duty.support_activities import seed_activities
 
 
 class Digest:
@@ -86,6 +87,7 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
     seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
     seeded |= await seed_two_contacts(code, marker, seeded)
     seeded |= await seed_suggestions(code, marker, seeded)
+    seeded |= await seed_activities(code, marker, seeded["person_id"])
     seeded |= await seed_store(code, marker, seeded["person_id"])
     seeded |= await seed_duty_rating(code, marker, seeded)
     async with tenant_session(tenant, actor="system:test") as session:  # the deputy's page in B's portal

@@ -17,11 +17,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec.inspect as mi
 
+from renda.core.timezone import LOCAL_TZ
 from renda.modules.contacts.schemas import (
     MeetingIn,
     MeetingPatch,
@@ -278,6 +279,11 @@ PATHS: dict[tuple[str, ...], str] = {
     ("redemption_id",): "redemption",
     ("rating_id",): "rating",
     ("talk_id",): "rating_talk",
+    ("activity_id",): "activity",
+    ("activity_id", "token"): "activity",
+    ("activity_id", "attendance_id"): "duty_attendance",
+    ("evidence_id",): "evidence",
+    ("evidence_id", "file_id"): "evidence",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -311,6 +317,20 @@ FIELDS: dict[str, Any] = {
 
 DAY_AFTER_TERM = str(TODAY + timedelta(days=31))  # Office.new_term's term ends in 30 days
 YEAR_START, YEAR_END = date(TODAY.year, 1, 1), date(TODAY.year, 12, 31)  # a rating window open all year
+
+
+def _from_now(minutes: int, *, form: bool = False) -> Callable[[], str]:
+    """A time that many minutes from the call (an activity under way now): ISO for the API, a
+    datetime-local field's value for the pages."""
+
+    def value() -> str:
+        moment = datetime.now(LOCAL_TZ) + timedelta(minutes=minutes)
+        return f"{moment:%Y-%m-%dT%H:%M}" if form else moment.isoformat()
+
+    return value
+
+
+EVIDENCE = {"kind": "people", "title": "走访群众", "occurred_on": str(TODAY), "description": "走访了解群众诉求"}
 TXT = ("纪要.txt", "走访纪要".encode(), "text/plain")
 
 # --- the API: /api/v1/t/{code}… ------------------------------------------------------------------
@@ -512,6 +532,30 @@ API: dict[str, Recipe] = {
     "POST /duty/ratings/{rating_id}/steps": body(step="group", grade="good", talk=OMIT),
     "POST /duty/ratings/{rating_id}/talks": body(on="low_rating", scheduled_on=TODAY),
     "PATCH /duty/ratings/talks/{talk_id}": body(status="held"),
+    # duty: activities, attendance, QR sign-in, evidence
+    "POST /duty/activities": body(
+        kind="inspection",
+        starts_at=_from_now(-10),
+        ends_at=_from_now(120),
+        hours=OMIT,
+        group_id=new.group,
+        station_id=new.station,
+    ),
+    "PATCH /duty/activities/{activity_id}": body(
+        kind="research", starts_at=_from_now(-10), ends_at=_from_now(120), hours=OMIT, group_id=new.group
+    ),
+    "POST /duty/activities/{activity_id}/cancel": body(),
+    "POST /duty/activities/{activity_id}/attendance": body(
+        entries=[{"person_id": new.deputy["person_id"], "status": "present"}]
+    ),
+    "PATCH /duty/activities/{activity_id}/attendance/{attendance_id}": body(status="leave", note="请假"),
+    "DELETE /duty/activities/{activity_id}/attendance/{attendance_id}": body(),
+    "POST /duty/activities/{activity_id}/sign-in": body(token=same.token),  # the admin is a deputy
+    "POST /duty/activities/{activity_id}/sign-in-code": body(),
+    "POST /duty/evidence": upload("照片.png", PNG, "image/png", key="files", **EVIDENCE),
+    "DELETE /duty/evidence/{evidence_id}": body(),
+    "POST /duty/evidence/{evidence_id}/verify": body(),
+    "POST /duty/evidence/{evidence_id}/reject": body(reason="请补充材料"),
 }
 
 # --- the staff pages: /t/{code}… -----------------------------------------------------------------
@@ -733,6 +777,31 @@ PAGES: dict[str, Recipe] = {
     "POST /duty/ratings/{rating_id}/step": form(step="group", grade="good"),
     "POST /duty/ratings/{rating_id}/talks": form(on="low_rating", scheduled_on=TODAY),
     "POST /duty/ratings/talks/{talk_id}": form(status="held"),
+    # duty: activities, attendance, QR sign-in, evidence
+    "POST /duty/activities/new": form(
+        kind="inspection",
+        title="视察城区农贸市场",
+        starts_at=_from_now(-10, form=True),
+        ends_at=_from_now(120, form=True),
+        group_id=new.group,
+        station_id=new.station,
+    ),
+    "POST /duty/activities/{activity_id}/edit": form(
+        kind="research", title="调研", starts_at=_from_now(-10, form=True), ends_at=_from_now(120, form=True)
+    ),
+    "POST /duty/activities/{activity_id}/cancel": form(),
+    "POST /duty/activities/{activity_id}/attendance": form(
+        **{"person-1": new.deputy["person_id"], "mark-1": "present"}
+    ),
+    "POST /duty/activities/{activity_id}/attendance/{attendance_id}": form(status="absent", note=""),
+    "POST /duty/activities/{activity_id}/attendance/{attendance_id}/remove": form(),
+    "POST /duty/activities/{activity_id}/export": form(),
+    "POST /duty/activities/{activity_id}/qr/regenerate": form(),
+    "POST /duty/sign-in/{activity_id}/{token}": form(),  # the admin is a deputy
+    "POST /duty/evidence/new": upload("照片.png", PNG, "image/png", key="files", **EVIDENCE),
+    "POST /duty/evidence/{evidence_id}/verify": form(),
+    "POST /duty/evidence/{evidence_id}/reject": form(reason="请补充材料"),
+    "POST /duty/evidence/{evidence_id}/withdraw": form(),
 }
 
 # --- reads that need more than their path's objects ---------------------------------------------

@@ -61,6 +61,7 @@ class Activity(UUIDPrimaryKey, Timestamps, TenantBase):
     (谁组织谁负责), or deputies sign in at the venue with the activity's QR code."""
 
     __tablename__ = "duty_activities"
+    __audit_redact__ = ("sign_in_secret",)  # what the printed codes derive from
     __table_args__ = (
         CheckConstraint(_in("kind", ACTIVITY_KINDS), name="kind"),
         CheckConstraint(_in("status", ACTIVITY_STATUSES), name="status"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from renda.modules.duty import archive_routes, rating_routes
+from renda.modules.duty import activity_routes, archive_routes, rating_routes
 from renda.modules.duty.store_routes import StoreController
 
 ROUTES: list[Any] = [
     StoreController,
     *rating_routes.ROUTES,
     *archive_routes.ROUTES,
+    *activity_routes.ROUTES,
 ]

@@ -8,7 +8,6 @@ mandate for good (办理工作不换届). Co-signers too are deputies with a liv
 
 from __future__ import annotations
 
-import posixpath
 import uuid
 from dataclasses import dataclass
 
@@ -17,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from renda.core.db import utcnow
-from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge
+from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.core.timezone import local_today
+from renda.core.uploads import ALLOWED_TYPES, MAX_FILE_BYTES, checked_file  # noqa: F401 (the pages' accept list)
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import Mandate, Person
 from renda.modules.notifications import service as notifications
@@ -48,26 +48,8 @@ WITHDRAWABLE = ("draft", "submitted", "returned")  # before staff accept it
 RESPONDABLE = ("draft", "submitted", "returned")  # a co-signer may answer until it is accepted
 MAX_COSIGNERS = 200
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = MAX_FILE_BYTES
 MAX_ATTACHMENTS = 20
-# Photos, PDF and Office documents. Extension → (stored content type, what the bytes must start with).
-_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
-_ZIP = (b"PK\x03\x04",)
-ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "doc": ("application/msword", _OLE),
-    "xls": ("application/vnd.ms-excel", _OLE),
-    "ppt": ("application/vnd.ms-powerpoint", _OLE),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP),
-    "wps": ("application/vnd.ms-works", _OLE),  # WPS 文字, common in offices
-}
-ALLOWED_LABEL = "图片(JPG、PNG、GIF)、PDF 或 Office 文档(Word、Excel、PowerPoint、WPS)"
 
 
 @dataclass(frozen=True)
@@ -390,27 +372,6 @@ async def withdraw(session: AsyncSession, caller: LoopCaller, suggestion: Sugges
 
 
 # --- attachments ----------------------------------------------------------------------------------
-def checked_file(filename: str | None, content: bytes) -> tuple[str, str]:
-    """A clean file name and the content type the bytes prove; refused before anything is stored."""
-    name = posixpath.basename((filename or "").replace("\\", "/")).strip()
-    name = "".join(ch for ch in name if ch.isprintable())[-200:]
-    if not name:
-        raise InvalidInput("请选择要上传的文件", code="file_required")
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise TooLarge(
-            f"附件“{name}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB,请压缩后再上传", code="attachment_too_large"
-        )
-    if not content:
-        raise InvalidInput(f"附件“{name}”是空文件", code="empty_file")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_TYPES:
-        raise InvalidInput(f"不支持该文件类型,请上传{ALLOWED_LABEL}", code="attachment_type")
-    content_type, magic = ALLOWED_TYPES[extension]
-    if not content.startswith(magic):
-        raise InvalidInput(f"文件内容与扩展名“.{extension}”不符,请检查文件", code="attachment_type")
-    return name, content_type
-
-
 async def add_attachment(
     session: AsyncSession, caller: LoopCaller, suggestion: Suggestion, filename: str | None, content: bytes
 ) -> SuggestionAttachment:
