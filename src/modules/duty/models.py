@@ -433,3 +433,16 @@ class ArchiveCorrection(UUIDPrimaryKey, TenantBase):
     reason: Mapped[str] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- the points job's debounce (t0015) ---------------------------------------------------------------
+class PointsPending(TenantBase):
+    """The office's ledger waits for a reconcile: at most one row, so a burst of changes sends one
+    message to the points job (see `points_watch`)."""
+
+    __tablename__ = "duty_points_pending"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

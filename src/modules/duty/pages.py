@@ -6,4 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from renda.modules.duty import points_pages
+
 PAGES: list[Any] = []
+PAGES += points_pages.PAGES

@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from renda.modules.duty import points_routes
+
 ROUTES: list[Any] = []
+ROUTES += points_routes.ROUTES
