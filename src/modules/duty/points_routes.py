@@ -7,6 +7,7 @@ import uuid
 
 from litestar import Controller, get, post, put
 from litestar.di import Provide
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
@@ -76,7 +77,7 @@ class PointsController(Controller):
         self,
         db: AsyncSession,
         year: int | None = None,
-        scope: str = "office",
+        scope_name: str = QueryParameter(name="scope", default="office", description="office | group | township"),
         group_id: uuid.UUID | None = None,
         township: str | None = None,
         q: str | None = None,
@@ -86,7 +87,7 @@ class PointsController(Controller):
         """The live ranking of the office (`scope=office`), of a deputy group (`group`, `group_id`) or
         of a township (`township`, its code); ties share a rank; `q` finds a name (汉字 or pinyin)."""
         filter = ranking.filter_from_params(
-            {"year": year_or_this(year), "scope": scope, "group_id": group_id, "township": township, "q": q},
+            {"year": year_or_this(year), "scope": scope_name, "group_id": group_id, "township": township, "q": q},
             local_today().year,
         )
         return points_views.ranking_out(filter, await ranking.ranking(db, filter, page, page_size))

@@ -52,12 +52,16 @@ def _matters(obj: Any, changed: bool) -> bool:
     return any(state.attrs[column].history.has_changes() for column in columns)
 
 
+def _writes_matter(session: Session) -> bool:
+    return any(_matters(o, False) for o in (*session.new, *session.deleted)) or any(
+        _matters(o, True) for o in session.dirty
+    )
+
+
 def _note_writes(session: Session, _context: object) -> None:
     if session.info.get(STALE) or session.info.get(QUIET) or not session.info.get("tenant_code"):
         return
-    if any(_matters(o, False) for o in (*session.new, *session.deleted)) or any(
-        _matters(o, True) for o in session.dirty
-    ):
+    if _writes_matter(session):
         session.info[STALE] = True
 
 
@@ -84,7 +88,9 @@ def _send(session: Session | AsyncSession) -> None:
 
 
 def _request_on_commit(session: Session) -> None:
-    if not session.info.pop(STALE, False) or session.info.get(QUIET):
+    # Called before the commit's own flush: what is still unflushed counts too.
+    stale = session.info.pop(STALE, False) or (session.info.get("tenant_code") and _writes_matter(session))
+    if not stale or session.info.get(QUIET):
         return
     if session.connection().execute(_pending_row()).first() is not None:
         _send(session)
