@@ -56,12 +56,12 @@ def _decimal(raw: str | None, what: str) -> Decimal | None:
 
 
 def changes_from_form(data: Form) -> tuple[list[rules.CategoryChange], list[rules.RuleChange]]:
-    """The rules form: `cap_<category>`, and per kind of event `category_<kind>`, `points_<kind>`,
+    """The rules form: `category_cap_<category>`, and per kind of event `category_<kind>`, `points_<kind>`,
     `unit_<kind>`, `cap_<kind>` (an empty cap: none)."""
     categories = [
-        rules.CategoryChange(code, _decimal(form_value(data, f"cap_{code}"), f"“{label}”的上限"))
+        rules.CategoryChange(code, _decimal(form_value(data, f"category_cap_{code}"), f"“{label}”的上限"))
         for code, label in POINT_CATEGORIES.items()
-        if f"cap_{code}" in data
+        if f"category_cap_{code}" in data
     ]
     found = []
     for kind, label in EVENT_KINDS.items():

@@ -25,11 +25,13 @@ register_export(
 
 
 async def reprice(tenant_code: str, years: list[int]) -> list[ledger.ReconcileResult]:
-    """Reconcile the office's ledger of these years in one transaction; the pending row is taken first,
-    so a change committed meanwhile asks for its own run."""
+    """Reconcile the office's ledger of these years in one transaction. The office's lock comes first,
+    then the pending row is taken, so a change committed meanwhile asks for its own run (and a writer
+    holding the lock, as a reconcile does, never waits on a pending row this job holds)."""
     tenant = await load_tenant(tenant_code)
     async with tenant_session(tenant, actor=ledger.LEDGER_ACTOR) as session:
         session.info[QUIET] = True
+        await rules.lock_office(session)
         await session.execute(delete(PointsPending))
         results = [await ledger.reconcile(session, year) for year in years]
         await session.commit()

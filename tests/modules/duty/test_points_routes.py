@@ -125,7 +125,7 @@ async def test_the_pages(client, database, offices) -> None:
     assert rules_page.status_code == 200 and "保存积分规则" in rules_page.text
     bad = await client.post(
         f"/t/{code}/duty/points/rules",
-        data={"_csrf": csrf, "year": str(year), "cap_people": "-2"},
+        data={"_csrf": csrf, "year": str(year), "category_cap_people": "-2"},
         follow_redirects=False,
     )
     assert bad.status_code == 400 and "不能为负数" in bad.text and 'role="alert"' in bad.text
@@ -157,3 +157,23 @@ async def test_the_pages(client, database, offices) -> None:
     mine = await client.get(f"/t/{code}/duty/points/mine")
     assert mine.status_code == 200 and "我的积分" in mine.text and "参加调研:调研乡村公路养护" in mine.text
     assert "按规则计分" in mine.text
+
+
+async def test_the_rules_form_as_shown_saves_nothing_new(client, database, offices) -> None:
+    """Every field of the page sent back unchanged: the category caps and the rules' caps do not mix
+    (a category and a kind of event are both called `people`)."""
+    code = await own_office(database, offices, "routes")
+    office = await duty_office(database, code, "当阳", deputies=1)
+    year = local_today().year
+    shown = (await client.get(f"/api/v1/t/{code}/duty/points/rules", headers=office.staff.headers)).json()
+    form = {"year": str(year)}
+    for c in shown["categories"]:
+        form[f"category_cap_{c['code']}"] = "" if c["cap"] is None else f"{c['cap']:g}"
+    for r in shown["rules"]:
+        kind = r["event_kind"]
+        form |= {f"category_{kind}": r["category"], f"points_{kind}": f"{r['points']:g}", f"unit_{kind}": r["unit"]}
+        form[f"cap_{kind}"] = "" if r["cap"] is None else f"{r['cap']:g}"
+    csrf = await signed_in(database, client, office.staff.user_id)
+    sent = await client.post(f"/t/{code}/duty/points/rules", data={"_csrf": csrf, **form}, follow_redirects=False)
+    assert sent.status_code in (302, 303), sent.text
+    assert sent.headers["location"].endswith("saved=0")
