@@ -11,7 +11,8 @@ reconcile prices every event of the year with the year's live rule and appends t
 
 Nothing is ever edited or deleted (a trigger refuses it). A second reconcile of the same data appends
 nothing. The work is set-based: one statement reads the events, one the ledger's sums, one COPY
-appends the entries, all in the caller's transaction under the office's lock.
+appends the entries, all in the caller's transaction under the office's lock. A last statement folds
+the entries not folded yet into the ranking's sums (`fold`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Integer, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import copy_records, read_rows, utcnow
 from renda.modules.duty.events import Event, collect_events
-from renda.modules.duty.models import PointEntry
+from renda.modules.duty.models import PointEntry, PointSum, PointSumMark
 from renda.modules.duty.rules import RuleSetting, ensure_year_rules, lock_office
 from renda.modules.rollups import service as rollups
 
@@ -209,4 +210,40 @@ async def reconcile(
         result.added.update(e.reason for e in entries)
         # Written with COPY, which the rollups' watch does not see: the figures are stale all the same.
         await rollups.mark_stale(session, [session.info["tenant_code"]])
+    await fold(session, year)
     return result
+
+
+async def fold(session: AsyncSession, year: int) -> None:
+    """Add the year's entries after the mark to the ranking's sums and move the mark, in one statement
+    (one snapshot: what is added is exactly what the mark passes). Under the office's lock: only a
+    reconcile writes the ledger, so no entry below the mark can still be on its way."""
+    mark = (
+        select(func.coalesce(func.max(PointSumMark.through_id), 0)).where(PointSumMark.year == year).scalar_subquery()
+    )
+    fresh = select(PointEntry).where(PointEntry.year == year, PointEntry.id > mark).cte("fresh")
+    added = (
+        insert(PointSum)
+        .from_select(
+            ["year", "person_id", "category", "event_kind", "points"],
+            select(
+                literal(year, Integer),
+                fresh.c.person_id,
+                fresh.c.category,
+                fresh.c.event_kind,
+                func.sum(fresh.c.points),
+            ).group_by(fresh.c.person_id, fresh.c.category, fresh.c.event_kind),
+        )
+        .on_conflict_do_update(
+            index_elements=["year", "person_id", "category", "event_kind"],
+            set_={"points": PointSum.points + insert(PointSum).excluded.points},
+        )
+        .returning(PointSum.year)
+        .cte("added")
+    )
+    moved = insert(PointSumMark).from_select(
+        ["year", "through_id"],
+        select(literal(year, Integer), func.max(fresh.c.id)).having(func.max(fresh.c.id).is_not(None)),
+    )
+    moved = moved.on_conflict_do_update(index_elements=["year"], set_={"through_id": moved.excluded.through_id})
+    await session.execute(moved.add_cte(added))

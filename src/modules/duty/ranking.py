@@ -2,10 +2,11 @@
 township code), with ties sharing a rank (1, 1, 3), pagination and search by name.
 
 The points are computed in SQL with the caps of `totals.points_of` (the tested twin): per deputy and
-kind of event the ledger's sum, capped by the rule; per category the sum of those, capped by the
-category and never below zero; base = the five base categories, bonus = the bonus category. The caps
-are the year's rows, or the defaults while the year has none. Who is ranked: every person of the
-register with a mandate during the year, at zero if they have no entries.
+kind of event the ledger's sum (kept by every reconcile in `duty_point_sums`), capped by the rule;
+per category the sum of those, capped by the category and never below zero; base = the five base
+categories, bonus = the bonus category. The caps are the year's rows, or the defaults while the year
+has none. Who is ranked: every person of the register with a mandate during the year, at zero if they
+have no entries.
 
 One statement per shape (scope, search) is built once with bound parameters and reused, so every
 request sends the same SQL and PostgreSQL keeps one plan per office.
@@ -30,7 +31,6 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
-    cast,
     column,
     exists,
     false,
@@ -38,7 +38,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    values,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,7 +48,7 @@ from renda.core.pagination import Page, paginate_rows
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import Mandate, Person
 from renda.modules.duty import defaults
-from renda.modules.duty.models import PointCategory, PointEntry, PointRule
+from renda.modules.duty.models import PointCategory, PointEntry, PointRule, PointSum
 from renda.modules.organisation.models import DeputyGroup, GroupMembership
 
 SCOPES = {"office": "全机关", "group": "代表小组", "township": "乡镇(街道)"}
@@ -57,47 +57,77 @@ Search = Literal["", "name", "pinyin"]
 
 
 # --- capped points per person ---------------------------------------------------------------------
+def _sql(value: object) -> str:
+    """A constant of the defaults as SQL (codes are our own identifiers, caps decimals or none)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(value)
+    assert isinstance(value, str) and value.isidentifier()
+    return f"'{value}'"
+
+
+def _defaults_table(name: str, columns: dict[str, Any], rows: list[tuple[object, ...]]) -> Any:
+    """The defaults as a constant VALUES list: text, so the statement stays cacheable (SQLAlchemy does
+    not cache a `values()` with literal binds) and sends no parameters for them."""
+    names = ", ".join(columns)
+    typed = [f"CAST({_sql(v)} AS {'NUMERIC' if t is Numeric else 'BOOLEAN' if t is Boolean else 'TEXT'})"
+             for row in rows[:1] for v, t in zip(row, columns.values(), strict=True)]  # fmt: skip
+    first = f"({', '.join(typed)})"
+    rest = [f"({', '.join(_sql(v) for v in row)})" for row in rows[1:]]
+    body = f"SELECT {names} FROM (VALUES {', '.join([first, *rest])}) AS {name} ({names})"
+    return text(body).columns(*(column(c, t) for c, t in columns.items())).subquery(name)
+
+
+DEFAULT_RULE_CAPS = _defaults_table(
+    "default_rule_caps", {"event_kind": String, "cap": Numeric}, [(k, r.cap) for k, r in defaults.RULES.items()]
+)
+DEFAULT_CATEGORY_CAPS = _defaults_table(
+    "default_category_caps",
+    {"code": String, "cap": Numeric, "is_bonus": Boolean},
+    [(code, c.cap, c.is_bonus) for code, c in defaults.CATEGORIES.items()],
+)
+
+
 def _rule_caps(year: Any) -> Any:
     """(event_kind, cap) of the year's live rules, or of the defaults while it has none."""
     live = select(PointRule.event_kind, PointRule.cap).where(PointRule.year == year, PointRule.superseded_at.is_(None))
-    fallback = values(
-        column("event_kind", String), column("cap", Numeric), name="default_rule_caps", literal_binds=True
-    )
-    fallback = fallback.data([(kind, rule.cap) for kind, rule in defaults.RULES.items()])
     none_live = ~exists().where(PointRule.year == year, PointRule.superseded_at.is_(None))
-    return live.union_all(select(fallback.c.event_kind, cast(fallback.c.cap, Numeric)).where(none_live)).cte(
-        "rule_caps"
-    )
+    fallback = select(DEFAULT_RULE_CAPS.c.event_kind, DEFAULT_RULE_CAPS.c.cap).where(none_live)
+    return live.union_all(fallback).cte("rule_caps")
 
 
 def _category_caps(year: Any) -> Any:
     """(code, cap, is_bonus) of the year's categories, or of the defaults while it has none."""
     rows = select(PointCategory.code, PointCategory.cap, PointCategory.is_bonus).where(PointCategory.year == year)
-    fallback = values(
-        column("code", String), column("cap", Numeric), column("is_bonus", Boolean), name="default_category_caps",
-        literal_binds=True,
-    ).data([(code, c.cap, c.is_bonus) for code, c in defaults.CATEGORIES.items()])  # fmt: skip
     none_saved = ~exists().where(PointCategory.year == year)
-    return rows.union_all(
-        select(fallback.c.code, cast(fallback.c.cap, Numeric), fallback.c.is_bonus).where(none_saved)
-    ).cte("category_caps")
+    c = DEFAULT_CATEGORY_CAPS.c
+    return rows.union_all(select(c.code, c.cap, c.is_bonus).where(none_saved)).cte("category_caps")
 
 
 def capped_points(year: Any, as_of: Any = None) -> Any:
-    """A CTE of (person_id, base, bonus) for every person with entries in the year (up to `as_of`,
-    an event date, when given)."""
-    where = [PointEntry.year == year] + ([PointEntry.occurred_on <= as_of] if as_of is not None else [])
-    per_kind = (
-        select(
-            PointEntry.person_id,
-            PointEntry.category,
-            PointEntry.event_kind,
-            func.sum(PointEntry.points).label("earned"),
+    """A CTE of (person_id, base, bonus) for every person with entries in the year: from the sums the
+    reconciles keep, or, up to `as_of` (an event date), from the entries themselves."""
+    if as_of is None:
+        per_kind = (
+            select(PointSum.person_id, PointSum.category, PointSum.event_kind, PointSum.points.label("earned"))
+            .where(PointSum.year == year)
+            .cte("per_kind")
         )
-        .where(*where)
-        .group_by(PointEntry.person_id, PointEntry.category, PointEntry.event_kind)
-        .cte("per_kind")
-    )
+    else:
+        per_kind = (
+            select(
+                PointEntry.person_id,
+                PointEntry.category,
+                PointEntry.event_kind,
+                func.sum(PointEntry.points).label("earned"),
+            )
+            .where(PointEntry.year == year, PointEntry.occurred_on <= as_of)
+            .group_by(PointEntry.person_id, PointEntry.category, PointEntry.event_kind)
+            .cte("per_kind")
+        )
     rule_caps = _rule_caps(year)
     per_category = (
         select(

@@ -202,3 +202,50 @@ async def test_a_reconcile_of_the_whole_office_prices_every_deputy(database, off
     async with tenant_session(await load_tenant(code), actor=ACTOR, read_only=True) as session:
         kinds = (await session.execute(select(PointRule.event_kind).where(PointRule.year == year))).scalars().all()
     assert len(kinds) == 21  # one live rule per kind of event
+
+
+async def test_the_rankings_sums_follow_the_ledger(database, offices) -> None:
+    """Every reconcile folds what it appended (and any entry written around it) into the sums the
+    ranking reads, so they always equal the ledger's own sums."""
+    from sqlalchemy import func
+
+    from renda.modules.duty.models import PointEntry, PointSum, PointSumMark
+
+    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    a, b = office.persons
+    year = YEAR + 5
+    inspection = await activity(office.code, "inspection", on=date(year, 4, 1))
+    await attend(office.code, inspection, a)
+    await attend(office.code, inspection, b, "absent")
+    await reconcile(office.code, year, office.persons)
+    await set_attendance(office.code, inspection, a, None)
+    await evidence(office.code, b, "training", on=date(year, 5, 1), hours=Decimal(3))
+    await reconcile(office.code, year, office.persons)
+    await reconcile(office.code, year, office.persons)
+
+    async with tenant_session(await load_tenant(office.code), actor=ACTOR, read_only=True) as session:
+        keys = (PointEntry.person_id, PointEntry.category, PointEntry.event_kind)
+        ledger_sums = dict(
+            ((p, c, k), v)
+            for p, c, k, v in (
+                await session.execute(
+                    select(*keys, func.sum(PointEntry.points))
+                    .where(PointEntry.year == year, PointEntry.person_id.in_(office.persons))
+                    .group_by(*keys)
+                )
+            ).all()
+        )
+        kept = dict(
+            ((p, c, k), v)
+            for p, c, k, v in (
+                await session.execute(
+                    select(PointSum.person_id, PointSum.category, PointSum.event_kind, PointSum.points).where(
+                        PointSum.year == year, PointSum.person_id.in_(office.persons)
+                    )
+                )
+            ).all()
+        )
+        mark = await session.get(PointSumMark, year)
+        last = await session.scalar(select(func.max(PointEntry.id)).where(PointEntry.year == year))
+    assert kept == ledger_sums and len(kept) == 3  # a's inspection (reversed to 0), b's absence and training
+    assert mark is not None and mark.through_id == last

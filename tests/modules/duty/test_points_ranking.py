@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from renda.core.errors import InvalidInput, NotFound
-from renda.modules.duty import ranking
+from renda.modules.duty import ledger, ranking
 from renda.modules.duty.models import PointCategory, PointEntry, PointRule
 from renda.modules.duty.ranking import RankingFilter
 from renda.modules.organisation.models import DeputyGroup
@@ -50,8 +50,12 @@ def entry(person: uuid.UUID, kind: str, category: str, points: Decimal, year: in
 
 
 async def add_entries(code: str, rows: list[PointEntry]) -> None:
+    """Entries written straight into the ledger, then folded into the ranking's sums as a reconcile does."""
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         session.add_all(rows)
+        await session.flush()
+        for year in {row.year for row in rows}:
+            await ledger.fold(session, year)
         await session.commit()
 
 
