@@ -579,6 +579,23 @@ class Office:
         body = {"person_id": deputy["person_id"], "text": "每月进站接待一次", "year": TODAY.year}
         return {**deputy, "commitment_id": (await self.call("POST", "/portal/commitments", body))["id"]}
 
+    # --- duty: the points store ---------------------------------------------------------------------
+    async def new_store_item(self) -> Ids:
+        """An item of 1 point that the admin (a deputy too) can afford: last year's points are given once."""
+        from tests.modules.duty.support_store import give_points
+
+        balance = await self.call("GET", "/duty/store/balance")
+        if balance["earned"] == 0:
+            await give_points(self.code, uuid.UUID(balance["person_id"]), balance["points_year"], 120)
+        item = await self.call("POST", "/duty/store/items", {"name": name("兑换物品"), "price": 1, "stock": 100})
+        return {"store_item_id": item["id"]}
+
+    async def new_redemption(self) -> Ids:
+        """A redemption of the admin's waiting to be handed over."""
+        item = await self.new_store_item()
+        made = await self.call("POST", "/duty/store/redemptions", item)
+        return {**item, "redemption_id": made["id"]}
+
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -86,10 +86,27 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
     seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
     seeded |= await seed_two_contacts(code, marker, seeded)
     seeded |= await seed_suggestions(code, marker, seeded)
+    seeded |= await seed_store(code, marker, seeded["person_id"])
     async with tenant_session(tenant, actor="system:test") as session:  # the deputy's page in B's portal
         session.add(DeputyCommitment(person_id=uuid.UUID(seeded["person_id"]), year=2026, text=marker, is_public=True))
         await session.commit()
     return seeded
+
+
+async def seed_store(code: str, marker: str, person_id: str) -> dict[str, str]:
+    """An item of B's points store and a redemption of it waiting to be handed over."""
+    from renda.modules.duty.models import Redemption, StoreItem
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        item = StoreItem(name=marker, description=marker, price=1, stock=5)
+        session.add(item)
+        await session.flush()
+        redemption = Redemption(
+            item_id=item.id, person_id=uuid.UUID(person_id), points_year=2025, points=1, requested_by=marker
+        )
+        session.add(redemption)
+        await session.commit()
+        return {"store_item_id": str(item.id), "redemption_id": str(redemption.id)}
 
 
 async def seed_export(code: str, marker: str) -> uuid.UUID:

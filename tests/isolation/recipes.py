@@ -35,6 +35,7 @@ from renda.modules.deputies.schemas import (
     MandateSuspendIn,
     PersonIn,
 )
+from renda.modules.duty.store_schemas import ItemIn
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
 from renda.modules.organisation.schemas import (
     BodyIn,
@@ -272,6 +273,8 @@ PATHS: dict[tuple[str, ...], str] = {
     ("suggestion_id",): "suggestion",
     ("suggestion_id", "checkpoint_id"): "key_suggestion",
     ("suggestion_id", "attachment_id"): "suggestion_attachment",
+    ("store_item_id",): "store_item",
+    ("redemption_id",): "redemption",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -484,6 +487,13 @@ API: dict[str, Recipe] = {
         year=TODAY.year, rules=[{"event_kind": "research", "category": "activities", "points": 6, "unit": "event"}]
     ),
     "POST /duty/points/reconcile": body(),
+    # duty: the points store
+    "POST /duty/store/items": body(),
+    "PATCH /duty/store/items/{store_item_id}": body(price=5),
+    "POST /duty/store/items/{store_item_id}/restock": body(quantity=3),
+    "POST /duty/store/redemptions": body(store_item_id=new.store_item),
+    "POST /duty/store/redemptions/{redemption_id}/handover": body(),
+    "POST /duty/store/redemptions/{redemption_id}/cancel": body(reason="库存盘点"),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
@@ -690,6 +700,14 @@ PAGES: dict[str, Recipe] = {
     ),
     "POST /duty/points/ranking/export": form(year=TODAY.year),
     "POST /duty/points/reconcile": form(year=TODAY.year),
+    # duty: the points store
+    "POST /duty/store/items": form(ItemIn),
+    "POST /duty/store/items/{store_item_id}/edit": form(price=5),
+    "POST /duty/store/items/{store_item_id}/restock": form(quantity=3),
+    "POST /duty/store/redeem": form(store_item_id=new.store_item),
+    "POST /duty/store/redemptions/{redemption_id}/cancel": form(reason="库存盘点"),
+    "POST /duty/store/redemptions/{redemption_id}/handover": form(),
+    "POST /duty/store/history/export": form(),
 }
 
 # --- reads that need more than their path's objects ---------------------------------------------

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from renda.modules.duty import points_pages
+from renda.modules.duty.points_pages import PointsPages
+from renda.modules.duty.store_pages import StorePages
 
-PAGES: list[Any] = []
-PAGES += points_pages.PAGES
+PAGES: list[Any] = [
+    PointsPages,
+    StorePages,
+]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from renda.modules.duty import points_routes
+from renda.modules.duty.points_routes import PointsController
+from renda.modules.duty.store_routes import StoreController
 
-ROUTES: list[Any] = []
-ROUTES += points_routes.ROUTES
+ROUTES: list[Any] = [
+    PointsController,
+    StoreController,
+]

@@ -21,7 +21,7 @@ from renda.core.errors import InvalidInput
 from renda.core.pagination import Page, paginate_rows
 from renda.core.timezone import local_today
 from renda.modules.deputies.models import Congress, Person, Term
-from renda.modules.suggestions.common import CATEGORIES, LoopCaller, visible_to
+from renda.modules.suggestions.common import CATEGORIES, LoopCaller, is_overdue, number_label, visible_to
 from renda.modules.suggestions.models import (
     KINDS,
     OPEN_STATUSES,
@@ -257,17 +257,10 @@ def _unit_clause(unit_id: Any, role: str | None) -> ColumnElement[bool]:
     return Suggestion.id == func.any(func.array(handled.scalar_subquery()))
 
 
-def number_of(year: int, seq: int | None, kind: str) -> str:
-    """建议编号 as `common.number_label` prints it, from the list's plain columns."""
-    if seq is None:
-        return "(未编号)"
-    return f"{'议' if kind == 'motion' else ''}{year}-{seq:04d}"
-
-
 def row_out(row: Row[Any], today: date) -> SuggestionRowOut:
     return SuggestionRowOut(
         id=row.id,
-        number=number_of(row.year, row.seq, row.kind),
+        number=number_label(row),
         title=row.title,
         kind=row.kind,
         kind_label=KINDS.get(row.kind, row.kind),
@@ -278,7 +271,7 @@ def row_out(row: Row[Any], today: date) -> SuggestionRowOut:
         status=row.status,
         status_label=STATUSES.get(row.status, row.status),
         deadline=row.deadline,
-        overdue=row.status == "assigned" and row.deadline is not None and row.deadline < today,
+        overdue=is_overdue(row, today),
         reply_class=row.reply_class,
         rating=row.rating,
         rating_label=RATINGS.get(row.rating) if row.rating else None,
