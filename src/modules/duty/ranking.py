@@ -107,15 +107,17 @@ def _category_caps(year: Any) -> Any:
     return rows.union_all(select(c.code, c.cap, c.is_bonus).where(none_saved)).cte("category_caps")
 
 
-def capped_points(year: Any, as_of: Any = None) -> Any:
-    """A CTE of (person_id, base, bonus) for every person with entries in the year: from the sums the
-    reconciles keep, or, up to `as_of` (an event date), from the entries themselves."""
+def capped_points(year: Any, as_of: Any = None, among: Any = None) -> Any:
+    """A CTE of (person_id, base, bonus) for every person with entries in the year (or those of the
+    selectable `among`): from the sums the reconciles keep, or, up to `as_of` (an event date), from the
+    entries themselves."""
     if as_of is None:
-        per_kind = (
-            select(PointSum.person_id, PointSum.category, PointSum.event_kind, PointSum.points.label("earned"))
-            .where(PointSum.year == year)
-            .cte("per_kind")
-        )
+        per_kind = select(
+            PointSum.person_id, PointSum.category, PointSum.event_kind, PointSum.points.label("earned")
+        ).where(PointSum.year == year)
+        if among is not None:
+            per_kind = per_kind.where(PointSum.person_id.in_(among))
+        per_kind = per_kind.cte("per_kind")
     else:
         per_kind = (
             select(
@@ -169,7 +171,6 @@ def held_a_mandate() -> ColumnElement[bool]:
 def ranking_statement(scope: Scope, search: Search = "", one_person: bool = False) -> Select[Any]:
     """The ranking of one shape, with bound parameters: year, first_day, last_day, and group_id
     (scope group), township (scope township), pattern (search), person_id (one_person)."""
-    capped = capped_points(bindparam("year", type_=Integer))
     population = select(Person.id, Person.name, Person.name_pinyin, Person.name_initials).where(held_a_mandate())
     if scope == "group":
         population = population.where(
@@ -183,6 +184,9 @@ def ranking_statement(scope: Scope, search: Search = "", one_person: bool = Fals
         )
         population = population.where(Person.id.in_(in_township))
     population_cte = population.cte("population")
+    # A group's or a township's ranking computes its own deputies' points only.
+    among = None if scope == "office" else select(population_cte.c.id)
+    capped = capped_points(bindparam("year", type_=Integer), among=among)
     home = (
         select(GroupMembership.person_id, DeputyGroup.name.label("group_name"))
         .join(DeputyGroup, DeputyGroup.id == GroupMembership.group_id)
