@@ -148,6 +148,11 @@ def create_bare_app(replays: dict[str, Replay], dsn: str, pool_size: int) -> Lit
         # bench/suggestions.py: one replay per list, named by its query string.
         return await replay(f"suggestions?{request.scope['query_string'].decode()}")
 
+    @get("/api/v1/t/{code:str}/duty/points/ranking")
+    async def duty_ranking(code: str, request: Request) -> list[dict[str, Any]]:
+        # bench/duty_ranking.py: one replay per ranking, named by its query string.
+        return await replay(f"duty_ranking?{request.scope['query_string'].decode()}")
+
     @get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -157,7 +162,7 @@ def create_bare_app(replays: dict[str, Replay], dsn: str, pool_size: int) -> Lit
         traceback.print_exception(error, file=sys.stderr)
 
     return Litestar(
-        route_handlers=[register, create, me, suggestions, health],
+        route_handlers=[register, create, me, suggestions, duty_ranking, health],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         after_exception=[log_error],

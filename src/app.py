@@ -35,6 +35,7 @@ from renda.core.security_headers import security_headers
 from renda.core.timezone import to_local
 from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
+from renda.modules.duty.points_watch import install_points_watch
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
@@ -141,6 +142,7 @@ def create_app(
     runs the periodic jobs' scheduler in this process (the demo, which has no `renda scheduler`)."""
     install_audit_recorder()
     install_rollup_watch()
+    install_points_watch()
     install_outbox_notify()
     configure_secrets(settings.secret_key, settings.old_secret_keys)
     configure_channels(settings)

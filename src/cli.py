@@ -158,6 +158,7 @@ def worker(threads: int) -> None:
     from renda.core.db import configure_database
     from renda.core.embedded import ensure_database_url
     from renda.modules.audit.recorder import install_audit_recorder
+    from renda.modules.duty.points_watch import install_points_watch
     from renda.modules.notifications.channels import configure_channels
     from renda.modules.rollups.service import install_rollup_watch
     from renda.workers.broker import broker_for, registered_actors, use_broker
@@ -169,6 +170,7 @@ def worker(threads: int) -> None:
         raise click.ClickException("renda worker needs RENDA_BROKER_URL (the demo runs its workers in-process)")
     install_audit_recorder()
     install_rollup_watch()
+    install_points_watch()
     install_outbox_notify()
     configure_secrets(settings.secret_key, settings.old_secret_keys)  # jobs decrypt what they send (mobile numbers)
     configure_channels(settings)

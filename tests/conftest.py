@@ -220,12 +220,14 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def database(database_url: str) -> AsyncIterator[Database]:
     from renda.modules.audit.recorder import install_audit_recorder
+    from renda.modules.duty.points_watch import install_points_watch
     from renda.modules.rollups.service import install_rollup_watch
     from renda.tenants.migrations import upgrade_platform
     from renda.workers.outbox import install_outbox_notify
 
     install_audit_recorder()
     install_rollup_watch()
+    install_points_watch()
     install_outbox_notify()
     configure_secrets("test-secret")  # the settings fixture's key, for code that runs before any app
     db = configure_database(database_url)

@@ -37,13 +37,17 @@ TINY: dict[str, list[str]] = {
     "similarity.py": ["--size", "100", "--queries", "10"],
     "suggestions.py": ["--size", "100", "--connections", "2", "--duration", "1", "--warmup", "0", "--repeat", "1"],
     "archives.py": ["--deputies", "2", "--entries", "3"],
+    "duty_ranking.py": [
+        *("--deputies", "40", "--entries", "500", "--connections", "2"),
+        *("--duration", "1", "--warmup", "0", "--repeat", "1"),
+    ],
 }
 
 
 def missing_requirement(script: str) -> str | None:
     if script in REDIS_DB and not os.environ.get("RENDA_TEST_REDIS_URL"):
         return "RENDA_TEST_REDIS_URL is not set"
-    if script in ("requests.py", "suggestions.py") and shutil.which("wrk") is None:
+    if script in ("requests.py", "suggestions.py", "duty_ranking.py") and shutil.which("wrk") is None:
         return "wrk is not installed (scripts/test installs it as root)"
     return None
 

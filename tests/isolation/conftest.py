@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from renda.core.timezone import local_today
+from renda.modules.duty.points_tasks import reprice
 from renda.modules.rollups.service import refresh_office
 from tests.conftest import ensure_tenant, raw_fetchval
 from tests.isolation.office import Office
@@ -39,6 +41,7 @@ async def settle(database_url: str, code: str) -> None:
     """B's own background work, done now: its figures computed, and the messages its seeding queued
     (deliveries, refreshes) dropped, so that nothing but a call in A could change B from here on."""
     await refresh_office(code)
+    await reprice(code, [local_today().year])  # B's points ledger, from what was seeded
     await raw_fetchval(database_url, "update platform.outbox set sent_at = now() where tenant_code = $1", code)
 
 

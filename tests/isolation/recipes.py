@@ -507,6 +507,11 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": body(),
     "PUT /suggestions/items/{suggestion_id}/public": body(on="led_suggestion", title="关于道路的建议"),
     "PUT /suggestions/settings/public-board": body(fields=["number", "title"]),
+    # duty performance: the points
+    "PUT /duty/points/rules": body(
+        year=TODAY.year, rules=[{"event_kind": "research", "category": "activities", "points": 6, "unit": "event"}]
+    ),
+    "POST /duty/points/reconcile": body(),
     # duty: the points store
     "POST /duty/store/items": body(),
     "PATCH /duty/store/items/{store_item_id}": body(price=5),
@@ -757,6 +762,12 @@ PAGES: dict[str, Recipe] = {
     "POST /portal/commitments/{commitment_id}/edit": form(CommitmentPatch, term_id=OMIT),
     "POST /portal/commitments/{commitment_id}/delete": form(),
     "POST /reports/export": form(),
+    # duty performance: the points
+    "POST /duty/points/rules": form(
+        year=TODAY.year, points_research="6", category_research="activities", unit_research="event"
+    ),
+    "POST /duty/points/ranking/export": form(year=TODAY.year),
+    "POST /duty/points/reconcile": form(year=TODAY.year),
     # duty: the points store
     "POST /duty/store/items": form(ItemIn),
     "POST /duty/store/items/{store_item_id}/edit": form(price=5),

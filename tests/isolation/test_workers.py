@@ -139,6 +139,8 @@ ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
     "carry_over_suggestions": _period,
     "duty_rating_reminders": _period,
     "close_duty_archives": _period,
+    "reprice_office": _nothing,
+    "start_points_year": _period,
 }
 
 

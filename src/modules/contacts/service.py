@@ -48,6 +48,7 @@ from renda.modules.contacts.attendance import (
     update_meeting,
 )
 from renda.modules.contacts.common import Caller, caller_of, own_levels, own_terms, resolve_term, system_caller
+from renda.modules.contacts.duty_events import duty_events as duty_events  # the duty points' events of this module
 from renda.modules.contacts.records import (
     MAX_ATTACHMENT_BYTES,
     add_attachment,

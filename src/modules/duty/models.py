@@ -439,3 +439,44 @@ class ArchiveCorrection(UUIDPrimaryKey, TenantBase):
     reason: Mapped[str] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- the ranking's sums and the points job's debounce (t0015) ------------------------------------------
+class PointSum(TenantBase):
+    """The ledger's sum per deputy, category and kind of event of a year, folded in by every reconcile
+    (entries up to `PointSumMark.through_id`): the live ranking reads these instead of every entry."""
+
+    __tablename__ = "duty_point_sums"
+    __table_args__ = (
+        CheckConstraint(_in("category", POINT_CATEGORIES), name="category"),
+        CheckConstraint(_in("event_kind", EVENT_KINDS), name="event_kind"),
+    )
+    __audit__ = False
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(12), primary_key=True)
+    event_kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    points: Mapped[Decimal] = mapped_column(Numeric(9, 1))
+
+
+class PointSumMark(TenantBase):
+    """The last ledger entry of a year folded into `PointSum`."""
+
+    __tablename__ = "duty_point_sum_marks"
+    __audit__ = False
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    through_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class PointsPending(TenantBase):
+    """The office's ledger waits for a reconcile: at most one row, so a burst of changes sends one
+    message to the points job (see `points_watch`)."""
+
+    __tablename__ = "duty_points_pending"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

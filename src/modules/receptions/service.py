@@ -48,6 +48,7 @@ from renda.modules.receptions.common import (
     station_in_query,
     station_list,
 )
+from renda.modules.receptions.duty_events import duty_events as duty_events  # the duty points' events of this module
 from renda.modules.receptions.records import (
     REGISTER_EXPORT_HEADERS,
     category_label,

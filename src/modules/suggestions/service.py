@@ -30,6 +30,7 @@ from renda.modules.suggestions.drafts import (
     update_draft,
     withdraw_draft,
 )
+from renda.modules.suggestions.duty_events import duty_events as duty_events  # the duty points' events of this module
 from renda.modules.suggestions.evaluation import notify_reply_given, on_replied
 from renda.modules.suggestions.intake import (
     Addressee,
