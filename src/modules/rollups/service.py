@@ -18,6 +18,7 @@ cycle, and the later one reads what the earlier committed.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -39,9 +40,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from renda.core.db import TenantBase, copy_records, get_database, utcnow
 from renda.core.timezone import local_today
+from renda.modules.rollups.counting import Office, Periods, TenantRows, figures_statement, local_start  # noqa: F401
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, containing, current, parse  # noqa: F401
 from renda.modules.rollups.registry import (  # noqa: F401
@@ -154,31 +157,48 @@ async def _tenant_figures(
     found: Computed = {}
     gate = asyncio.Semaphore(TENANT_METRIC_CONCURRENCY)
     watched = sorted({table for metric in tenant_metrics for table in metric.watches})
+    parameters = Periods.parameters(periods, today)
 
     async def one(office: TenantRef) -> None:
         async with gate, tenant_session(office, actor=WORKER_ACTOR, read_only=True) as session:
-            filled = await _filled_tables(session, watched)
-            for metric in tenant_metrics:
-                if metric.watches and filled.isdisjoint(metric.watches):
-                    continue  # nothing to count; the engine adds the zero overall figure
+            filled = await _filled_tables(session, tuple(watched))
+            # Over empty tables a metric is zero: not computed (the engine adds the zero overall figure).
+            due = [m for m in tenant_metrics if not m.watches or not filled.isdisjoint(m.watches)]
+            counted = [m for m in due if m.rows is not None]
+            if counted:  # every period of every such metric in one statement
+                statement = figures_statement(counted, len(periods), office.level)
+                for metric, period, dimension, member, value in await session.execute(
+                    statement, {**parameters, "office_code": office.code}
+                ):
+                    found.setdefault((office.code, metric, period), []).append(Figure(value, dimension, member))
+            for metric in due:
+                if metric.compute is None:
+                    continue
+                on_day: dict[date, list[Figure]] = {}  # a stock is the same for periods read on one day
                 for period in periods:
-                    found[office.code, metric.key, period.key] = await metric.compute(session, period, today)
+                    day = period.as_of(today)
+                    if not metric.stock or day not in on_day:
+                        on_day[day] = await metric.compute(session, period, today)
+                    found[office.code, metric.key, period.key] = list(on_day[day])
 
     await asyncio.gather(*(one(office) for office in offices))
     return found
 
 
-async def _filled_tables(session: AsyncSession, names: Sequence[str]) -> set[str]:
+async def _filled_tables(session: AsyncSession, names: tuple[str, ...]) -> set[str]:
     """Which of these tenant tables hold any row, in one query. Most offices have no rows in most
     modules' tables, and a metric over empty tables is zero, so this spares most of a full
-    recompute's queries (a metric's watched tables are the tables it counts: see the registry)."""
+    recompute's work (a metric's watched tables are the tables it counts: see the registry)."""
     if not names:
         return set()
+    return set((await session.execute(_filled_query(names))).scalars())
+
+
+@functools.cache
+def _filled_query(names: tuple[str, ...]) -> CompoundSelect:
+    """Built once per set of tables (building it costs more than running it)."""
     tables = TenantBase.metadata.tables
-    query = union_all(
-        *(select(literal(name).label("name")).where(exists().select_from(tables[name])) for name in names)
-    )
-    return set((await session.execute(query)).scalars())
+    return union_all(*(select(literal(name).label("name")).where(exists().select_from(tables[name])) for name in names))
 
 
 async def own_figures(
