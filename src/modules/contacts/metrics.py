@@ -86,34 +86,23 @@ def deputies(periods: Periods, office: Office) -> Select[Any]:
         CommitteeMember.person_id == Person.id, CommitteeMember.term_id == term.c.id, _serving(periods)
     )
     sector = func.btrim(Person.sector, WHITESPACE)
-    channel = case(
-        (
-            exists().where(ContactAssignment.person_id == Person.id, ContactAssignment.term_id == term.c.id),
-            "direct",
-        ),
-        (
-            and_(
-                DeputyGroup.township_code != "",
-                DeputyGroup.township_code.in_(
-                    select(TownshipAssignment.township_code).where(TownshipAssignment.term_id == term.c.id)
-                ),
-            ),
-            "township",
-        ),
-        (
-            and_(
-                sector != "",
-                sector.in_(
-                    select(SectorLink.sector)
-                    .join(Body, Body.id == SectorLink.body_id)
-                    .where(Body.kind == "special_committee")
-                ),
-            ),
-            "sector",
-        ),
+    sectors = (  # those a special committee covers
+        select(SectorLink.sector)
+        .join(Body, Body.id == SectorLink.body_id)
+        .where(Body.kind == "special_committee")
+        .distinct()
+        .subquery("sectors")
     )
-    found = (
-        select(periods.period, channel.label("channel"))
+    # Each join finds at most one row: one assignment per term and deputy, or township; sectors once.
+    direct = ContactAssignment.id.is_not(None)
+    by_township = and_(DeputyGroup.township_code != "", TownshipAssignment.id.is_not(None))
+    by_sector = and_(sector != "", sectors.c.sector.is_not(None))
+    return (
+        select(
+            periods.period,
+            case((direct, "direct"), (by_township, "township"), (by_sector, "sector")).label("channel"),
+            case((or_(direct, by_township, by_sector), 1), else_=0).label("covered"),
+        )
         .select_from(periods.table)
         .join(term, true())
         .join(Person, and_(in_office, ~on_committee))
@@ -121,9 +110,17 @@ def deputies(periods: Periods, office: Office) -> Select[Any]:
             GroupMembership, and_(GroupMembership.person_id == Person.id, GroupMembership.group_kind == "geographic")
         )
         .outerjoin(DeputyGroup, DeputyGroup.id == GroupMembership.group_id)
-        .subquery("deputies")
+        .outerjoin(
+            ContactAssignment, and_(ContactAssignment.term_id == term.c.id, ContactAssignment.person_id == Person.id)
+        )
+        .outerjoin(
+            TownshipAssignment,
+            and_(
+                TownshipAssignment.term_id == term.c.id, TownshipAssignment.township_code == DeputyGroup.township_code
+            ),
+        )
+        .outerjoin(sectors, sectors.c.sector == sector)
     )
-    return select(found.c.period, found.c.channel, case((found.c.channel.is_not(None), 1), else_=0).label("covered"))
 
 
 def members_assigned(periods: Periods, office: Office) -> Select[Any]:

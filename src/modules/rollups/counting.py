@@ -14,8 +14,8 @@ The rows' columns, by name:
 
 Metrics whose `rows` is the same function share one scan: each sums its own value column over the
 same rows (e.g. `held` counts receptions, `people` sums their visitors). The statement is built once
-per set of metrics, number of periods and office level, and then serves every office: the office's
-code and the periods' dates are its parameters.
+per set of metrics and office level, and then serves every office and any periods: the office's
+code and the periods are its parameters.
 """
 
 from __future__ import annotations
@@ -33,20 +33,24 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    any_,
     bindparam,
     case,
     cast,
     column,
     func,
     literal,
+    not_,
     or_,
     select,
     tuple_,
     union_all,
-    values,
 )
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from sqlalchemy.sql.selectable import CTE, CompoundSelect
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.rollups.periods import Period
@@ -84,18 +88,19 @@ class Periods:
     table: CTE
 
     @classmethod
-    def of_size(cls, count: int) -> Periods:
-        """`count` periods, their values parameters of the statement (see `parameters`)."""
-        rows = values(*(column(name, kind) for name, kind in COLUMNS.items()), name="periods").data(
-            [tuple(bindparam(f"p{i}_{name}", type_=kind) for name, kind in COLUMNS.items()) for i in range(count)]
-        )
+    def table_of_parameters(cls) -> Periods:
+        """The periods as parameters of the statement, one array per column (see `parameters`), so one
+        statement serves any number of periods. (A VALUES list would keep the statement from being
+        cached: it would be compiled again for every office.)"""
+        arrays = (bindparam(f"periods_{name}", type_=ARRAY(kind)) for name, kind in COLUMNS.items())
+        rows = func.unnest(*arrays).table_valued(*(column(name, kind) for name, kind in COLUMNS.items()))
         # A common table expression: the statement that unites several metrics lists the periods once.
-        return cls(select(rows).cte("periods"))
+        return cls(select(rows.render_derived()).cte("periods"))
 
     @staticmethod
-    def parameters(periods: Sequence[Period], today: date) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for i, p in enumerate(periods):
+    def parameters(periods: Sequence[Period], today: date) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {f"periods_{name}": [] for name in COLUMNS}
+        for p in periods:
             day = p.as_of(today)
             row = (
                 p.key,
@@ -106,7 +111,8 @@ class Periods:
                 local_start(p.end + timedelta(days=1)),
                 local_start(day + timedelta(days=1)),
             )
-            found |= {f"p{i}_{name}": value for name, value in zip(COLUMNS, row, strict=True)}
+            for name, value in zip(COLUMNS, row, strict=True):
+                found[f"periods_{name}"].append(value)
         return found
 
     @property
@@ -193,10 +199,10 @@ def _grouped(metrics: Sequence[TenantMetric], periods: Periods, office: Office, 
     )
 
 
-def build_statement(metrics: Sequence[TenantMetric], periods: int, level: str) -> Select[Any] | CompoundSelect:
-    """Every metric's figures for `periods` periods in one statement: rows of (metric, period,
-    dimension, member, value); its parameters are `Periods.parameters` and `office_code`."""
-    table, office = Periods.of_size(periods), Office(level)
+def build_statement(metrics: Sequence[TenantMetric], level: str) -> Select[Any] | CompoundSelect:
+    """Every metric's figures for every period in one statement: rows of (metric, period, dimension,
+    member, value); its parameters are `Periods.parameters` and `office_code`."""
+    table, office = Periods.table_of_parameters(), Office(level)
     groups: dict[Any, list[TenantMetric]] = {}
     for metric in metrics:
         groups.setdefault(metric.rows, []).append(metric)
@@ -214,18 +220,38 @@ def build_statement(metrics: Sequence[TenantMetric], periods: int, level: str) -
                     grouped.c[f"v{value_names.index(metric.value)}"],
                 ).where(grouped.c.dimension.in_(["", *(d.key for d in metric.dimensions)]))
             )
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+    return _without_expanding(parts[0] if len(parts) == 1 else union_all(*parts))
 
 
-_built: dict[tuple[tuple[str, ...], int, str], tuple[Sequence[TenantMetric], Select[Any] | CompoundSelect]] = {}
+def _without_expanding(statement: Any) -> Any:
+    """`x IN (list)` as `x = ANY(array)`: a list parameter would have the statement's text rendered
+    again at every execution (its length is part of the text), a long text for every office."""
+
+    def replace(element: Any) -> Any:
+        if (
+            isinstance(element, BinaryExpression)
+            and element.operator in (operators.in_op, operators.not_in_op)
+            and isinstance(element.right, BindParameter)
+            and element.right.expanding
+        ):
+            array = bindparam(None, list(element.right.value), type_=ARRAY(element.right.type))
+            found = element.left == any_(array)
+            return found if element.operator is operators.in_op else not_(found)
+        return None
+
+    return replacement_traverse(statement, {}, replace)
 
 
-def figures_statement(metrics: Sequence[TenantMetric], periods: int, level: str) -> Select[Any] | CompoundSelect:
-    """`build_statement`, built once per process (building is slow next to running it)."""
-    key = (tuple(m.key for m in metrics), periods, level)
+_built: dict[tuple[tuple[str, ...], str], tuple[Sequence[TenantMetric], Select[Any] | CompoundSelect]] = {}
+
+
+def figures_statement(metrics: Sequence[TenantMetric], level: str) -> Select[Any] | CompoundSelect:
+    """`build_statement`, built once per process and office level (building it costs more than
+    running it), as long as the metrics are the same."""
+    key = (tuple(m.key for m in metrics), level)
     built = _built.get(key)
     if built is None or any(a is not b for a, b in zip(built[0], metrics, strict=True)):
-        built = _built[key] = (tuple(metrics), build_statement(metrics, periods, level))
+        built = _built[key] = (tuple(metrics), build_statement(metrics, level))
     return built[1]
 
 
