@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    and_,
+    case,
     cast,
     delete,
     event,
@@ -279,7 +279,9 @@ async def _write_total(session: AsyncSession, office: Tenant, keys: Sequence[str
             RollupFigure.office_code == office.code, RollupFigure.period.in_(keys), RollupFigure.scope == Scope.TOTAL
         )
     )
-    children = select(Tenant.code).where(Tenant.parent_id == office.id)
+    # The office's own figures and its children's totals, found by the figures' key (its first column
+    # is the office): the office and its children are a handful of the figures' offices.
+    offices = select(Tenant.code).where(or_(Tenant.id == office.id, Tenant.parent_id == office.id))
     figure = RollupFigure
     source = (
         select(
@@ -293,11 +295,9 @@ async def _write_total(session: AsyncSession, office: Tenant, keys: Sequence[str
             literal(utcnow(), DateTime(timezone=True)),
         )
         .where(
+            figure.office_code.in_(offices),
             figure.period.in_(keys),
-            or_(
-                and_(figure.office_code == office.code, figure.scope == Scope.OWN),
-                and_(figure.office_code.in_(children), figure.scope == Scope.TOTAL),
-            ),
+            figure.scope == case((figure.office_code == office.code, Scope.OWN), else_=Scope.TOTAL),
         )
         .group_by(figure.metric, figure.period, figure.dimension, figure.member)
     )
