@@ -37,10 +37,10 @@ from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
-from renda.tenants.routes import TenantRegistryController
+from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
 from renda.web.errors import exception_handlers
 from renda.web.openapi import document_errors
-from renda.web.pages import HealthController, OfficePages, ShellPages
+from renda.web.pages import HealthController, OfficePages, PlatformPages, ShellPages
 from renda.workers.broker import broker_for, use_broker
 from renda.workers.outbox import OutboxRelay, install_outbox_notify
 from renda.workers.routes import DeadJobController
@@ -63,8 +63,10 @@ def module_route_handlers() -> list[Any]:
 CORE_ROUTE_HANDLERS: list[Any] = [
     HealthController,
     ShellPages,
+    PlatformPages,
     OfficePages,
     TenantRegistryController,
+    PlatformOperationsController,
     DeadJobController,
 ]
 

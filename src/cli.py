@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import click
+import msgspec
 
 from renda.config import Settings
 from renda.core.logging import configure_logging
@@ -260,29 +261,90 @@ def _fail_on_app_error(fn: Any) -> Any:
 CLI_ACTOR = "system:cli:命令行"
 
 
+def _admin_options(command: Any) -> Any:
+    command = click.option("--admin-phone", default=None, help="... or mobile number")(command)
+    command = click.option("--admin-email", default=None, help="the administrator's email ...")(command)
+    return click.option("--admin-name", default=None, help="the office's first administrator")(command)
+
+
+async def _sign_in_link(session: Any, code: str, name: str, email: str | None, phone: str | None, role: str) -> str:
+    """An invitation with a sign-in link, for a person no identity provider knows yet."""
+    from renda.modules.members import service as members
+    from renda.modules.members.schemas import InvitationIn
+    from renda.tenants.scoping import load_tenant
+
+    tenant = await load_tenant(code)
+    invitation = await members.invite(
+        session, tenant, InvitationIn(display_name=name, roles=[role], email=email, phone=phone), CLI_ACTOR
+    )
+    token = await members.issue_sign_in_link(session, invitation)
+    return f"{_settings().public_url.rstrip('/')}/invitations/{token}"
+
+
 @tenants.command("create")
 @click.option("--code", required=True, help="行政区划代码 (6 or 9 digits)")
 @click.option("--name", required=True)
 @click.option("--level", required=True, type=click.Choice(["city", "county", "township"]))
 @click.option("--parent", default=None, help="parent office's division code")
+@_admin_options
 @_fail_on_app_error
-def tenants_create(code: str, name: str, level: str, parent: str | None) -> None:
+def tenants_create(
+    code: str,
+    name: str,
+    level: str,
+    parent: str | None,
+    admin_name: str | None,
+    admin_email: str | None,
+    admin_phone: str | None,
+) -> None:
+    """Create an office; with --admin-name and --admin-email (or --admin-phone), also invite its first
+    administrator and print the one-use sign-in link to send them."""
     from renda.tenants import service
     from renda.tenants.divisions import Level
     from renda.tenants.migrations import upgrade_platform
     from renda.tenants.schemas import TenantCreate
 
+    if bool(admin_name) != bool(admin_email or admin_phone):
+        raise click.UsageError("--admin-name needs --admin-email or --admin-phone, and they need --admin-name")
+
     async def go() -> Any:
         database = _database(_settings())
         try:
             await upgrade_platform(database)
-            return await service.create_tenant(
+            tenant = await service.create_tenant(
                 database, TenantCreate(code, name, Level(level), parent), actor=CLI_ACTOR
             )
+            link = None
+            if admin_name:
+                async with database.platform_session() as session:
+                    session.info["actor"] = CLI_ACTOR
+                    link = await _sign_in_link(session, code, admin_name, admin_email, admin_phone, "office_admin")
+                    await session.commit()
+            return tenant, link
         finally:
             await database.dispose()
 
-    _print_tenant(_run(go()))
+    tenant, link = _run(go())
+    _print_tenant(tenant)
+    if link:
+        click.echo(f"管理员登录链接(一次有效,请发送给 {admin_name}):{link}")
+
+
+@tenants.command("invite")
+@click.argument("code")
+@click.option("--role", default="office_admin", type=click.Choice(["office_admin", "staff", "viewer"]))
+@_admin_options
+@_fail_on_app_error
+def tenants_invite(
+    code: str, role: str, admin_name: str | None, admin_email: str | None, admin_phone: str | None
+) -> None:
+    """Invite a person to an office with a one-use sign-in link (no identity provider needed)."""
+    if not admin_name or not (admin_email or admin_phone):
+        raise click.UsageError("--admin-name and --admin-email (or --admin-phone) are required")
+    link = _run(
+        _in_platform_session(lambda session: _sign_in_link(session, code, admin_name, admin_email, admin_phone, role))
+    )
+    click.echo(f"登录链接(一次有效,请发送给 {admin_name}):{link}")
 
 
 @tenants.command("list")
@@ -507,6 +569,38 @@ def idp_remove(provider_id: Any) -> None:
 
     _run(_in_platform_session(lambda session: service.remove_provider(session, provider_id)))
     click.echo(f"已删除 {provider_id}")
+
+
+@main.group()
+def ops() -> None:
+    """The platform's state for its operators."""
+
+
+@ops.command("status")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def ops_status(as_json: bool) -> None:
+    """The outbox's lag, dead jobs and each office's schema revision; exits 1 when an office is behind."""
+    from renda.tenants import operations
+    from renda.tenants.schemas import OperationsOut
+
+    status = _run(_in_platform_session(operations.platform_status))
+    if as_json:
+        click.echo(json.dumps(msgspec.to_builtins(OperationsOut.of(status)), ensure_ascii=False))
+    else:
+        lag = status.outbox
+        click.echo(
+            f"发件箱: {lag.waiting} 条待发送, {lag.due} 条已到时间, "
+            f"最长等待 {lag.lag_seconds:.1f} 秒, {lag.retrying} 条重试中"
+        )
+        click.echo(f"失败任务: {status.dead_total} 个待处理")
+        for dead in status.dead_jobs:
+            click.echo(f"  {dead.actor}\t{dead.count}")
+        behind = status.offices_behind
+        click.echo(f"数据库版本: 最新 {status.head}, {len(status.offices)} 个机关, {len(behind)} 个未升级")
+        for office in behind:
+            click.echo(f"  {office.code}\t{office.name}\t{office.revision or '未建立'}")
+    if status.offices_behind:
+        raise SystemExit(1)
 
 
 @main.group()

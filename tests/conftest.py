@@ -63,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Suites whose behaviour depends on the date (periods, quarters, reception days, deadlines): CI runs
 # them again with the clock pinned at month, quarter and year ends and on 29 February (scripts/test).
+# Where only some files or tests of a suite depend on it, they carry the marker themselves
+# (`pytestmark = pytest.mark.date_sensitive`, as in tests/modules/suggestions).
 DATE_SENSITIVE = (
     "tests/modules/contacts/",
     "tests/modules/opinions/",
@@ -75,8 +77,21 @@ DATE_SENSITIVE = (
 )
 
 
+# Tests that empty or drain the machine's real brokers (and the benchmarks, which use Redis databases
+# of their own): under xdist (`scripts/test` runs the suite in two processes when services are
+# configured) they all run in one process, so one test's flush never empties another's queue.
+REAL_BROKER_FILES = ("tests/test_worker_ops.py", "tests/test_package.py", "tests/test_benchmarks.py")
+
+
+def _uses_real_broker(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return item.nodeid.startswith(REAL_BROKER_FILES) or any(value in ("rabbitmq", "redis") for value in params.values())
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        if _uses_real_broker(item):
+            item.add_marker(pytest.mark.xdist_group("real_brokers"))
         # The test identity provider is a process of its own on the real clock: its cookies and
         # tokens cannot meet a pinned one, so the tests that sign in through it run on the real date.
         if item.nodeid.startswith(DATE_SENSITIVE) and "provider" not in getattr(item, "fixturenames", ()):

@@ -50,6 +50,12 @@ class Conflict(AppError):
     message = "数据与现有记录冲突"
 
 
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+    message = "该内容已失效"
+
+
 class TooLarge(AppError):
     status_code = 413
     code = "payload_too_large"

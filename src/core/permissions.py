@@ -65,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "receptions.*",
             "opinions.*",
             "suggestions.*",
+            "duty.*",
         }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "receptions.read",
             "opinions.read",
             "suggestions.read",
+            "duty.read",
         }
     ),
     # A deputy records the receptions they hold and follows the opinions addressed to them.
@@ -95,6 +97,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "opinions.read",
             "suggestions.read",
             "suggestions.write",
+            # Their own points, evidence, sign-ins, self-assessment, archive and redemptions.
+            "duty.read",
+            "duty.write",
         }
     ),
     # A handling unit sees and answers only the opinions assigned to it (the service checks which).
@@ -117,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "receptions.read",
             "opinions.read",
             "suggestions.read",
+            "duty.read",
         }
     ),
 }
@@ -151,6 +157,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "opinions.write": "受理、交办、督办和答复群众意见",
     "suggestions.read": "查看代表建议、议案及办理情况",
     "suggestions.write": "提出、审查、交办、办理、督办和评价代表建议",
+    "duty.read": "查看履职活动、积分、星级评价和履职档案",
+    "duty.write": "记录履职活动和签到、核实佐证、维护积分规则、评价星级、兑换积分",
 }
 # What an integration token may be given: never the power to manage people or other tokens, and
 # never a person's own inbox.

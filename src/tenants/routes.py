@@ -1,4 +1,4 @@
-"""Platform API: the tenant registry (platform administrators only)."""
+"""Platform API: the tenant registry and the operations status (platform administrators only)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from litestar.params import Parameter
 from renda.core.db import get_database
 from renda.core.errors import NotFound
 from renda.core.permissions import requires
-from renda.tenants import service
+from renda.tenants import operations, service
 from renda.tenants.models import TenantStatus
-from renda.tenants.schemas import StatusChange, TenantCreate, TenantOut, TenantPage
+from renda.tenants.schemas import OperationsOut, StatusChange, TenantCreate, TenantOut, TenantPage
 
 
 class TenantRegistryController(Controller):
@@ -57,3 +57,16 @@ class TenantRegistryController(Controller):
             get_database(), tenant_code, TenantStatus.ACTIVE, actor=request.user.actor, reason=None
         )
         return TenantOut.of(tenant)
+
+
+class PlatformOperationsController(Controller):
+    """The outbox's lag, dead jobs and each office's schema revision, for the platform's operators
+    (the page is `/platform/operations`, in renda.web.pages)."""
+
+    path = "/api/v1/platform/operations"
+    tags = ["平台运维"]
+
+    @get("/", guards=[requires("platform.tenants.read")])
+    async def status(self) -> OperationsOut:
+        async with get_database().platform_session() as session:
+            return OperationsOut.of(await operations.platform_status(session))

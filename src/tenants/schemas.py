@@ -8,6 +8,7 @@ import msgspec
 
 from renda.tenants.divisions import LEVEL_LABELS, Level
 from renda.tenants.models import STATUS_LABELS, Tenant
+from renda.tenants.operations import PlatformStatus
 
 Name = Annotated[str, msgspec.Meta(min_length=2, max_length=100)]
 
@@ -63,3 +64,46 @@ class TenantPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+class OutboxLagOut(msgspec.Struct):
+    waiting: int
+    due: int
+    retrying: int
+    lag_seconds: float
+    oldest_due_at: datetime | None
+
+
+class DeadJobsOut(msgspec.Struct):
+    actor: str
+    count: int
+    last_failed_at: datetime
+
+
+class OfficeRevisionOut(msgspec.Struct):
+    code: str
+    name: str
+    status: str
+    revision: str | None
+    behind: bool
+
+
+class OperationsOut(msgspec.Struct):
+    outbox: OutboxLagOut
+    dead_jobs: list[DeadJobsOut]
+    dead_total: int
+    head: str
+    offices_behind: int
+    offices: list[OfficeRevisionOut]
+
+    @classmethod
+    def of(cls, status: PlatformStatus) -> OperationsOut:
+        lag = status.outbox
+        return cls(
+            OutboxLagOut(lag.waiting, lag.due, lag.retrying, round(lag.lag_seconds, 1), lag.oldest_due_at),
+            [DeadJobsOut(d.actor, d.count, d.last_failed_at) for d in status.dead_jobs],
+            status.dead_total,
+            status.head,
+            len(status.offices_behind),
+            [OfficeRevisionOut(o.code, o.name, o.status, o.revision, o.behind(status.head)) for o in status.offices],
+        )

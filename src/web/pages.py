@@ -17,6 +17,7 @@ from renda.modules.audit import service as audit
 from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
 from renda.modules.audit.schemas import AuditFilter
 from renda.modules.notifications import service as notifications
+from renda.tenants import operations
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
     TenantAccess,
@@ -54,6 +55,17 @@ class ShellPages(Controller):
         if len(memberships) == 1:  # type: ignore[arg-type]
             return Redirect(f"/t/{memberships[0].tenant_code}/")  # type: ignore[index]
         return Template("home.html", context=context)
+
+
+class PlatformPages(Controller):
+    include_in_schema = False
+
+    @get("/platform/operations", guards=[requires("platform.tenants.read")])
+    async def operations(self, request: Request) -> Template:
+        context = await shell_context(request)
+        async with get_database().platform_session() as session:
+            context["status"] = await operations.platform_status(session)
+        return Template("platform_operations.html", context=context)
 
 
 class OfficePages(Controller):

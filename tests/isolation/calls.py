@@ -45,6 +45,7 @@ ALIASES = {
     "lead_person_id": "person_id",
     "cosigner_person_ids": "person_id",
     "target_id": "suggestion_id",
+    "rating_ids": "rating_id",
 }
 
 

@@ -256,6 +256,21 @@ class Office:
         body = {"display_name": name("受邀"), "roles": ["viewer"], "email": f"i{serial()}@example.gov.cn"}
         return {"invitation_id": (await self.call("POST", "/invitations", body))["id"]}
 
+    # --- duty archives ------------------------------------------------------------------------------
+    async def new_closed_archive(self) -> Ids:
+        """A deputy of last year whose archive of last year is closed (by hand, as the job would)."""
+        person = await self.new_person()
+        body = {**person, "term_id": self.term_id, "starts_on": str(TODAY - timedelta(days=380))}
+        await self.call("POST", "/mandates", body)
+        await self.call("POST", "/duty/archives/close", {"year": TODAY.year - 1})
+        return person
+
+    async def new_archive_batch(self) -> Ids:
+        """A batch of a group's archives of this year (the in-process worker builds it)."""
+        group = await self.new_group_member()
+        batch = await self.call("POST", "/duty/archives/batches", {"year": TODAY.year, "group_id": group["group_id"]})
+        return {"export_id": batch["id"]}
+
     async def new_export(self) -> Ids:
         return {"export_id": (await self.call("POST", "/exports", {"kind": "audit_log", "params": {}}))["id"]}
 
@@ -338,6 +353,13 @@ class Office:
 
     async def new_cosigner(self) -> Ids:
         return await self.new_deputy()
+
+    async def new_suggestion_cosigner(self) -> Ids:
+        """A draft suggestion and a deputy it asks to co-sign (the path's `person_id`)."""
+        made, cosigner = await self.new_suggestion(), await self.new_deputy()
+        body = {"person_ids": [cosigner["person_id"]]}
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/cosigners", body)
+        return {"suggestion_id": made["suggestion_id"], "person_id": cosigner["person_id"]}
 
     async def new_submitted_suggestion(self) -> Ids:
         made = await self.new_suggestion()
@@ -578,6 +600,63 @@ class Office:
         deputy = await self.new_deputy()
         body = {"person_id": deputy["person_id"], "text": "每月进站接待一次", "year": TODAY.year}
         return {**deputy, "commitment_id": (await self.call("POST", "/portal/commitments", body))["id"]}
+
+    # --- duty: the points store ---------------------------------------------------------------------
+    async def new_store_item(self) -> Ids:
+        """An item of 1 point that the admin (a deputy too) can afford: last year's points are given once."""
+        from tests.modules.duty.support_store import give_points
+
+        balance = await self.call("GET", "/duty/store/balance")
+        if balance["earned"] == 0:
+            await give_points(self.code, uuid.UUID(balance["person_id"]), balance["points_year"], 120)
+        item = await self.call("POST", "/duty/store/items", {"name": name("兑换物品"), "price": 1, "stock": 100})
+        return {"store_item_id": item["id"]}
+
+    async def new_redemption(self) -> Ids:
+        """A redemption of the admin's waiting to be handed over."""
+        item = await self.new_store_item()
+        made = await self.call("POST", "/duty/store/redemptions", item)
+        return {**item, "redemption_id": made["id"]}
+
+    # --- duty: the star rating ---------------------------------------------------------------------
+    async def new_rating_window(self) -> Ids:
+        """This year's rating window open all year: the test runs on any date."""
+        body = {"year": TODAY.year, "opens_on": f"{TODAY.year}-01-01", "closes_on": f"{TODAY.year}-12-31"}
+        await self.call("PUT", "/duty/ratings/window", body)
+        return {}
+
+    async def new_rating(self, grade: str | None = None) -> Ids:
+        """A fresh deputy's rating of this year, started by staff (awaiting the group check); with
+        `grade`, taken through the committee's decision."""
+        from renda.modules.duty.models import Rating
+
+        await self.new_rating_window()
+        deputy = await self.new_deputy()
+        await self.call("POST", "/duty/ratings/start", {"year": TODAY.year})
+        async with tenant_session(await load_tenant(self.code), actor="system:test", read_only=True) as session:
+            person_id = uuid.UUID(deputy["person_id"])
+            query = select(Rating.id).where(Rating.year == TODAY.year, Rating.person_id == person_id)
+            rating_id = str((await session.execute(query)).scalar_one())
+        for step in ("group", "township", "committee") if grade else ():
+            await self.call("POST", f"/duty/ratings/{rating_id}/steps", {"step": step, "grade": grade})
+        return {**deputy, "rating_id": rating_id}
+
+    async def new_low_rating(self) -> Ids:
+        return await self.new_rating("basic")
+
+    async def new_decided_rating(self) -> Ids:
+        return await self.new_rating("good")
+
+    async def new_rating_talk(self) -> Ids:
+        rating = await self.new_low_rating()
+        talk = await self.call("POST", f"/duty/ratings/{rating['rating_id']}/talks", {"scheduled_on": str(TODAY)})
+        return {**rating, "talk_id": talk["id"]}
+
+    async def new_public_rating(self) -> Ids:
+        """A rating published with the office's public list of grades."""
+        rating = await self.new_decided_rating()
+        await self.call("POST", "/duty/ratings/publish", {"year": TODAY.year, "public_list": True})
+        return rating
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -35,6 +35,7 @@ from renda.modules.deputies.schemas import (
     MandateSuspendIn,
     PersonIn,
 )
+from renda.modules.duty.store_schemas import ItemIn
 from renda.modules.opinions.schemas import UnitIn, UnitPatch
 from renda.modules.organisation.schemas import (
     BodyIn,
@@ -272,6 +273,11 @@ PATHS: dict[tuple[str, ...], str] = {
     ("suggestion_id",): "suggestion",
     ("suggestion_id", "checkpoint_id"): "key_suggestion",
     ("suggestion_id", "attachment_id"): "suggestion_attachment",
+    ("suggestion_id", "person_id"): "suggestion_cosigner",
+    ("store_item_id",): "store_item",
+    ("redemption_id",): "redemption",
+    ("rating_id",): "rating",
+    ("talk_id",): "rating_talk",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -304,6 +310,7 @@ FIELDS: dict[str, Any] = {
 }
 
 DAY_AFTER_TERM = str(TODAY + timedelta(days=31))  # Office.new_term's term ends in 30 days
+YEAR_START, YEAR_END = date(TODAY.year, 1, 1), date(TODAY.year, 12, 31)  # a rating window open all year
 TXT = ("纪要.txt", "走访纪要".encode(), "text/plain")
 
 # --- the API: /api/v1/t/{code}… ------------------------------------------------------------------
@@ -440,6 +447,7 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/cosigners": body(person_ids=[new.cosigner["person_id"]]),
     "POST /suggestions/items/{suggestion_id}/cosigners/confirm": body(on="cosign_request"),
     "POST /suggestions/items/{suggestion_id}/cosigners/decline": body(on="cosign_request"),
+    "DELETE /suggestions/items/{suggestion_id}/cosigners/{person_id}": body(),
     "POST /suggestions/items/{suggestion_id}/submit": body(),
     "POST /suggestions/items/{suggestion_id}/withdraw": body(),
     "POST /suggestions/items/{suggestion_id}/accept": body(on="submitted_suggestion"),
@@ -479,11 +487,31 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/checkpoints/{checkpoint_id}/done": body(),
     "PUT /suggestions/items/{suggestion_id}/public": body(on="led_suggestion", title="关于道路的建议"),
     "PUT /suggestions/settings/public-board": body(fields=["number", "title"]),
+    # duty: the points store
+    "POST /duty/store/items": body(),
+    "PATCH /duty/store/items/{store_item_id}": body(price=5),
+    "POST /duty/store/items/{store_item_id}/restock": body(quantity=3),
+    "POST /duty/store/redemptions": body(store_item_id=new.store_item),
+    "POST /duty/store/redemptions/{redemption_id}/handover": body(),
+    "POST /duty/store/redemptions/{redemption_id}/cancel": body(reason="库存盘点"),
+    # duty: the archives
+    "POST /duty/archives/{person_id}/corrections": body(on="closed_archive", year=TODAY.year - 1, section="other"),
+    "POST /duty/archives/close": body(year=TODAY.year - 1),
+    "POST /duty/archives/batches": body(year=TODAY.year, group_id=new.group_member),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
     "DELETE /portal/commitments/{commitment_id}": body(),
     "PATCH /portal/settings": body(),
+    # duty: the star rating
+    "PUT /duty/ratings/window": body(year=TODAY.year, opens_on=YEAR_START, closes_on=YEAR_END),
+    "POST /duty/ratings/start": body(on="rating_window", year=TODAY.year),
+    "POST /duty/ratings/mine": body(on="rating_window", year=TODAY.year, grade="good"),
+    "POST /duty/ratings/steps": body(on="rating", step="group", grade="good", rating_ids=[same.rating_id]),
+    "POST /duty/ratings/publish": body(on="decided_rating", year=TODAY.year),
+    "POST /duty/ratings/{rating_id}/steps": body(step="group", grade="good", talk=OMIT),
+    "POST /duty/ratings/{rating_id}/talks": body(on="low_rating", scheduled_on=TODAY),
+    "PATCH /duty/ratings/talks/{talk_id}": body(status="held"),
 }
 
 # --- the staff pages: /t/{code}… -----------------------------------------------------------------
@@ -663,6 +691,7 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/cosigners": form(person_ids=new.cosigner["person_id"]),
     "POST /suggestions/items/{suggestion_id}/cosigners/confirm": form(on="cosign_request"),
     "POST /suggestions/items/{suggestion_id}/cosigners/decline": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/{person_id}/remove": form(),
     "POST /suggestions/items/{suggestion_id}/submit": form(),
     "POST /suggestions/items/{suggestion_id}/withdraw": form(),
     "POST /suggestions/items/{suggestion_id}/accept": form(on="submitted_suggestion"),
@@ -673,21 +702,50 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/convert": form(on="submitted_suggestion"),
     "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf", key="file"),
     "POST /suggestions/items/{suggestion_id}/attachments/{attachment_id}/remove": form(),
+    # duty: the archives
+    "POST /duty/archives/{person_id}/corrections": form(
+        on="closed_archive", year=TODAY.year - 1, section="other", content="补录进站接待一次", reason="台账补报"
+    ),
+    "POST /duty/archives/batches": form(year=TODAY.year, scope=Fmt("group:{}", new.group_member["group_id"])),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
     "POST /portal/commitments/{commitment_id}/edit": form(CommitmentPatch, term_id=OMIT),
     "POST /portal/commitments/{commitment_id}/delete": form(),
     "POST /reports/export": form(),
+    # duty: the points store
+    "POST /duty/store/items": form(ItemIn),
+    "POST /duty/store/items/{store_item_id}/edit": form(price=5),
+    "POST /duty/store/items/{store_item_id}/restock": form(quantity=3),
+    "POST /duty/store/redeem": form(store_item_id=new.store_item),
+    "POST /duty/store/redemptions/{redemption_id}/cancel": form(reason="库存盘点"),
+    "POST /duty/store/redemptions/{redemption_id}/handover": form(),
+    "POST /duty/store/history/export": form(),
+    # duty: the star rating
+    "POST /duty/ratings/window": form(year=TODAY.year, opens_on=YEAR_START, closes_on=YEAR_END),
+    "POST /duty/ratings/start": form(on="rating_window", year=TODAY.year),
+    "POST /duty/ratings/bulk": form(
+        on="rating", year=TODAY.year, step="group", grade="good", rating_ids=[same.rating_id]
+    ),
+    "POST /duty/ratings/publish": form(on="decided_rating", year=TODAY.year, public_list="1"),
+    "POST /duty/ratings/export": form(year=TODAY.year),
+    "POST /duty/ratings/mine": form(on="rating_window", year=TODAY.year, summary="全年出席会议", grade="good"),
+    "POST /duty/ratings/{rating_id}/step": form(step="group", grade="good"),
+    "POST /duty/ratings/{rating_id}/talks": form(on="low_rating", scheduled_on=TODAY),
+    "POST /duty/ratings/talks/{talk_id}": form(status="held"),
 }
 
 # --- reads that need more than their path's objects ---------------------------------------------
 API |= {
+    **{f"GET /duty/archives/{{person_id}}{tail}": body(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
+    "GET /duty/archives/batches/{export_id}": body(on="archive_batch"),
     "GET /persons/{person_id}/photo": body(on="photo"),
     "GET /exports/{export_id}/file": body(on="done_export"),
     "GET /register/import/reports/{export_id}": body(on="import_report"),
 }
 PAGES |= {
+    **{f"GET /duty/archives/{{person_id}}{tail}": form(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
+    "GET /duty/archives/batches/{export_id}": form(on="archive_batch"),
     "GET /deputies/{person_id}/photo": form(on="photo"),
 }
 
@@ -705,7 +763,8 @@ PORTAL: dict[str, Recipe] = {
     ),
     "GET /opinions/rate/{token}": form(on="rating_token"),
     "POST /opinions/rate/{token}": form(on="rating_token", rating="solved", expect=200),
-    # the public board of suggestions
+    # the public board of suggestions, the public list of the star rating
     "GET /suggestions": form(on="public_suggestion"),
+    "GET /duty/ratings": form(on="public_rating"),
     "GET /suggestions/{suggestion_id}": form(on="public_suggestion"),
 }

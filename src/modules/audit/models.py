@@ -78,4 +78,6 @@ ENTITY_LABELS: dict[str, str] = {
     "portal_settings": "公开页面设置",
     "notifications": "通知",
     "notification_deliveries": "通知发送",
+    "duty_store_items": "积分超市物品",
+    "duty_redemptions": "积分兑换",
 }

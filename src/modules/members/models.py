@@ -30,3 +30,6 @@ class Invitation(UUIDPrimaryKey, Timestamps, PlatformBase):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A sign-in link (its hash): how an office's first administrator gets in before any identity
+    # provider knows them (`renda tenants create --admin-email`). One use; it expires with the invitation.
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.auth import hash_token, new_token
 from renda.core.crypto import lookup_hashes, mask_email, mask_phone, normalize_phone
 from renda.core.db import utcnow
-from renda.core.errors import Conflict, InvalidInput, NotFound
+from renda.core.errors import Conflict, Gone, InvalidInput, NotFound
 from renda.core.permissions import OFFICE_ROLES, TOKEN_SCOPES
 from renda.modules.accounts.models import ApiToken, Membership, User
 from renda.modules.members.models import Invitation
@@ -113,6 +113,60 @@ async def revoke_invitation(session: AsyncSession, tenant: TenantRef, invitation
     invitation.revoked_at = invitation.revoked_at or utcnow()
     await session.flush()
     return invitation
+
+
+# --- sign-in links --------------------------------------------------------------------------------
+async def issue_sign_in_link(session: AsyncSession, invitation: Invitation) -> str:
+    """A one-use token that accepts `invitation` and signs its holder in, for an office whose first
+    administrator no identity provider knows yet. Only its hash is kept; a new link voids the old."""
+    token = new_token("inv_")
+    invitation.link_hash = hash_token(token)
+    await session.flush()
+    return token
+
+
+async def open_link(session: AsyncSession, token: str, *, lock: bool = False) -> tuple[Invitation, Tenant]:
+    """The invitation a sign-in link names, if it can still be used."""
+    query = (
+        select(Invitation, Tenant)
+        .join(Tenant, Tenant.id == Invitation.tenant_id)
+        .where(Invitation.link_hash == hash_token(token))
+    )
+    found = (await session.execute(query.with_for_update(of=Invitation) if lock else query)).one_or_none()
+    if found is None:
+        raise NotFound("邀请链接无效,请向平台管理员索取新的链接", code="invitation_link_invalid")
+    invitation, tenant = found
+    status = invitation_status(invitation)
+    if status == "accepted":
+        raise Conflict("该邀请链接已经使用过,请直接登录", code="invitation_link_used")
+    if status != "pending":
+        raise Gone("邀请链接已过期或已撤销,请向平台管理员索取新的链接", code="invitation_link_expired")
+    return invitation, tenant
+
+
+async def accept_by_link(
+    session: AsyncSession, token: str, user_for: Callable[[str], Awaitable[User]]
+) -> tuple[Tenant, User]:
+    """Use a sign-in link: `user_for(display_name)` makes the account; it joins the office with the
+    invitation's roles. The row is locked, so of two uses at once the second finds it used."""
+    invitation, tenant = await open_link(session, token, lock=True)
+    user = await user_for(invitation.display_name)
+    session.add(Membership(user_id=user.id, tenant_id=tenant.id, roles=invitation.roles, source="invitation"))
+    invitation.accepted_at, invitation.accepted_user_id = utcnow(), user.id
+    await session.flush()
+    return tenant, user
+
+
+async def link_accounts(session: AsyncSession, contacts: Iterable[tuple[str, str]]) -> list[uuid.UUID]:
+    """Accounts made by a sign-in link sent to one of these contacts: the account an identity provider
+    vouching for the same contact signs in to later, instead of a new one."""
+    keys = [key for kind, value in contacts for key in _contact_keys(kind, value)]
+    if not keys:
+        return []
+    query = select(Invitation.accepted_user_id).where(
+        Invitation.contact_hash.in_(keys), Invitation.link_hash.is_not(None), Invitation.accepted_user_id.is_not(None)
+    )
+    return list((await session.execute(query.order_by(Invitation.accepted_at))).scalars())
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ register_metric(
         key="opinions.received",
         label="受理群众意见",
         unit="件",
-        description="期间内受理的群众意见(接待、联系走访、网上提交、工作人员录入)",
+        description="期间内受理的群众意见(接待、联系走访、网上提交、工作人员录入、代表建议转来)",
         dimensions=(
             Dimension("category", "类别", {label: label for label in [*CATEGORIES.values(), UNCATEGORISED]}),
             Dimension("source", "来源", {label: label for label in SOURCES.values()}),

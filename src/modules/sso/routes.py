@@ -19,8 +19,9 @@ from renda.config import Settings
 from renda.core.auth import SESSION_COOKIE, cleared_cookie, http_only_cookie, safe_return_path
 from renda.core.crypto import decrypt
 from renda.core.db import get_database, provide_platform_session
-from renda.core.permissions import authenticated, public, requires
+from renda.core.permissions import ROLE_LABELS, authenticated, public, requires
 from renda.modules.accounts import service as accounts
+from renda.modules.members import service as members
 from renda.modules.sso import service
 from renda.modules.sso.models import IdentityProvider
 from renda.modules.sso.oidc import OidcClient, SignInFailed
@@ -171,6 +172,37 @@ class LoginPageController(Controller):
         return Template("login.html", context=context)
 
 
+class InvitationLinkController(Controller):
+    """`/invitations/{token}`: a sign-in link from `renda tenants create --admin-email` (or `renda
+    tenants invite`). Opening it shows the office and the roles; confirming makes the account, joins
+    the office and signs in. Later the same person signs in through an identity provider that vouches
+    for the invited email or phone, and lands in the same account (`service.sign_in_user`)."""
+
+    path = "/invitations"
+    include_in_schema = False
+
+    @get("/{token:str}", guards=[public])
+    async def show(self, token: str) -> Template:
+        async with get_database().platform_session() as session:
+            invitation, tenant = await members.open_link(session, token)
+        roles = "、".join(ROLE_LABELS.get(role, role) for role in invitation.roles)
+        context = {"invitation": invitation, "tenant": tenant, "roles": roles, "token": token}
+        return Template("invitation_link.html", context=context)
+
+    @post("/{token:str}", guards=[public])
+    async def accept(self, token: str, settings: Settings) -> Response[Any]:
+        async with get_database().platform_session() as session:
+            session.info["actor"] = "system:invitation"
+            tenant, user = await members.accept_by_link(
+                session, token, lambda name: accounts.create_user(session, name)
+            )
+            session_token = await accounts.start_web_session(
+                session, user, timedelta(hours=settings.session_absolute_hours)
+            )
+            await session.commit()
+        return Redirect(f"/t/{tenant.code}/", cookies=[session_cookie(session_token, settings)])
+
+
 class IdentityProviderController(Controller):
     path = "/api/v1/platform/identity-providers"
     tags = ["统一身份认证"]
@@ -189,4 +221,4 @@ class IdentityProviderController(Controller):
         await service.remove_provider(db, provider_id)
 
 
-ROUTES = [SsoController, LoginPageController, IdentityProviderController]
+ROUTES = [SsoController, LoginPageController, InvitationLinkController, IdentityProviderController]

@@ -256,7 +256,7 @@ async def sign_in_user(session: AsyncSession, provider: IdentityProvider, claims
     ).scalar_one_or_none()
     name = str(claims.get("name") or claims.get("preferred_username") or "未署名用户")[:100]
     if identity is None:
-        user = await accounts.create_user(session, name)
+        user = await _link_account(session, claims) or await accounts.create_user(session, name)
         identity = UserIdentity(user_id=user.id, issuer=issuer, subject=subject)
         session.add(identity)
     else:
@@ -280,6 +280,16 @@ async def sign_in_user(session: AsyncSession, provider: IdentityProvider, claims
             )
         raise SignInFailed("no_office", "您的账号没有关联任何已开通本平台的机关,请联系所在机关的管理员")
     return user
+
+
+async def _link_account(session: AsyncSession, claims: dict[str, Any]) -> User | None:
+    """The account a sign-in link made for a contact this provider vouches for, while no provider's
+    identity is bound to it yet: the office's first administrator keeps their account and offices."""
+    for user_id in await members.link_accounts(session, _verified_contacts(claims)):
+        bound = await session.execute(select(UserIdentity.id).where(UserIdentity.user_id == user_id).limit(1))
+        if bound.first() is None:
+            return await accounts.get_user(session, user_id)
+    return None
 
 
 async def _offices_granted(

@@ -7,6 +7,7 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,12 +164,34 @@ async def next_seq(session: AsyncSession, year: int) -> int:
     return (current or 0) + 1
 
 
-def number_label(suggestion: Suggestion) -> str:
+# The columns a list reads to name a suggestion (`number_label` of the row, and its title).
+NUMBERED = (Suggestion.id, Suggestion.year, Suggestion.seq, Suggestion.kind, Suggestion.title)
+
+
+class Numbered(Protocol):
+    """A suggestion, or a row of a list that selects its kind, year and number."""
+
+    kind: str
+    year: int
+    seq: int | None
+
+
+def number_label(suggestion: Numbered) -> str:
     """建议编号 as printed: 2026-0042 (议案 get 议 in front); drafts have none yet."""
     if suggestion.seq is None:
         return "(未编号)"
     prefix = "议" if suggestion.kind == "motion" else ""
     return f"{prefix}{suggestion.year}-{suggestion.seq:04d}"
+
+
+class Deadlined(Protocol):
+    status: str
+    deadline: date | None
+
+
+def is_overdue(suggestion: Deadlined, today: date) -> bool:
+    """Assigned and past its deadline without a reply (`listing.overdue_clause` in SQL)."""
+    return suggestion.status == "assigned" and suggestion.deadline is not None and suggestion.deadline < today
 
 
 def add_months(start: date, months: int) -> date:

@@ -32,6 +32,7 @@ from renda.modules.suggestions.common import (
     record_step,
 )
 from renda.modules.suggestions.models import (
+    COSIGNER_STATUSES,
     KINDS,
     Suggestion,
     SuggestionAttachment,
@@ -315,6 +316,28 @@ async def respond_cosign(
     record_step(session, suggestion, "cosigned" if confirm else "cosign_declined", name)
     await session.flush()
     return row
+
+
+async def remove_cosigner(
+    session: AsyncSession, caller: LoopCaller, suggestion: Suggestion, person_id: uuid.UUID
+) -> None:
+    """The lead (or staff) takes a co-signer off before the suggestion is submitted (a draft, or one
+    returned for revision): confirmed or not, asked or declined. An unanswered request's messages that
+    have not gone out are withdrawn. Once submitted, the co-signers stay with it."""
+    require_lead(caller, suggestion)
+    if suggestion.status not in EDITABLE:
+        raise Conflict("建议已提交,不能再移除联名代表;如需调整请先撤回", code="cosigner_not_removable")
+    query = select(SuggestionCosigner).where(
+        SuggestionCosigner.suggestion_id == suggestion.id, SuggestionCosigner.person_id == person_id
+    )
+    row = (await session.execute(query.with_for_update())).scalar_one_or_none()
+    if row is None:
+        raise NotFound("该代表不是本建议的联名代表", code="cosigner_not_found")
+    name = await session.scalar(select(Person.name).where(Person.id == person_id))
+    await session.delete(row)  # through the session: the audit log records the removal and who made it
+    record_step(session, suggestion, "cosigner_removed", f"{name}({COSIGNER_STATUSES[row.status]})")
+    await notifications.withdraw(session, f"suggestion-cosign:{suggestion.id}:{person_id}:", "已移除联名代表")
+    await session.flush()
 
 
 async def confirmed_count(session: AsyncSession, suggestion: Suggestion) -> int:

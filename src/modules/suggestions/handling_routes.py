@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
 from renda.core.permissions import requires
-from renda.modules.suggestions import assignment, handling, letters, views
+from renda.modules.suggestions import assignment, handling, letters, views, worklists
 from renda.modules.suggestions import settings as office_settings
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, require_manage
 from renda.modules.suggestions.models import REQUEST_STATUSES, Suggestion
@@ -159,7 +159,7 @@ class HandlingController(Controller):
     async def unit_items(
         self, db: AsyncSession, caller: LoopCaller, open_only: bool = False, page: int = 1, page_size: int = 20
     ) -> UnitItemPage:
-        found = await views.unit_items(db, caller, open_only=open_only, page=page, page_size=page_size)
+        found = await worklists.unit_items(db, caller, open_only=open_only, page=page, page_size=page_size)
         return UnitItemPage(found.items, found.total, found.page, found.page_size)
 
     @get("/requests", guards=[READ])
@@ -169,7 +169,7 @@ class HandlingController(Controller):
         require_manage(caller)
         if status is not None and status not in REQUEST_STATUSES:
             raise InvalidInput("申请状态无效", code="invalid_status")
-        found = await views.pending_requests(db, status=status, page=page, page_size=page_size)
+        found = await worklists.pending_requests(db, status=status, page=page, page_size=page_size)
         return RequestPage(found.items, found.total, found.page, found.page_size)
 
 

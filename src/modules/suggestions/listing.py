@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, Uuid, and_, any_, bindparam, exists, func, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
 from renda.core.pagination import Page, paginate_rows
 from renda.core.timezone import local_today
 from renda.modules.deputies.models import Congress, Person, Term
-from renda.modules.suggestions.common import CATEGORIES, LoopCaller, visible_to
+from renda.modules.suggestions.common import CATEGORIES, LoopCaller, is_overdue, number_label, visible_to
 from renda.modules.suggestions.models import (
     KINDS,
     OPEN_STATUSES,
@@ -188,11 +189,26 @@ def _shape_and_params(filters: SuggestionFilter, today: date) -> tuple[Shape, di
     return shape, params
 
 
-def _build(shape: Shape, visible: ColumnElement[bool], person_ids: frozenset[uuid.UUID]) -> Select[Any]:
+# A handling unit's users see what their units handle in any round (`common.visible_to`): as a join
+# on the units' rows, read from their index, instead of an EXISTS per suggestion of the office.
+_MY_UNITS = bindparam("f_my_units", type_=ARRAY(Uuid()))
+_HANDLED = (
+    select(SuggestionUnit.suggestion_id)
+    .where(SuggestionUnit.unit_id == any_(_MY_UNITS))
+    .distinct()
+    .subquery("handled_by_my_units")
+)
+
+
+def _build(
+    shape: Shape, visible: ColumnElement[bool], person_ids: frozenset[uuid.UUID], *, my_units: bool = False
+) -> Select[Any]:
     status, unit, key, overdue, search, number, *names = shape
+    query = select(*LIST_COLUMNS)
+    if my_units:
+        query = query.select_from(Suggestion).join(_HANDLED, _HANDLED.c.suggestion_id == Suggestion.id)
     query = (
-        select(*LIST_COLUMNS)
-        .join(Person, Person.id == Suggestion.lead_person_id)
+        query.join(Person, Person.id == Suggestion.lead_person_id)
         .outerjoin(HandlingUnit, HandlingUnit.id == Suggestion.lead_unit_id)
         .where(visible)
     )
@@ -236,12 +252,19 @@ def _whole_office_query(shape: Shape) -> Select[Any]:
     return _build(shape, true(), frozenset())
 
 
+@functools.lru_cache(maxsize=512)
+def _my_units_query(shape: Shape) -> Select[Any]:
+    return _build(shape, true(), frozenset(), my_units=True)
+
+
 def list_statement(caller: LoopCaller, filters: SuggestionFilter, today: date) -> tuple[Select[Any], dict[str, Any]]:
     """The caller's suggestions as filtered, newest number first, and the values of its parameters.
     Drafts are their lead deputy's own work: nobody else lists them."""
     shape, params = _shape_and_params(filters, today)
     if caller.full and not caller.person_ids:
         return _whole_office_query(shape), params
+    if caller.unit_ids and not caller.person_ids and not caller.full:
+        return _my_units_query(shape), {**params, "f_my_units": sorted(caller.unit_ids)}
     return _build(shape, visible_to(caller), caller.person_ids), params
 
 
@@ -257,17 +280,10 @@ def _unit_clause(unit_id: Any, role: str | None) -> ColumnElement[bool]:
     return Suggestion.id == func.any(func.array(handled.scalar_subquery()))
 
 
-def number_of(year: int, seq: int | None, kind: str) -> str:
-    """建议编号 as `common.number_label` prints it, from the list's plain columns."""
-    if seq is None:
-        return "(未编号)"
-    return f"{'议' if kind == 'motion' else ''}{year}-{seq:04d}"
-
-
 def row_out(row: Row[Any], today: date) -> SuggestionRowOut:
     return SuggestionRowOut(
         id=row.id,
-        number=number_of(row.year, row.seq, row.kind),
+        number=number_label(row),
         title=row.title,
         kind=row.kind,
         kind_label=KINDS.get(row.kind, row.kind),
@@ -278,7 +294,7 @@ def row_out(row: Row[Any], today: date) -> SuggestionRowOut:
         status=row.status,
         status_label=STATUSES.get(row.status, row.status),
         deadline=row.deadline,
-        overdue=row.status == "assigned" and row.deadline is not None and row.deadline < today,
+        overdue=is_overdue(row, today),
         reply_class=row.reply_class,
         rating=row.rating,
         rating_label=RATINGS.get(row.rating) if row.rating else None,

@@ -1,19 +1,18 @@
 """Staff pages of the suggestion drafts: `/t/{code}/suggestions` (list, new) and one draft (edit, withdraw);
-the loop's filing and intake pages under `/t/{code}/suggestions/items`."""
+the loop's filing, intake, evaluation and supervision pages under `/t/{code}/suggestions/items`, whose
+forms on one suggestion are tables of actions (`ITEM_ACTIONS`, `SUPERVISION_ACTIONS`, …; page_actions.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
@@ -22,7 +21,6 @@ from renda.core.permissions import requires
 from renda.core.timezone import local_today
 from renda.modules.exports import service as exports
 from renda.modules.suggestions import (
-    detail,
     evaluation,
     filing,
     followup,
@@ -32,35 +30,45 @@ from renda.modules.suggestions import (
     rates,
     service,
     supervision,
+    views,
+    worklists,
 )
-from renda.modules.suggestions import evaluation_out as views
-from renda.modules.suggestions.common import (
-    CATEGORIES,
-    LoopCaller,
-    get_suggestion,
-    load_settings,
-    loop_caller_for,
-    number_label,
-)
-from renda.modules.suggestions.detail import deputy_choices, merge_targets
+from renda.modules.suggestions.common import CATEGORIES, LoopCaller, load_settings
 from renda.modules.suggestions.exports import LIST_KIND, RATES_KIND
-from renda.modules.suggestions.handling_pages import SuggestionHandlingPages
+from renda.modules.suggestions.handling_pages import HandlingPages, SuggestionHandlingPages
 from renda.modules.suggestions.models import (
     CHECKPOINT_STAGES,
     DRAFT_STATUSES,
-    FOLLOW_UP_STATUSES,
     KINDS,
     RATINGS,
     REPLY_CLASSES,
     RETURN_REASONS,
-    STATUSES,
     Suggestion,
-    SuggestionStep,
+    SuggestionDraft,
 )
-from renda.modules.suggestions.routes import attachment_response
+from renda.modules.suggestions.page_actions import (
+    URL_FORM,
+    ItemAction,
+    ItemPage,
+    ItemPagesBase,
+    Reader,
+    day,
+    flag,
+    form_field,
+    ids,
+    office,
+    parse_day,
+    parse_id,
+    path_id,
+    text,
+    text_or_blank,
+    uploaded,
+    with_page,
+)
+from renda.modules.suggestions.routes import AddressedItem, attachment_response
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.actions import page_again, run_form_action
-from renda.web.forms import Form, form_value, form_values, uploaded_file
+from renda.web.forms import Form, form_value, form_values
 from renda.web.pages import shell_context
 
 READ, WRITE = requires("opinions.read"), requires("opinions.write")
@@ -68,12 +76,7 @@ PAGE_SIZE = 30
 
 
 def _person(value: str | None) -> uuid.UUID | None:
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidInput("所选代表无效", code="unknown_deputy") from None
+    return parse_id(value, "所选代表无效", "unknown_deputy")
 
 
 class SuggestionPages(Controller):
@@ -112,15 +115,11 @@ class SuggestionPages(Controller):
 
     @post("/", guards=[WRITE])
     async def create(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+        self, request: Request, db: AsyncSession, access: TenantAccess, data: Form = URL_FORM
     ) -> Template | Redirect:
-        try:
+        async def create_draft() -> Any:
             service.require_editor((await service.caller_for(db, access)).manage)
-            draft = await service.create_draft(
+            return await service.create_draft(
                 db,
                 access.tenant,
                 deputy_person_id=_person(form_value(data, "deputy_person_id")),
@@ -129,10 +128,13 @@ class SuggestionPages(Controller):
                 source="staff",
                 source_id=None,
             )
-        except AppError as error:
-            await db.rollback()
-            return await self._list(request, db, access, status=error.status_code, error=error.message, form=data)
-        return Redirect(f"/t/{access.tenant.code}/suggestions/{draft.id}")
+
+        return await run_form_action(
+            db,
+            create_draft,
+            redirect_to=lambda draft: f"/t/{access.tenant.code}/suggestions/{draft.id}",
+            on_error=page_again(self._list, request, db, access, form=data),
+        )
 
     async def _detail(
         self,
@@ -157,21 +159,36 @@ class SuggestionPages(Controller):
     async def draft(self, request: Request, db: AsyncSession, access: TenantAccess, draft_id: uuid.UUID) -> Template:
         return await self._detail(request, db, access, draft_id)
 
-    @post("/{draft_id:uuid}/edit", guards=[WRITE])
-    async def edit(
+    async def _change(
         self,
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
         draft_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+        change: Callable[[SuggestionDraft], Awaitable[object]],
     ) -> Template | Redirect:
+        """Run `change(draft)` for staff who refine drafts, then back to the draft; refused, its page again."""
         viewer = await service.caller_for(db, access)
         draft = await service.get_draft(db, draft_id, viewer.reach)
-        try:
+
+        async def run() -> object:
             service.require_editor(viewer.manage)
+            return await change(draft)
+
+        return await run_form_action(
+            db,
+            run,
+            redirect_to=f"/t/{access.tenant.code}/suggestions/{draft_id}",
+            on_error=page_again(self._detail, request, db, access, draft_id),
+        )
+
+    @post("/{draft_id:uuid}/edit", guards=[WRITE])
+    async def edit(
+        self, request: Request, db: AsyncSession, access: TenantAccess, draft_id: uuid.UUID, data: Form = URL_FORM
+    ) -> Template | Redirect:
+        async def edit_draft(draft: SuggestionDraft) -> object:
             deputy = _person(form_value(data, "deputy_person_id"))
-            await service.update_draft(
+            return await service.update_draft(
                 db,
                 draft,
                 title=form_value(data, "title") or "",
@@ -179,24 +196,14 @@ class SuggestionPages(Controller):
                 deputy_person_id=deputy,
                 clear_deputy="deputy_person_id" in data and deputy is None,
             )
-        except AppError as error:
-            await db.rollback()
-            return await self._detail(request, db, access, draft_id, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/suggestions/{draft_id}")
+
+        return await self._change(request, db, access, draft_id, edit_draft)
 
     @post("/{draft_id:uuid}/withdraw", guards=[WRITE])
     async def withdraw(
         self, request: Request, db: AsyncSession, access: TenantAccess, draft_id: uuid.UUID
     ) -> Template | Redirect:
-        viewer = await service.caller_for(db, access)
-        draft = await service.get_draft(db, draft_id, viewer.reach)
-        try:
-            service.require_editor(viewer.manage)
-            await service.withdraw_draft(db, draft)
-        except AppError as error:
-            await db.rollback()
-            return await self._detail(request, db, access, draft_id, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/suggestions/{draft_id}")
+        return await self._change(request, db, access, draft_id, lambda draft: service.withdraw_draft(db, draft))
 
 
 # --- evaluation, follow-up, supervision: /t/{code}/suggestions/items/… -------------------------------
@@ -205,226 +212,98 @@ BOARD_PAGE_SIZE = 50
 BOARD_VIEWS = {"all": "全部", "key": "重点建议", "follow_up": "回头看", "overdue": "已逾期"}
 
 
-def _date(value: str | None, what: str) -> date:
+def _day(what: str) -> Reader:
+    """A date the form must give: the same refusal when it is empty or not a date."""
+    return day(f"请填写正确的{what}", missing=f"请填写正确的{what}")
+
+
+async def _rating(
+    request: Request, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, status: int = 200, **extra: Any
+) -> Template:
+    """The deputy's rating page (a phone, from the notification); `?rated=1` after rating."""
     try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        raise InvalidInput(f"请填写正确的{what}", code="invalid_date") from None
+        evaluation.check_may_rate(addressed.caller, addressed.suggestion, local_today())
+        may_rate, why_not = True, None
+    except AppError as error:
+        may_rate, why_not = False, error.message
+    context = {
+        **await shell_context(request, access),
+        **await views.evaluation_view(db, addressed.suggestion),
+        "may_rate": may_rate,
+        "why_not": why_not,
+        "ratings": RATINGS,
+        "just_rated": request.query_params.get("rated") == "1",
+        **extra,
+    }
+    return Template("suggestions/rate.html", context=context, status_code=status)
 
 
-class EvaluationPages(Controller):
-    """The deputy's rating page (a phone from the notification), the staff's supervision page of one
-    suggestion (key, checkpoints, 回头看, public board) and the status board."""
+async def _supervision(
+    request: Request, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, status: int = 200, **extra: Any
+) -> Template:
+    """The staff's supervision of one suggestion: key, checkpoints, 回头看, the public board."""
+    found = addressed.suggestion
+    context = {
+        **await shell_context(request, access),
+        **await views.evaluation_view(db, found),
+        "manage": addressed.caller.manage,
+        "key": await views.key_out(db, found),
+        "follow_ups": await followup.follow_ups_of(db, found),
+        "stages": CHECKPOINT_STAGES,
+        "today": local_today(),
+        **extra,
+    }
+    return Template("suggestions/supervision.html", context=context, status_code=status)
 
-    path = "/t/{code:str}/suggestions/items"
-    include_in_schema = False
-    dependencies = TENANT_DEPENDENCIES
 
-    async def _item(
-        self, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID, *, lock: bool = False
-    ) -> tuple[LoopCaller, Suggestion]:
-        caller = await loop_caller_for(db, access)
-        return caller, await get_suggestion(db, caller, suggestion_id, for_update=lock)
+RATING = ItemPage("rate_page", "/rate", _rating, after_action="?rated=1")
+SUPERVISION = ItemPage("supervision_page", "/supervision", _supervision)
 
-    # --- the deputy's rating -------------------------------------------------------------------------
-    async def _rate_page(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        status: int = 200,
-        **extra: Any,
-    ) -> Template:
-        caller, found = await self._item(db, access, suggestion_id)
-        try:
-            evaluation.check_may_rate(caller, found, local_today())
-            may_rate, why_not = True, None
-        except AppError as error:
-            may_rate, why_not = False, error.message
-        context = {
-            **await shell_context(request, access),
-            **await evaluation_view(db, found),
-            "may_rate": may_rate,
-            "why_not": why_not,
-            "ratings": RATINGS,
-            **extra,
-        }
-        return Template("suggestions/rate.html", context=context, status_code=status)
 
-    @get("/{suggestion_id:uuid}/rate", guards=[LOOP_READ])
-    async def rate_page(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template:
-        return await self._rate_page(
-            request, db, access, suggestion_id, just_rated=request.query_params.get("rated") == "1"
-        )
+async def _complete_checkpoint(
+    db: AsyncSession,
+    caller: LoopCaller,
+    *,
+    suggestion: Suggestion,
+    checkpoint_id: uuid.UUID,
+    done_on: str | None,
+    note: str | None,
+) -> object:
+    checkpoint = await supervision.get_checkpoint(db, suggestion, checkpoint_id)
+    done = parse_day(done_on, "请填写正确的完成日期", missing="请填写正确的完成日期")
+    return await supervision.complete_checkpoint(db, caller, suggestion, checkpoint, done_on=done, note=note)
 
-    @post("/{suggestion_id:uuid}/rate", guards=[LOOP_WRITE])
-    async def rate(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        caller, found = await self._item(db, access, suggestion_id, lock=True)
-        try:
-            await evaluation.rate(db, caller, found, form_value(data, "rating") or "", form_value(data, "comment"))
-        except AppError as error:
-            await db.rollback()
-            return await self._rate_page(
-                request, db, access, suggestion_id, status=error.status_code, error=error.message
-            )
-        return Redirect(f"/t/{access.tenant.code}/suggestions/items/{suggestion_id}/rate?rated=1")
 
-    # --- the staff's supervision of one suggestion ---------------------------------------------------
-    async def _supervision(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        status: int = 200,
-        **extra: Any,
-    ) -> Template:
-        caller, found = await self._item(db, access, suggestion_id)
-        context = {
-            **await shell_context(request, access),
-            **await evaluation_view(db, found),
-            "manage": caller.manage,
-            "key": await views.key_out(db, found),
-            "follow_ups": await followup.follow_ups_of(db, found),
-            "stages": CHECKPOINT_STAGES,
-            "today": local_today(),
-            **extra,
-        }
-        return Template("suggestions/supervision.html", context=context, status_code=status)
+RATING_ACTIONS = {"rate": ItemAction("/rate", evaluation.rate, {"rating": text_or_blank, "comment": text})}
+SUPERVISION_ACTIONS = {
+    "set_key": ItemAction("/key", supervision.set_key, {"is_key": flag, "leader_name": text, "leader_title": text}),
+    "set_checkpoint": ItemAction(
+        "/checkpoints", supervision.set_checkpoint, {"stage": text_or_blank, "due_on": _day("节点日期")}
+    ),
+    "complete_checkpoint": ItemAction(
+        "/checkpoints/{checkpoint_id:uuid}/done",
+        _complete_checkpoint,
+        {"checkpoint_id": path_id, "done_on": text, "note": text},
+    ),
+    "add_follow_up": ItemAction(
+        "/follow-ups",
+        followup.record_follow_up,
+        {"checked_on": _day("回头看日期"), "progress": text_or_blank, "resolved": flag},
+    ),
+    "redact": ItemAction("/public", public_board.set_redaction, {"hidden": flag, "title": text}),
+}
 
-    @get("/{suggestion_id:uuid}/supervision", guards=[LOOP_READ])
-    async def supervision_page(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template:
-        return await self._supervision(request, db, access, suggestion_id)
 
-    async def _act(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        act: Callable[[LoopCaller, Suggestion], Awaitable[object]],
-    ) -> Template | Redirect:
-        caller, found = await self._item(db, access, suggestion_id, lock=True)
-        try:
-            await act(caller, found)
-        except AppError as error:
-            await db.rollback()
-            return await self._supervision(
-                request, db, access, suggestion_id, status=error.status_code, error=error.message
-            )
-        return Redirect(f"/t/{access.tenant.code}/suggestions/items/{suggestion_id}/supervision")
-
-    @post("/{suggestion_id:uuid}/key", guards=[LOOP_WRITE])
-    async def set_key(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def act(caller: LoopCaller, found: Suggestion) -> object:
-            return await supervision.set_key(
-                db,
-                caller,
-                found,
-                is_key=form_value(data, "is_key") == "1",
-                leader_name=form_value(data, "leader_name"),
-                leader_title=form_value(data, "leader_title"),
-            )
-
-        return await self._act(request, db, access, suggestion_id, act)
-
-    @post("/{suggestion_id:uuid}/checkpoints", guards=[LOOP_WRITE])
-    async def set_checkpoint(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def act(caller: LoopCaller, found: Suggestion) -> object:
-            due = _date(form_value(data, "due_on"), "节点日期")
-            return await supervision.set_checkpoint(
-                db, caller, found, stage=form_value(data, "stage") or "", due_on=due
-            )
-
-        return await self._act(request, db, access, suggestion_id, act)
-
-    @post("/{suggestion_id:uuid}/checkpoints/{checkpoint_id:uuid}/done", guards=[LOOP_WRITE])
-    async def complete_checkpoint(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        checkpoint_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def act(caller: LoopCaller, found: Suggestion) -> object:
-            checkpoint = await supervision.get_checkpoint(db, found, checkpoint_id)
-            done_on = _date(form_value(data, "done_on"), "完成日期")
-            return await supervision.complete_checkpoint(
-                db, caller, found, checkpoint, done_on=done_on, note=form_value(data, "note")
-            )
-
-        return await self._act(request, db, access, suggestion_id, act)
-
-    @post("/{suggestion_id:uuid}/follow-ups", guards=[LOOP_WRITE])
-    async def add_follow_up(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def act(caller: LoopCaller, found: Suggestion) -> object:
-            return await followup.record_follow_up(
-                db,
-                caller,
-                found,
-                checked_on=_date(form_value(data, "checked_on"), "回头看日期"),
-                progress=form_value(data, "progress") or "",
-                resolved=form_value(data, "resolved") == "1",
-            )
-
-        return await self._act(request, db, access, suggestion_id, act)
-
-    @post("/{suggestion_id:uuid}/public", guards=[LOOP_WRITE])
-    async def redact(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def act(caller: LoopCaller, found: Suggestion) -> object:
-            return await public_board.set_redaction(
-                db, caller, found, hidden=form_value(data, "hidden") == "1", title=form_value(data, "title")
-            )
-
-        return await self._act(request, db, access, suggestion_id, act)
+@with_page(RATING, RATING_ACTIONS, read=LOOP_READ, write=LOOP_WRITE)
+@with_page(SUPERVISION, SUPERVISION_ACTIONS, read=LOOP_READ, write=LOOP_WRITE)
+class EvaluationPages(ItemPagesBase):
+    """The deputy's rating page, the staff's supervision page of one suggestion and the status board."""
 
     # --- the status board ----------------------------------------------------------------------------
     async def _board(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
     ) -> Template:
-        caller = await loop_caller_for(db, access)
+        caller = await service.loop_caller_for(db, access)
         params = request.query_params
         view = params.get("view") if params.get("view") in BOARD_VIEWS else "all"
         raw_year, raw_page = params.get("year", ""), params.get("page", "1")
@@ -440,7 +319,7 @@ class EvaluationPages(Controller):
         settings = await load_settings(db) if caller.manage else None
         context = {
             **await shell_context(request, access),
-            "rows": views.board_rows(found.items),
+            "rows": worklists.board_rows(found.items),
             "page": found,
             "view": view,
             "views": BOARD_VIEWS,
@@ -459,42 +338,20 @@ class EvaluationPages(Controller):
 
     @post("/public-board", guards=[LOOP_WRITE])
     async def public_board_settings(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+        self, request: Request, db: AsyncSession, access: TenantAccess, data: Form = URL_FORM
     ) -> Template | Redirect:
-        try:
-            caller = await loop_caller_for(db, access)
-            await public_board.set_board(
+        async def set_board() -> object:
+            caller = await service.loop_caller_for(db, access)
+            return await public_board.set_board(
                 db, caller, enabled=form_value(data, "enabled") == "1", fields=form_values(data, "fields")
             )
-        except AppError as error:
-            await db.rollback()
-            return await self._board(request, db, access, status=error.status_code, error=error.message)
-        return Redirect(f"/t/{access.tenant.code}/suggestions/items/board")
 
-
-async def evaluation_view(session: AsyncSession, suggestion: Suggestion) -> dict[str, Any]:
-    """What `suggestions/_evaluation.html` shows of one suggestion (as `ev`, for any page that includes
-    it; this part's own pages also read the keys directly): the rating of this round, and the earlier
-    rounds' replies and ratings from the timeline."""
-    earlier = await session.execute(
-        select(SuggestionStep)
-        .where(SuggestionStep.suggestion_id == suggestion.id, SuggestionStep.kind.in_(("rated", "second_round")))
-        .order_by(SuggestionStep.created_at)
-    )
-    view = {
-        "s": suggestion,
-        "number": number_label(suggestion),
-        "status_label": STATUSES[suggestion.status],
-        "reply_classes": REPLY_CLASSES,
-        "ratings": RATINGS,
-        "follow_up_label": FOLLOW_UP_STATUSES[suggestion.follow_up],
-        "rounds": list(earlier.scalars()),
-    }
-    return {**view, "ev": view}
+        return await run_form_action(
+            db,
+            set_board,
+            redirect_to=f"/t/{access.tenant.code}/suggestions/items/board",
+            on_error=page_again(self._board, request, db, access),
+        )
 
 
 # --- the suggestion loop: filing and intake (提、审查) ------------------------------------------------
@@ -505,43 +362,111 @@ def _flag(data: Form, key: str) -> bool:
     return form_value(data, key) in ("1", "on", "true")
 
 
-def _uuids(values: list[str], what: str) -> list[uuid.UUID]:
-    try:
-        return [uuid.UUID(v) for v in values]
-    except ValueError:
-        raise InvalidInput(f"所选{what}无效", code="validation_error") from None
+def _uuids(values: list[str], what: str) -> list[uuid.UUID | None]:
+    return [parse_id(v, f"所选{what}无效", "validation_error") for v in values]
 
 
-class ItemPages(Controller):
+async def _item(
+    request: Request, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, status: int = 200, **extra: Any
+) -> Template:
+    """One suggestion's page (`suggestions/item.html`), for everyone: what the caller may do shows."""
+    caller, suggestion = addressed.caller, addressed.suggestion
+    d = await views.item_detail(db, caller, suggestion)
+    context = {
+        **await shell_context(request, access),
+        "d": d,
+        "s": d.item,
+        "categories": CATEGORIES,
+        "kinds": KINDS,
+        "return_reasons": RETURN_REASONS,
+        "max_mb": filing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "accept_types": ",".join(f".{e}" for e in filing.ALLOWED_TYPES),
+        "deputies": await worklists.deputy_choices(db, exclude=suggestion.lead_person_id)
+        if "invite" in d.actions
+        else [],
+        "merge_targets": await worklists.merge_targets(db, caller, suggestion) if "merge" in d.actions else [],
+        "base": f"/t/{access.tenant.code}/suggestions/items",
+        **extra,
+    }
+    return Template("suggestions/item.html", context=context, status_code=status)
+
+
+ITEM = ItemPage("item", "", _item)
+
+
+def _changes(form: Form, name: str) -> dict[str, object]:
+    """What an edit of the suggestion changes: the text fields sent, and both checkboxes."""
+    changes: dict[str, object] = {k: form_value(form, k) or "" for k in FORM_FIELDS if k in form}
+    return changes | {k: _flag(form, k) for k in ("during_session", "broad")}
+
+
+async def _merge(
+    db: AsyncSession, caller: LoopCaller, *, suggestion: Suggestion, target_id: list[uuid.UUID], note: str | None
+) -> object:
+    if not target_id:
+        raise InvalidInput("请选择要并入的建议", code="validation_error")
+    return await intake.merge(db, caller, suggestion, target_id[0], note)
+
+
+async def _upload(db: AsyncSession, caller: LoopCaller, *, suggestion: Suggestion, file: UploadFile) -> object:
+    return await filing.add_attachment(db, caller, suggestion, file.filename, await file.read())
+
+
+async def _remove_attachment(
+    db: AsyncSession, caller: LoopCaller, *, suggestion: Suggestion, attachment_id: uuid.UUID
+) -> None:
+    attachment = await filing.get_attachment(db, suggestion, attachment_id)
+    await filing.delete_attachment(db, caller, suggestion, attachment)
+
+
+ITEM_ACTIONS = {
+    "edit": ItemAction("/edit", filing.update_suggestion, {"changes": form_field(_changes)}),
+    "invite": ItemAction(
+        "/cosigners",
+        filing.invite_cosigners,
+        {"tenant": office, "person_ids": ids("所选联名代表无效", "validation_error")},
+    ),
+    "confirm": ItemAction("/cosigners/confirm", partial(filing.respond_cosign, confirm=True)),
+    "decline": ItemAction("/cosigners/decline", partial(filing.respond_cosign, confirm=False)),
+    "remove_cosigner": ItemAction("/cosigners/{person_id:uuid}/remove", filing.remove_cosigner, {"person_id": path_id}),
+    "submit": ItemAction("/submit", filing.submit),
+    "withdraw": ItemAction("/withdraw", filing.withdraw),
+    "accept": ItemAction("/accept", intake.accept),
+    "merge": ItemAction("/merge", _merge, {"target_id": ids("所选并入的建议无效", "validation_error"), "note": text}),
+    "return_for_revision": ItemAction(
+        "/return", intake.return_for_revision, {"tenant": office, "reason": text_or_blank, "note": text}
+    ),
+    "convert": ItemAction("/convert", intake.convert, {"tenant": office, "note": text}),
+    "upload": ItemAction("/attachments", _upload, {"file": uploaded("请选择要上传的文件")}),
+    "remove_attachment": ItemAction(
+        "/attachments/{attachment_id:uuid}/remove", _remove_attachment, {"attachment_id": path_id}
+    ),
+}
+
+
+@with_page(ITEM, ITEM_ACTIONS, read=LOOP_READ, write=LOOP_WRITE)
+class ItemPages(ItemPagesBase):
     """Deputies' phone-first pages (我的建议, a new suggestion, co-signing in one tap) and the staff's
     intake queue (待审查); one suggestion's page (`suggestions/item.html`) serves everyone."""
 
-    path = "/t/{code:str}/suggestions/items"
-    include_in_schema = False
-    dependencies = TENANT_DEPENDENCIES
-
-    def _base(self, access: TenantAccess) -> str:
-        return f"/t/{access.tenant.code}/suggestions/items"
-
     @get("/mine", guards=[LOOP_READ])
-    async def mine(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
-        caller = await loop_caller_for(db, access)
-        found = await detail.mine(db, caller)
+    async def mine(self, request: Request, db: AsyncSession, access: TenantAccess, loop_caller: LoopCaller) -> Template:
+        found = await worklists.mine(db, loop_caller)
         context = {
             **await shell_context(request, access),
             "led": found.led,
             "asked": [r for r in found.cosigning if r.cosign_status == "requested" and r.status in filing.RESPONDABLE],
             "cosigning": found.cosigning,
-            "drafts": await detail.drafts_to_file(db, caller),
-            "is_deputy": bool(caller.person_ids),
-            "can_intake": caller.manage,
+            "drafts": await worklists.drafts_to_file(db, loop_caller),
+            "is_deputy": bool(loop_caller.person_ids),
+            "can_intake": loop_caller.manage,
         }
         return Template("suggestions/mine.html", context=context)
 
     async def _new(
         self, request: Request, db: AsyncSession, access: TenantAccess, status: int = 200, **extra: Any
     ) -> Template:
-        caller = await loop_caller_for(db, access)
+        caller = await service.loop_caller_for(db, access)
         form: dict[str, Any] = extra.pop("form", None) or {}
         draft_id = request.query_params.get("draft_id") or form.get("draft_id")
         if draft_id and not form.get("title"):
@@ -555,7 +480,7 @@ class ItemPages(Controller):
             "categories": CATEGORIES,
             "kinds": KINDS,
             "form": form,
-            "deputies": await deputy_choices(db) if caller.manage else [],
+            "deputies": await worklists.deputy_choices(db) if caller.manage else [],
             "is_deputy": bool(caller.person_ids),
             "can_file": caller.manage or bool(caller.person_ids),
             **extra,
@@ -568,14 +493,10 @@ class ItemPages(Controller):
 
     @post("/new", guards=[LOOP_WRITE])
     async def create(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+        self, request: Request, db: AsyncSession, access: TenantAccess, data: Form = URL_FORM
     ) -> Template | Redirect:
         async def action() -> Any:
-            caller = await loop_caller_for(db, access)
+            caller = await service.loop_caller_for(db, access)
             lead = _uuids(form_values(data, "lead_person_id"), "领衔代表")
             draft = _uuids(form_values(data, "draft_id"), "建议草稿")
             return await filing.file_suggestion(
@@ -598,223 +519,23 @@ class ItemPages(Controller):
         return await run_form_action(
             db,
             action,
-            redirect_to=lambda made: f"{self._base(access)}/{made.id}",
+            redirect_to=lambda made: f"/t/{access.tenant.code}/suggestions/items/{made.id}",
             on_error=page_again(self._new, request, db, access, form=kept),
         )
 
     @get("/intake", guards=[LOOP_READ])
-    async def intake_queue(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
-        caller = await loop_caller_for(db, access)
+    async def intake_queue(
+        self, request: Request, db: AsyncSession, access: TenantAccess, loop_caller: LoopCaller
+    ) -> Template:
         raw = request.query_params.get("page", "1")
         page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
-        found = await detail.intake_queue(db, caller, page, 30)
-        context = {**await shell_context(request, access), "page": found, "can_intake": caller.manage}
+        found = await worklists.intake_queue(db, loop_caller, page, 30)
+        context = {**await shell_context(request, access), "page": found, "can_intake": loop_caller.manage}
         return Template("suggestions/intake.html", context=context)
 
-    async def _item(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        status: int = 200,
-        **extra: Any,
-    ) -> Template:
-        caller = await loop_caller_for(db, access)
-        suggestion = await get_suggestion(db, caller, suggestion_id)
-        d = await detail.item_detail(db, caller, suggestion)
-        context = {
-            **await shell_context(request, access),
-            "d": d,
-            "s": d.item,
-            "categories": CATEGORIES,
-            "kinds": KINDS,
-            "return_reasons": RETURN_REASONS,
-            "max_mb": filing.MAX_ATTACHMENT_BYTES // (1024 * 1024),
-            "accept_types": ",".join(f".{e}" for e in filing.ALLOWED_TYPES),
-            "deputies": await deputy_choices(db, exclude=suggestion.lead_person_id) if "invite" in d.actions else [],
-            "merge_targets": await merge_targets(db, caller, suggestion) if "merge" in d.actions else [],
-            "base": self._base(access),
-            **extra,
-        }
-        return Template("suggestions/item.html", context=context, status_code=status)
-
-    @get("/{suggestion_id:uuid}", guards=[LOOP_READ])
-    async def item(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template:
-        return await self._item(request, db, access, suggestion_id)
-
-    async def _act(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        action: Callable[[LoopCaller, Suggestion], Awaitable[Any]],
-    ) -> Template | Redirect:
-        caller = await loop_caller_for(db, access)
-        suggestion = await get_suggestion(db, caller, suggestion_id, for_update=True)
-        return await run_form_action(
-            db,
-            lambda: action(caller, suggestion),
-            redirect_to=f"{self._base(access)}/{suggestion_id}",
-            on_error=page_again(self._item, request, db, access, suggestion_id),
-        )
-
-    @post("/{suggestion_id:uuid}/edit", guards=[LOOP_WRITE])
-    async def edit(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            changes: dict[str, object] = {k: form_value(data, k) or "" for k in FORM_FIELDS if k in data}
-            changes |= {k: _flag(data, k) for k in ("during_session", "broad")}
-            await filing.update_suggestion(db, caller, suggestion, changes)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/cosigners", guards=[LOOP_WRITE])
-    async def invite(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            people = _uuids(form_values(data, "person_ids"), "联名代表")
-            await filing.invite_cosigners(db, caller, access.tenant, suggestion, people)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/cosigners/confirm", guards=[LOOP_WRITE])
-    async def confirm(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            await filing.respond_cosign(db, caller, suggestion, confirm=True)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/cosigners/decline", guards=[LOOP_WRITE])
-    async def decline(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            await filing.respond_cosign(db, caller, suggestion, confirm=False)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/submit", guards=[LOOP_WRITE])
-    async def submit(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            await filing.submit(db, caller, suggestion)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/withdraw", guards=[LOOP_WRITE])
-    async def withdraw(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            await filing.withdraw(db, caller, suggestion)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/accept", guards=[LOOP_WRITE])
-    async def accept(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            await intake.accept(db, caller, suggestion)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/merge", guards=[LOOP_WRITE])
-    async def merge(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            target = _uuids(form_values(data, "target_id"), "并入的建议")
-            if not target:
-                raise InvalidInput("请选择要并入的建议", code="validation_error")
-            await intake.merge(db, caller, suggestion, target[0], form_value(data, "note"))
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/return", guards=[LOOP_WRITE])
-    async def return_for_revision(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            reason, note = form_value(data, "reason") or "", form_value(data, "note")
-            await intake.return_for_revision(db, caller, access.tenant, suggestion, reason, note)
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/convert", guards=[LOOP_WRITE])
-    async def convert(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            await intake.convert(db, caller, access.tenant, suggestion, form_value(data, "note"))
-
-        return await self._act(request, db, access, suggestion_id, action)
-
-    @post("/{suggestion_id:uuid}/attachments", guards=[LOOP_WRITE])
-    async def upload(
-        self, request: Request, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            upload = await uploaded_file(request, "file", InvalidInput("请选择要上传的文件", code="file_required"))
-            await filing.add_attachment(db, caller, suggestion, upload.filename, await upload.read())
-
-        return await self._act(request, db, access, suggestion_id, action)
-
     @get("/{suggestion_id:uuid}/attachments/{attachment_id:uuid}", guards=[LOOP_READ])
-    async def download(
-        self, db: AsyncSession, access: TenantAccess, suggestion_id: uuid.UUID, attachment_id: uuid.UUID
-    ) -> Response[bytes]:
-        suggestion = await get_suggestion(db, await loop_caller_for(db, access), suggestion_id)
-        return attachment_response(await filing.get_attachment(db, suggestion, attachment_id, with_content=True))
-
-    @post("/{suggestion_id:uuid}/attachments/{attachment_id:uuid}/remove", guards=[LOOP_WRITE])
-    async def remove_attachment(
-        self,
-        request: Request,
-        db: AsyncSession,
-        access: TenantAccess,
-        suggestion_id: uuid.UUID,
-        attachment_id: uuid.UUID,
-    ) -> Template | Redirect:
-        async def action(caller: LoopCaller, suggestion: Suggestion) -> None:
-            attachment = await filing.get_attachment(db, suggestion, attachment_id)
-            await filing.delete_attachment(db, caller, suggestion, attachment)
-
-        return await self._act(request, db, access, suggestion_id, action)
+    async def download(self, db: AsyncSession, addressed: AddressedItem, attachment_id: uuid.UUID) -> Response[bytes]:
+        return attachment_response(await filing.get_attachment(db, addressed.item, attachment_id, with_content=True))
 
 
 # --- the loop's list and rates (listing.py, rates.py) ----------------------------------------------
@@ -870,7 +591,7 @@ class SuggestionListPages(Controller):
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: Form = URL_FORM,
     ) -> Template | Redirect:
         """Excel of the list as filtered on the page, built in the background."""
 
@@ -924,7 +645,7 @@ class SuggestionListPages(Controller):
         request: Request,
         db: AsyncSession,
         access: TenantAccess,
-        data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: Form = URL_FORM,
     ) -> Template | Redirect:
         async def request_export() -> Any:
             if not access.can("reports.read"):
@@ -952,4 +673,4 @@ async def _export_notice(db: AsyncSession, request: Request, context: dict[str, 
             pass
 
 
-PAGES = [SuggestionPages, ItemPages, SuggestionHandlingPages, EvaluationPages, SuggestionListPages]
+PAGES = [SuggestionPages, ItemPages, HandlingPages, SuggestionHandlingPages, EvaluationPages, SuggestionListPages]

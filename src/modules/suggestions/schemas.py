@@ -61,11 +61,17 @@ class RatingIn(msgspec.Struct, forbid_unknown_fields=True):
     comment: Comment | None = None
 
 
-class RatingOut(msgspec.Struct):
+class SuggestionHead(msgspec.Struct):
+    """What every view of one suggestion starts with (`views.head` computes its labels); `ItemOut`,
+    `HandlingOut` and `RatingOut` add what their page or route shows."""
+
     id: uuid.UUID
     number: str
     status: str
     status_label: str
+
+
+class RatingOut(SuggestionHead):
     round: int
     rating: str | None
     rating_label: str | None
@@ -285,15 +291,11 @@ class MergedOut(msgspec.Struct):
     lead_name: str
 
 
-class ItemOut(msgspec.Struct):
-    id: uuid.UUID
-    number: str
+class ItemOut(SuggestionHead):
     year: int
     seq: int | None
     kind: str
     kind_label: str
-    status: str
-    status_label: str
     category: str
     category_label: str
     title: str
@@ -486,14 +488,10 @@ class RequestOut(msgspec.Struct):
     decision_note: str | None
 
 
-class HandlingOut(msgspec.Struct):
+class HandlingOut(SuggestionHead):
     """One suggestion as its handling goes: units of every round, meetings, requests and the reply."""
 
-    id: uuid.UUID
-    number: str
     title: str
-    status: str
-    status_label: str
     round: int
     broad: bool
     lead_unit_id: uuid.UUID | None

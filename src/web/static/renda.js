@@ -21,3 +21,10 @@ document.addEventListener('change', (event) => {
   const field = event.target;
   if (field.matches('[data-autosubmit]') && field.form) field.form.requestSubmit();
 });
+
+// <… data-refresh-seconds="3">: the page loads itself again after that many seconds (a job's progress).
+const refreshing = document.querySelector('[data-refresh-seconds]');
+if (refreshing) {
+  const seconds = Number(refreshing.dataset.refreshSeconds) || 3;
+  window.setTimeout(() => window.location.reload(), seconds * 1000);
+}

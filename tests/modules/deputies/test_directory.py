@@ -28,7 +28,8 @@ async def publish_all(database, broker: dramatiq.Broker) -> None:
     relay = OutboxRelay(database, broker)
     await relay.drain()
     for _ in range(100):  # the worker runs in its own threads
-        if not broker.queues or all(q.qsize() == 0 for q in broker.queues.values()):
+        # Empty and finished: a message taken off the queue is still being handled until acked.
+        if not broker.queues or all(q.unfinished_tasks == 0 for q in broker.queues.values()):
             await asyncio.sleep(0.3)
             return
         await asyncio.sleep(0.1)

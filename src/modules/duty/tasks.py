@@ -1,0 +1,4 @@
+"""The duty module's background work: each part keeps its actors in its own `<part>_tasks.py`; this
+imports them so the worker finds them."""
+
+from renda.modules.duty import archive_tasks, rating_tasks  # noqa: F401
