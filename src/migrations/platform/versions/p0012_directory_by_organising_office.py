@@ -1,7 +1,7 @@
 """directory by organising office: the register's figures of one office read its mandates by index
 
-Revision ID: p0010
-Revises: p0009
+Revision ID: p0012
+Revises: p0011
 Create Date: 2026-12-04 17:30:00.000000
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "p0010"
-down_revision: str | None = "p0009"
+revision: str = "p0012"
+down_revision: str | None = "p0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
