@@ -441,7 +441,7 @@ class ArchiveCorrection(UUIDPrimaryKey, TenantBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-# --- the ranking's sums and the points job's debounce (t0015) ------------------------------------------
+# --- the ranking's sums and the points job's debounce (t0018) ------------------------------------------
 class PointSum(TenantBase):
     """The ledger's sum per deputy, category and kind of event of a year, folded in by every reconcile
     (entries up to `PointSumMark.through_id`): the live ranking reads these instead of every entry."""
