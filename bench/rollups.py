@@ -29,15 +29,17 @@ from typing import Any
 
 import asyncpg
 import dramatiq
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from renda.core.db import Database, configure_database
+from renda.core.db import NO_TENANT_SCHEMA, Database, configure_database
 from renda.core.timezone import local_today
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.deputies.models import DirectoryEntry
 from renda.modules.rollups import service
 from renda.modules.rollups.models import RollupFigure, Scope
 from renda.modules.rollups.periods import current
+from renda.modules.rollups.registry import RatioMetric
 from renda.tenants.migrations import upgrade_platform
 from renda.tenants.schemas import TenantCreate
 from renda.tenants.service import create_tenant
@@ -110,6 +112,95 @@ WHERE starts_on <= $1 AND (ended_on IS NULL OR ended_on > $1)
 GROUP BY GROUPING SETS ((organised_in), (organised_in, level), (organised_in, gender),
                         (organised_in, party), (organised_in, occupation_category))
 """
+
+
+class StatementCounter:
+    """What the recompute sends, independent of how busy the machine is: statements (each a round
+    trip), the prepares among them (a statement not in its connection's statement cache costs one
+    more), and transactions (BEGIN on checkout and COMMIT or ROLLBACK at the end: two more), split
+    into the offices' schemas and the platform's."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.reset()
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "checkout", self._checkout)
+
+    def reset(self) -> None:
+        self.statements = {"office": 0, "platform": 0}
+        self.prepares = 0
+        self.transactions = 0
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "checkout", self._checkout)
+
+    def _statement(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        schemas = conn.get_execution_options().get("schema_translate_map") or {}
+        self.statements["platform" if schemas.get(None) == NO_TENANT_SCHEMA else "office"] += 1
+        cache = getattr(conn.connection.dbapi_connection, "_prepared_statement_cache", None)
+        if cache is not None and not statement.startswith("COPY") and statement not in cache:
+            self.prepares += 1
+
+    def _checkout(self, *_: Any) -> None:
+        self.transactions += 1
+
+    def summary(self, offices: int) -> dict[str, Any]:
+        statements = sum(self.statements.values())
+        trips = statements + self.prepares + 2 * self.transactions
+        return {
+            "statements": statements,
+            "statements_in_offices": self.statements["office"],
+            "statements_in_platform": self.statements["platform"],
+            "prepares": self.prepares,
+            "transactions": self.transactions,
+            "round_trips": trips,
+            "statements_per_office": round(statements / offices, 2),
+            "round_trips_per_office": round(trips / offices, 2),
+        }
+
+
+async def counted(database: Database, offices: int, work: Any) -> dict[str, Any]:
+    counter = StatementCounter(database.engine)
+    try:
+        await work()
+    finally:
+        counter.close()
+    return counter.summary(offices)
+
+
+async def statements_per_module(database: Database, offices: int, periods: list[Any]) -> dict[str, Any]:
+    """The full recompute's statements with one module's metrics registered at a time, less those
+    with none: what each module's metrics cost per office."""
+    from renda.modules.rollups.registry import metrics, register_metric, unregister_metric
+
+    registered = {k: m for k, m in metrics().items() if not isinstance(m, RatioMetric)}
+    modules = sorted({key.split(".")[0] for key in registered})
+    for key in registered:
+        unregister_metric(key)
+    try:
+        bare = await counted(database, offices, lambda: service.recompute_all(periods))
+        found: dict[str, Any] = {}
+        for module in modules:
+            mine = [m for k, m in registered.items() if k.startswith(f"{module}.")]
+            for metric in mine:
+                register_metric(metric)
+            summary = await counted(database, offices, lambda: service.recompute_all(periods))
+            for metric in mine:
+                unregister_metric(metric.key)
+            found[module] = {
+                "metrics": len(mine),
+                "statements_per_office": round((summary["statements"] - bare["statements"]) / offices, 2),
+                "round_trips_per_office": round((summary["round_trips"] - bare["round_trips"]) / offices, 2),
+            }
+        found["(engine, no metric)"] = {
+            "statements_per_office": bare["statements_per_office"],
+            "round_trips_per_office": bare["round_trips_per_office"],
+        }
+        return found
+    finally:
+        for metric in registered.values():
+            register_metric(metric)
 
 
 async def timed(work: Any, repeat: int) -> list[float]:
@@ -215,10 +306,13 @@ async def run(
                 (full if on else without).extend(await timed(lambda: service.recompute_all(periods), 1))
         suggestion_metrics(True, kept)
         floor_seconds = await timed(floor, repeat)
+        full_counted = await counted(database, len(offices), lambda: service.recompute_all(periods))
+        per_module = await statements_per_module(database, len(offices), periods)
     finally:
         await conn.close()
     township = offices[-1][0]
     refresh = await timed(lambda: service.refresh_office(township), 2 * repeat)
+    refresh_counted = await counted(database, 1, lambda: service.refresh_office(township))
 
     broker = use_broker(create_broker(broker_url))
     if broker_url:  # the in-process broker has booted already
@@ -251,7 +345,10 @@ async def run(
         "floor_median_s": round(floor_median, 3),
         "full_vs_floor": round(full_median / floor_median, 1),
         "full_goal_met": full_median < GOAL_FULL_SECONDS,
+        "full_recompute_statements": full_counted,
+        "full_recompute_statements_per_module": per_module,
         "refresh_one_township_median_ms": round(1000 * statistics.median(refresh), 1),
+        "refresh_one_township_statements": {k: v for k, v in refresh_counted.items() if not k.endswith("_per_office")},
         "change_to_city_median_s": round(statistics.median(latency), 2),
         "change_to_city_max_s": round(max(latency), 2),
         "debounce_s": service.DEBOUNCE.total_seconds(),

@@ -63,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Suites whose behaviour depends on the date (periods, quarters, reception days, deadlines): CI runs
 # them again with the clock pinned at month, quarter and year ends and on 29 February (scripts/test).
+# Where only some files or tests of a suite depend on it, they carry the marker themselves
+# (`pytestmark = pytest.mark.date_sensitive`, as in tests/modules/suggestions).
 DATE_SENSITIVE = (
     "tests/modules/contacts/",
     "tests/modules/opinions/",

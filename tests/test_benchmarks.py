@@ -36,6 +36,7 @@ TINY: dict[str, list[str]] = {
     "tenants.py": ["--tenants", "2", "--repeat", "1"],
     "similarity.py": ["--size", "100", "--queries", "10"],
     "suggestions.py": ["--size", "100", "--connections", "2", "--duration", "1", "--warmup", "0", "--repeat", "1"],
+    "archives.py": ["--deputies", "2", "--entries", "3"],
     "duty_ranking.py": [
         *("--deputies", "40", "--entries", "500", "--connections", "2"),
         *("--duration", "1", "--warmup", "0", "--repeat", "1"),

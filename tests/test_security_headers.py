@@ -14,7 +14,8 @@ from tests.conftest import make_caller
 from tests.test_member_pages import signed_in
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "web" / "templates"
-PRINT_ONLY = {"portal/sheet.html", "suggestions/letter.html"}  # rendered to PDF on the server, never shown by a browser
+# Rendered to PDF on the server, never shown by a browser.
+PRINT_ONLY = {"portal/sheet.html", "suggestions/letter.html", "duty/archive_print.html", "duty/activity_qr_sheet.html"}
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", re.I)
 
 

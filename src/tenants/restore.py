@@ -5,7 +5,8 @@ differ from this deployment's, made under another RENDA_SECRET_KEY (unless told)
 exists here (unless `replace`), or whose parent office is not here. Then one transaction: the office's
 schema created at the deployment's revision (or, replacing, its tables emptied), every table loaded
 with COPY in foreign-key order, the platform rows put in place (replacing only the office's own), its
-sequences set, its ancestors' rollups marked stale and the import recorded in the platform audit log.
+sequences set, its ancestors' rollups marked stale, its repeated-suggestion copies resynced with the
+offices above and below, and the import recorded in the platform audit log.
 Other offices' rows are never touched; statements run as a job of this office (`office_job`).
 """
 
@@ -220,7 +221,7 @@ async def _load(database: Database, manifest: dict[str, Any], *, replace: bool) 
                     "called": sequence["is_called"],
                 },
             )
-        await _mark_ancestors_stale(connection, office_path)
+        await _tell_neighbours(connection, office_path)
         await connection.execute(
             text(
                 "insert into platform.audit_events (id, at, actor, tenant_code, action, entity, entity_id, changes) "
@@ -335,20 +336,23 @@ async def _copy_in(
         raise ExportFileError(f"{entry['kind']}.{entry['table']} 的行数与清单不符", code="export_checksum")
 
 
-async def _mark_ancestors_stale(connection: AsyncConnection, office_path: str) -> None:
-    """The ancestors' totals now miss (or hold an old copy of) this office's figures."""
+async def _tell_neighbours(connection: AsyncConnection, office_path: str) -> None:
+    """The ancestors' totals now miss (or hold an old copy of) this office's figures, and the offices
+    above and below hold no (or old) copies of its suggestions for the repeated-suggestion check, nor
+    it of theirs: their refresh and resync are sent once the import commits."""
     from renda.modules.rollups.service import mark_stale
+    from renda.modules.suggestions import service as suggestions
 
-    ancestors = office_path.split("/")[:-1]
-    if ancestors:
-        session = AsyncSession(bind=connection, expire_on_commit=False)
-        try:
-            await mark_stale(session, ancestors)
-            await session.flush()
-            if session.info.pop("outbox_dirty", False):
-                await connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered at commit
-        finally:
-            await session.close()
+    *ancestors, code = office_path.split("/")
+    session = AsyncSession(bind=connection, expire_on_commit=False)
+    try:
+        await mark_stale(session, ancestors)
+        suggestions.office_placed(session, code)
+        await session.flush()
+        if session.info.pop("outbox_dirty", False):
+            await connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered at commit
+    finally:
+        await session.close()
 
 
 async def _missing_children(connection: AsyncConnection, children: list[str]) -> list[str]:

@@ -69,10 +69,20 @@ async def create_tenant(database: Database, data: TenantCreate, *, actor: str) -
             connection = await session.connection()
             await connection.execute(text(f'CREATE SCHEMA "{tenant.schema_name}"'))
             await upgrade_schema(connection, _tenant_script(), tenant.schema_name)
+            if parent is not None:
+                _placed_beneath(session, code)
             await session.commit()
         except IntegrityError:  # a concurrent request registered the same office first
             raise Conflict(f"行政区划代码 {code} 已被使用", code="tenant_exists") from None
         return tenant
+
+
+def _placed_beneath(session: AsyncSession, code: str) -> None:
+    """What the modules copy between neighbouring offices reaches a new office once it commits: the
+    repeated-suggestion check's copies of the office above."""
+    from renda.modules.suggestions import service as suggestions
+
+    suggestions.office_placed(session, code)
 
 
 async def list_tenants(

@@ -28,6 +28,8 @@ STAFF_PAGES = [
     f"/t/{OFFICE}/opinions/units",
     f"/t/{OFFICE}/suggestions",
     f"/t/{OFFICE}/portal",
+    f"/t/{OFFICE}/duty/ratings",
+    f"/t/{OFFICE}/duty/ratings/advise-resign",
     f"/t/{OFFICE}/members",
     f"/t/{OFFICE}/api-tokens",
     f"/t/{OFFICE}/notifications",

@@ -45,6 +45,8 @@ ALIASES = {
     "lead_person_id": "person_id",
     "cosigner_person_ids": "person_id",
     "target_id": "suggestion_id",
+    "rating_ids": "rating_id",
+    "person-1": "person_id",  # a row of an activity's sign-in list
 }
 
 

@@ -12,14 +12,14 @@ import io
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from renda.core.timezone import local_today
+from renda.core.timezone import LOCAL_TZ, local_today
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import Caller, make_caller
 from tests.test_member_pages import signed_in
@@ -256,6 +256,21 @@ class Office:
         body = {"display_name": name("受邀"), "roles": ["viewer"], "email": f"i{serial()}@example.gov.cn"}
         return {"invitation_id": (await self.call("POST", "/invitations", body))["id"]}
 
+    # --- duty archives ------------------------------------------------------------------------------
+    async def new_closed_archive(self) -> Ids:
+        """A deputy of last year whose archive of last year is closed (by hand, as the job would)."""
+        person = await self.new_person()
+        body = {**person, "term_id": self.term_id, "starts_on": str(TODAY - timedelta(days=380))}
+        await self.call("POST", "/mandates", body)
+        await self.call("POST", "/duty/archives/close", {"year": TODAY.year - 1})
+        return person
+
+    async def new_archive_batch(self) -> Ids:
+        """A batch of a group's archives of this year (the in-process worker builds it)."""
+        group = await self.new_group_member()
+        batch = await self.call("POST", "/duty/archives/batches", {"year": TODAY.year, "group_id": group["group_id"]})
+        return {"export_id": batch["id"]}
+
     async def new_export(self) -> Ids:
         return {"export_id": (await self.call("POST", "/exports", {"kind": "audit_log", "params": {}}))["id"]}
 
@@ -338,6 +353,13 @@ class Office:
 
     async def new_cosigner(self) -> Ids:
         return await self.new_deputy()
+
+    async def new_suggestion_cosigner(self) -> Ids:
+        """A draft suggestion and a deputy it asks to co-sign (the path's `person_id`)."""
+        made, cosigner = await self.new_suggestion(), await self.new_deputy()
+        body = {"person_ids": [cosigner["person_id"]]}
+        await self.call("POST", f"/suggestions/items/{made['suggestion_id']}/cosigners", body)
+        return {"suggestion_id": made["suggestion_id"], "person_id": cosigner["person_id"]}
 
     async def new_submitted_suggestion(self) -> Ids:
         made = await self.new_suggestion()
@@ -545,6 +567,32 @@ class Office:
         detail = await self.call("POST", f"/contacts/meetings/{meeting['meeting_id']}/invitations", body)
         return {**meeting, **deputy, "attendance_id": detail["invitations"][0]["id"]}
 
+    # --- duty: activities and evidence -------------------------------------------------------------
+    async def new_activity(self) -> Ids:
+        """An inspection under way (its QR code open now), with the token its code carries."""
+        now = datetime.now(LOCAL_TZ)
+        body = {
+            "kind": "inspection",
+            "title": name("视察"),
+            "starts_at": (now - timedelta(minutes=10)).isoformat(),
+            "ends_at": (now + timedelta(hours=2)).isoformat(),
+        }
+        made = await self.call("POST", "/duty/activities", body)
+        code = await self.call("GET", f"/duty/activities/{made['id']}/sign-in-code")
+        return {"activity_id": made["id"], "token": code["url"].rsplit("/", 1)[1]}
+
+    async def new_duty_attendance(self) -> Ids:
+        activity, deputy = await self.new_activity(), await self.new_deputy()
+        body = {"entries": [{"person_id": deputy["person_id"], "status": "present"}]}
+        (row,) = await self.call("POST", f"/duty/activities/{activity['activity_id']}/attendance", body)
+        return {**activity, "person_id": deputy["person_id"], "attendance_id": row["id"]}
+
+    async def new_evidence(self) -> Ids:
+        """The admin's own evidence (the admin is a deputy of the office), pending, with a photo."""
+        data = {"kind": "people", "title": name("佐证"), "occurred_on": str(TODAY), "description": "走访群众"}
+        made = await self.call("POST", "/duty/evidence", data=data, files={"files": ("照片.png", PNG, "image/png")})
+        return {"evidence_id": made["id"], "file_id": made["files"][0]["id"]}
+
     # --- receptions and the portal -----------------------------------------------------------------
     async def new_rule(self) -> Ids:
         station = await self.new_station()
@@ -595,6 +643,46 @@ class Office:
         item = await self.new_store_item()
         made = await self.call("POST", "/duty/store/redemptions", item)
         return {**item, "redemption_id": made["id"]}
+
+    # --- duty: the star rating ---------------------------------------------------------------------
+    async def new_rating_window(self) -> Ids:
+        """This year's rating window open all year: the test runs on any date."""
+        body = {"year": TODAY.year, "opens_on": f"{TODAY.year}-01-01", "closes_on": f"{TODAY.year}-12-31"}
+        await self.call("PUT", "/duty/ratings/window", body)
+        return {}
+
+    async def new_rating(self, grade: str | None = None) -> Ids:
+        """A fresh deputy's rating of this year, started by staff (awaiting the group check); with
+        `grade`, taken through the committee's decision."""
+        from renda.modules.duty.models import Rating
+
+        await self.new_rating_window()
+        deputy = await self.new_deputy()
+        await self.call("POST", "/duty/ratings/start", {"year": TODAY.year})
+        async with tenant_session(await load_tenant(self.code), actor="system:test", read_only=True) as session:
+            person_id = uuid.UUID(deputy["person_id"])
+            query = select(Rating.id).where(Rating.year == TODAY.year, Rating.person_id == person_id)
+            rating_id = str((await session.execute(query)).scalar_one())
+        for step in ("group", "township", "committee") if grade else ():
+            await self.call("POST", f"/duty/ratings/{rating_id}/steps", {"step": step, "grade": grade})
+        return {**deputy, "rating_id": rating_id}
+
+    async def new_low_rating(self) -> Ids:
+        return await self.new_rating("basic")
+
+    async def new_decided_rating(self) -> Ids:
+        return await self.new_rating("good")
+
+    async def new_rating_talk(self) -> Ids:
+        rating = await self.new_low_rating()
+        talk = await self.call("POST", f"/duty/ratings/{rating['rating_id']}/talks", {"scheduled_on": str(TODAY)})
+        return {**rating, "talk_id": talk["id"]}
+
+    async def new_public_rating(self) -> Ids:
+        """A rating published with the office's public list of grades."""
+        rating = await self.new_decided_rating()
+        await self.call("POST", "/duty/ratings/publish", {"year": TODAY.year, "public_list": True})
+        return rating
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

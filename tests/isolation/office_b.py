@@ -4,13 +4,14 @@ straight in its schema, and a digest of everything B holds, read outside the app
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import asyncpg
 from sqlalchemy import select
 
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import _asyncpg_dsn, make_caller
+from tests.modules.duty.support_activities import seed_activities
 
 
 class Digest:
@@ -86,7 +87,9 @@ async def seed_office_b(database, code: str, marker: str) -> dict[str, str]:
     seeded |= await seed_register(code, seeded) | await seed_notifications(code, member.user_id, marker)
     seeded |= await seed_two_contacts(code, marker, seeded)
     seeded |= await seed_suggestions(code, marker, seeded)
+    seeded |= await seed_activities(code, marker, seeded["person_id"])
     seeded |= await seed_store(code, marker, seeded["person_id"])
+    seeded |= await seed_duty_rating(code, marker, seeded)
     async with tenant_session(tenant, actor="system:test") as session:  # the deputy's page in B's portal
         session.add(DeputyCommitment(person_id=uuid.UUID(seeded["person_id"]), year=2026, text=marker, is_public=True))
         await session.commit()
@@ -201,6 +204,48 @@ async def seed_suggestions(code: str, marker: str, seeded: dict[str, str]) -> di
         (await load_settings(session)).public_board = True
         await session.commit()
         return {"suggestion_id": str(suggestion.id), "request_id": str(request.id), "checkpoint_id": str(checkpoint.id)}
+
+
+async def seed_duty_rating(code: str, marker: str, seeded: dict[str, str]) -> dict[str, str]:
+    """B's deputy rated 基本称职 by the committee, with a reminder talk; its list of grades public."""
+    from renda.modules.duty.models import Rating, RatingStep, RatingWindow, Talk
+
+    async with tenant_session(await load_tenant(code), actor="system:test") as session:
+        year = date.today().year
+        rating = Rating(
+            year=year,
+            person_id=uuid.UUID(seeded["person_id"]),
+            step="published",
+            self_summary=marker,
+            self_grade="good",
+            group_grade="basic",
+            township_grade="basic",
+            grade="basic",
+            stars=2,
+            advise_resign=True,
+        )
+        session.add(rating)
+        await session.flush()
+        session.add(RatingStep(rating_id=rating.id, step="self", grade="good", note=marker, actor=f"user:x:{marker}"))
+        talk = Talk(
+            rating_id=rating.id,
+            person_id=rating.person_id,
+            scheduled_on=date(year, 12, 30),
+            place=marker,
+            talker=marker[:100],
+            created_by="system:test",
+        )
+        window = RatingWindow(
+            year=year,
+            opens_on=date(year, 1, 1),
+            closes_on=date(year, 12, 31),
+            public_list=True,
+            published_at=datetime.now(UTC),
+            published_by=marker,
+        )
+        session.add_all([talk, window])
+        await session.commit()
+        return {"rating_id": str(rating.id), "talk_id": str(talk.id)}
 
 
 async def seed_notifications(code: str, user_id: uuid.UUID, marker: str) -> dict[str, str]:

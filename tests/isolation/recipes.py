@@ -17,11 +17,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec.inspect as mi
 
+from renda.core.timezone import LOCAL_TZ
 from renda.modules.contacts.schemas import (
     MeetingIn,
     MeetingPatch,
@@ -273,8 +274,16 @@ PATHS: dict[tuple[str, ...], str] = {
     ("suggestion_id",): "suggestion",
     ("suggestion_id", "checkpoint_id"): "key_suggestion",
     ("suggestion_id", "attachment_id"): "suggestion_attachment",
+    ("suggestion_id", "person_id"): "suggestion_cosigner",
     ("store_item_id",): "store_item",
     ("redemption_id",): "redemption",
+    ("rating_id",): "rating",
+    ("talk_id",): "rating_talk",
+    ("activity_id",): "activity",
+    ("activity_id", "token"): "activity",
+    ("activity_id", "attendance_id"): "duty_attendance",
+    ("evidence_id",): "evidence",
+    ("evidence_id", "file_id"): "evidence",
 }
 
 # Field values every body and form takes unless its recipe says otherwise.
@@ -307,6 +316,21 @@ FIELDS: dict[str, Any] = {
 }
 
 DAY_AFTER_TERM = str(TODAY + timedelta(days=31))  # Office.new_term's term ends in 30 days
+YEAR_START, YEAR_END = date(TODAY.year, 1, 1), date(TODAY.year, 12, 31)  # a rating window open all year
+
+
+def _from_now(minutes: int, *, form: bool = False) -> Callable[[], str]:
+    """A time that many minutes from the call (an activity under way now): ISO for the API, a
+    datetime-local field's value for the pages."""
+
+    def value() -> str:
+        moment = datetime.now(LOCAL_TZ) + timedelta(minutes=minutes)
+        return f"{moment:%Y-%m-%dT%H:%M}" if form else moment.isoformat()
+
+    return value
+
+
+EVIDENCE = {"kind": "people", "title": "走访群众", "occurred_on": str(TODAY), "description": "走访了解群众诉求"}
 TXT = ("纪要.txt", "走访纪要".encode(), "text/plain")
 
 # --- the API: /api/v1/t/{code}… ------------------------------------------------------------------
@@ -443,6 +467,7 @@ API: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/cosigners": body(person_ids=[new.cosigner["person_id"]]),
     "POST /suggestions/items/{suggestion_id}/cosigners/confirm": body(on="cosign_request"),
     "POST /suggestions/items/{suggestion_id}/cosigners/decline": body(on="cosign_request"),
+    "DELETE /suggestions/items/{suggestion_id}/cosigners/{person_id}": body(),
     "POST /suggestions/items/{suggestion_id}/submit": body(),
     "POST /suggestions/items/{suggestion_id}/withdraw": body(),
     "POST /suggestions/items/{suggestion_id}/accept": body(on="submitted_suggestion"),
@@ -494,11 +519,48 @@ API: dict[str, Recipe] = {
     "POST /duty/store/redemptions": body(store_item_id=new.store_item),
     "POST /duty/store/redemptions/{redemption_id}/handover": body(),
     "POST /duty/store/redemptions/{redemption_id}/cancel": body(reason="库存盘点"),
+    # duty: the archives
+    "POST /duty/archives/{person_id}/corrections": body(on="closed_archive", year=TODAY.year - 1, section="other"),
+    "POST /duty/archives/close": body(year=TODAY.year - 1),
+    "POST /duty/archives/batches": body(year=TODAY.year, group_id=new.group_member),
     # the portal
     "POST /portal/commitments": body(term_id=OMIT),
     "PATCH /portal/commitments/{commitment_id}": body(term_id=OMIT),
     "DELETE /portal/commitments/{commitment_id}": body(),
     "PATCH /portal/settings": body(),
+    # duty: the star rating
+    "PUT /duty/ratings/window": body(year=TODAY.year, opens_on=YEAR_START, closes_on=YEAR_END),
+    "POST /duty/ratings/start": body(on="rating_window", year=TODAY.year),
+    "POST /duty/ratings/mine": body(on="rating_window", year=TODAY.year, grade="good"),
+    "POST /duty/ratings/steps": body(on="rating", step="group", grade="good", rating_ids=[same.rating_id]),
+    "POST /duty/ratings/publish": body(on="decided_rating", year=TODAY.year),
+    "POST /duty/ratings/{rating_id}/steps": body(step="group", grade="good", talk=OMIT),
+    "POST /duty/ratings/{rating_id}/talks": body(on="low_rating", scheduled_on=TODAY),
+    "PATCH /duty/ratings/talks/{talk_id}": body(status="held"),
+    # duty: activities, attendance, QR sign-in, evidence
+    "POST /duty/activities": body(
+        kind="inspection",
+        starts_at=_from_now(-10),
+        ends_at=_from_now(120),
+        hours=OMIT,
+        group_id=new.group,
+        station_id=new.station,
+    ),
+    "PATCH /duty/activities/{activity_id}": body(
+        kind="research", starts_at=_from_now(-10), ends_at=_from_now(120), hours=OMIT, group_id=new.group
+    ),
+    "POST /duty/activities/{activity_id}/cancel": body(),
+    "POST /duty/activities/{activity_id}/attendance": body(
+        entries=[{"person_id": new.deputy["person_id"], "status": "present"}]
+    ),
+    "PATCH /duty/activities/{activity_id}/attendance/{attendance_id}": body(status="leave", note="请假"),
+    "DELETE /duty/activities/{activity_id}/attendance/{attendance_id}": body(),
+    "POST /duty/activities/{activity_id}/sign-in": body(token=same.token),  # the admin is a deputy
+    "POST /duty/activities/{activity_id}/sign-in-code": body(),
+    "POST /duty/evidence": upload("照片.png", PNG, "image/png", key="files", **EVIDENCE),
+    "DELETE /duty/evidence/{evidence_id}": body(),
+    "POST /duty/evidence/{evidence_id}/verify": body(),
+    "POST /duty/evidence/{evidence_id}/reject": body(reason="请补充材料"),
 }
 
 # --- the staff pages: /t/{code}… -----------------------------------------------------------------
@@ -678,6 +740,7 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/cosigners": form(person_ids=new.cosigner["person_id"]),
     "POST /suggestions/items/{suggestion_id}/cosigners/confirm": form(on="cosign_request"),
     "POST /suggestions/items/{suggestion_id}/cosigners/decline": form(on="cosign_request"),
+    "POST /suggestions/items/{suggestion_id}/cosigners/{person_id}/remove": form(),
     "POST /suggestions/items/{suggestion_id}/submit": form(),
     "POST /suggestions/items/{suggestion_id}/withdraw": form(),
     "POST /suggestions/items/{suggestion_id}/accept": form(on="submitted_suggestion"),
@@ -688,6 +751,11 @@ PAGES: dict[str, Recipe] = {
     "POST /suggestions/items/{suggestion_id}/convert": form(on="submitted_suggestion"),
     "POST /suggestions/items/{suggestion_id}/attachments": upload("材料.pdf", PDF, "application/pdf", key="file"),
     "POST /suggestions/items/{suggestion_id}/attachments/{attachment_id}/remove": form(),
+    # duty: the archives
+    "POST /duty/archives/{person_id}/corrections": form(
+        on="closed_archive", year=TODAY.year - 1, section="other", content="补录进站接待一次", reason="台账补报"
+    ),
+    "POST /duty/archives/batches": form(year=TODAY.year, scope=Fmt("group:{}", new.group_member["group_id"])),
     # the portal's staff pages, reports
     "POST /portal/settings": form(PortalSettingsIn),
     "POST /portal/deputies/{person_id}/commitments": form(text="每月进站一次", year=TODAY.year, on="deputy"),
@@ -708,15 +776,56 @@ PAGES: dict[str, Recipe] = {
     "POST /duty/store/redemptions/{redemption_id}/cancel": form(reason="库存盘点"),
     "POST /duty/store/redemptions/{redemption_id}/handover": form(),
     "POST /duty/store/history/export": form(),
+    # duty: the star rating
+    "POST /duty/ratings/window": form(year=TODAY.year, opens_on=YEAR_START, closes_on=YEAR_END),
+    "POST /duty/ratings/start": form(on="rating_window", year=TODAY.year),
+    "POST /duty/ratings/bulk": form(
+        on="rating", year=TODAY.year, step="group", grade="good", rating_ids=[same.rating_id]
+    ),
+    "POST /duty/ratings/publish": form(on="decided_rating", year=TODAY.year, public_list="1"),
+    "POST /duty/ratings/export": form(year=TODAY.year),
+    "POST /duty/ratings/mine": form(on="rating_window", year=TODAY.year, summary="全年出席会议", grade="good"),
+    "POST /duty/ratings/{rating_id}/step": form(step="group", grade="good"),
+    "POST /duty/ratings/{rating_id}/talks": form(on="low_rating", scheduled_on=TODAY),
+    "POST /duty/ratings/talks/{talk_id}": form(status="held"),
+    # duty: activities, attendance, QR sign-in, evidence
+    "POST /duty/activities/new": form(
+        kind="inspection",
+        title="视察城区农贸市场",
+        starts_at=_from_now(-10, form=True),
+        ends_at=_from_now(120, form=True),
+        group_id=new.group,
+        station_id=new.station,
+    ),
+    "POST /duty/activities/{activity_id}/edit": form(
+        kind="research", title="调研", starts_at=_from_now(-10, form=True), ends_at=_from_now(120, form=True)
+    ),
+    "POST /duty/activities/{activity_id}/cancel": form(),
+    "POST /duty/activities/{activity_id}/attendance": form(
+        **{"person-1": new.deputy["person_id"], "mark-1": "present"}
+    ),
+    "POST /duty/activities/{activity_id}/attendance/{attendance_id}": form(status="absent", note=""),
+    "POST /duty/activities/{activity_id}/attendance/{attendance_id}/remove": form(),
+    "POST /duty/activities/{activity_id}/export": form(),
+    "POST /duty/activities/{activity_id}/qr/regenerate": form(),
+    "POST /duty/sign-in/{activity_id}/{token}": form(),  # the admin is a deputy
+    "POST /duty/evidence/new": upload("照片.png", PNG, "image/png", key="files", **EVIDENCE),
+    "POST /duty/evidence/{evidence_id}/verify": form(),
+    "POST /duty/evidence/{evidence_id}/reject": form(reason="请补充材料"),
+    "POST /duty/evidence/{evidence_id}/withdraw": form(),
 }
 
 # --- reads that need more than their path's objects ---------------------------------------------
 API |= {
+    **{f"GET /duty/archives/{{person_id}}{tail}": body(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
+    "GET /duty/archives/batches/{export_id}": body(on="archive_batch"),
     "GET /persons/{person_id}/photo": body(on="photo"),
     "GET /exports/{export_id}/file": body(on="done_export"),
     "GET /register/import/reports/{export_id}": body(on="import_report"),
 }
 PAGES |= {
+    **{f"GET /duty/archives/{{person_id}}{tail}": form(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
+    "GET /duty/archives/batches/{export_id}": form(on="archive_batch"),
     "GET /deputies/{person_id}/photo": form(on="photo"),
 }
 
@@ -734,7 +843,8 @@ PORTAL: dict[str, Recipe] = {
     ),
     "GET /opinions/rate/{token}": form(on="rating_token"),
     "POST /opinions/rate/{token}": form(on="rating_token", rating="solved", expect=200),
-    # the public board of suggestions
+    # the public board of suggestions, the public list of the star rating
     "GET /suggestions": form(on="public_suggestion"),
+    "GET /duty/ratings": form(on="public_rating"),
     "GET /suggestions/{suggestion_id}": form(on="public_suggestion"),
 }

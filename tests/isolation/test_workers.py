@@ -137,6 +137,8 @@ ARGS: dict[str, Callable[[Office], Awaitable[list[Any]]]] = {
     "refresh_office": _nothing,
     "close_unrated_suggestions": _period,
     "carry_over_suggestions": _period,
+    "duty_rating_reminders": _period,
+    "close_duty_archives": _period,
     "reprice_office": _nothing,
     "start_points_year": _period,
 }

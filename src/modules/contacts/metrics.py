@@ -8,13 +8,10 @@ history, so a past period's coverage is the term's assignments as they stand.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select, true
+from sqlalchemy.sql.selectable import Lateral
 
 from renda.modules.contacts.common import OWN_LEVELS
 from renda.modules.contacts.models import (
@@ -30,8 +27,7 @@ from renda.modules.contacts.models import (
 )
 from renda.modules.deputies.models import Congress, Mandate, MandateStatus, Person, Term
 from renda.modules.organisation.models import Body, CommitteeMember, DeputyGroup, GroupMembership
-from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
-from renda.tenants.scoping import load_tenant
+from renda.modules.rollups.service import Dimension, Office, Periods, RatioMetric, TenantMetric, register_metric
 
 WATCHES = (
     "contact_assignments",
@@ -42,162 +38,126 @@ WATCHES = (
     "group_memberships",
     "persons",
 )
+# What Python's str.strip() strips (every str.isspace() character): a sector is compared stripped.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
-_levels: dict[str, tuple[str, ...]] = {}  # an office's level never changes: asked once per process
-
-
-async def _office(session: AsyncSession) -> tuple[str, tuple[str, ...]]:
-    code = session.info["tenant_code"]
-    if code not in _levels:
-        tenant = await load_tenant(code)
-        _levels[code] = OWN_LEVELS.get(tenant.level, (tenant.level,))
-    return code, _levels[code]
-
-
-async def _term_on(session: AsyncSession, code: str, day: date) -> uuid.UUID | None:
-    """The term of the office's own congress running on `day` (the current one first)."""
-    query = (
-        select(Term.id)
+def _term(periods: Periods, office: Office) -> Lateral:
+    """The term of the office's own congress running on each period's day (the current one first);
+    a period without one has no rows."""
+    return (
+        select(Term.id.label("id"))
         .join(Congress, Congress.id == Term.congress_id)
-        .where(Congress.division_code == code, Term.starts_on <= day, or_(Term.ends_on.is_(None), Term.ends_on >= day))
+        .where(
+            Congress.division_code == office.code,
+            Term.starts_on <= periods.day,
+            or_(Term.ends_on.is_(None), Term.ends_on >= periods.day),
+        )
         .order_by(Term.is_current.desc(), Term.number.desc())
         .limit(1)
+        .lateral("term")
     )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
-@dataclass(frozen=True)
-class _Deputy:
-    person_id: uuid.UUID
-    township: str | None
-    sector: str | None
+def _serving(periods: Periods) -> ColumnElement[bool]:
+    """A committee member serving on the period's day."""
+    return and_(
+        CommitteeMember.started_on <= periods.day,
+        or_(CommitteeMember.ended_on.is_(None), CommitteeMember.ended_on >= periods.day),
+    )
 
 
-async def _to_cover(session: AsyncSession, levels: Sequence[str], term_id: uuid.UUID, day: date) -> list[_Deputy]:
-    """Deputies of the own level in office (not suspended) on `day`, less the term's committee members."""
-    in_office = (
-        select(Mandate.person_id)
-        .where(
-            Mandate.level.in_(levels),
-            Mandate.starts_on <= day,
-            Mandate.status != MandateStatus.SUSPENDED,
-            or_(Mandate.ended_on.is_(None), Mandate.ended_on > day),
-        )
+def deputies(periods: Periods, office: Office) -> Select[Any]:
+    """Deputies of the own level in office (not suspended) on the day, less the term's committee
+    members: one row per deputy to cover and period, with the channel that covers them (the first of
+    direct, township, sector; NULL when none does) and `covered` (1 when one does)."""
+    term, day = _term(periods, office), periods.day
+    in_office = exists().where(
+        Mandate.person_id == Person.id,
+        Mandate.level.in_(OWN_LEVELS.get(office.level, (office.level,))),
+        Mandate.starts_on <= day,
+        Mandate.status != MandateStatus.SUSPENDED,
+        or_(Mandate.ended_on.is_(None), Mandate.ended_on > day),
+    )
+    on_committee = exists().where(
+        CommitteeMember.person_id == Person.id, CommitteeMember.term_id == term.c.id, _serving(periods)
+    )
+    sector = func.btrim(Person.sector, WHITESPACE)
+    sectors = (  # those a special committee covers
+        select(SectorLink.sector)
+        .join(Body, Body.id == SectorLink.body_id)
+        .where(Body.kind == "special_committee")
         .distinct()
+        .subquery("sectors")
     )
-    on_committee = select(CommitteeMember.person_id).where(
-        CommitteeMember.term_id == term_id,
-        CommitteeMember.person_id.is_not(None),
-        CommitteeMember.started_on <= day,
-        or_(CommitteeMember.ended_on.is_(None), CommitteeMember.ended_on >= day),
-    )
-    query = (
-        select(Person.id, DeputyGroup.township_code, Person.sector)
+    # Each join finds at most one row: one assignment per term and deputy, or township; sectors once.
+    direct = ContactAssignment.id.is_not(None)
+    by_township = and_(DeputyGroup.township_code != "", TownshipAssignment.id.is_not(None))
+    by_sector = and_(sector != "", sectors.c.sector.is_not(None))
+    return (
+        select(
+            periods.period,
+            case((direct, "direct"), (by_township, "township"), (by_sector, "sector")).label("channel"),
+            case((or_(direct, by_township, by_sector), 1), else_=0).label("covered"),
+        )
+        .select_from(periods.table)
+        .join(term, true())
+        .join(Person, and_(in_office, ~on_committee))
         .outerjoin(
             GroupMembership, and_(GroupMembership.person_id == Person.id, GroupMembership.group_kind == "geographic")
         )
         .outerjoin(DeputyGroup, DeputyGroup.id == GroupMembership.group_id)
-        .where(Person.id.in_(in_office), Person.id.not_in(on_committee))
-    )
-    return [
-        _Deputy(pid, township, (sector or "").strip() or None) for pid, township, sector in await session.execute(query)
-    ]
-
-
-async def deputies_to_cover(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    code, levels = await _office(session)
-    day = period.as_of(today)
-    term_id = await _term_on(session, code, day)
-    if term_id is None:
-        return [Figure(0)]
-    return [Figure(len(await _to_cover(session, levels, term_id, day)))]
-
-
-async def deputies_covered(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    """Covered deputies overall, and by the first channel that covers each (a partition)."""
-    code, levels = await _office(session)
-    day = period.as_of(today)
-    term_id = await _term_on(session, code, day)
-    if term_id is None:
-        return [Figure(0)]
-    direct = set(
-        (await session.execute(select(ContactAssignment.person_id).where(ContactAssignment.term_id == term_id)))
-        .scalars()
-        .all()
-    )
-    townships = set(
-        (await session.execute(select(TownshipAssignment.township_code).where(TownshipAssignment.term_id == term_id)))
-        .scalars()
-        .all()
-    )
-    sectors = set(
-        (
-            await session.execute(
-                select(SectorLink.sector)
-                .join(Body, Body.id == SectorLink.body_id)
-                .where(Body.kind == "special_committee")
-            )
+        .outerjoin(
+            ContactAssignment, and_(ContactAssignment.term_id == term.c.id, ContactAssignment.person_id == Person.id)
         )
-        .scalars()
-        .all()
+        .outerjoin(
+            TownshipAssignment,
+            and_(
+                TownshipAssignment.term_id == term.c.id, TownshipAssignment.township_code == DeputyGroup.township_code
+            ),
+        )
+        .outerjoin(sectors, sectors.c.sector == sector)
     )
-    counts = dict.fromkeys(CHANNELS, 0)
-    for deputy in await _to_cover(session, levels, term_id, day):
-        if deputy.person_id in direct:
-            counts["direct"] += 1
-        elif deputy.township and deputy.township in townships:
-            counts["township"] += 1
-        elif deputy.sector and deputy.sector in sectors:
-            counts["sector"] += 1
-    return [Figure(sum(counts.values()))] + [Figure(n, "channel", k) for k, n in counts.items() if n]
 
 
-async def members_assigned(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    """Committee members serving on the day with at least one fixed deputy."""
-    code, _ = await _office(session)
-    day = period.as_of(today)
-    term_id = await _term_on(session, code, day)
-    if term_id is None:
-        return [Figure(0)]
-    query = select(func.count(func.distinct(ContactAssignment.committee_member_id))).where(
-        ContactAssignment.term_id == term_id,
-        ContactAssignment.committee_member_id.in_(
-            select(CommitteeMember.id).where(
-                CommitteeMember.started_on <= day,
-                or_(CommitteeMember.ended_on.is_(None), CommitteeMember.ended_on >= day),
-            )
-        ),
+def members_assigned(periods: Periods, office: Office) -> Select[Any]:
+    """Committee members serving on the day with at least one fixed deputy: one row per member."""
+    term = _term(periods, office)
+    serving = select(CommitteeMember.id).where(_serving(periods))
+    return (
+        select(periods.period, ContactAssignment.committee_member_id, literal(1).label("value"))
+        .select_from(periods.table)
+        .join(term, true())
+        .join(
+            ContactAssignment,
+            and_(ContactAssignment.term_id == term.c.id, ContactAssignment.committee_member_id.in_(serving)),
+        )
+        .distinct()
     )
-    return [Figure((await session.execute(query)).scalar_one())]
 
 
-async def contact_records(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    query = (
-        select(ContactRecord.mode, func.count())
-        .where(ContactRecord.contacted_on.between(period.start, period.end))
-        .group_by(ContactRecord.mode)
+def contact_records(periods: Periods, office: Office) -> Select[Any]:
+    return select(periods.period, ContactRecord.mode.label("mode")).join_from(
+        periods.table, ContactRecord, periods.during(ContactRecord.contacted_on)
     )
-    rows = dict((await session.execute(query)).all())
-    return [Figure(sum(rows.values()))] + [Figure(n, "mode", mode) for mode, n in rows.items()]
 
 
-async def invited_attendances(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    query = (
-        select(MeetingInvitation.status, func.count())
-        .join(AttendanceMeeting, AttendanceMeeting.id == MeetingInvitation.meeting_id)
-        .where(AttendanceMeeting.held_on.between(period.start, period.end))
-        .group_by(MeetingInvitation.status)
+def invited_attendances(periods: Periods, office: Office) -> Select[Any]:
+    return (
+        select(periods.period, MeetingInvitation.status.label("status"))
+        .select_from(periods.table)
+        .join(AttendanceMeeting, periods.during(AttendanceMeeting.held_on))
+        .join(MeetingInvitation, MeetingInvitation.meeting_id == AttendanceMeeting.id)
     )
-    rows = dict((await session.execute(query)).all())
-    return [Figure(sum(rows.values()))] + [Figure(n, "status", status) for status, n in rows.items()]
 
 
-async def public_observers(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    query = select(func.coalesce(func.sum(AttendanceMeeting.observers), 0)).where(
-        AttendanceMeeting.held_on.between(period.start, period.end)
+def public_observers(periods: Periods, office: Office) -> Select[Any]:
+    return select(periods.period, AttendanceMeeting.observers.label("value")).join_from(
+        periods.table, AttendanceMeeting, periods.during(AttendanceMeeting.held_on)
     )
-    return [Figure(int((await session.execute(query)).scalar_one()))]
 
 
 TO_COVER = register_metric(
@@ -208,7 +168,7 @@ TO_COVER = register_metric(
         description="期末(当期为今天)本级在任代表中应由常委会组成人员联系的人数(不含常委会组成人员本人)",
         order=40,
         stock=True,
-        compute=deputies_to_cover,
+        rows=deputies,
         watches=WATCHES,
     )
 )
@@ -221,7 +181,8 @@ COVERED = register_metric(
         dimensions=(Dimension("channel", "覆盖方式", dict(CHANNELS)),),
         order=41,
         stock=True,
-        compute=deputies_covered,
+        rows=deputies,
+        value="covered",
         watches=WATCHES,
     )
 )
@@ -245,7 +206,7 @@ RECORDS = register_metric(
         description="期间内常委会组成人员登记的联系代表记录",
         dimensions=(Dimension("mode", "联系方式", dict(MODES)),),
         order=43,
-        compute=contact_records,
+        rows=contact_records,
         watches=("contact_records",),
     )
 )
@@ -257,7 +218,7 @@ MEMBERS = register_metric(
         description="期末在任、已安排固定联系代表的常委会组成人员",
         order=44,
         stock=True,
-        compute=members_assigned,
+        rows=members_assigned,
         watches=("contact_assignments", "committee_members"),
     )
 )
@@ -281,7 +242,7 @@ ATTENDANCES = register_metric(
         description="期间内召开的常委会会议邀请代表列席的人次,按出席情况",
         dimensions=(Dimension("status", "出席情况", dict(ATTENDANCE_STATUSES)),),
         order=46,
-        compute=invited_attendances,
+        rows=invited_attendances,
         watches=("contact_meeting_invitations", "contact_meetings"),
     )
 )
@@ -292,7 +253,7 @@ OBSERVERS = register_metric(
         unit="人次",
         description="期间内召开的常委会会议的公民旁听人次",
         order=47,
-        compute=public_observers,
+        rows=public_observers,
         watches=("contact_meetings",),
     )
 )

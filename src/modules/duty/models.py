@@ -61,6 +61,7 @@ class Activity(UUIDPrimaryKey, Timestamps, TenantBase):
     (谁组织谁负责), or deputies sign in at the venue with the activity's QR code."""
 
     __tablename__ = "duty_activities"
+    __audit_redact__ = ("sign_in_secret",)  # what the printed codes derive from
     __table_args__ = (
         CheckConstraint(_in("kind", ACTIVITY_KINDS), name="kind"),
         CheckConstraint(_in("status", ACTIVITY_STATUSES), name="status"),
@@ -284,6 +285,7 @@ GRADES = {"excellent": "优秀", "good": "良好", "competent": "称职", "basic
 STARS = {"excellent": 5, "good": 4, "competent": 3, "basic": 2, "incompetent": 1}
 LOW_GRADES = ("basic", "incompetent")
 RATING_STEPS = {
+    "opened": "待代表自评",  # started by staff (bulk) before the deputy assessed themselves
     "self": "代表自评",
     "group": "代表小组评议",
     "township": "乡镇(街道)审核",
@@ -304,11 +306,14 @@ class RatingWindow(UUIDPrimaryKey, Timestamps, TenantBase):
     closes_on: Mapped[date] = mapped_column(Date)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(String(200))
+    # The office publishes the list of grades on its public portal too (not only to each deputy).
+    public_list: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Rating(UUIDPrimaryKey, Timestamps, TenantBase):
     """A deputy's rating of a year; `step` is the last step done (self → group → township → committee
-    → published), the grades each step gave are kept beside it."""
+    → published; `opened` when staff started it before the deputy assessed themselves), the grades
+    each step gave are kept beside it."""
 
     __tablename__ = "duty_ratings"
     __table_args__ = (
@@ -412,6 +417,7 @@ class Archive(UUIDPrimaryKey, Timestamps, TenantBase):
     closing (at year end) freezes that reading in `content`; later changes become corrections."""
 
     __tablename__ = "duty_archives"
+    __audit_redact__ = ("content",)  # the whole frozen archive: the audit log notes that it changed
     __table_args__ = (
         UniqueConstraint("person_id", "year"),
         CheckConstraint(_in("status", ARCHIVE_STATUSES), name="status"),
@@ -435,7 +441,7 @@ class ArchiveCorrection(UUIDPrimaryKey, TenantBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-# --- the ranking's sums and the points job's debounce (t0015) ------------------------------------------
+# --- the ranking's sums and the points job's debounce (t0018) ------------------------------------------
 class PointSum(TenantBase):
     """The ledger's sum per deputy, category and kind of event of a year, folded in by every reconcile
     (entries up to `PointSumMark.through_id`): the live ranking reads these instead of every entry."""

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from renda.modules.duty import activity_pages, archive_pages, rating_pages
 from renda.modules.duty.points_pages import PointsPages
 from renda.modules.duty.store_pages import StorePages
 
 PAGES: list[Any] = [
     PointsPages,
     StorePages,
+    *rating_pages.PAGES,
+    *archive_pages.PAGES,
+    *activity_pages.PAGES,
 ]

@@ -1,3 +1,4 @@
-"""The duty module's background jobs, one file per area; the worker imports this module to find them."""
+"""The duty module's background work: each part keeps its actors in its own `<part>_tasks.py`; this
+imports them so the worker finds them."""
 
-from renda.modules.duty import points_tasks  # noqa: F401
+from renda.modules.duty import archive_tasks, points_tasks, rating_tasks  # noqa: F401

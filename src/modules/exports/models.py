@@ -32,3 +32,6 @@ class Export(UUIDPrimaryKey, Timestamps, TenantBase):
     content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A kind that builds its file item by item (see `registry.FileBuilder`) reports how far it is.
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)

@@ -1,14 +1,36 @@
-"""Export kinds: a module makes any of its lists exportable by registering it here."""
+"""Export kinds: a module makes any of its lists exportable by registering it here.
+
+Most kinds are a list: `rows` yields the rows of one Excel sheet. A kind whose file is something else
+(a zip of PDFs) gives `build` instead, which makes the whole file and reports its progress item by
+item, so the export's page can show how far the job has come.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 RowSource = Callable[[AsyncSession, dict[str, Any]], AsyncIterator[list[Any]]]
+# (done, total): called as the items are made; the job records it where the export's page reads it.
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    filename: str  # with its extension, which also gives the download's media type
+    count: int  # items in it (rows, documents)
+
+
+FileBuilder = Callable[[AsyncSession, dict[str, Any], Progress], Awaitable[ExportFile]]
+
+
+async def _no_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
+    return
+    yield  # an async generator that yields nothing
 
 
 @dataclass(frozen=True)
@@ -18,6 +40,12 @@ class ExportKind:
     headers: list[str]
     rows: RowSource
     permission: str  # what the requester must be allowed to read
+    build: FileBuilder | None = None  # a file other than one sheet of `rows`
+
+
+def file_kind(name: str, label: str, build: FileBuilder, permission: str) -> ExportKind:
+    """A kind whose file `build` makes whole (with progress), not from rows."""
+    return ExportKind(name, label, [], _no_rows, permission, build)
 
 
 _kinds: dict[str, ExportKind] = {}

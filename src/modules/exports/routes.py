@@ -43,7 +43,7 @@ class ExportController(Controller):
             raise Conflict("导出文件尚未生成完毕", code="export_not_ready")
         return Response(
             export.content,
-            media_type=XLSX,
+            media_type=service.media_type_of(export.filename),
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(export.filename or 'export.xlsx')}"},
         )
 

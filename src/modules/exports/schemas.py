@@ -25,6 +25,8 @@ class ExportOut(msgspec.Struct):
     filename: str | None
     row_count: int | None
     error: str | None
+    progress_done: int | None = None
+    progress_total: int | None = None
 
     @classmethod
     def of(cls, row: Export) -> ExportOut:
@@ -39,6 +41,8 @@ class ExportOut(msgspec.Struct):
             row.filename,
             row.row_count,
             row.error,
+            row.progress_done,
+            row.progress_total,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
 from openpyxl import Workbook
@@ -16,7 +17,15 @@ from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
 from renda.core.timezone import to_local
 from renda.modules.exports.models import Export, ExportStatus
-from renda.modules.exports.registry import ExportKind, export_kinds, register_export  # noqa: F401
+from renda.modules.exports.registry import (  # noqa: F401
+    ExportFile,
+    ExportKind,
+    FileBuilder,
+    Progress,
+    export_kinds,
+    file_kind,
+    register_export,
+)
 from renda.tenants.scoping import TenantAccess
 from renda.workers.outbox import enqueue
 
@@ -55,20 +64,51 @@ async def list_exports(session: AsyncSession, page: int, page_size: int) -> Page
     return await paginate(session, select(Export).order_by(Export.created_at.desc()), page, page_size)
 
 
-async def build(session: AsyncSession, export: Export) -> None:
-    """Fill in the workbook of a pending export."""
-    kind = _kind(export.kind)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(kind.label)
-    sheet.append(kind.headers)
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "pdf": "application/pdf",
+}
+
+
+def media_type_of(filename: str | None) -> str:
+    """The download's media type, from the file's extension (a sheet unless it says otherwise)."""
+    return MEDIA_TYPES.get((filename or "").rsplit(".", 1)[-1].lower(), MEDIA_TYPES["xlsx"])
+
+
+async def workbook(label: str, headers: list[str], rows: AsyncIterable[list[Any]] | Iterable[list[Any]]) -> ExportFile:
+    """One sheet named `label`: the headers, then the rows (what every list export makes, and what a
+    module serves at once when its rows are few, e.g. one deputy's archive)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(label)
+    sheet.append(headers)
     count = 0
-    async for row in kind.rows(session, export.params):
-        sheet.append(row)
-        count += 1
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            sheet.append(row)
+            count += 1
+    else:
+        for row in rows:
+            sheet.append(row)
+            count += 1
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    export.content = buffer.getvalue()
-    export.row_count = count
-    export.filename = f"{kind.label}_{to_local(utcnow()):%Y%m%d%H%M%S}.xlsx"
+    book.save(buffer)
+    return ExportFile(buffer.getvalue(), f"{label}_{to_local(utcnow()):%Y%m%d%H%M%S}.xlsx", count)
+
+
+async def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+async def build(session: AsyncSession, export: Export, progress: Progress = _no_progress) -> None:
+    """Fill in the file of a pending export."""
+    kind = _kind(export.kind)
+    if kind.build is not None:
+        made = await kind.build(session, export.params, progress)
+    else:
+        made = await workbook(kind.label, kind.headers, kind.rows(session, export.params))
+    export.content = made.content
+    export.row_count = made.count
+    export.filename = made.filename
     export.status = ExportStatus.DONE
     export.finished_at = utcnow()

@@ -206,24 +206,31 @@ async def mark_duplicate(
     return opinion
 
 
+# Sources only their own path sets: the public portal, and intake review of a suggestion.
+NOT_BY_STAFF = {
+    "portal": "网上提交的意见由群众在公开页面提交",
+    "suggestion": "代表建议转来的意见由审查代表建议时转入",
+}
+
+
 async def staff_intake(session: AsyncSession, viewer: Viewer, tenant: TenantRef, **fields: Any) -> Opinion:
     require_manage(viewer)
-    if fields.get("source") == "portal":
-        raise InvalidInput("网上提交的意见由群众在公开页面提交", code="invalid_source")
+    if fields.get("source") in NOT_BY_STAFF:
+        raise InvalidInput(NOT_BY_STAFF[fields["source"]], code="invalid_source")
     return await intake(session, tenant, **fields)
 
 
 async def from_suggestion(session: AsyncSession, tenant: TenantRef, source: suggestions.ConversionSource) -> uuid.UUID:
     """A suggestion that intake review turned into a people's opinion (转为群众意见): its text and its
-    deputy, taken in as staff would; the opinion keeps the suggestion's id as its source record. A text
-    longer than an opinion holds is cut, with a pointer to the suggestion for the rest."""
+    deputy, with the source 代表建议转来 and the suggestion's id as its source record. A text longer than
+    an opinion holds is cut, with a pointer to the suggestion for the rest."""
     text = f"{source.title}:{source.content}"
     if len(text) > MAX_CONTENT:
         text = text[: MAX_CONTENT - 20].rstrip() + "…(全文见原代表建议)"
     opinion = await intake(
         session,
         tenant,
-        source="staff",
+        source="suggestion",
         content=text,
         category=source.category if source.category in CATEGORIES else None,
         deputy_person_id=source.deputy_person_id,

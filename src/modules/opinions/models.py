@@ -28,7 +28,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from renda.core.db import PlatformBase, TenantBase, Timestamps, UUIDPrimaryKey, utcnow
 
-SOURCES = {"reception": "接待选民", "contact": "联系走访", "portal": "网上提交", "staff": "工作人员录入"}
+SOURCES = {
+    "reception": "接待选民",
+    "contact": "联系走访",
+    "portal": "网上提交",
+    "staff": "工作人员录入",
+    "suggestion": "代表建议转来",  # intake review of a deputy's suggestion turned it into an opinion (t0015)
+}
 STATUSES = {
     "received": "已受理",
     "assigned": "已交办",
@@ -55,7 +61,7 @@ STEP_KINDS = {
 }
 SMS_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
-_SOURCE_CHECK = "source in ('reception','contact','portal','staff')"
+_SOURCE_CHECK = "source in ('reception','contact','portal','staff','suggestion')"
 _STATUS_CHECK = "status in ('received','assigned','answered','closed','duplicate','escalated')"
 _RATING_CHECK = "rating is null or rating in ('solved','partly','unsolved')"
 _STEP_CHECK = (

@@ -42,7 +42,7 @@ from renda.modules.opinions.handling import (
     rate_by_token,
     rate_on_behalf,
 )
-from renda.modules.opinions.intake import mark_duplicate, staff_intake
+from renda.modules.opinions.intake import NOT_BY_STAFF, mark_duplicate, staff_intake
 from renda.modules.opinions.limits import check_lookup_allowed, record_lookup_miss
 from renda.modules.opinions.listing import (
     STATUS_FILTERS,
@@ -129,7 +129,7 @@ class OpinionPages(Controller):
             "today": local_today(),
         }
         if viewer.manage:
-            context["intake_sources"] = {k: v for k, v in SOURCES.items() if k != "portal"}
+            context["intake_sources"] = {k: v for k, v in SOURCES.items() if k not in NOT_BY_STAFF}
         if export_id := request.query_params.get("export"):
             try:
                 context["export"] = await exports.get_export(db, uuid.UUID(export_id))

@@ -19,7 +19,7 @@ from renda.modules.units.service import UnitUserOut
 
 LongText = Annotated[str, msgspec.Meta(max_length=5000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=500)]
-Source = Literal["reception", "contact", "portal", "staff"]
+Source = Literal["reception", "contact", "portal", "staff", "suggestion"]
 Rating = Literal["solved", "partly", "unsolved"]
 
 

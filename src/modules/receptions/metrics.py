@@ -1,57 +1,40 @@
 """The receptions' metrics in the rollups: receptions held, people received, receptions on a day that
 is not a reception day, and reception days rostered — all flows counted by the day they fall on, so
-they add up over offices and periods. People per reception is derived (never stored)."""
+they add up over offices and periods. People per reception is derived (never stored). Each metric is
+the rows it counts over every period (see `rollups.counting`)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, case, literal, select
 
 from renda.modules.receptions.models import Reception, RosterEntry
 from renda.modules.receptions.schemas import CATEGORIES
-from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
+from renda.modules.rollups.service import Dimension, Office, Periods, RatioMetric, TenantMetric, register_metric
 
 CATEGORY = Dimension("category", "问题类别", dict(CATEGORIES))
 WATCHES = ("receptions", "roster_entries")
 
 
-def _in(period: Period) -> ColumnElement[bool]:
-    return Reception.held_on.between(period.start, period.end)
+def receptions(periods: Periods, office: Office) -> Select[Any]:
+    """The receptions held in each period, by category: `held` counts them, `people` sums their
+    visitors, `off_schedule` counts those on a day that is not a reception day."""
+    return select(
+        periods.period,
+        Reception.category.label("category"),
+        Reception.visitor_count.label("people"),
+        case((Reception.off_schedule.is_(True), 1), else_=0).label("off_schedule"),
+    ).join_from(periods.table, Reception, periods.during(Reception.held_on))
 
 
-async def _by_category(session: AsyncSession, value: Any, period: Period) -> list[Figure]:
-    total = (await session.execute(select(func.coalesce(value, 0)).where(_in(period)))).scalar_one()
-    rows = await session.execute(
-        select(Reception.category, func.coalesce(value, 0)).where(_in(period)).group_by(Reception.category)
-    )
-    return [Figure(int(total)), *(Figure(int(n), "category", c) for c, n in rows.all() if n)]
-
-
-async def receptions_held(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    return await _by_category(session, func.count(), period)
-
-
-async def people_received(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    return await _by_category(session, func.sum(Reception.visitor_count), period)
-
-
-async def off_schedule(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    query = select(func.count()).where(_in(period), Reception.off_schedule.is_(True))
-    return [Figure(int((await session.execute(query)).scalar_one()))]
-
-
-async def days_rostered(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    """Station reception days with at least one deputy on the roster."""
-    days = (
-        select(RosterEntry.station_id, RosterEntry.day)
-        .where(RosterEntry.day.between(period.start, period.end))
+def days_rostered(periods: Periods, office: Office) -> Select[Any]:
+    """Station reception days with at least one deputy on the roster: one row per station and day."""
+    return (
+        select(periods.period, RosterEntry.station_id, RosterEntry.day, literal(1).label("value"))
+        .join_from(periods.table, RosterEntry, periods.during(RosterEntry.day))
         .distinct()
-        .subquery()
     )
-    return [Figure(int((await session.execute(select(func.count()).select_from(days))).scalar_one()))]
 
 
 register_metric(
@@ -62,7 +45,7 @@ register_metric(
         description="在家站室登记的接待记录数(含非接待日)",
         dimensions=(CATEGORY,),
         order=400,
-        compute=receptions_held,
+        rows=receptions,
         watches=WATCHES,
     )
 )
@@ -74,7 +57,8 @@ register_metric(
         description="接待记录中来访群众人数之和",
         dimensions=(CATEGORY,),
         order=401,
-        compute=people_received,
+        rows=receptions,
+        value="people",
         watches=WATCHES,
     )
 )
@@ -85,7 +69,8 @@ register_metric(
         unit="次",
         description="在非固定接待日登记的接待记录数",
         order=402,
-        compute=off_schedule,
+        rows=receptions,
+        value="off_schedule",
         watches=WATCHES,
     )
 )
@@ -96,7 +81,7 @@ register_metric(
         unit="天",
         description="各家站室已安排轮值代表的接待日数(站点×日)",
         order=403,
-        compute=days_rostered,
+        rows=days_rostered,
         watches=WATCHES,
     )
 )

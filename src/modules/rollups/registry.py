@@ -8,7 +8,9 @@ sums), each optionally under one dimension, for one office and period:
   query; whoever writes those tables calls `rollups.service.mark_stale` with the offices touched.
 - `TenantMetric` reads one office's own schema; writes to the tables it `watches` make that
   office's figures stale automatically. Its watched tables are the tables it counts: where all of
-  them are empty the engine takes its figures as zero without computing them.
+  them are empty the engine takes its figures as zero without computing them. It says what it counts
+  either as `rows` (a SELECT over every period at once, see `counting`: the engine puts all such
+  metrics of an office into one statement) or as `compute` (a function run once per period).
 - `RatioMetric` (a rate or an average) is never stored: shares don't add up the hierarchy, so it is
   derived on display from two additive metrics, a numerator and a denominator, at every level.
 """
@@ -22,6 +24,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.modules import import_module_parts
+from renda.modules.rollups.counting import TenantRows, forget_statements
 from renda.modules.rollups.periods import Period
 
 
@@ -68,8 +71,16 @@ class PlatformMetric(Metric):
 
 @dataclass(frozen=True, kw_only=True)
 class TenantMetric(Metric):
-    compute: TenantCompute
+    # Exactly one of: the rows it counts, for every period in one go (the office's one statement), or
+    # a function computing one period (a statement or more per period and office).
+    rows: TenantRows | None = None
+    value: str = "value"  # the rows' column it sums (each row counts 1 where there is none)
+    compute: TenantCompute | None = None
     watches: tuple[str, ...] = ()  # tenant table names
+
+    def __post_init__(self) -> None:
+        if (self.rows is None) == (self.compute is None):
+            raise ValueError(f"tenant metric {self.key} needs either rows or compute")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +105,7 @@ def register_metric(metric: Metric) -> Metric:
         raise ValueError(f"metric {metric.key} registered twice")
     _metrics[metric.key] = metric
     _forget_watched()
+    forget_statements()
     return metric
 
 
@@ -105,6 +117,7 @@ def computed_metrics() -> list[Metric]:
 def unregister_metric(key: str) -> None:
     _metrics.pop(key, None)
     _forget_watched()
+    forget_statements()
 
 
 def metrics() -> dict[str, Metric]:

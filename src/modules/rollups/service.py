@@ -18,30 +18,31 @@ cycle, and the later one reads what the earlier committed.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    and_,
+    case,
     cast,
     delete,
     event,
-    exists,
     func,
     literal,
     or_,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
-from renda.core.db import TenantBase, copy_records, get_database, utcnow
+from renda.core.db import copy_records, get_database, utcnow
 from renda.core.timezone import local_today
+from renda.modules.rollups.counting import Office, Periods, TenantRows, figures_statement, local_start  # noqa: F401
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, containing, current, parse  # noqa: F401
 from renda.modules.rollups.registry import (  # noqa: F401
@@ -154,31 +155,53 @@ async def _tenant_figures(
     found: Computed = {}
     gate = asyncio.Semaphore(TENANT_METRIC_CONCURRENCY)
     watched = sorted({table for metric in tenant_metrics for table in metric.watches})
+    parameters = Periods.parameters(periods, today)
 
     async def one(office: TenantRef) -> None:
         async with gate, tenant_session(office, actor=WORKER_ACTOR, read_only=True) as session:
-            filled = await _filled_tables(session, watched)
-            for metric in tenant_metrics:
-                if metric.watches and filled.isdisjoint(metric.watches):
-                    continue  # nothing to count; the engine adds the zero overall figure
+            written = await _written_tables(session, tuple(watched))
+            # Over tables without rows a metric is zero: not computed (the engine adds the zero overall figure).
+            due = [m for m in tenant_metrics if not m.watches or not written.isdisjoint(m.watches)]
+            counted = [m for m in due if m.rows is not None]
+            if counted:  # every period of every such metric in one statement
+                statement = figures_statement(counted, office.level)
+                for metric, period, dimension, member, value in await session.execute(
+                    statement, {**parameters, "office_code": office.code}
+                ):
+                    found.setdefault((office.code, metric, period), []).append(Figure(value, dimension, member))
+            for metric in due:
+                if metric.compute is None:
+                    continue
+                on_day: dict[date, list[Figure]] = {}  # a stock is the same for periods read on one day
                 for period in periods:
-                    found[office.code, metric.key, period.key] = await metric.compute(session, period, today)
+                    day = period.as_of(today)
+                    if not metric.stock or day not in on_day:
+                        on_day[day] = await metric.compute(session, period, today)
+                    found[office.code, metric.key, period.key] = list(on_day[day])
 
     await asyncio.gather(*(one(office) for office in offices))
     return found
 
 
-async def _filled_tables(session: AsyncSession, names: Sequence[str]) -> set[str]:
-    """Which of these tenant tables hold any row, in one query. Most offices have no rows in most
-    modules' tables, and a metric over empty tables is zero, so this spares most of a full
-    recompute's queries (a metric's watched tables are the tables it counts: see the registry)."""
+async def _written_tables(session: AsyncSession, names: tuple[str, ...]) -> set[str]:
+    """Which of these tenant tables may hold rows, in one query: those that ever held one (a table's
+    file stays empty until a row is written, and vacuum empties it again once every row is gone).
+    Most offices have nothing yet in most modules' tables, and a metric over tables without rows is
+    zero, so the metrics over the others are not computed (a metric's watched tables are the
+    tables it counts: see the registry). It asks the catalog, not the tables: planning a scan of
+    each table, with its indexes, costs far more."""
     if not names:
         return set()
-    tables = TenantBase.metadata.tables
-    query = union_all(
-        *(select(literal(name).label("name")).where(exists().select_from(tables[name])) for name in names)
+    return set((await session.execute(_written_query(session.info["tenant_schema"]), {"names": list(names)})).scalars())
+
+
+@functools.lru_cache(maxsize=4096)
+def _written_query(schema: str) -> TextClause:
+    # The schema is in the text (not a parameter), where the guard of an office's job sees it.
+    return text(
+        "SELECT name FROM unnest(CAST(:names AS text[])) AS name"
+        f" WHERE pg_relation_size(CAST('{schema}.' || quote_ident(name) AS regclass)) > 0"
     )
-    return set((await session.execute(query)).scalars())
 
 
 async def own_figures(
@@ -256,7 +279,9 @@ async def _write_total(session: AsyncSession, office: Tenant, keys: Sequence[str
             RollupFigure.office_code == office.code, RollupFigure.period.in_(keys), RollupFigure.scope == Scope.TOTAL
         )
     )
-    children = select(Tenant.code).where(Tenant.parent_id == office.id)
+    # The office's own figures and its children's totals, found by the figures' key (its first column
+    # is the office): the office and its children are a handful of the figures' offices.
+    offices = select(Tenant.code).where(or_(Tenant.id == office.id, Tenant.parent_id == office.id))
     figure = RollupFigure
     source = (
         select(
@@ -270,11 +295,9 @@ async def _write_total(session: AsyncSession, office: Tenant, keys: Sequence[str
             literal(utcnow(), DateTime(timezone=True)),
         )
         .where(
+            figure.office_code.in_(offices),
             figure.period.in_(keys),
-            or_(
-                and_(figure.office_code == office.code, figure.scope == Scope.OWN),
-                and_(figure.office_code.in_(children), figure.scope == Scope.TOTAL),
-            ),
+            figure.scope == case((figure.office_code == office.code, Scope.OWN), else_=Scope.TOTAL),
         )
         .group_by(figure.metric, figure.period, figure.dimension, figure.member)
     )

@@ -8,7 +8,6 @@ mandate for good (办理工作不换届). Co-signers too are deputies with a liv
 
 from __future__ import annotations
 
-import posixpath
 import uuid
 from dataclasses import dataclass
 
@@ -17,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from renda.core.db import utcnow
-from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge
+from renda.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from renda.core.timezone import local_today
+from renda.core.uploads import ALLOWED_TYPES, MAX_FILE_BYTES, checked_file  # noqa: F401 (the pages' accept list)
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import Mandate, Person
 from renda.modules.notifications import service as notifications
@@ -32,6 +32,7 @@ from renda.modules.suggestions.common import (
     record_step,
 )
 from renda.modules.suggestions.models import (
+    COSIGNER_STATUSES,
     KINDS,
     Suggestion,
     SuggestionAttachment,
@@ -47,26 +48,8 @@ WITHDRAWABLE = ("draft", "submitted", "returned")  # before staff accept it
 RESPONDABLE = ("draft", "submitted", "returned")  # a co-signer may answer until it is accepted
 MAX_COSIGNERS = 200
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = MAX_FILE_BYTES
 MAX_ATTACHMENTS = 20
-# Photos, PDF and Office documents. Extension → (stored content type, what the bytes must start with).
-_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
-_ZIP = (b"PK\x03\x04",)
-ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "doc": ("application/msword", _OLE),
-    "xls": ("application/vnd.ms-excel", _OLE),
-    "ppt": ("application/vnd.ms-powerpoint", _OLE),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP),
-    "wps": ("application/vnd.ms-works", _OLE),  # WPS 文字, common in offices
-}
-ALLOWED_LABEL = "图片(JPG、PNG、GIF)、PDF 或 Office 文档(Word、Excel、PowerPoint、WPS)"
 
 
 @dataclass(frozen=True)
@@ -317,6 +300,28 @@ async def respond_cosign(
     return row
 
 
+async def remove_cosigner(
+    session: AsyncSession, caller: LoopCaller, suggestion: Suggestion, person_id: uuid.UUID
+) -> None:
+    """The lead (or staff) takes a co-signer off before the suggestion is submitted (a draft, or one
+    returned for revision): confirmed or not, asked or declined. An unanswered request's messages that
+    have not gone out are withdrawn. Once submitted, the co-signers stay with it."""
+    require_lead(caller, suggestion)
+    if suggestion.status not in EDITABLE:
+        raise Conflict("建议已提交,不能再移除联名代表;如需调整请先撤回", code="cosigner_not_removable")
+    query = select(SuggestionCosigner).where(
+        SuggestionCosigner.suggestion_id == suggestion.id, SuggestionCosigner.person_id == person_id
+    )
+    row = (await session.execute(query.with_for_update())).scalar_one_or_none()
+    if row is None:
+        raise NotFound("该代表不是本建议的联名代表", code="cosigner_not_found")
+    name = await session.scalar(select(Person.name).where(Person.id == person_id))
+    await session.delete(row)  # through the session: the audit log records the removal and who made it
+    record_step(session, suggestion, "cosigner_removed", f"{name}({COSIGNER_STATUSES[row.status]})")
+    await notifications.withdraw(session, f"suggestion-cosign:{suggestion.id}:{person_id}:", "已移除联名代表")
+    await session.flush()
+
+
 async def confirmed_count(session: AsyncSession, suggestion: Suggestion) -> int:
     query = select(func.count()).where(
         SuggestionCosigner.suggestion_id == suggestion.id, SuggestionCosigner.status == "confirmed"
@@ -367,27 +372,6 @@ async def withdraw(session: AsyncSession, caller: LoopCaller, suggestion: Sugges
 
 
 # --- attachments ----------------------------------------------------------------------------------
-def checked_file(filename: str | None, content: bytes) -> tuple[str, str]:
-    """A clean file name and the content type the bytes prove; refused before anything is stored."""
-    name = posixpath.basename((filename or "").replace("\\", "/")).strip()
-    name = "".join(ch for ch in name if ch.isprintable())[-200:]
-    if not name:
-        raise InvalidInput("请选择要上传的文件", code="file_required")
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise TooLarge(
-            f"附件“{name}”超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB,请压缩后再上传", code="attachment_too_large"
-        )
-    if not content:
-        raise InvalidInput(f"附件“{name}”是空文件", code="empty_file")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_TYPES:
-        raise InvalidInput(f"不支持该文件类型,请上传{ALLOWED_LABEL}", code="attachment_type")
-    content_type, magic = ALLOWED_TYPES[extension]
-    if not content.startswith(magic):
-        raise InvalidInput(f"文件内容与扩展名“.{extension}”不符,请检查文件", code="attachment_type")
-    return name, content_type
-
-
 async def add_attachment(
     session: AsyncSession, caller: LoopCaller, suggestion: Suggestion, filename: str | None, content: bytes
 ) -> SuggestionAttachment:

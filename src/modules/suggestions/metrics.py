@@ -7,80 +7,41 @@ in the period (交办 on a local day of it), as they stand when computed: 办结
 按时办复率 = on_time / answered, 满意率 = satisfied / rated, 解决率 = resolved / answered; the A/B/C/D
 shares are the `answered` metric's breakdown by reply class.
 
-One statement per office: the running year's assigned suggestions grouped by local month and category;
-the year's, the quarter's and the month's figures are sums of its rows (kept on the office's session).
+The metrics share one scan (see `rollups.counting`): the population's suggestions assigned on a
+local day of the period, each counting 1 in every count whose condition of `rates` it meets.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, extract, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, and_, case, select
 
-from renda.core.timezone import LOCAL_TZ
-from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
+from renda.modules.rollups.service import (
+    Dimension,
+    Office,
+    Periods,
+    RatioMetric,
+    TenantMetric,
+    register_metric,
+)
 from renda.modules.suggestions.common import CATEGORIES
 from renda.modules.suggestions.models import REPLY_CLASSES, Suggestion
-from renda.modules.suggestions.rates import CLASSES, count_columns, population
+from renda.modules.suggestions.rates import CLASSES, count_conditions, population
 
 WATCHES = ("suggestions",)
-CACHE = "suggestion_rollup_counts"
 CLASS_LABELS = {c: f"{c}类" for c in CLASSES}
 assert set(CLASS_LABELS) == set(REPLY_CLASSES)
 
-Months = dict[tuple[int, str], dict[str, int]]  # (local month, category) → counts
 
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
-
-
-async def _year_rows(session: AsyncSession, year: int) -> Months:
-    cache: dict[int, Months] = session.info.setdefault(CACHE, {})
-    if year not in cache:
-        month = extract("month", func.timezone(str(LOCAL_TZ), Suggestion.assigned_at)).label("month")
-        query = (
-            select(month, Suggestion.category, *count_columns())
-            .where(
-                population(),
-                and_(
-                    Suggestion.assigned_at >= _start(date(year, 1, 1)),
-                    Suggestion.assigned_at < _start(date(year + 1, 1, 1)),
-                ),
-            )
-            .group_by(month, Suggestion.category)
-        )
-        cache[year] = {(int(r.month), r.category): r._asdict() for r in (await session.execute(query)).all()}
-    return cache[year]
-
-
-async def _in_period(session: AsyncSession, period: Period) -> list[tuple[str, dict[str, Any]]]:
-    """(category, counts) of the rows whose month lies in the period (periods are whole months)."""
-    rows = await _year_rows(session, period.start.year)
-    months = range(period.start.month, period.end.month + 1)
-    return [(category, counts) for (month, category), counts in rows.items() if month in months]
-
-
-def _counter(name: str, dimension: str = ""):  # type: ignore[no-untyped-def]
-    async def compute(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-        found = await _in_period(session, period)
-        figures = [Figure(sum(counts[name] for _, counts in found))]
-        if dimension == "category":
-            by: dict[str, int] = defaultdict(int)
-            for category, counts in found:
-                by[CATEGORIES.get(category, category)] += counts[name]
-            figures += [Figure(v, "category", k) for k, v in by.items() if v]
-        elif dimension == "class":
-            for c in CLASSES:
-                value = sum(counts[f"class_{c.lower()}"] for _, counts in found)
-                if value:
-                    figures.append(Figure(value, "class", CLASS_LABELS[c]))
-        return figures
-
-    return compute
+def suggestions(periods: Periods, office: Office) -> Select[Any]:
+    """The suggestions assigned in each period, by category and reply class, with a column per count."""
+    return select(
+        periods.period,
+        case(CATEGORIES, value=Suggestion.category, else_=Suggestion.category).label("category"),
+        case(CLASS_LABELS, value=Suggestion.reply_class).label("class"),
+        *(case((condition, 1), else_=0).label(name) for name, condition in count_conditions().items()),
+    ).join_from(periods.table, Suggestion, and_(periods.during(Suggestion.assigned_at), population()))
 
 
 def _count_metric(name: str, label: str, description: str, order: int, dimension: str = "") -> None:
@@ -96,7 +57,8 @@ def _count_metric(name: str, label: str, description: str, order: int, dimension
             unit="件",
             description=description,
             dimensions=dimensions,
-            compute=_counter(name, dimension),
+            rows=suggestions,
+            value=name,
             watches=WATCHES,
             order=order,
         )

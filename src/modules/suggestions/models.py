@@ -9,6 +9,7 @@ it becomes a `Suggestion` when filed. A suggestion is one row whose status moves
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -23,15 +24,22 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
+    exists,
+    func,
     inspect,
+    or_,
+    select,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, object_session
+from sqlalchemy.orm import Mapped, Session, aliased, deferred, mapped_column, object_session
 
 from renda.core.db import TenantBase, Timestamps, UUIDPrimaryKey, utcnow
 from renda.modules.suggestions.similarity import gram_set
+from renda.tenants.models import Tenant
 
 DRAFT_STATUSES = {"draft": "草稿", "withdrawn": "已撤回"}
 DRAFT_SOURCES = {
@@ -111,6 +119,7 @@ STEP_KINDS = {
     "cosign_requested": "邀请联名",
     "cosigned": "联名确认",
     "cosign_declined": "拒绝联名",
+    "cosigner_removed": "移除联名代表",
     "submitted": "提交",
     "accepted": "审查立案",
     "returned": "退回修改",
@@ -137,8 +146,9 @@ STEP_KINDS = {
 }
 
 
-def _in(column: str, values: object) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"  # type: ignore[attr-defined]
+def _in(column: str, values: Iterable[str]) -> str:
+    """A CHECK constraint's text: `column` takes one of `values` (a vocabulary's keys)."""
+    return f"{column} in ({', '.join(repr(v) for v in values)})"
 
 
 class SuggestionSettings(Timestamps, TenantBase):
@@ -267,6 +277,8 @@ class Suggestion(UUIDPrimaryKey, Timestamps, TenantBase):
 
 # --- repeated suggestions (t0013) ----------------------------------------------------------------
 Index("ix_suggestions_similarity_grams", Suggestion.similarity_grams, postgresql_using="gin")
+# Statuses that are not (or no longer) a suggestion of record: never listed as similar, never shared.
+NOT_FILED = ("draft", "withdrawn")
 SHARED_FIELDS = ("title", "content", "status", "reply_class", "follow_up", "resolved_at", "year")
 
 
@@ -281,9 +293,7 @@ def _similarity_grams(_mapper: object, _connection: object, target: Suggestion) 
 # Mapper events, not a Session `after_flush` listener: this module may first be imported during a flush
 # (the rollups' watched tables import the modules' metrics), and a Session listener added then would
 # change the list SQLAlchemy is iterating.
-@event.listens_for(Suggestion, "after_insert")
-@event.listens_for(Suggestion, "after_delete")
-def _note_written(_mapper: object, _connection: object, target: Suggestion) -> None:
+def _note(target: Suggestion) -> None:
     """A written suggestion (or the office's `share_similar`) is copied again to the offices above and
     below once the transaction commits (`tasks.share_similar`)."""
     session = object_session(target)
@@ -291,11 +301,21 @@ def _note_written(_mapper: object, _connection: object, target: Suggestion) -> N
         session.info.setdefault("similar_changed", set()).add(str(target.id))
 
 
+@event.listens_for(Suggestion, "after_insert")
+@event.listens_for(Suggestion, "after_delete")
+def _note_written(_mapper: object, _connection: object, target: Suggestion) -> None:
+    if target.status not in NOT_FILED:  # a draft never filed has no copies to make or remove
+        _note(target)
+
+
 @event.listens_for(Suggestion, "after_update")
 def _note_updated(_mapper: object, _connection: object, target: Suggestion) -> None:
     state = inspect(target)
-    if any(state.attrs[f].history.has_changes() for f in SHARED_FIELDS):
-        _note_written(_mapper, _connection, target)
+    if not any(state.attrs[f].history.has_changes() for f in SHARED_FIELDS):
+        return
+    statuses = {target.status, *state.attrs.status.history.deleted}
+    if not statuses <= set(NOT_FILED):  # filed now, or filed before (withdrawn: its copies go)
+        _note(target)
 
 
 @event.listens_for(SuggestionSettings, "after_update")
@@ -305,12 +325,27 @@ def _note_sharing(_mapper: object, _connection: object, target: SuggestionSettin
         session.info["similar_resync"] = True
 
 
+def _shares_with_a_neighbour(session: Session, code: str) -> bool:
+    """Whether the office shares (`share_similar`) and has an office above or below it: one statement on
+    the session's connection (the registry is schema-qualified). Whether the neighbours share is theirs
+    to say; the job reads it there."""
+    me = aliased(Tenant)
+    neighbour = exists().where(me.code == code, or_(Tenant.parent_id == me.id, Tenant.id == me.parent_id))
+    shares = select(SuggestionSettings.share_similar).where(SuggestionSettings.id == 1).scalar_subquery()
+    return bool(session.execute(select(and_(func.coalesce(shares, true()), neighbour))).scalar())
+
+
 @event.listens_for(Session, "before_commit", insert=True)
 def _share_on_commit(session: Session) -> None:
-    changed, resync = session.info.pop("similar_changed", None), session.info.pop("similar_resync", False)
     code = session.info.get("tenant_code")
-    if code is None or not (changed or resync):
+    if code is None or not (session.info.get("similar_changed") or session.info.get("similar_resync")):
         return
+    # The check's read flushes what is still pending (notes included) before the notes are taken.
+    resync = session.info.get("similar_resync", False)
+    wanted = resync or _shares_with_a_neighbour(session, code)
+    changed, resync = session.info.pop("similar_changed", None), session.info.pop("similar_resync", False)
+    if not wanted:
+        return  # nothing to copy to, or nothing copied: no job
     from renda.modules.suggestions.tasks import resync_similar, share_similar
     from renda.workers.outbox import enqueue_later
 

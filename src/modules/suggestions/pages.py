@@ -428,6 +428,7 @@ ITEM_ACTIONS = {
     ),
     "confirm": ItemAction("/cosigners/confirm", partial(filing.respond_cosign, confirm=True)),
     "decline": ItemAction("/cosigners/decline", partial(filing.respond_cosign, confirm=False)),
+    "remove_cosigner": ItemAction("/cosigners/{person_id:uuid}/remove", filing.remove_cosigner, {"person_id": path_id}),
     "submit": ItemAction("/submit", filing.submit),
     "withdraw": ItemAction("/withdraw", filing.withdraw),
     "accept": ItemAction("/accept", intake.accept),

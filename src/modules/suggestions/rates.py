@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import InvalidInput
@@ -132,8 +132,8 @@ def answered_clause() -> ColumnElement[bool]:
     return Suggestion.status.in_(ANSWERED_STATUSES)
 
 
-def count_columns() -> list[Any]:
-    """The counts of the docstring as FILTER aggregates over `suggestions` (the metrics use them too)."""
+def count_conditions() -> dict[str, ColumnElement[bool]]:
+    """The counts of the docstring, each as the condition a suggestion of the population meets to count."""
     answered = answered_clause()
     rated = and_(answered, Suggestion.rating.is_not(None))
     resolved = and_(
@@ -141,15 +141,23 @@ def count_columns() -> list[Any]:
         (Suggestion.reply_class == "A")
         | (Suggestion.reply_class.in_(("B", "C")) & (Suggestion.follow_up == "resolved")),
     )
+    return {
+        "assigned": true(),
+        "answered": answered,
+        "on_time": and_(answered, Suggestion.replied_on_time.is_(True)),
+        "rated": rated,
+        "satisfied": and_(rated, Suggestion.rating.in_(SATISFIED_RATINGS)),
+        "resolved": resolved,
+        **{f"class_{c.lower()}": and_(answered, Suggestion.reply_class == c) for c in CLASSES},
+    }
+
+
+def count_columns() -> list[Any]:
+    """The counts as FILTER aggregates over `suggestions`."""
     count = func.count()
     return [
-        count.label("assigned"),
-        count.filter(answered).label("answered"),
-        count.filter(and_(answered, Suggestion.replied_on_time.is_(True))).label("on_time"),
-        count.filter(rated).label("rated"),
-        count.filter(and_(rated, Suggestion.rating.in_(SATISFIED_RATINGS))).label("satisfied"),
-        count.filter(resolved).label("resolved"),
-        *(count.filter(and_(answered, Suggestion.reply_class == c)).label(f"class_{c.lower()}") for c in CLASSES),
+        count.label(name) if name == "assigned" else count.filter(condition).label(name)
+        for name, condition in count_conditions().items()
     ]
 
 

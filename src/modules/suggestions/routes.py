@@ -22,7 +22,6 @@ from renda.core.errors import InvalidInput, PermissionDenied
 from renda.core.permissions import requires
 from renda.core.timezone import local_today
 from renda.modules.suggestions import (
-    detail,
     evaluation,
     filing,
     followup,
@@ -32,8 +31,9 @@ from renda.modules.suggestions import (
     rates,
     service,
     supervision,
+    views,
+    worklists,
 )
-from renda.modules.suggestions import evaluation_out as views
 from renda.modules.suggestions.common import LoopCaller, get_suggestion, load_settings, loop_caller_for, require_manage
 from renda.modules.suggestions.handling_routes import HandlingController
 from renda.modules.suggestions.models import Suggestion, SuggestionAttachment, SuggestionDraft
@@ -257,31 +257,31 @@ class ItemController(Controller):
         fields = msgspec.structs.asdict(data)
         fields["cosigner_person_ids"] = tuple(data.cosigner_person_ids)
         suggestion = await filing.file_suggestion(db, loop_caller, access.tenant, filing.FilingIn(**fields))
-        return await detail.item_detail(db, loop_caller, suggestion)
+        return await views.item_detail(db, loop_caller, suggestion)
 
     @get("/mine", guards=[LOOP_READ])
     async def mine(self, db: AsyncSession, loop_caller: LoopCaller) -> MineOut:
         """The caller's own suggestions as a deputy: those they lead and those they are asked to co-sign."""
-        return await detail.mine(db, loop_caller)
+        return await worklists.mine(db, loop_caller)
 
     @get("/intake", guards=[LOOP_READ])
     async def intake_queue(
         self, db: AsyncSession, loop_caller: LoopCaller, page: int = 1, page_size: int = 20
     ) -> IntakePage:
         """待审查: filed suggestions awaiting the staff's intake review, the earliest first."""
-        found = await detail.intake_queue(db, loop_caller, page, page_size)
+        found = await worklists.intake_queue(db, loop_caller, page, page_size)
         return IntakePage(found.items, found.total, found.page, found.page_size)
 
     @get("/{suggestion_id:uuid}", guards=[LOOP_READ])
     async def show(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @patch("/{suggestion_id:uuid}", guards=[LOOP_WRITE])
     async def update(self, db: AsyncSession, addressed: AddressedItem, data: ItemPatch) -> ItemDetail:
         """While a draft or returned for revision: the lead (or staff) changes what it says."""
         sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         await filing.update_suggestion(db, addressed.caller, addressed.item, sent)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/cosigners", guards=[LOOP_WRITE], status_code=200)
     async def invite(
@@ -290,47 +290,54 @@ class ItemController(Controller):
         """The lead invites deputies of this office to co-sign; each is notified and answers on their own
         account."""
         await filing.invite_cosigners(db, addressed.caller, access.tenant, addressed.item, data.person_ids)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/cosigners/confirm", guards=[LOOP_WRITE], status_code=200)
     async def confirm(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
         """The caller, as an invited co-signer, confirms (only on their own account)."""
         await filing.respond_cosign(db, addressed.caller, addressed.item, confirm=True)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/cosigners/decline", guards=[LOOP_WRITE], status_code=200)
     async def decline(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
         await filing.respond_cosign(db, addressed.caller, addressed.item, confirm=False)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
+
+    @delete("/{suggestion_id:uuid}/cosigners/{person_id:uuid}", guards=[LOOP_WRITE], status_code=200)
+    async def remove_cosigner(self, db: AsyncSession, addressed: AddressedItem, person_id: uuid.UUID) -> ItemDetail:
+        """The lead (or staff) takes a co-signer off before submission. 409 `cosigner_not_removable` once
+        submitted, 404 `cosigner_not_found` for a deputy who is not a co-signer."""
+        await filing.remove_cosigner(db, addressed.caller, addressed.item, person_id)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/submit", guards=[LOOP_WRITE], status_code=200)
     async def submit(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
         """Filed with the year's number. 400 `motion_short_of_cosigners` for a motion with too few
         confirmed co-signers."""
         await filing.submit(db, addressed.caller, addressed.item)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/withdraw", guards=[LOOP_WRITE], status_code=200)
     async def withdraw(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
         await filing.withdraw(db, addressed.caller, addressed.item)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/accept", guards=[LOOP_WRITE], status_code=200)
     async def accept(self, db: AsyncSession, addressed: AddressedItem) -> ItemDetail:
         await intake.accept(db, addressed.caller, addressed.item)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/merge", guards=[LOOP_WRITE], status_code=200)
     async def merge(self, db: AsyncSession, addressed: AddressedItem, data: MergeIn) -> ItemDetail:
         await intake.merge(db, addressed.caller, addressed.item, data.target_id, data.note)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/return", guards=[LOOP_WRITE], status_code=200)
     async def return_for_revision(
         self, db: AsyncSession, access: TenantAccess, addressed: AddressedItem, data: ReturnIn
     ) -> ItemDetail:
         await intake.return_for_revision(db, addressed.caller, access.tenant, addressed.item, data.reason, data.note)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/convert", guards=[LOOP_WRITE], status_code=200)
     async def convert(
@@ -338,7 +345,7 @@ class ItemController(Controller):
     ) -> ItemDetail:
         """转为群众意见: the opinion gets the suggestion's text and deputy; `item.opinion_id` names it."""
         await intake.convert(db, addressed.caller, access.tenant, addressed.item, data.note)
-        return await detail.item_detail(db, addressed.caller, addressed.item)
+        return await views.item_detail(db, addressed.caller, addressed.item)
 
     @post("/{suggestion_id:uuid}/attachments", guards=[LOOP_WRITE], status_code=201)
     async def upload(self, db: AsyncSession, addressed: AddressedItem, request: Request) -> AttachmentOut:
@@ -457,7 +464,7 @@ class EvaluationController(Controller):
         """督办台账: every item of the office (the offices above read it here too)."""
         chosen = supervision.BoardFilter(year=year, status=status, key=key, follow_up=follow_up, overdue=overdue)
         found = await supervision.board(db, loop_caller, chosen, page, page_size)
-        return BoardPage(views.board_rows(found.items), found.total, found.page, found.page_size)
+        return BoardPage(worklists.board_rows(found.items), found.total, found.page, found.page_size)
 
     @put("/{suggestion_id:uuid}/public", guards=[LOOP_WRITE])
     async def redact(self, db: AsyncSession, item: AddressedItem, data: RedactionIn) -> RedactionOut:

@@ -66,6 +66,7 @@ __all__ = [
     "list_drafts",
     "loop_caller_for",
     "notify_reply_given",
+    "office_placed",
     "on_replied",
     "public_item",
     "public_page",
@@ -99,3 +100,13 @@ async def similar_suggestions(
     return await similar.search(
         session, title=title, content=content, exclude_id=exclude_id, offices=offices, limit=limit
     )
+
+
+def office_placed(session: AsyncSession, code: str) -> None:
+    """An office has just joined the hierarchy (created beneath another, or imported), in the caller's
+    platform transaction: once it commits, the repeated-suggestion copies between the office and the
+    offices above and below are made (`tasks.resync_similar`, a platform job)."""
+    from renda.modules.suggestions.tasks import resync_similar
+    from renda.workers.outbox import enqueue
+
+    enqueue(session, resync_similar, code).tenant_code = code

@@ -26,14 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
 from renda.core.db import get_database, read_rows, utcnow
-from renda.modules.suggestions.models import STATUSES, SimilarShared, Suggestion, SuggestionSettings
+from renda.modules.suggestions.models import NOT_FILED, STATUSES, SimilarShared, Suggestion, SuggestionSettings
 from renda.modules.suggestions.schemas import SimilarOut
 from renda.modules.suggestions.similarity import THRESHOLD, Parts, Profile, score, selective
 from renda.tenants.models import Tenant
 from renda.tenants.scoping import TenantRef, tenant_session
 
-# Statuses that are not (or no longer) a suggestion of record: never listed, never shared.
-NOT_FILED = ("draft", "withdrawn")
 KEYS = 40  # rare bigrams looked up per check
 MAX_SHARE = 0.03  # a bigram in more of the suggestions finds too many rows to be a key
 CANDIDATES = 100  # rows scored per table

@@ -58,7 +58,8 @@ async def share_similar(source_code: str, suggestion_ids: list[str]) -> None:
 
 @actor(queue_name="suggestions")
 async def resync_similar(office_code_changed: str) -> None:
-    """After an office turned `share_similar` on or off: all its copies both ways."""
+    """After an office turned `share_similar` on or off, or joined the hierarchy (`service.office_placed`):
+    all its copies both ways."""
     from renda.modules.suggestions.similar import resync
 
     await resync(await load_tenant(office_code_changed))

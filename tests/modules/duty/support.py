@@ -41,10 +41,13 @@ class DutyOffice:
         return self.persons[0]
 
 
-async def duty_office(database, code: str, place: str, deputies: int = 3) -> DutyOffice:
+async def duty_office(
+    database, code: str, place: str, deputies: int = 3, *, term_id: uuid.UUID | None = None
+) -> DutyOffice:
     """Fresh people in the office (so tests sharing an office do not see each other's deputies in their
-    own group): staff, a viewer, a committee member, and `deputies` deputies in a new group."""
-    term_id = await fresh_term(code)
+    own group): staff, a viewer, a committee member, and `deputies` deputies in a new group; their
+    mandates in `term_id`, or a fresh term."""
+    term_id = term_id or await fresh_term(code)
     tenant = await load_tenant(code)
     staff = await make_caller(database, f"{place}工作人员", {code: ["staff"]})
     viewer = await make_caller(database, f"{place}只读用户", {code: ["viewer"]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -326,3 +327,75 @@ async def unkey(office: Office, *suggestion_ids: uuid.UUID) -> None:
     async with tenant_session(await load_tenant(office.code), actor=ACTOR) as session:
         await session.execute(update(Suggestion).where(Suggestion.id.in_(suggestion_ids)).values(is_key=False))
         await session.commit()
+
+
+# --- jobs, as the workers run them -------------------------------------------------------------------
+async def run_queued(actor_name: str, *args: object) -> int:
+    """Deliver the outbox's unsent messages of `actor_name` whose arguments begin with `args` to a worker
+    (on the in-process broker), as the relay would, and wait until it has run them; the outbox's other
+    messages are left for whoever relays them. Returns how many ran."""
+    from renda.core.db import get_database
+    from renda.workers.outbox import OutboxMessage
+
+    async with get_database().platform_session() as session:
+        query = select(OutboxMessage).where(OutboxMessage.actor_name == actor_name, OutboxMessage.sent_at.is_(None))
+        rows = [
+            r for r in (await session.execute(query.with_for_update())).scalars() if r.args[: len(args)] == list(args)
+        ]
+        messages = [_as_sent(row) for row in rows]
+        await session.commit()
+    await _deliver(messages)
+    return len(messages)
+
+
+def _as_sent(row: Any) -> Any:
+    """The outbox row as the relay sends it (marked sent: no relay sends it again)."""
+    import dramatiq
+
+    from renda.core.db import utcnow
+
+    row.sent_at = utcnow()
+    return dramatiq.Message(
+        queue_name=row.queue_name,
+        actor_name=row.actor_name,
+        args=tuple(row.args),
+        kwargs=row.kwargs,
+        options={"tenant_code": row.tenant_code} if row.tenant_code else {},
+        message_id=row.message_id,
+    )
+
+
+async def _deliver(messages: list[Any]) -> None:
+    """Messages to a worker on the in-process broker; back when it has run them."""
+    from tests.conftest import running_worker
+
+    with running_worker("stub") as broker:
+        for message in messages:
+            broker.enqueue(message)
+        for queue in {m.queue_name for m in messages}:
+            broker.join(queue, fail_fast=True)
+
+
+async def run_office_job(job_name: str, code: str, at: datetime) -> str:
+    """A per-office periodic job run for one office as in production, with the clock at `at`: the period
+    the scheduler works out then, and the message the fan-out writes to the outbox for the office, handed
+    to a worker. The test plays the relay for that message (the app's own relay, running beside the test
+    client, would also run every other office's message of a fan-out: their data belongs to other tests).
+    Returns the period."""
+    import time_machine
+
+    from renda.core.db import get_database, utcnow
+    from renda.workers.broker import load_actor_modules
+    from renda.workers.outbox import enqueue
+    from renda.workers.scheduler import office_job, registered_jobs
+
+    load_actor_modules()
+    job = registered_jobs()[job_name]
+    declared, _levels = office_job(job_name)
+    with time_machine.travel(at, tick=True):
+        period = job.schedule.period_start(utcnow()).isoformat(timespec="minutes")
+        async with get_database().platform_session() as session:
+            message = _as_sent(enqueue(session, declared, code, period))  # by this test, not the app's relay
+            await session.commit()
+        await _deliver([message])
+    return period

@@ -7,10 +7,16 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, time
 
+import pytest
+
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.suggestions.tasks import suggestion_deadlines
 from renda.workers.scheduler import office_job, registered_jobs
 from tests.modules.suggestions.support import add_cohandler, add_unit, make_suggestion, notices, office, steps
+
+# Dates matter here (reminders a week before the deadline and escalation after it, around month ends and 29 February):
+# CI runs these again with the clock pinned (tests/conftest.py).
+pytestmark = pytest.mark.date_sensitive
 
 
 def period(day: date) -> str:

@@ -26,6 +26,10 @@ from tests.modules.suggestions.support import (
     units_of,
 )
 
+# Dates matter here (the rating window, the second round's deadline, the nightly close):
+# CI runs these again with the clock pinned (tests/conftest.py).
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.fixture(autouse=True)
 async def default_rules(offices):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from renda.core.timezone import local_today
 from tests.conftest import make_caller
 from tests.modules.suggestions.support import (
@@ -32,6 +34,7 @@ def api(code: str) -> str:
     return f"/api/v1/t/{code}/suggestions/items"
 
 
+@pytest.mark.date_sensitive  # the year's number is given on submitting
 async def test_a_deputy_files_co_signers_answer_on_their_own_account_and_staff_accept(
     client, database, offices
 ) -> None:

@@ -19,6 +19,10 @@ from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.scheduler import Yearly, registered_jobs
 from tests.modules.suggestions.support import ACTOR, get, make_suggestion, office, reply, reset_settings, steps
 
+# Dates matter here (follow-up dates and the 1 January carry-over):
+# CI runs these again with the clock pinned (tests/conftest.py).
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.fixture(autouse=True)
 async def default_rules(offices):

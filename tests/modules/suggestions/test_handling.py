@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from renda.core.timezone import local_today
 from tests.modules.suggestions.support import add_cohandler, add_unit, get, make_suggestion, office, steps
 from tests.modules.suggestions.test_assignment import api, at
+
+# Dates matter here (on time or late against the deadline, the rating window from the reply date, meeting dates):
+# CI runs these again with the clock pinned (tests/conftest.py).
+pytestmark = pytest.mark.date_sensitive
 
 
 async def test_meetings_opinions_and_the_reply(client, database, offices) -> None:

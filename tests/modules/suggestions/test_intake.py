@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from renda.modules.opinions.models import Opinion
@@ -20,6 +21,7 @@ def api(code: str) -> str:
     return f"/api/v1/t/{code}/suggestions/items"
 
 
+@pytest.mark.date_sensitive  # a returned one keeps the year's number
 async def test_returned_for_revision_the_lead_edits_and_submits_again(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山退回")
     base, staff, lead = api(place.code), place.staff.headers, place.deputy.headers
@@ -145,9 +147,29 @@ async def test_turned_into_a_peoples_opinion_end_to_end(client, database, office
     assert opinion.content == "城关镇解放路路灯不亮:解放路北段十余盏路灯损坏,夜间出行不便。"
     assert opinion.deputy_person_id == place.deputy_person and opinion.source_id == uuid.UUID(sid)
     assert opinion.status == "received" and opinion.category == "urban_construction"
-    # Staff find it in the opinions' own API.
-    shown = await client.get(f"/api/v1/t/{place.code}/opinions/{item['opinion_id']}", headers=staff)
+    # Staff find it in the opinions' own API, its source saying it came from a deputy's suggestion.
+    opinions = f"/api/v1/t/{place.code}/opinions"
+    shown = await client.get(f"{opinions}/{item['opinion_id']}", headers=staff)
     assert shown.status_code == 200 and "解放路北段" in shown.text
+    assert (shown.json()["opinion"]["source"], shown.json()["opinion"]["source_label"]) == (
+        "suggestion",
+        "代表建议转来",
+    )
+    listed = await client.get(f"{opinions}/", params={"source": "suggestion", "page_size": 100}, headers=staff)
+    assert listed.status_code == 200, listed.text
+    assert item["opinion_id"] in [o["id"] for o in listed.json()["items"]]
+    # Only intake review of a suggestion gives that source: staff entering an opinion cannot claim it.
+    for entered in (
+        client.post(f"{opinions}/", json={"content": "路灯不亮", "source": "suggestion"}, headers=staff),
+        client.post(
+            f"/t/{place.code}/opinions", data={"content": "路灯不亮", "source": "suggestion"}, headers={**staff, **HTML}
+        ),
+    ):
+        refused = await entered
+        assert refused.status_code == 400 and "代表建议转来的意见由审查代表建议时转入" in refused.text, refused.text
+    page = (await client.get(f"/t/{place.code}/opinions", headers={**staff, **HTML})).text
+    filters, entry_form = page.split("录入群众意见", 1)
+    assert 'value="suggestion"' in filters and 'value="suggestion"' not in entry_form
     # Converted: nothing more to review.
     assert (await client.post(f"{base}/{sid}/accept", headers=staff)).status_code == 409
 

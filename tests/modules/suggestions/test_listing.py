@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from renda.core.timezone import local_today
 from tests.conftest import make_caller
 from tests.modules.suggestions.support import add_co_unit, add_cosigner, make_suggestion, office, unique, unkey
@@ -28,6 +30,7 @@ async def _ids(client, place, caller=None, **params) -> set[str]:
     return {item["id"] for item in response.json()["items"]}
 
 
+@pytest.mark.date_sensitive  # overdue: deadlines before today
 async def test_every_filter_narrows_the_list(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山")
     keyed: list = []
@@ -193,3 +196,86 @@ async def test_bad_filter_values_are_refused_with_a_code(client, database, offic
         assert body["code"] == "invalid_filter" and (
             "无效" in body["message"] or "不能" in body["message"] or "请" in body["message"]
         ), body
+
+
+async def test_a_units_list_joins_its_units_and_finds_what_the_reach_clause_finds(client, database, offices) -> None:
+    """A handling unit's user (here of two units) lists through a join on their units' rows: the same
+    suggestions, each once, as the general `visible_to` clause gives, whatever the filters."""
+    from datetime import UTC, datetime
+
+    from renda.core.pagination import paginate_rows
+    from renda.modules.suggestions import listing
+    from renda.modules.suggestions.common import LoopCaller, visible_to
+    from renda.modules.suggestions.models import SuggestionUnit
+    from renda.modules.units import service as units
+    from renda.tenants.scoping import load_tenant, tenant_session
+    from tests.modules.suggestions.support import ACTOR, add_unit
+
+    place = await office(database, offices["a"], "谷城列表")
+    third, _ = await add_unit(place, "谷城水利局")
+    tenant = await load_tenant(place.code)
+    async with tenant_session(tenant, actor=ACTOR) as session:  # the transport unit's user also answers for the third
+        await units.add_unit_user(session, True, tenant, await units.get_unit(session, third), place.unit_user.user_id)
+        await session.commit()
+    today = local_today()
+    led = await make_suggestion(place, status="assigned", deadline=today - timedelta(days=3))
+    co = await make_suggestion(place, status="assigned", lead_unit_id=place.other_unit_id, category="education")
+    await add_co_unit(place, co.id, place.unit_id)
+    second_round = await make_suggestion(place, status="closed", round=2, reply_class="C", rating="dissatisfied")
+    third_led = await make_suggestion(place, status="replied", lead_unit_id=third, reply_class="B")
+    handed_on = await make_suggestion(place, status="assigned", lead_unit_id=place.other_unit_id)
+    not_ours = await make_suggestion(place, status="assigned", lead_unit_id=place.other_unit_id)
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        then = datetime(2026, 3, 10, 2, tzinfo=UTC)
+        session.add_all(
+            [
+                # Round 1 of the suggestion now in its second round: the same unit in two rows.
+                SuggestionUnit(
+                    suggestion_id=second_round.id, unit_id=place.unit_id, round=1, role="lead", assigned_at=then
+                ),
+                # Handed on to the other unit by a reassignment: the replaced unit still sees it.
+                SuggestionUnit(
+                    suggestion_id=handed_on.id,
+                    unit_id=place.unit_id,
+                    round=1,
+                    role="lead",
+                    assigned_at=then,
+                    withdrawn_at=then,
+                ),
+                # Both of the user's units on one suggestion.
+                SuggestionUnit(suggestion_id=led.id, unit_id=third, round=1, role="co", assigned_at=then),
+            ]
+        )
+        await session.commit()
+    seen = {str(s.id) for s in (led, co, second_round, third_led, handed_on)}
+    assert await _ids(client, place, place.unit_user) == seen and str(not_ours.id) not in seen
+
+    async with tenant_session(tenant, actor=ACTOR, read_only=True) as session:
+        unit_ids = await units.unit_ids_of_user(session, place.unit_user.user_id)  # as `loop_caller_for` finds them
+        assert unit_ids == {place.unit_id, third}
+        caller = LoopCaller(
+            place.unit_user.user_id, full=False, manage=False, person_ids=frozenset(), unit_ids=unit_ids
+        )
+        for params in (
+            {},
+            {"status": "assigned"},
+            {"status": "open"},
+            {"overdue": "1"},
+            {"class": "B"},
+            {"category": "education"},
+            {"unit_id": str(place.unit_id), "unit_role": "co"},
+            {"unit_id": str(third)},
+            {"rating": "dissatisfied"},
+            {"q": "改善出行"},
+        ):
+            filters = listing.parse_filter({"term_id": str(place.term_id), **params})
+            direct, values = listing.list_statement(caller, filters, today)
+            assert "handled_by_my_units" in str(direct) and "EXISTS" not in str(direct).upper()
+            shape, general_values = listing._shape_and_params(filters, today)
+            general = listing._build(shape, visible_to(caller), caller.person_ids)
+            for page_size in (200, 2):
+                joined = await paginate_rows(session, direct, 1, page_size, values)
+                reached = await paginate_rows(session, general, 1, page_size, general_values)
+                assert [r.id for r in joined.items] == [r.id for r in reached.items], params
+                assert joined.total == reached.total, params
+            assert len({r.id for r in joined.items}) == len(joined.items)

@@ -11,7 +11,8 @@ from renda.modules.suggestions import similar
 from renda.modules.suggestions.models import SimilarShared, SuggestionSettings
 from renda.modules.suggestions.service import similar_suggestions
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.suggestions.support import ACTOR, make_suggestion, office
+from tests.conftest import ensure_tenant
+from tests.modules.suggestions.support import ACTOR, make_suggestion, office, run_queued
 
 ROAD = ("关于硬化池河镇明星村通村公路的建议", "明星村至镇区的通村公路约4.5公里仍是砂石路面,雨天泥泞,群众出行困难。")
 ROAD_AGAIN = (
@@ -149,3 +150,67 @@ async def test_a_written_suggestion_is_queued_for_sharing_and_gets_its_bigrams(d
         )
     assert "饮水" in grams and "明星" in grams
     assert queued == 1
+
+
+# --- when the copies are queued ------------------------------------------------------------------------
+async def queued(actor_name: str, code: str) -> int:
+    """Messages of `actor_name` for office `code` (the office they copy from) in the outbox."""
+    from renda.core.db import get_database
+    from renda.workers.outbox import OutboxMessage
+
+    async with get_database().platform_session() as session:
+        query = select(func.count()).where(OutboxMessage.actor_name == actor_name, OutboxMessage.args[0].astext == code)
+        return int(await session.scalar(query) or 0)
+
+
+async def test_a_write_is_queued_for_sharing_only_when_there_is_something_to_share(client, database, offices) -> None:
+    await ensure_tenant(database, "421300", "随州市人大常委会", "city", None)  # nobody above, nobody below
+    alone, county = await office(database, "421300", "随州"), await office(database, offices["a"], "谷城共享")
+    body = {"category": "agriculture", "title": WATER[0], "content": WATER[1]}
+    for place, jobs in ((alone, 0), (county, 1)):
+        api, lead = f"/api/v1/t/{place.code}/suggestions/items", place.deputy.headers
+        before = await queued("share_similar", place.code)
+        # A draft is the deputy's own work: written, edited and co-signed, it is nobody else's yet.
+        made = await client.post(api, json=body, headers=lead)
+        sid = made.json()["item"]["id"]
+        await client.patch(f"{api}/{sid}", json={"title": tag(WATER)[0] + "(修改)"}, headers=lead)
+        await client.post(f"{api}/{sid}/cosigners", json={"person_ids": [str(place.cosigner_persons[0])]}, headers=lead)
+        assert await queued("share_similar", place.code) == before
+        # Filed, it is copied up and down; withdrawn, its copies go: where there is an office above or below.
+        assert (await client.post(f"{api}/{sid}/submit", headers=lead)).status_code == 200
+        assert await queued("share_similar", place.code) == before + jobs
+        assert (await client.post(f"{api}/{sid}/withdraw", headers=lead)).status_code == 200
+        assert await queued("share_similar", place.code) == before + 2 * jobs
+
+    # An office that does not share queues the resync of turning it off, then nothing.
+    settings = f"/api/v1/t/{county.code}/suggestions/settings"
+    resyncs, before = await queued("resync_similar", county.code), await queued("share_similar", county.code)
+    try:
+        off = await client.put(settings, json={"share_similar": False}, headers=county.staff.headers)
+        assert off.status_code == 200, off.text
+        assert await queued("resync_similar", county.code) == resyncs + 1
+        await make_suggestion(county, status="submitted", title=WATER[0], content=WATER[1])
+        assert await queued("share_similar", county.code) == before
+    finally:
+        await set_sharing(county.code, True)
+
+
+async def test_an_office_opened_beneath_another_gets_its_copies(database, offices) -> None:
+    from renda.tenants.divisions import Level
+    from renda.tenants.schemas import TenantCreate
+    from renda.tenants.service import create_tenant
+
+    city = await office(database, offices["city"], "襄阳")
+    text = tag(ROAD)
+    upstairs = await make_suggestion(city, status="closed", title=text[0], content=text[1], year=2021, reply_class="A")
+    await set_sharing(city.code, True)
+
+    new = "420624"  # 南漳县, opened now beneath 襄阳市
+    await create_tenant(database, TenantCreate(new, "襄阳市南漳县人大常委会", Level.COUNTY, city.code), actor=ACTOR)
+    assert await queued("resync_similar", new) == 1  # sent once the office's registry row is committed
+    assert await copies(new, city.code) == 0
+
+    assert await run_queued("resync_similar", new) == 1  # the job, as the worker runs it
+    assert await copies(new, city.code) >= 1
+    hit = next(s for s in await check(new, *text) if s.suggestion_id == upstairs.id)
+    assert hit.office_code == city.code and hit.flag_resolved_a and not hit.own_office

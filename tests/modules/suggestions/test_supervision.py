@@ -14,6 +14,10 @@ from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
 from tests.modules.suggestions.support import ACTOR, get, make_suggestion, office, reply, reset_settings, steps
 
+# Dates matter here (the key suggestions' checkpoints through the year, overdue on the board):
+# CI runs these again with the clock pinned (tests/conftest.py).
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.fixture(autouse=True)
 async def default_rules(offices):

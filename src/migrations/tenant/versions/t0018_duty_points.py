@@ -1,7 +1,7 @@
 """duty points: the ranking's sums of the ledger, and the points job's debounce row
 
-Revision ID: t0015
-Revises: t0014
+Revision ID: t0018
+Revises: t0017
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "t0015"
-down_revision: str | None = "t0014"
+revision: str = "t0018"
+down_revision: str | None = "t0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
