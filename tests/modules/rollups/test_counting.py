@@ -367,7 +367,7 @@ async def test_one_statement_gives_the_per_period_figures(database, offices, tod
     assert former_twice and {(k[1], k[3], k[4]) for k in former_twice} == {("opinions.received", "category", "未分类")}
     # The data exercise every metric and every dimension (else equality proves little).
     for key, metric in metrics().items():
-        if isinstance(metric, TenantMetric):
+        if isinstance(metric, TenantMetric) and metric.rows is not None:  # the counting ones
             assert any(k[1] == key and not k[3] and v for k, v in fast.items()), key
             for dimension in metric.dimensions:
                 assert any(k[1] == key and k[3] == dimension.key for k in fast), (key, dimension.key)
