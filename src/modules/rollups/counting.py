@@ -48,7 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, Tuple
 from sqlalchemy.sql.selectable import CTE, CompoundSelect
 from sqlalchemy.sql.visitors import replacement_traverse
 
@@ -233,6 +233,8 @@ def _without_expanding(statement: Any) -> Any:
             and element.operator in (operators.in_op, operators.not_in_op)
             and isinstance(element.right, BindParameter)
             and element.right.expanding
+            and isinstance(element.right.value, list | tuple)  # a list given when the rows were built
+            and not isinstance(element.left, Tuple)  # (a, b) IN (...) has no array form
         ):
             array = bindparam(None, list(element.right.value), type_=ARRAY(element.right.type))
             found = element.left == any_(array)

@@ -7,10 +7,11 @@ sums), each optionally under one dimension, for one office and period:
 - `PlatformMetric` reads platform tables (the mandate directory) and computes many offices in one
   query; whoever writes those tables calls `rollups.service.mark_stale` with the offices touched.
 - `TenantMetric` reads one office's own schema; writes to the tables it `watches` make that
-  office's figures stale automatically. Its watched tables are the tables it counts: where all of
-  them are empty the engine takes its figures as zero without computing them. It says what it counts
-  either as `rows` (a SELECT over every period at once, see `counting`: the engine puts all such
-  metrics of an office into one statement) or as `compute` (a function run once per period).
+  office's figures stale automatically. Its watched tables are the tables it counts: where none of
+  them ever held a row the engine takes its figures as zero without computing them. It says what
+  it counts either as `rows` (a SELECT over every period at once, see `counting`: the engine puts
+  all such metrics of an office into one statement) or as `compute` (a function run once per
+  period).
 - `RatioMetric` (a rate or an average) is never stored: shares don't add up the hierarchy, so it is
   derived on display from two additive metrics, a numerator and a denominator, at every level.
 """

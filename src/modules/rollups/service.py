@@ -65,6 +65,8 @@ WORKER_ACTOR = "system:worker:统计汇总"
 TENANT_METRIC_CONCURRENCY = 8
 
 Computed = dict[tuple[str, str, str], list[Figure]]  # (office, metric, period) → figures
+Record = tuple[str, str, str, str, str, str, int]  # a row of rollup_figures but its computed_at
+COLUMNS = ["office_code", "metric", "period", "scope", "dimension", "member", "value", "computed_at"]
 
 
 async def mark_stale(session: AsyncSession, codes: Iterable[str]) -> None:
@@ -301,8 +303,7 @@ async def _write_total(session: AsyncSession, office: Tenant, keys: Sequence[str
         )
         .group_by(figure.metric, figure.period, figure.dimension, figure.member)
     )
-    columns = ["office_code", "metric", "period", "scope", "dimension", "member", "value", "computed_at"]
-    await session.execute(insert(RollupFigure).from_select(columns, source))
+    await session.execute(insert(RollupFigure).from_select(COLUMNS, source))
 
 
 async def refresh_office(code: str, today: date | None = None) -> bool:
@@ -330,17 +331,24 @@ async def refresh_office(code: str, today: date | None = None) -> bool:
 
 
 # --- the full recompute --------------------------------------------------------------------------
-def _totals(computed: Computed, paths: dict[str, str]) -> Computed:
-    """Each office's total: the sum of the own figures of its subtree (itself and every office
-    beneath it), which is what the incremental path's own + children's totals add up to."""
-    sums: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {}
+def _records(computed: Computed, paths: dict[str, str]) -> list[Record]:
+    """Every office's own figures, and its total: the sum of the own figures of its subtree (itself
+    and every office beneath it), which is what the incremental path's own + children's totals add
+    up to. A breakdown figure of 0 is left out (a missing one reads as 0)."""
+    found: list[Record] = []
+    totals: dict[tuple[str, str, str, str, str], int] = {}
+    above = {office: path.split("/") for office, path in paths.items()}
     for (office, metric, period), figures in computed.items():
-        for ancestor in paths[office].split("/"):
-            cell = sums.setdefault((ancestor, metric, period), {})
-            for figure in figures:
-                key = (figure.dimension, figure.member)
-                cell[key] = cell.get(key, 0) + figure.value
-    return {key: [Figure(v, d, m) for (d, m), v in cell.items()] for key, cell in sums.items()}
+        ancestors = above[office]
+        for figure in figures:
+            dimension, member, value = figure.dimension, figure.member, figure.value
+            if value or not dimension:
+                found.append((office, metric, period, Scope.OWN, dimension, member, value))
+            for ancestor in ancestors:
+                key = (ancestor, metric, period, dimension, member)
+                totals[key] = totals.get(key, 0) + value
+    found += [(o, m, p, Scope.TOTAL, d, mm, v) for (o, m, p, d, mm), v in totals.items() if v or not d]
+    return found
 
 
 async def recompute_all(periods: Sequence[Period] | None = None, today: date | None = None) -> int:
@@ -354,13 +362,10 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
         await session.execute(delete(RollupPending).where(RollupPending.requested_at < utcnow()))
         offices = [TenantRef.of(t) for t in (await session.execute(select(Tenant))).scalars().all()]
         own = await own_figures(session, offices, periods, today)
-        totals = _totals(own, {office.code: office.path for office in offices})
-        rows = _rows(own, Scope.OWN) + _rows(totals, Scope.TOTAL)
+        rows = _records(own, {office.code: office.path for office in offices})
         await session.execute(delete(RollupFigure).where(RollupFigure.period.in_([p.key for p in periods])))
         if rows:
             now = utcnow()
-            await copy_records(
-                session, "platform.rollup_figures", [*rows[0], "computed_at"], [(*row.values(), now) for row in rows]
-            )
+            await copy_records(session, "platform.rollup_figures", COLUMNS, [(*row, now) for row in rows])
         await session.commit()
     return len(rows)

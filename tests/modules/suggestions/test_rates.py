@@ -13,8 +13,7 @@ from renda.modules.rollups.models import RollupFigure
 from renda.modules.rollups.periods import containing
 from renda.modules.rollups.registry import RatioMetric
 from renda.modules.rollups.registry import metrics as registered_metrics
-from renda.modules.rollups.service import recompute_all
-from renda.modules.suggestions import metrics
+from renda.modules.rollups.service import own_figures, recompute_all
 from renda.modules.suggestions.rates import RateFilter, rate_report
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
@@ -141,8 +140,9 @@ async def test_a_city_divides_its_summed_counts(database, offices) -> None:
             + [dict(status="assigned")] * 5,
         ),
     )
-    async with tenant_session(await load_tenant(a.code), actor=ACTOR) as session:
-        own = {f.dimension: f for f in await metrics._counter("assigned", "category")(session, MAY_2019, local_today())}
+    async with database.platform_session() as session:
+        computed = await own_figures(session, [await load_tenant(a.code)], [MAY_2019], local_today())
+    own = {f.dimension: f for f in computed[a.code, "suggestions.assigned", MAY_2019.key]}
     assert own[""].value == 4 and own["category"].member == "交通运输"
 
     await recompute_all([MAY_2019], local_today())
