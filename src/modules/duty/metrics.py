@@ -1,6 +1,7 @@
 """Duty performance in the rollups: participation in activities, the average points per deputy, the
 distribution of the year's grades, and evidence awaiting verification. Every stored figure is a count
-or a sum; the rate and the average are ratio metrics, divided at every level when shown.
+or a sum; the rate and the average are ratio metrics, divided at every level when shown. Each is the
+rows it counts over every period (see `rollups.counting`): one statement per office for all of them.
 
 - participation: attendances recorded at activities (not cancelled) starting in the period, and of
   them the present ones (a flow; by kind of activity). Rate = present ÷ recorded.
@@ -15,112 +16,164 @@ or a sum; the rate and the average are ratio metrics, divided at every level whe
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, extract, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, Select, and_, case, cast, exists, extract, func, or_, select, true
 
-from renda.core.timezone import LOCAL_TZ
-from renda.modules.deputies.models import Person
-from renda.modules.duty.models import ACTIVITY_KINDS, EVIDENCE_KINDS, GRADES, Activity, Attendance, Evidence, Rating
-from renda.modules.duty.ranking import capped_points, held_a_mandate
-from renda.modules.rollups.service import Dimension, Figure, Period, RatioMetric, TenantMetric, register_metric
+from renda.modules.deputies.models import Mandate, Person
+from renda.modules.duty.models import (
+    ACTIVITY_KINDS,
+    EVIDENCE_KINDS,
+    GRADES,
+    Activity,
+    Attendance,
+    Evidence,
+    PointCategory,
+    PointEntry,
+    PointRule,
+    Rating,
+)
+from renda.modules.duty.ranking import DEFAULT_CATEGORY_CAPS, DEFAULT_RULE_CAPS
+from renda.modules.rollups.service import (
+    Dimension,
+    Office,
+    Periods,
+    RatioMetric,
+    TenantMetric,
+    register_metric,
+)
 
 ACTIVITY = Dimension("activity_kind", "活动类型", dict(ACTIVITY_KINDS))
 GRADE = Dimension("grade", "评定等次", dict(GRADES))
 EVIDENCE_KIND = Dimension("evidence_kind", "佐证类型", dict(EVIDENCE_KINDS))
 DECIDED_STEPS = ("committee", "published")
-ATTENDANCE_CACHE, POINTS_CACHE = "duty_attendance_counts", "duty_points_sums"
-
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 
 
 # --- participation ---------------------------------------------------------------------------------
-async def _attendance_year(session: AsyncSession, year: int) -> dict[tuple[int, str], tuple[int, int]]:
-    """(local month, activity kind) → (recorded, present) of the year, once per office session."""
-    cache: dict[int, Any] = session.info.setdefault(ATTENDANCE_CACHE, {})
-    if year not in cache:
-        month = extract("month", func.timezone(str(LOCAL_TZ), Activity.starts_at)).label("month")
-        query = (
-            select(month, Activity.kind, func.count(), func.count().filter(Attendance.status == "present"))
-            .join(Activity, Activity.id == Attendance.activity_id)
-            .where(
-                Activity.status != "cancelled",
-                Activity.starts_at >= _start(date(year, 1, 1)),
-                Activity.starts_at < _start(date(year + 1, 1, 1)),
-            )
-            .group_by(month, Activity.kind)
+def attendances(periods: Periods, office: Office) -> Select[Any]:
+    """Attendance recorded at activities (not cancelled) starting in each period, by kind of activity:
+    `attendance_recorded` counts them, `attendance_present` the present ones."""
+    return (
+        select(
+            periods.period,
+            Activity.kind.label(ACTIVITY.key),
+            case((Attendance.status == "present", 1), else_=0).label("present"),
         )
-        cache[year] = {(int(m), kind): (int(n), int(p)) for m, kind, n, p in (await session.execute(query)).all()}
-    return cache[year]
-
-
-def _attendance(present: bool):  # type: ignore[no-untyped-def]
-    async def compute(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-        rows = await _attendance_year(session, period.start.year)
-        months = range(period.start.month, period.end.month + 1)
-        by_kind: dict[str, int] = defaultdict(int)
-        for (month, kind), counts in rows.items():
-            if month in months:
-                by_kind[kind] += counts[1] if present else counts[0]
-        return [Figure(sum(by_kind.values())), *(Figure(n, ACTIVITY.key, k) for k, n in by_kind.items() if n)]
-
-    return compute
+        .select_from(periods.table)
+        .join(Activity, periods.during(Activity.starts_at))
+        .join(Attendance, Attendance.activity_id == Activity.id)
+        .where(Activity.status != "cancelled")
+    )
 
 
 # --- points --------------------------------------------------------------------------------------------
-async def _points(session: AsyncSession, period: Period, today: date) -> tuple[int, int]:
-    """(deputies, their points summed and rounded) of the period's year up to its last day or today."""
-    as_of = period.as_of(today)
-    cache: dict[date, tuple[int, int]] = session.info.setdefault(POINTS_CACHE, {})
-    if as_of not in cache:
-        capped = capped_points(as_of.year, as_of)
-        deputies = select(Person.id).where(held_a_mandate()).cte("deputies")
-        query = select(func.count(), func.coalesce(func.sum(capped.c.base + capped.c.bonus), 0)).select_from(
-            deputies.outerjoin(capped, capped.c.person_id == deputies.c.id)
+def _year_of(periods: Periods) -> Any:
+    return cast(extract("year", periods.day), Integer)
+
+
+def _served(periods: Periods, person_id: Any) -> Any:
+    """The person held a mandate of the register between 1 January of the period's year and its day."""
+    return exists().where(
+        Mandate.person_id == person_id,
+        Mandate.starts_on <= periods.day,
+        or_(Mandate.ended_on.is_(None), cast(extract("year", Mandate.ended_on), Integer) >= _year_of(periods)),
+    )
+
+
+def _caps(periods: Periods, per_kind: Any) -> tuple[Any, Any]:
+    """Per year of the periods: the live rules' caps and the categories' (the defaults for a year
+    without rows), as `totals.year_caps` reads them."""
+    years = select(per_kind.c.year).distinct().subquery("duty_years")
+    live = select(PointRule.year, PointRule.event_kind, PointRule.cap).where(PointRule.superseded_at.is_(None))
+    no_rules = ~exists().where(PointRule.year == years.c.year, PointRule.superseded_at.is_(None))
+    rule_defaults = (
+        select(years.c.year, DEFAULT_RULE_CAPS.c.event_kind, DEFAULT_RULE_CAPS.c.cap)
+        .select_from(years.join(DEFAULT_RULE_CAPS, true()))
+        .where(no_rules)
+    )
+    saved = select(PointCategory.year, PointCategory.code, PointCategory.cap, PointCategory.is_bonus)
+    no_categories = ~exists().where(PointCategory.year == years.c.year)
+    category_defaults = (
+        select(
+            years.c.year, DEFAULT_CATEGORY_CAPS.c.code, DEFAULT_CATEGORY_CAPS.c.cap, DEFAULT_CATEGORY_CAPS.c.is_bonus
         )
-        count, total = (await session.execute(query, {"first_day": date(as_of.year, 1, 1), "last_day": as_of})).one()
-        cache[as_of] = (int(count), int(Decimal(total).quantize(Decimal(1), ROUND_HALF_UP)))
-    return cache[as_of]
+        .select_from(years.join(DEFAULT_CATEGORY_CAPS, true()))
+        .where(no_categories)
+    )
+    return live.union_all(rule_defaults).cte("duty_rule_caps"), saved.union_all(category_defaults).cte(
+        "duty_category_caps"
+    )
 
 
-async def points_sum(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    return [Figure((await _points(session, period, today))[1])]
+def points(periods: Periods, office: Office) -> Select[Any]:
+    """Per period, the office's deputies' capped points of the period's year, of events up to its day:
+    one row per deputy and category, its counted points the `points` value (summed, then rounded)."""
+    per_kind = (
+        select(
+            periods.period,
+            PointEntry.year,
+            PointEntry.person_id,
+            PointEntry.category,
+            PointEntry.event_kind,
+            func.sum(PointEntry.points).label("earned"),
+        )
+        .select_from(periods.table)
+        .join(PointEntry, and_(PointEntry.year == _year_of(periods), PointEntry.occurred_on <= periods.day))
+        .where(_served(periods, PointEntry.person_id))
+        .group_by(periods.period, PointEntry.year, PointEntry.person_id, PointEntry.category, PointEntry.event_kind)
+        .cte("duty_per_kind")
+    )
+    rule_caps, category_caps = _caps(periods, per_kind)
+    k = per_kind.c
+    per_category = (
+        select(
+            k.period,
+            k.year,
+            k.person_id,
+            k.category,
+            func.sum(func.least(k.earned, func.coalesce(rule_caps.c.cap, k.earned))).label("within"),
+        )
+        .select_from(
+            per_kind.outerjoin(rule_caps, and_(rule_caps.c.year == k.year, rule_caps.c.event_kind == k.event_kind))
+        )
+        .group_by(k.period, k.year, k.person_id, k.category)
+        .cte("duty_per_category")
+    )
+    c = per_category.c
+    counted = func.greatest(func.least(c.within, func.coalesce(category_caps.c.cap, c.within)), 0)
+    return select(c.period, counted.label("points")).select_from(
+        per_category.outerjoin(category_caps, and_(category_caps.c.year == c.year, category_caps.c.code == c.category))
+    )
 
 
-async def points_deputies(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    return [Figure((await _points(session, period, today))[0])]
+def deputies(periods: Periods, office: Office) -> Select[Any]:
+    """Per period, the deputies of the office's register that served in its year up to its day."""
+    return select(periods.period, Person.id).select_from(periods.table).join(Person, _served(periods, Person.id))
 
 
 # --- grades ----------------------------------------------------------------------------------------------
-async def graded(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    query = (
-        select(Rating.grade, func.count())
-        .where(Rating.year == period.start.year, Rating.grade.is_not(None), Rating.step.in_(DECIDED_STEPS))
-        .group_by(Rating.grade)
+def ratings_decided(periods: Periods, office: Office) -> Select[Any]:
+    """The ratings of each period's year the committee decided (or published), by grade."""
+    return (
+        select(periods.period, Rating.grade.label(GRADE.key))
+        .select_from(periods.table)
+        .join(Rating, Rating.year == extract("year", periods.start))
+        .where(Rating.grade.is_not(None), Rating.step.in_(DECIDED_STEPS))
     )
-    rows = {grade: int(n) for grade, n in (await session.execute(query)).all()}
-    return [Figure(sum(rows.values())), *(Figure(n, GRADE.key, g) for g, n in rows.items() if n)]
 
 
 # --- evidence ------------------------------------------------------------------------------------------
-async def evidence_pending(session: AsyncSession, period: Period, today: date) -> list[Figure]:
-    end = _start(period.as_of(today) + timedelta(days=1))
-    query = (
-        select(Evidence.kind, func.count())
-        .where(
-            Evidence.submitted_at < end,
-            or_(Evidence.status == "pending", and_(Evidence.reviewed_at.is_not(None), Evidence.reviewed_at >= end)),
-        )
-        .group_by(Evidence.kind)
+def evidence_waiting(periods: Periods, office: Office) -> Select[Any]:
+    """Evidence submitted by the period's last day (or today) and not verified or rejected by then."""
+    waiting = or_(
+        Evidence.status == "pending",
+        and_(Evidence.reviewed_at.is_not(None), Evidence.reviewed_at >= periods.day_ends_at),
     )
-    rows = {kind: int(n) for kind, n in (await session.execute(query)).all()}
-    return [Figure(sum(rows.values())), *(Figure(n, EVIDENCE_KIND.key, k) for k, n in rows.items() if n)]
+    return (
+        select(periods.period, Evidence.kind.label(EVIDENCE_KIND.key))
+        .select_from(periods.table)
+        .join(Evidence, and_(Evidence.submitted_at < periods.day_ends_at, waiting))
+    )
 
 
 ATTENDANCE_WATCHES = ("duty_attendances", "duty_activities")
@@ -132,7 +185,7 @@ register_metric(
         description="期间内开始的履职活动(不含已取消)登记的出席、请假、缺席人次",
         dimensions=(ACTIVITY,),
         order=500,
-        compute=_attendance(present=False),
+        rows=attendances,
         watches=ATTENDANCE_WATCHES,
     )
 )
@@ -144,7 +197,8 @@ register_metric(
         description="期间内开始的履职活动(不含已取消)中登记为出席的人次",
         dimensions=(ACTIVITY,),
         order=501,
-        compute=_attendance(present=True),
+        rows=attendances,
+        value="present",
         watches=ATTENDANCE_WATCHES,
     )
 )
@@ -166,7 +220,8 @@ register_metric(
         description="本年度截至期末(或今天)各代表按上限计算的履职积分之和(四舍五入到整分)",
         order=503,
         stock=True,
-        compute=points_sum,
+        rows=points,
+        value="points",
         watches=("duty_point_entries",),
     )
 )
@@ -178,7 +233,7 @@ register_metric(
         description="本年度截至期末(或今天)在任过的本机关代表人数",
         order=504,
         stock=True,
-        compute=points_deputies,
+        rows=deputies,
         watches=("duty_point_entries",),
     )
 )
@@ -203,7 +258,7 @@ register_metric(
         dimensions=(GRADE,),
         order=506,
         stock=True,
-        compute=graded,
+        rows=ratings_decided,
         watches=("duty_ratings",),
     )
 )
@@ -216,7 +271,7 @@ register_metric(
         dimensions=(EVIDENCE_KIND,),
         order=507,
         stock=True,
-        compute=evidence_pending,
+        rows=evidence_waiting,
         watches=("duty_evidence",),
     )
 )

@@ -29,7 +29,8 @@ from renda.modules.suggestions.models import Suggestion, SuggestionCosigner
 from renda.modules.units import service as units
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import ensure_tenant
-from tests.modules.duty.support import ACTOR, unique
+from tests.modules.duty.support import ACTOR, DutyOffice, duty_office, unique
+from tests.modules.organisation.support import fresh_term
 
 YEAR = 2031
 # Offices of their own for the tests that save rules or count a whole office: 宜昌市's other counties.
@@ -42,6 +43,17 @@ OWN_OFFICES = {
     "watch": ("420583", "枝江市人大常委会"),
     "new_year": ("420502", "宜昌市西陵区人大常委会"),
 }
+
+
+_terms: dict[str, uuid.UUID] = {}
+
+
+async def points_office(database, code: str, place: str, deputies: int = 3) -> DutyOffice:
+    """`duty_office` with the people of these tests in one term per office for the run (an office has
+    only 80 term numbers for the whole suite to take; these tests need fresh people, not terms)."""
+    if code not in _terms:
+        _terms[code] = await fresh_term(code)
+    return await duty_office(database, code, place, deputies, term_id=_terms[code])
 
 
 async def own_office(database, offices: dict[str, str], which: str) -> str:

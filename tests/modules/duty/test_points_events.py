@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from renda.modules.duty.events import collect_events, event_kind
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office
+from tests.modules.duty.support import ACTOR
 from tests.modules.duty.support_points import (
     YEAR,
     activity,
@@ -16,6 +16,7 @@ from tests.modules.duty.support_points import (
     evidence,
     invitation,
     moment,
+    points_office,
     reception,
     suggestion,
 )
@@ -42,7 +43,7 @@ def test_what_a_source_row_is_worth() -> None:
 
 
 async def test_attendance_becomes_events_by_kind_and_status(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await points_office(database, offices["a"], "远安", deputies=3)
     a, b, c = office.persons
     session = await activity(office.code, "session")
     for person, status in ((a, "present"), (b, "leave"), (c, "absent")):
@@ -75,7 +76,7 @@ async def test_attendance_becomes_events_by_kind_and_status(database, offices) -
 
 
 async def test_verified_evidence_counts_by_its_kind(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await points_office(database, offices["a"], "远安", deputies=2)
     a, b = office.persons
     await evidence(office.code, a, "training", hours=Decimal(6))
     await evidence(office.code, a, "award", award_level="provincial")
@@ -95,7 +96,7 @@ async def test_verified_evidence_counts_by_its_kind(database, offices) -> None:
 
 
 async def test_suggestions_count_for_the_lead_and_confirmed_cosigners_once_filed(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await points_office(database, offices["a"], "远安", deputies=3)
     lead, cosigner, declined = office.persons
     counted = {}
     for status in ("submitted", "accepted", "assigned", "replied", "closed", "merged"):
@@ -127,7 +128,7 @@ async def test_suggestions_count_for_the_lead_and_confirmed_cosigners_once_filed
 
 
 async def test_receptions_and_invited_attendance_come_from_their_modules(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=3)
+    office = await points_office(database, offices["a"], "远安", deputies=3)
     a, b, c = office.persons
     await reception(office.code, [a, b])
     await reception(office.code, [a], held_on=date(YEAR - 1, 12, 30))  # last year's

@@ -17,7 +17,7 @@ from renda.modules.duty.events import Event
 from renda.modules.duty.models import PointRule
 from renda.modules.duty.rules import RuleChange, RuleSetting
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office
+from tests.modules.duty.support import ACTOR
 from tests.modules.duty.support_points import (
     YEAR,
     activity,
@@ -26,6 +26,7 @@ from tests.modules.duty.support_points import (
     evidence,
     moment,
     own_office,
+    points_office,
     reconcile,
     set_activity,
     set_attendance,
@@ -43,7 +44,7 @@ def summary(found) -> list[tuple]:
 
 
 async def test_events_get_entries_once_and_undoing_them_reverses(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await points_office(database, offices["a"], "远安", deputies=2)
     a, b = office.persons
     inspection = await activity(office.code, "inspection")
     await attend(office.code, inspection, a, "present")
@@ -81,7 +82,7 @@ async def test_events_get_entries_once_and_undoing_them_reverses(database, offic
 
 
 async def test_evidence_and_suggestions_reverse_when_rejected_or_withdrawn(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await points_office(database, offices["a"], "远安", deputies=1)
     (a,) = office.persons
     training = await evidence(office.code, a, "training", hours=Decimal(4))
     led = await suggestion(office.code, office.term_id, a)
@@ -106,7 +107,7 @@ async def test_evidence_and_suggestions_reverse_when_rejected_or_withdrawn(datab
 
 
 async def test_an_activity_moved_to_another_year_leaves_one_and_enters_the_other(database, offices) -> None:
-    office = await duty_office(database, offices["a"], "远安", deputies=1)
+    office = await points_office(database, offices["a"], "远安", deputies=1)
     (a,) = office.persons
     research = await activity(office.code, "research", on=date(YEAR, 12, 30))
     await attend(office.code, research, a)
@@ -121,7 +122,7 @@ async def test_an_activity_moved_to_another_year_leaves_one_and_enters_the_other
 
 async def test_a_rule_changed_mid_year_reprices_by_adding_entries(database, offices) -> None:
     code = await own_office(database, offices, "ledger")
-    office = await duty_office(database, code, "长阳", deputies=2)
+    office = await points_office(database, code, "长阳", deputies=2)
     a, b = office.persons
     year = local_today().year
     on = date(year, 1, 1)
@@ -192,7 +193,7 @@ def test_the_differences_of_a_training_by_hours() -> None:
 
 async def test_a_reconcile_of_the_whole_office_prices_every_deputy(database, offices) -> None:
     code = await own_office(database, offices, "ledger")
-    office = await duty_office(database, code, "长阳", deputies=2)
+    office = await points_office(database, code, "长阳", deputies=2)
     year = YEAR + 3  # a year nobody else prices in this office
     research = await activity(code, "research", on=date(year, 2, 1))
     for person in office.persons:
@@ -211,7 +212,7 @@ async def test_the_rankings_sums_follow_the_ledger(database, offices) -> None:
 
     from renda.modules.duty.models import PointEntry, PointSum, PointSumMark
 
-    office = await duty_office(database, offices["a"], "远安", deputies=2)
+    office = await points_office(database, offices["a"], "远安", deputies=2)
     a, b = office.persons
     year = YEAR + 5
     inspection = await activity(office.code, "inspection", on=date(year, 4, 1))

@@ -14,8 +14,8 @@ from renda.modules.rollups.periods import containing
 from renda.modules.rollups.registry import RatioMetric, metrics
 from renda.modules.rollups.service import own_figures
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office
-from tests.modules.duty.support_points import activity, attend, evidence, moment, own_office, reconcile
+from tests.modules.duty.support import ACTOR
+from tests.modules.duty.support_points import activity, attend, evidence, moment, own_office, points_office, reconcile
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -26,7 +26,7 @@ def figure(found, code: str, metric: str, period: str, dimension: str = "", memb
 
 async def test_the_duty_metrics_of_an_office(database, offices) -> None:
     code = await own_office(database, offices, "metrics")
-    office = await duty_office(database, code, "宜都", deputies=3)
+    office = await points_office(database, code, "宜都", deputies=3)
     a, b, c = office.persons
     year = local_today().year - 1  # a whole past year: its periods are closed
     march = date(year, 3, 5)

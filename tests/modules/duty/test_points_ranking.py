@@ -18,8 +18,8 @@ from renda.modules.duty.models import PointCategory, PointEntry, PointRule
 from renda.modules.duty.ranking import RankingFilter
 from renda.modules.organisation.models import DeputyGroup
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office, person_name
-from tests.modules.duty.support_points import YEAR, own_office, totals
+from tests.modules.duty.support import ACTOR, person_name
+from tests.modules.duty.support_points import YEAR, own_office, points_office, totals
 
 KINDS = [
     ("session", "meetings"),
@@ -68,7 +68,7 @@ async def group_ranking(code: str, group_id: uuid.UUID, year: int, **kw) -> list
 @pytest.mark.parametrize("with_rules", [False, True], ids=["default caps", "the office's caps"])
 async def test_the_ranking_agrees_with_the_totals(database, offices, with_rules: bool) -> None:
     code = await own_office(database, offices, "ranking")
-    office = await duty_office(database, code, "五峰", deputies=8)
+    office = await points_office(database, code, "五峰", deputies=8)
     year = YEAR + (11 if with_rules else 10)
     rng = random.Random(year)
     if with_rules:  # written as rows, caps the editor would refuse included: the two sides must agree anyway
@@ -109,7 +109,7 @@ async def test_the_ranking_agrees_with_the_totals(database, offices, with_rules:
 
 async def test_ties_share_a_rank_and_caps_hold(database, offices) -> None:
     code = await own_office(database, offices, "ranking")
-    office = await duty_office(database, code, "五峰", deputies=4)
+    office = await points_office(database, code, "五峰", deputies=4)
     a, b, c, d = office.persons
     year = YEAR + 12
     await add_entries(
@@ -140,8 +140,8 @@ async def test_ties_share_a_rank_and_caps_hold(database, offices) -> None:
 
 async def test_pages_search_and_scopes(database, offices) -> None:
     code = await own_office(database, offices, "ranking")
-    office = await duty_office(database, code, "五峰", deputies=5)
-    other = await duty_office(database, code, "五峰", deputies=1)
+    office = await points_office(database, code, "五峰", deputies=5)
+    other = await points_office(database, code, "五峰", deputies=1)
     year = YEAR + 13
     await add_entries(
         code, [entry(p, "inspection", "activities", Decimal(5 - n), year) for n, p in enumerate(office.persons)]

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from renda.core.timezone import local_today
 from renda.modules.exports import service as exports
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.modules.duty.support import ACTOR, duty_office, person_name
-from tests.modules.duty.support_points import activity, attend, own_office
+from tests.modules.duty.support import ACTOR, person_name
+from tests.modules.duty.support_points import activity, attend, own_office, points_office
 from tests.test_member_pages import signed_in
 
 pytestmark = pytest.mark.date_sensitive
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.date_sensitive
 
 async def test_rules_api_reads_for_all_and_saves_for_staff(client, database, offices) -> None:
     code = await own_office(database, offices, "routes")
-    office = await duty_office(database, code, "当阳", deputies=1)
+    office = await points_office(database, code, "当阳", deputies=1)
     api, year = f"/api/v1/t/{code}/duty/points", local_today().year
 
     shown = await client.get(f"{api}/rules", headers=office.viewer.headers)
@@ -62,7 +62,7 @@ async def test_rules_api_reads_for_all_and_saves_for_staff(client, database, off
 
 async def test_points_of_a_deputy_and_the_ranking(client, database, offices) -> None:
     code = await own_office(database, offices, "routes")
-    office = await duty_office(database, code, "当阳", deputies=2)
+    office = await points_office(database, code, "当阳", deputies=2)
     me, colleague = office.persons
     api, year = f"/api/v1/t/{code}/duty/points", local_today().year
     inspection = await activity(code, "inspection", on=date(year, 1, 1), title="视察城区道路建设")
@@ -105,7 +105,7 @@ async def test_points_of_a_deputy_and_the_ranking(client, database, offices) -> 
 
 async def test_the_pages(client, database, offices) -> None:
     code = await own_office(database, offices, "routes")
-    office = await duty_office(database, code, "当阳", deputies=1)
+    office = await points_office(database, code, "当阳", deputies=1)
     year = local_today().year
     inspection = await activity(code, "research", on=date(year, 1, 1), title="调研乡村公路养护")
     await attend(code, inspection, office.person)
@@ -163,7 +163,7 @@ async def test_the_rules_form_as_shown_saves_nothing_new(client, database, offic
     """Every field of the page sent back unchanged: the category caps and the rules' caps do not mix
     (a category and a kind of event are both called `people`)."""
     code = await own_office(database, offices, "routes")
-    office = await duty_office(database, code, "当阳", deputies=1)
+    office = await points_office(database, code, "当阳", deputies=1)
     year = local_today().year
     shown = (await client.get(f"/api/v1/t/{code}/duty/points/rules", headers=office.staff.headers)).json()
     form = {"year": str(year)}

@@ -20,8 +20,8 @@ from renda.modules.duty.rules import CategoryChange, RuleChange
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.models import OutboxMessage
 from renda.workers.scheduler import registered_jobs
-from tests.modules.duty.support import ACTOR, duty_office
-from tests.modules.duty.support_points import activity, attend, own_office, reconcile, totals
+from tests.modules.duty.support import ACTOR
+from tests.modules.duty.support_points import activity, attend, own_office, points_office, reconcile, totals
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -152,7 +152,7 @@ async def test_only_staff_may_save_and_only_nearby_years(database, offices) -> N
 
 async def test_on_new_year_the_rules_carry_over_and_every_deputy_starts_at_zero(database, offices) -> None:
     code = await own_office(database, offices, "new_year")
-    office = await duty_office(database, code, "西陵", deputies=1)
+    office = await points_office(database, code, "西陵", deputies=1)
     (a,) = office.persons
     year = local_today().year
     await save(code, year, changes=[RuleChange("inspection", "activities", Decimal(7))])

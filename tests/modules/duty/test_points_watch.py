@@ -17,8 +17,8 @@ from renda.modules.suggestions.models import Suggestion
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.models import OutboxMessage
 from tests.conftest import running_worker
-from tests.modules.duty.support import ACTOR, duty_office
-from tests.modules.duty.support_points import activity, attend, entries, own_office, suggestion
+from tests.modules.duty.support import ACTOR
+from tests.modules.duty.support_points import activity, attend, entries, own_office, points_office, suggestion
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -44,7 +44,7 @@ async def requests(code: str) -> tuple[bool, int]:
 
 async def test_watched_writes_ask_for_one_reconcile_per_burst(database, offices) -> None:
     code = await own_office(database, offices, "watch")
-    office = await duty_office(database, code, "枝江", deputies=2)
+    office = await points_office(database, code, "枝江", deputies=2)
     a, b = office.persons
     await taken(code)
     _, sent = await requests(code)
@@ -96,7 +96,7 @@ async def test_watched_writes_ask_for_one_reconcile_per_burst(database, offices)
 
 async def test_the_job_reconciles_the_office_through_a_worker(database, offices) -> None:
     code = await own_office(database, offices, "watch")
-    office = await duty_office(database, code, "枝江", deputies=1)
+    office = await points_office(database, code, "枝江", deputies=1)
     year = local_today().year
     session = await activity(code, "session", on=date(year, 1, 1))
     await attend(code, session, office.person)

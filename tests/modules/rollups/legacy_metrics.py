@@ -330,6 +330,83 @@ def _counter(name: str, dimension: str = ""):  # type: ignore[no-untyped-def]
     return compute
 
 
+# --- duty performance -----------------------------------------------------------------------------
+async def _attendance(session: AsyncSession, period: Period) -> dict[str, tuple[int, int]]:
+    from renda.modules.duty.models import Activity, Attendance
+
+    query = (
+        select(Activity.kind, func.count(), func.count().filter(Attendance.status == "present"))
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(
+            Activity.status != "cancelled",
+            Activity.starts_at >= _start(period.start),
+            Activity.starts_at < _start(period.end + timedelta(days=1)),
+        )
+        .group_by(Activity.kind)
+    )
+    return {kind: (int(n), int(p)) for kind, n, p in (await session.execute(query)).all()}
+
+
+def _attended(present: bool):  # type: ignore[no-untyped-def]
+    async def compute(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+        found = {k: v[1] if present else v[0] for k, v in (await _attendance(session, period)).items()}
+        return [Figure(sum(found.values())), *(Figure(n, "activity_kind", k) for k, n in found.items() if n)]
+
+    return compute
+
+
+async def _duty_points(session: AsyncSession, period: Period, today: date) -> tuple[int, int]:
+    """(deputies, their capped points summed and rounded) of the period's year up to its day."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from renda.modules.duty.ranking import capped_points, held_a_mandate
+
+    as_of = period.as_of(today)
+    capped = capped_points(as_of.year, as_of)
+    deputies = select(Person.id).where(held_a_mandate()).cte("deputies")
+    query = select(func.count(), func.coalesce(func.sum(capped.c.base + capped.c.bonus), 0)).select_from(
+        deputies.outerjoin(capped, capped.c.person_id == deputies.c.id)
+    )
+    count, total = (await session.execute(query, {"first_day": date(as_of.year, 1, 1), "last_day": as_of})).one()
+    return int(count), int(Decimal(total).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+async def duty_points_total(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+    return [Figure((await _duty_points(session, period, today))[1])]
+
+
+async def duty_points_deputies(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+    return [Figure((await _duty_points(session, period, today))[0])]
+
+
+async def duty_graded(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+    from renda.modules.duty.models import Rating
+
+    query = (
+        select(Rating.grade, func.count())
+        .where(Rating.year == period.start.year, Rating.grade.is_not(None), Rating.step.in_(("committee", "published")))
+        .group_by(Rating.grade)
+    )
+    rows = {grade: int(n) for grade, n in (await session.execute(query)).all()}
+    return [Figure(sum(rows.values())), *(Figure(n, "grade", g) for g, n in rows.items() if n)]
+
+
+async def duty_evidence_pending(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+    from renda.modules.duty.models import Evidence
+
+    end = _start(period.as_of(today) + timedelta(days=1))
+    query = (
+        select(Evidence.kind, func.count())
+        .where(
+            Evidence.submitted_at < end,
+            or_(Evidence.status == "pending", and_(Evidence.reviewed_at.is_not(None), Evidence.reviewed_at >= end)),
+        )
+        .group_by(Evidence.kind)
+    )
+    rows = {kind: int(n) for kind, n in (await session.execute(query)).all()}
+    return [Figure(sum(rows.values())), *(Figure(n, "evidence_kind", k) for k, n in rows.items() if n)]
+
+
 COMPUTE = {
     "contacts.deputies_to_cover": deputies_to_cover,
     "contacts.deputies_covered": deputies_covered,
@@ -352,6 +429,12 @@ COMPUTE = {
     "suggestions.rated": _counter("rated"),
     "suggestions.satisfied": _counter("satisfied"),
     "suggestions.resolved": _counter("resolved"),
+    "duty.attendance_recorded": _attended(present=False),
+    "duty.attendance_present": _attended(present=True),
+    "duty.points_total": duty_points_total,
+    "duty.points_deputies": duty_points_deputies,
+    "duty.graded": duty_graded,
+    "duty.evidence_pending": duty_evidence_pending,
 }
 
 

@@ -9,6 +9,7 @@ sectors padded with ASCII and full-width spaces, empty township codes, unknown c
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -240,7 +241,110 @@ async def seed(office: TenantRef, rng: random.Random) -> None:
             created = an_instant(rng)
             seqs[created.year] = seqs.get(created.year, 0) + 1
             session.add(suggestion(rng, created, seqs[created.year], terms[1], lead, by_person[lead.id], units))
+        await seed_duty(session, rng, persons)
         await session.commit()
+
+
+async def seed_duty(session, rng: random.Random, persons: list[Person]) -> None:  # type: ignore[no-untyped-def]
+    """Activities with attendance (some cancelled), evidence in every state, ratings at every step, and
+    ledger entries of every kind (deductions too), with the office's own capped rules for one year and
+    the defaults for the others."""
+    from renda.modules.duty import defaults
+    from renda.modules.duty.models import (
+        ACTIVITY_KINDS,
+        ATTENDANCE_STATUSES,
+        EVIDENCE_KINDS,
+        GRADES,
+        RATING_STEPS,
+        Activity,
+        Attendance,
+        Evidence,
+        PointCategory,
+        PointEntry,
+        PointRule,
+        Rating,
+    )
+
+    for n in range(16):
+        starts = an_instant(rng)
+        activity = Activity(
+            kind=rng.choice(list(ACTIVITY_KINDS)),
+            title=f"活动{n}",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            year=starts.astimezone(LOCAL_TZ).year,
+            status=rng.choice(["planned", "finished", "finished", "cancelled"]),
+            sign_in_secret=f"secret{n}",
+            created_by=ACTOR,
+        )
+        session.add(activity)
+        await session.flush()
+        for person in rng.sample(persons, rng.randrange(1, 8)):
+            session.add(
+                Attendance(
+                    activity_id=activity.id,
+                    person_id=person.id,
+                    status=rng.choice(list(ATTENDANCE_STATUSES)),
+                    source="list",
+                    recorded_by=ACTOR,
+                )
+            )
+    for n in range(30):
+        submitted = an_instant(rng)
+        status = rng.choice(["pending", "verified", "rejected"])
+        on = submitted.astimezone(LOCAL_TZ).date()
+        session.add(
+            Evidence(
+                person_id=rng.choice(persons).id,
+                year=on.year,
+                kind=rng.choice(list(EVIDENCE_KINDS)),
+                title=f"佐证{n}",
+                occurred_on=on,
+                status=status,
+                submitted_by=ACTOR,
+                submitted_at=submitted,
+                reviewed_at=None if status == "pending" else later(rng, submitted, 60),
+            )
+        )
+    for year in (2025, 2026, 2027, 2028):
+        for person in rng.sample(persons, 12):
+            step = rng.choice(list(RATING_STEPS))
+            decided = step in ("committee", "published") or rng.random() < 0.2
+            session.add(
+                Rating(year=year, person_id=person.id, step=step, grade=rng.choice(list(GRADES)) if decided else None)
+            )
+    # 2027: the office's own rules, with caps per rule; the other years are priced by the defaults.
+    session.add_all(
+        PointCategory(year=2027, code=code, cap=c.cap, is_bonus=c.is_bonus) for code, c in defaults.CATEGORIES.items()
+    )
+    session.add_all(
+        PointRule(
+            year=2027,
+            event_kind=kind,
+            category=r.category,
+            points=r.points,
+            cap=rng.choice([None, 4, 10]),
+            created_by=ACTOR,
+        )
+        for kind, r in defaults.RULES.items()
+    )
+    for _ in range(200):
+        day = a_day(rng)
+        kind, rule = rng.choice(list(defaults.RULES.items()))
+        session.add(
+            PointEntry(
+                year=day.year,
+                person_id=rng.choice(persons).id,
+                category=rule.category,
+                event_kind=kind,
+                source="duty_activity",
+                source_id=uuid.uuid4(),
+                source_label="测试",
+                occurred_on=day,
+                points=-abs(rule.points) - 1 if kind == "absence" else rule.points * rng.choice([1, 2, 3]),
+                created_by=ACTOR,
+            )
+        )
 
 
 def opinion(rng: random.Random, ticket: str) -> Opinion:
