@@ -13,7 +13,6 @@ from sqlalchemy import select
 from renda.core.timezone import local_today
 from renda.modules.exports import service as exports
 from renda.modules.exports.models import Export
-from renda.modules.opinions import metrics
 from renda.modules.opinions.common import SYSTEM_VIEWER, format_ticket
 from renda.modules.opinions.handling import answer, assign, rate_on_behalf
 from renda.modules.opinions.intake import intake as record_intake
@@ -24,6 +23,7 @@ from renda.modules.rollups.registry import RatioMetric
 from renda.modules.rollups.registry import metrics as registered_metrics
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.modules.opinions.support import HTML, get, intake, office, set_deadline, unique
+from tests.modules.rollups import legacy_metrics as metrics  # the per-period functions the counting replaced
 
 
 async def test_staff_pages_take_the_loop_through_forms(client, database, offices) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from renda.core.timezone import local_today
-from renda.modules.receptions import metrics
 from renda.modules.rollups.periods import containing
 from renda.modules.rollups.registry import Figure, RatioMetric, TenantMetric
 from renda.modules.rollups.registry import metrics as registered
 from renda.tenants.scoping import load_tenant, tenant_session
 from tests.conftest import make_caller
 from tests.modules.receptions.support import A_TOWNSHIP_2, add_deputies, add_station, api, unique
+from tests.modules.rollups import legacy_metrics as metrics  # the per-period functions the counting replaced
 
 NEXT_YEAR = local_today().year + 1  # a month still to come whenever the test runs
 OFFICE = A_TOWNSHIP_2  # a township office of its own: no other test writes receptions there
