@@ -80,12 +80,22 @@ DATE_SENSITIVE = (
 # Tests that empty or drain the machine's real brokers (and the benchmarks, which use Redis databases
 # of their own): under xdist (`scripts/test` runs the suite in two processes when services are
 # configured) they all run in one process, so one test's flush never empties another's queue.
-REAL_BROKER_FILES = ("tests/test_worker_ops.py", "tests/test_package.py", "tests/test_benchmarks.py")
+REAL_BROKER_FILES = (
+    "tests/test_worker_ops.py",
+    "tests/test_package.py",
+    "tests/test_benchmarks.py",
+    "tests/modules/register/test_scenario.py",  # on the last configured broker
+)
+REAL_BROKER_FIXTURES = {"last_broker_worker"}
 
 
 def _uses_real_broker(item: pytest.Item) -> bool:
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return item.nodeid.startswith(REAL_BROKER_FILES) or any(value in ("rabbitmq", "redis") for value in params.values())
+    return (
+        item.nodeid.startswith(REAL_BROKER_FILES)
+        or not REAL_BROKER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        or any(value in ("rabbitmq", "redis") for value in params.values())
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

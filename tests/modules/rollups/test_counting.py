@@ -480,6 +480,7 @@ async def test_one_statement_gives_the_per_period_figures(database, offices, tod
 async def test_an_office_costs_one_statement_for_all_its_counted_metrics(database, offices) -> None:
     """Beside the check of which tables hold rows (and the transaction's read-only mark)."""
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
     seen: list[str] = []
 
@@ -487,12 +488,12 @@ async def test_an_office_costs_one_statement_for_all_its_counted_metrics(databas
         if (conn.get_execution_options().get("schema_translate_map") or {}).get(None) == f"t_{COUNTY}":
             seen.append(statement)
 
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
+    # Every engine: an app built by an earlier test configures a database object of its own.
+    event.listen(Engine, "before_cursor_execute", count)
     try:
         today = DAYS[0]
         async with database.platform_session() as session:
             await service.own_figures(session, offices[1:2], recent(today, 15), today)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
     assert len(seen) == 3, seen  # read only, which tables hold rows, the figures
