@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -106,6 +107,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # tokens cannot meet a pinned one, so the tests that sign in through it run on the real date.
         if item.nodeid.startswith(DATE_SENSITIVE) and "provider" not in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.date_sensitive)
+    shard = os.environ.get("RENDA_TEST_SHARD")  # "k/n": this run keeps one n-th of the tests (scripts/test)
+    if shard:
+        k, n = (int(part) for part in shard.split("/"))
+        kept = [item for item in items if zlib.crc32(item.nodeid.encode()) % n == k]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

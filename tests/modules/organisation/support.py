@@ -57,7 +57,8 @@ async def fresh_term(code: str, level: str = "county", *, congress_id: uuid.UUID
     congress_id = congress_id or await own_congress(code, level)
     async with tenant_session(await load_tenant(code), actor=ACTOR) as session:
         taken = set((await session.execute(select(Term.number).where(Term.congress_id == congress_id))).scalars())
-        number = random.choice([n for n in range(20, 100) if n not in taken])  # realistic: 第二十届 to 第九十九届
+        # Past real numbers (第二十届 on): many tests of one office each take a term of their own.
+        number = random.choice([n for n in range(20, 1000) if n not in taken])
         term = Term(
             congress_id=congress_id,
             number=number,
