@@ -14,7 +14,6 @@ from renda.core.db import get_database
 from renda.core.permissions import public, requires
 from renda.modules.accounts.service import memberships_of
 from renda.modules.audit import service as audit
-from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
 from renda.modules.audit.schemas import AuditFilter
 from renda.modules.notifications import service as notifications
 from renda.tenants import operations
@@ -76,7 +75,8 @@ class OfficePages(Controller):
     @get("/", guards=[requires("office.read")])
     async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
         staff = access.can("audit.read")
-        recent = await audit.list_entries(db, AuditFilter(), 1, 10) if staff else None
+        # People's work: the system's own jobs would push it off the page.
+        recent = await audit.readable_page(db, AuditFilter(people_only=True), 1, 10, access.tenant.code) if staff else None
         failed_jobs = 0
         if staff:
             async with get_database().platform_session() as session:
@@ -85,8 +85,6 @@ class OfficePages(Controller):
             **await shell_context(request, access),
             "recent": recent,
             "failed_jobs": failed_jobs,
-            "action_labels": ACTION_LABELS,
-            "entity_labels": ENTITY_LABELS,
         }
         return Template("office.html", context=context)
 
@@ -100,18 +98,20 @@ class OfficePages(Controller):
         actor: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        system: bool = False,
         page: int = 1,
     ) -> Template:
-        filters = AuditFilter(actor=actor, action=action or None, since=since, until=until)
-        result = await audit.list_entries(db, filters, page, 30)
+        """The log as people read it; the system's own jobs only when asked for (显示系统操作)."""
+        filters = AuditFilter(actor=actor, action=action or None, since=since, until=until, people_only=not system)
+        result = await audit.readable_page(db, filters, page, 30, access.tenant.code)
         return Template(
             "audit.html",
             context={
                 **await shell_context(request, access),
                 "page": result,
                 "filters": filters,
-                "action_labels": ACTION_LABELS,
-                "entity_labels": ENTITY_LABELS,
+                "system": system,
+                "action_labels": audit.ACTION_LABELS,
             },
         )
 
