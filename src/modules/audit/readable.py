@@ -338,6 +338,17 @@ def wanted_names(entries: Iterable[AuditLog]) -> dict[str, set[str]]:
     return wanted
 
 
+def uuid_keys(keys: Iterable[str]) -> list[uuid.UUID]:
+    """The keys that are ids (for a module's own name lookup)."""
+    found = []
+    for key in keys:
+        try:
+            found.append(uuid.UUID(key))
+        except (ValueError, TypeError):
+            continue
+    return found
+
+
 def _keys_for(table: Table, keys: Iterable[str]) -> list[Any]:
     id_type = table.c.id.type
     converted: list[Any] = []

@@ -25,6 +25,7 @@ from renda.modules.audit.readable import (
     details_format,
     is_system_actor,
     readable_entries,
+    uuid_keys,
 )
 from renda.modules.audit.schemas import AuditFilter
 
@@ -43,6 +44,7 @@ __all__ = [
     "readable_page",
     "register_entity",
     "register_reference",
+    "uuid_keys",
 ]
 
 # Who is a system job: the workers, the scheduler, the command line, the demo data.

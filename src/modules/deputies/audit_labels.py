@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Mapping
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from renda.modules.audit.service import details_format, register_entity, register_reference
+from renda.modules.audit.service import details_format, register_entity, register_reference, uuid_keys
 from renda.modules.deputies.common import term_label
 from renda.modules.deputies.models import (
     END_REASONS,
@@ -57,21 +56,13 @@ async def _townships(session: AsyncSession, codes: Collection[str]) -> Mapping[s
 
 async def _terms(session: AsyncSession, ids: Collection[str]) -> Mapping[str, tuple[str, str | None]]:
     """第十九届 of 石泉县人民代表大会: the number in words, as every page writes it."""
-    keys = [uuid.UUID(key) for key in ids if _is_uuid(key)]
+    keys = uuid_keys(ids)
     rows = await session.execute(
         select(Term.id, Term.number, Congress.name)
         .join(Congress, Congress.id == Term.congress_id)
         .where(Term.id.in_(keys))
     )
     return {str(term_id): (f"{congress}{term_label(number)}", None) for term_id, number, congress in rows}
-
-
-def _is_uuid(key: str) -> bool:
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        return False
-    return True
 
 
 register_reference("township", _townships)
