@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
 from renda.core.permissions import public, requires
-from renda.modules.accounts.service import memberships_of
+from renda.modules.accounts.service import MembershipView, ReachableOffice, reachable_offices
 from renda.modules.audit import service as audit
 from renda.modules.audit.schemas import AuditFilter
 from renda.modules.notifications import service as notifications
@@ -25,9 +25,30 @@ from renda.tenants.scoping import (
 from renda.workers import dead_jobs
 
 
+# Pages whose ancestors' breadcrumbs lead to the same page of that office (drilling down the figures).
+DRILL_SECTIONS = frozenset({"reports"})
+
+
+def breadcrumbs(request: Request, access: TenantAccess, offices: list[ReachableOffice]) -> list[tuple[str, str | None]]:
+    """城市 › 区县 › 乡镇: the offices above the one viewed, each a link where the user may open it."""
+    known = {o.code: o for o in offices}
+    section = request.url.path.split("/")[3] if request.url.path.count("/") >= 3 else ""
+    tail = section if section in DRILL_SECTIONS else ""
+    crumbs = []
+    for code in access.tenant.path.split("/"):
+        office = known.get(code)
+        if office is None:
+            continue
+        crumbs.append((office.name, f"/t/{code}/{tail}" if office.reachable else None))
+    return crumbs if len(crumbs) > 1 else []
+
+
 async def shell_context(request: Request, access: TenantAccess | None = None) -> dict[str, object]:
     async with get_database().platform_session() as session:
-        memberships = await memberships_of(session, request.user.user_id)
+        offices = await reachable_offices(session, request.user.user_id, access.tenant.path if access else None)
+    memberships = [
+        MembershipView(o.code, o.name, o.level, o.status, o.roles) for o in offices if o.reachable and o.roles
+    ]
     unread = None
     if access is not None and access.can("inbox.read"):  # the header's badge: one COUNT
         async with tenant_session(access.tenant, actor=access.principal.actor) as session:
@@ -35,6 +56,9 @@ async def shell_context(request: Request, access: TenantAccess | None = None) ->
     return {
         "user": request.user,
         "memberships": memberships,
+        # The header's switcher: every office the user reaches, the read-only ones marked.
+        "offices": [o for o in offices if o.reachable],
+        "breadcrumbs": breadcrumbs(request, access, offices) if access else [],
         "office": access.tenant if access else None,
         "access": access,
         "csrf_token": request.user.csrf_token or "",

@@ -84,3 +84,28 @@ async def test_the_log_reads_in_chinese_with_names_and_hides_the_system(client, 
     recent = home.text.split("最近操作", 1)[1]
     assert f"李文{marker}" in recent and f"系统小组{marker}" not in recent
     assert_readable(home.text)
+
+
+async def test_the_export_reads_like_the_page(client, database, hierarchy) -> None:
+    """操作日志's Excel export: the page's columns and wording, names instead of ids."""
+    from renda.modules.audit import service as audit
+
+    a = hierarchy["a"]
+    marker = uuid.uuid4().hex[:6]
+    clerk = await make_caller(database, f"导出员{marker}", {a: ["staff"]})
+    person = await add_person(client, clerk, a, f"周平{marker}")
+    changed = await client.patch(f"{api(a)}/persons/{person['id']}", json={"gender": "female"}, headers=clerk.headers)
+    assert changed.status_code == 200, changed.text
+
+    async with tenant_session(await load_tenant(a), actor="system:test", read_only=True) as session:
+        rows = [row async for row in audit.export_rows(session, {"actor": marker})]
+    assert audit.EXPORT_HEADERS == ["时间", "操作人", "操作", "对象", "变更内容"]
+    assert [row[1:4] for row in rows] == [
+        [f"导出员{marker}", "修改", f"代表 周平{marker}"],
+        [f"导出员{marker}", "新增", f"代表 周平{marker}"],
+    ]
+    assert rows[0][4] == "性别: 男 → 女"
+    assert f"姓名: 周平{marker}" in rows[1][4].splitlines()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[0][0])
+    for row in rows:
+        assert not any(UUID.search(str(cell)) for cell in row), row

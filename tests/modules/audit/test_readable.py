@@ -50,9 +50,9 @@ def test_redacted_fields_and_ids_are_never_shown_as_stored() -> None:
     assert value("persons", "workplace", "***") == "***"
     person = str(uuid.uuid4())
     names = {("persons", person): Shown("王建国", f"/t/610922/deputies/{person}")}
-    assert format_value(registry.entity("mandates"), table_of(registry.entity("mandates")), "person_id", person, names) == (
-        Shown("王建国", f"/t/610922/deputies/{person}")
-    )
+    assert format_value(
+        registry.entity("mandates"), table_of(registry.entity("mandates")), "person_id", person, names
+    ) == (Shown("王建国", f"/t/610922/deputies/{person}"))
     # An id whose object is gone, or that names nothing declared, reads as gone, never as the id.
     assert value("mandates", "person_id", str(uuid.uuid4()), names) == "(已不存在)"
     assert value("suggestion_drafts", "source_id", str(uuid.uuid4())) == "(已不存在)"
@@ -79,7 +79,11 @@ def test_an_update_reads_field_old_to_new_in_column_order() -> None:
     )
     shown = readable(entry, {})
     assert shown.actor.name == "张敏" and shown.action == "修改" and shown.entity == "代表资格"
-    assert shown.as_text().splitlines() == ["状态: 在任 → 已终止", "终止日期: 空 → 2026-12-01", "终止原因: 空 → 辞职被接受"]
+    assert shown.as_text().splitlines() == [
+        "状态: 在任 → 已终止",
+        "终止日期: 空 → 2026-12-01",
+        "终止原因: 空 → 辞职被接受",
+    ]
 
 
 def test_a_creation_lists_its_fields_without_ids_or_empty_ones() -> None:
@@ -90,7 +94,13 @@ def test_a_creation_lists_its_fields_without_ids_or_empty_ones() -> None:
         action="create",
         entity="mandates",
         entity_id=str(uuid.uuid4()),
-        changes={"id": str(uuid.uuid4()), "person_id": person, "term_id": term, "level": "county", "by_election": False},
+        changes={
+            "id": str(uuid.uuid4()),
+            "person_id": person,
+            "term_id": term,
+            "level": "county",
+            "by_election": False,
+        },
     )
     assert wanted_names([entry]) == {"mandates": {entry.entity_id}, "persons": {person}, "terms": {term}}
     names = {("persons", person): Shown("王建国"), ("terms", term): Shown("石泉县人民代表大会第十九届")}
