@@ -24,7 +24,6 @@ from renda.tenants.scoping import (
 )
 from renda.workers import dead_jobs
 
-
 # Pages whose ancestors' breadcrumbs lead to the same page of that office (drilling down the figures).
 DRILL_SECTIONS = frozenset({"reports"})
 
@@ -100,7 +99,9 @@ class OfficePages(Controller):
     async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
         staff = access.can("audit.read")
         # People's work: the system's own jobs would push it off the page.
-        recent = await audit.readable_page(db, AuditFilter(people_only=True), 1, 10, access.tenant.code) if staff else None
+        recent = None
+        if staff:
+            recent = await audit.readable_page(db, AuditFilter(people_only=True), 1, 10, access.tenant.code)
         failed_jobs = 0
         if staff:
             async with get_database().platform_session() as session:
