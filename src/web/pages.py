@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from litestar import Controller, Request, Response, get
 from litestar.openapi import ResponseSpec
@@ -38,7 +39,8 @@ def breadcrumbs(request: Request, access: TenantAccess, offices: list[ReachableO
         office = known.get(code)
         if office is None:
             continue
-        crumbs.append((office.name, f"/t/{code}/{tail}" if office.reachable else None))
+        query = f"?{request.url.query}" if tail and request.url.query else ""  # the period being looked at
+        crumbs.append((office.name, f"/t/{code}/{tail}{query}" if office.reachable else None))
     return crumbs if len(crumbs) > 1 else []
 
 
@@ -65,8 +67,16 @@ async def shell_context(request: Request, access: TenantAccess | None = None) ->
     }
 
 
+FAVICON = (Path(__file__).parent / "static" / "favicon.ico").read_bytes()
+
+
 class ShellPages(Controller):
     include_in_schema = False
+
+    @get("/favicon.ico", guards=[public])
+    async def favicon(self) -> Response[bytes]:
+        """Browsers ask for it whatever the page says (the pages name the SVG)."""
+        return Response(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
     @get("/", guards=[public])
     async def home(self, request: Request) -> Redirect | Template:
