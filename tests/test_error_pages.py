@@ -178,7 +178,7 @@ async def test_the_portal_leads_to_its_own_home(client, hierarchy) -> None:
         page = await client.get(path, headers=HTML)
         assert page.status_code == 404, path
         assert '<body class="portal">' in page.text
-        assert "<h1 id=\"error-title\">页面不存在</h1>" in page.text
+        assert '<h1 id="error-title">页面不存在</h1>' in page.text
         assert links(page.text) == {"返回首页": f"/p/{a}/"}, path
         assert "/login" not in page.text
     # An office that is not there has no home to go back to.
