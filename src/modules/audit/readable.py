@@ -3,8 +3,8 @@ a link to its page), and each field in Chinese with its value formatted: local t
 their names, references by the names of what they point to, 是/否, 空, (已隐藏) for redacted fields.
 
 Names are looked up for a whole page (or export batch) at once: one query per kind of object the
-rows mention, and one more for objects that were deleted since (their names are in the log's record
-of their creation).
+rows mention, and one more for objects that were deleted since (their names are in the log's records
+of their creation and deletion).
 """
 
 from __future__ import annotations
@@ -409,7 +409,7 @@ async def resolve_names(
 async def _deleted_names(
     session: AsyncSession, missing: Sequence[tuple[str, str]], found: dict[tuple[str, str], Shown]
 ) -> None:
-    """Objects deleted since: their names as the log recorded them when they were made."""
+    """Objects deleted since: their names as the log recorded them when they were made or deleted."""
     fields = {
         kind: labels.title_field
         for kind in {kind for kind, _ in missing}
@@ -421,7 +421,7 @@ async def _deleted_names(
     title = case(*((AuditLog.entity == kind, AuditLog.changes[field].astext) for kind, field in fields.items()))
     rows = await session.execute(
         select(AuditLog.entity, AuditLog.entity_id, title).where(
-            AuditLog.action == "create", tuple_(AuditLog.entity, AuditLog.entity_id).in_(pairs)
+            AuditLog.action.in_(("create", "delete")), tuple_(AuditLog.entity, AuditLog.entity_id).in_(pairs)
         )
     )
     for kind, key, name in rows:

@@ -65,7 +65,7 @@ async def test_the_log_reads_in_chinese_with_names_and_hides_the_system(client, 
     assert "手机号码 : (已隐藏)" in text
     # The group's leader by name (set after the group was made), and the removed group by its name.
     assert f"组长 : 空 → 李文{marker}" in text
-    assert f"代表小组 农业组{marker}(已删除)" in text
+    assert f"删除 代表小组 农业组{marker}(已删除) 类别 : 专业小组 名称 : 农业组{marker}" in text  # what was deleted
     assert "类别 : 专业小组" in text
 
     # Hidden by default, shown (as 系统 with the job's name) when asked for.
