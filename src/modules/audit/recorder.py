@@ -2,10 +2,10 @@
 
 Installed once as a SQLAlchemy `after_flush` listener, so no write path can forget it: rows of
 tenant tables are logged in that tenant's `audit_log`, rows of platform tables in
-`platform.audit_events`. A creation records the new row's values, an update each changed field's old
-and new value, a deletion the deleted row's values. The actor comes from `session.info["actor"]` (set by the request's tenant
-session or by the worker); a model lists fields that must never be logged in `__audit_redact__`
-and opts out entirely with `__audit__ = False`.
+`platform.audit_events`. A creation records the new row's values, an update each changed field's
+old and new value, a deletion the deleted row's values. The actor comes from `session.info["actor"]`
+(set by the request's tenant session or by the worker); a model lists fields that must never be
+logged in `__audit_redact__` and opts out entirely with `__audit__ = False`.
 """
 
 from __future__ import annotations
