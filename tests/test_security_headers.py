@@ -41,6 +41,8 @@ def test_the_page_policy() -> None:
         ("GET", "/health", 200),
         ("GET", "/static/renda.css", 200),
         ("GET", "/static/renda.js", 200),
+        ("GET", "/favicon.ico", 200),
+        ("GET", "/static/favicon.svg", 200),
         ("GET", "/api/v1/me", 401),
         ("GET", "/no-such-page", 404),  # from the router, before any route or middleware
         ("DELETE", "/login", 405),

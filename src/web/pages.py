@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from litestar import Controller, Request, Response, get
 from litestar.openapi import ResponseSpec
@@ -12,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
 from renda.core.permissions import public, requires
-from renda.modules.accounts.service import memberships_of
+from renda.modules.accounts.service import MembershipView, ReachableOffice, reachable_offices
 from renda.modules.audit import service as audit
-from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS
 from renda.modules.audit.schemas import AuditFilter
 from renda.modules.notifications import service as notifications
 from renda.tenants import operations
@@ -25,10 +25,31 @@ from renda.tenants.scoping import (
 )
 from renda.workers import dead_jobs
 
+# Pages whose ancestors' breadcrumbs lead to the same page of that office (drilling down the figures).
+DRILL_SECTIONS = frozenset({"reports"})
+
+
+def breadcrumbs(request: Request, access: TenantAccess, offices: list[ReachableOffice]) -> list[tuple[str, str | None]]:
+    """城市 › 区县 › 乡镇: the offices above the one viewed, each a link where the user may open it."""
+    known = {o.code: o for o in offices}
+    section = request.url.path.split("/")[3] if request.url.path.count("/") >= 3 else ""
+    tail = section if section in DRILL_SECTIONS else ""
+    crumbs = []
+    for code in access.tenant.path.split("/"):
+        office = known.get(code)
+        if office is None:
+            continue
+        query = f"?{request.url.query}" if tail and request.url.query else ""  # the period being looked at
+        crumbs.append((office.name, f"/t/{code}/{tail}{query}" if office.reachable else None))
+    return crumbs if len(crumbs) > 1 else []
+
 
 async def shell_context(request: Request, access: TenantAccess | None = None) -> dict[str, object]:
     async with get_database().platform_session() as session:
-        memberships = await memberships_of(session, request.user.user_id)
+        offices = await reachable_offices(session, request.user.user_id, access.tenant.path if access else None)
+    memberships = [
+        MembershipView(o.code, o.name, o.level, o.status, o.roles) for o in offices if o.reachable and o.roles
+    ]
     unread = None
     if access is not None and access.can("inbox.read"):  # the header's badge: one COUNT
         async with tenant_session(access.tenant, actor=access.principal.actor) as session:
@@ -36,6 +57,9 @@ async def shell_context(request: Request, access: TenantAccess | None = None) ->
     return {
         "user": request.user,
         "memberships": memberships,
+        # The header's switcher: every office the user reaches, the read-only ones marked.
+        "offices": [o for o in offices if o.reachable],
+        "breadcrumbs": breadcrumbs(request, access, offices) if access else [],
         "office": access.tenant if access else None,
         "access": access,
         "csrf_token": request.user.csrf_token or "",
@@ -43,8 +67,16 @@ async def shell_context(request: Request, access: TenantAccess | None = None) ->
     }
 
 
+FAVICON = (Path(__file__).parent / "static" / "favicon.ico").read_bytes()
+
+
 class ShellPages(Controller):
     include_in_schema = False
+
+    @get("/favicon.ico", guards=[public])
+    async def favicon(self) -> Response[bytes]:
+        """Browsers ask for it whatever the page says (the pages name the SVG)."""
+        return Response(FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
     @get("/", guards=[public])
     async def home(self, request: Request) -> Redirect | Template:
@@ -76,7 +108,10 @@ class OfficePages(Controller):
     @get("/", guards=[requires("office.read")])
     async def office_home(self, request: Request, db: AsyncSession, access: TenantAccess) -> Template:
         staff = access.can("audit.read")
-        recent = await audit.list_entries(db, AuditFilter(), 1, 10) if staff else None
+        # People's work: the system's own jobs would push it off the page.
+        recent = None
+        if staff:
+            recent = await audit.readable_page(db, AuditFilter(people_only=True), 1, 10, access.tenant.code)
         failed_jobs = 0
         if staff:
             async with get_database().platform_session() as session:
@@ -85,8 +120,6 @@ class OfficePages(Controller):
             **await shell_context(request, access),
             "recent": recent,
             "failed_jobs": failed_jobs,
-            "action_labels": ACTION_LABELS,
-            "entity_labels": ENTITY_LABELS,
         }
         return Template("office.html", context=context)
 
@@ -100,18 +133,20 @@ class OfficePages(Controller):
         actor: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        system: bool = False,
         page: int = 1,
     ) -> Template:
-        filters = AuditFilter(actor=actor, action=action or None, since=since, until=until)
-        result = await audit.list_entries(db, filters, page, 30)
+        """The log as people read it; the system's own jobs only when asked for (显示系统操作)."""
+        filters = AuditFilter(actor=actor, action=action or None, since=since, until=until, people_only=not system)
+        result = await audit.readable_page(db, filters, page, 30, access.tenant.code)
         return Template(
             "audit.html",
             context={
                 **await shell_context(request, access),
                 "page": result,
                 "filters": filters,
-                "action_labels": ACTION_LABELS,
-                "entity_labels": ENTITY_LABELS,
+                "system": system,
+                "action_labels": audit.ACTION_LABELS,
             },
         )
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
+from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from renda.core.db import Database
 from renda.core.permissions import Role
 from renda.demo import DEMO_USERS
 
 STAFF = "石泉县 工作人员 张敏(演示)"
+CITY_ADMIN = "安康市 代表工委 王芳(演示)"
 TWO_OFFICE_USER = "石泉县、汉阴县 联络员 郑华(演示)"
 SHIQUAN, HANYIN = "石泉县人大常委会", "汉阴县人大常委会"
+CITY, CHENGGUAN, RAOFENG = "安康市人大常委会", "石泉县城关镇人大主席团", "石泉县饶峰镇人大主席团"
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -78,9 +84,19 @@ async def test_audit_page_of_the_office(tab: Page) -> None:
     await expect(tab.get_by_role("heading", name="操作日志", level=1)).to_be_visible()
     await expect(tab.get_by_role("columnheader")).to_have_text(["时间", "操作人", "操作", "对象", "变更内容"])
     await expect(tab.get_by_text(re.compile(r"^共 [1-9]\d* 条$"))).to_be_visible()
-    export_id = (await requested.json())["id"]  # other tests request exports as this user too
-    entry = tab.get_by_role("row").filter(has_text=STAFF).filter(has_text="导出任务").filter(has_text=export_id)
-    await expect(entry.filter(has_text="新增")).to_have_count(1)
+    # The newest of people's entries is this request: who, what and which kind of export, no ids.
+    newest = tab.get_by_role("row").nth(1)
+    await expect(newest.get_by_role("cell")).to_have_text(
+        [re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"), STAFF, "新增", "导出任务", re.compile("导出内容:操作日志")]
+    )
+    await expect(tab.get_by_role("main")).not_to_contain_text(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-|None|\{'"))
+    # The system's own work (the demo data, the export's worker) only when asked for.
+    await expect(tab.get_by_role("cell", name=re.compile("^系统"))).to_have_count(0)
+    await tab.get_by_role("checkbox", name="显示系统操作").check()
+    await tab.get_by_role("button", name="查询").click()
+    await expect(tab).to_have_url(re.compile(r"system=true"))
+    await expect(tab.get_by_role("cell", name=re.compile("^系统")).first).to_be_visible()
+    await tab.get_by_role("checkbox", name="显示系统操作").uncheck()
     await tab.get_by_role("textbox", name="操作人").fill("张敏")
     await tab.get_by_role("combobox", name="操作").select_option(label="删除")
     await tab.get_by_role("button", name="查询").click()
@@ -119,9 +135,114 @@ async def test_another_office_is_forbidden(tab: Page) -> None:
     await sign_in(tab, STAFF)
     response = await tab.goto("/t/610921/")
     assert response is not None and response.status == 403
-    await expect(tab).to_have_title("出错了 - 人大代表工作平台")
-    await expect(tab.get_by_role("heading", name="403")).to_be_visible()
+    await expect(tab).to_have_title("没有访问权限 - 人大代表工作平台")
+    await expect(tab.get_by_role("heading", name="没有访问权限", level=1)).to_be_visible()
     await expect(tab.get_by_text(f"您不是{HANYIN}的成员,无权访问")).to_be_visible()
+    await expect(tab.get_by_text("请联系本机关的管理员")).to_be_visible()
     await expect(tab.get_by_role("heading", name=HANYIN)).to_have_count(0)
     await tab.get_by_role("link", name="返回首页").click()
     await expect(tab.get_by_role("heading", name=SHIQUAN, level=1)).to_be_visible()
+
+
+async def test_signing_in_too_often_says_when_to_try_again(tab: Page) -> None:
+    from renda.modules.accounts.routes import demo_login_limiter
+
+    await tab.goto("/login")
+    demo_login_limiter.hits["127.0.0.1"].extend([time.monotonic()] * demo_login_limiter.limit)
+    await tab.get_by_role("combobox", name="演示账号").select_option(label=STAFF)
+    await tab.get_by_role("button", name="登录", exact=True).click()
+    await expect(tab).to_have_title("操作过于频繁 - 人大代表工作平台")
+    await expect(tab.get_by_text("登录尝试过于频繁,请一分钟后再试")).to_be_visible()
+    await expect(tab.get_by_text(re.compile(r"^请在 \d+ 秒后再试。$"))).to_be_visible()
+    # The code only in the small print, for support.
+    await expect(tab.locator(".error-page .support")).to_contain_text("too_many_requests")
+    told = " ".join(await tab.locator(".error-page > :not(.support)").all_inner_texts())
+    assert "登录尝试过于频繁" in told and not re.search(r"[a-z_]{3,}", told), told
+    await tab.get_by_role("link", name="返回上一页").click()
+    await expect(tab).to_have_url(re.compile(r"/login$"))
+
+
+async def test_the_public_portal_lost_page_leads_to_the_portal(tab: Page) -> None:
+    response = await tab.goto("/p/610922/no-such-page")
+    assert response is not None and response.status == 404
+    await expect(tab.get_by_role("heading", name="页面不存在", level=1)).to_be_visible()
+    await tab.get_by_role("main").get_by_role("link", name="返回首页").click()
+    await expect(tab).to_have_url(re.compile(r"/p/610922/$"))
+    await expect(tab.get_by_role("button", name="退出登录")).to_have_count(0)
+    icon = await tab.request.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"] == "image/x-icon"
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Screenshots for people to look at, when RENDA_SCREENSHOTS names a folder (never committed)."""
+    folder = os.environ.get("RENDA_SCREENSHOTS")
+    if folder:
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_where_am_i_after_drilling_down(chromium: Browser, live_server: str, viewport: dict[str, int]) -> None:
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=viewport)
+    try:
+        page = await context.new_page()
+        await sign_in(page, CITY_ADMIN)
+        await page.goto("/t/610900/reports")
+        switcher = page.get_by_role("banner").get_by_role("combobox", name="当前机关")
+        await expect(switcher).to_have_value("610900")
+        # Every office the city reaches, beneath it read-only, in the order of the hierarchy.
+        await expect(switcher.locator("option")).to_have_text(
+            [
+                CITY,
+                f"{HANYIN}(只读)",
+                "汉阴县城关镇人大主席团(只读)",
+                "汉阴县涧池镇人大主席团(只读)",
+                f"{SHIQUAN}(只读)",
+                f"{CHENGGUAN}(只读)",
+                f"{RAOFENG}(只读)",
+            ]
+        )
+        # Drill down from the city's figures into the county's: the header names the county now.
+        await page.get_by_role("link", name=SHIQUAN, exact=True).click()
+        await expect(page).to_have_url(re.compile(r"/t/610922/reports"))
+        await expect(switcher).to_have_value("610922")
+        await expect(switcher.locator("option:checked")).to_have_text(f"{SHIQUAN}(只读)")
+        crumbs = page.get_by_role("navigation", name="当前位置")
+        await expect(crumbs.get_by_role("listitem")).to_have_text([CITY, SHIQUAN])
+        await expect(crumbs.get_by_role("link")).to_have_text([CITY])
+        await expect(crumbs.locator('[aria-current="page"]')).to_have_text(SHIQUAN)
+        for item in await crumbs.get_by_role("listitem").all():  # on the screen, however wide the page below
+            box = await item.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+        await screenshot(page, f"county-drilled-down-{viewport['width']}")
+        # On to a township through the switcher; the breadcrumbs lead back up.
+        await switcher.select_option(label=f"{CHENGGUAN}(只读)")
+        await expect(page).to_have_url(re.compile(r"/t/610922100/$"))
+        await expect(crumbs.get_by_role("listitem")).to_have_text([CITY, SHIQUAN, CHENGGUAN])
+        await crumbs.get_by_role("link", name=SHIQUAN).click()
+        await expect(page).to_have_url(re.compile(r"/t/610922/$"))
+        await expect(switcher).to_have_value("610922")
+        await crumbs.get_by_role("link", name=CITY).click()
+        await expect(page).to_have_url(re.compile(r"/t/610900/$"))
+        await expect(page.get_by_role("navigation", name="当前位置")).to_have_count(0)  # the top: nothing above
+    finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_audit_page_screens(chromium: Browser, live_server: str, viewport: dict[str, int]) -> None:
+    """The operation log at both sizes: every entry readable, the phone's rows as cards that fit."""
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=viewport)
+    try:
+        page = await context.new_page()
+        await sign_in(page, STAFF)
+        await page.goto("/t/610922/audit?system=true")
+        await expect(page.get_by_role("heading", name="操作日志", level=1)).to_be_visible()
+        main = page.get_by_role("main")
+        await expect(main).not_to_contain_text(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-|None|\{'|\+00:00"))
+        await expect(main.get_by_role("row").nth(1)).to_be_visible()
+        if viewport is PHONE:
+            width = await page.evaluate("document.querySelector('table.audit-log').getBoundingClientRect().right")
+            assert width <= viewport["width"], width
+        await screenshot(page, f"audit-{viewport['width']}")
+    finally:
+        await context.close()

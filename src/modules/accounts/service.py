@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,6 +106,57 @@ _MEMBERSHIPS = (
 async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[MembershipView]:
     rows = await read_rows(session, _MEMBERSHIPS, {"user_id": user_id})
     return [MembershipView(code, name, level, status, list(roles)) for code, name, level, status, roles in rows]
+
+
+@dataclass(frozen=True)
+class ReachableOffice:
+    """An office the user may open: their own (with their roles there), or one beneath it (read-only).
+    `reachable` is False for an office above theirs, listed only to name where the user is."""
+
+    code: str
+    name: str
+    level: str
+    path: str
+    status: str
+    roles: list[str]
+    reachable: bool = True
+
+    @property
+    def read_only(self) -> bool:
+        return not self.roles or self.status == "archived"
+
+
+# Every office a user reaches (the `resolve_tenant_access` rule: a membership reaches its office and,
+# read-only, every office beneath it), and the offices above the one being viewed: one statement for
+# the header's switcher and the breadcrumbs.
+_REACHABLE = text(
+    """
+    SELECT t.code, t.name, t.level, t.path, t.status, coalesce(own.roles, '{}') AS roles, true AS reachable
+    FROM platform.tenants t
+    LEFT JOIN platform.memberships own ON own.tenant_id = t.id AND own.user_id = :user_id
+    WHERE own.id IS NOT NULL
+       OR (t.status <> 'suspended' AND EXISTS (
+             SELECT 1 FROM platform.memberships m JOIN platform.tenants a ON a.id = m.tenant_id
+             WHERE m.user_id = :user_id AND t.path LIKE a.path || '/%'))
+    UNION ALL
+    SELECT t.code, t.name, t.level, t.path, t.status, '{}', false
+    FROM platform.tenants t WHERE t.code = ANY(:above)
+    ORDER BY path, reachable DESC
+    """
+)
+
+
+async def reachable_offices(
+    session: AsyncSession, user_id: uuid.UUID, viewing_path: str | None = None
+) -> list[ReachableOffice]:
+    """The offices the user reaches, in the order of the hierarchy; with `viewing_path` (the path of the
+    office being viewed) also the offices above it that the user does not reach."""
+    above = viewing_path.split("/")[:-1] if viewing_path else []
+    rows = await read_rows(session, _REACHABLE, {"user_id": user_id, "above": above})
+    found: dict[str, ReachableOffice] = {}
+    for code, name, level, path, status, roles, reachable in rows:
+        found.setdefault(code, ReachableOffice(code, name, level, path, status, list(roles), reachable))
+    return list(found.values())
 
 
 async def issue_api_token(session: AsyncSession, user: User, name: str) -> str:

@@ -2,9 +2,10 @@
 
 Installed once as a SQLAlchemy `after_flush` listener, so no write path can forget it: rows of
 tenant tables are logged in that tenant's `audit_log`, rows of platform tables in
-`platform.audit_events`. The actor comes from `session.info["actor"]` (set by the request's tenant
-session or by the worker); a model lists fields that must never be logged in `__audit_redact__`
-and opts out entirely with `__audit__ = False`.
+`platform.audit_events`. A creation records the new row's values, an update each changed field's
+old and new value, a deletion the deleted row's values. The actor comes from `session.info["actor"]`
+(set by the request's tenant session or by the worker); a model lists fields that must never be
+logged in `__audit_redact__` and opts out entirely with `__audit__ = False`.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             changes[key] = [REDACTED, REDACTED] if key in redact else [_plain(old), _plain(new)]
-        elif action == "create":
-            value = state.attrs[key].value
+        else:
+            # A deletion keeps what was deleted, as it was loaded (reading more would query in a flush).
+            value = state.attrs[key].value if action == "create" else state.dict.get(key)
             if value is not None:
                 changes[key] = REDACTED if key in redact else _plain(value)
     return changes

@@ -6,7 +6,8 @@ from typing import Any
 
 import msgspec
 
-from renda.modules.audit.models import ACTION_LABELS, ENTITY_LABELS, AuditLog
+from renda.modules.audit.labels import ACTION_LABELS, entity
+from renda.modules.audit.models import AuditLog
 
 
 class AuditEntryOut(msgspec.Struct):
@@ -31,7 +32,7 @@ class AuditEntryOut(msgspec.Struct):
             row.action,
             ACTION_LABELS.get(row.action, row.action),
             row.entity,
-            ENTITY_LABELS.get(row.entity, row.entity),
+            entity(row.entity).name,
             row.entity_id,
             row.changes,
         )
@@ -51,3 +52,5 @@ class AuditFilter(msgspec.Struct, kw_only=True):
     entity_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # Leave out the system's own work (workers, the scheduler, the command line, the demo data).
+    people_only: bool = False

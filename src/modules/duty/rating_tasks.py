@@ -11,7 +11,7 @@ from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.broker import actor
 from renda.workers.scheduler import Daily, per_office
 
-WORKER_ACTOR = "system:duty-rating"
+WORKER_ACTOR = "system:worker:星级评价"
 
 
 @per_office("duty.rating_reminders", Daily(hour=8, minute=40))

@@ -5,7 +5,7 @@ files directly.
 
 Every change of an opinion writes an `OpinionStep` (who, when, what) in the same transaction, so the
 timeline is exactly what happened. Other modules call `intake` (a reception or a contact raised an
-issue) and read `CATEGORIES`.
+issue) and read `CATEGORIES` and `format_ticket`.
 
 Who sees what (`Viewer`): staff, committee members, viewers and office API tokens see every opinion
 of the office; a handling unit's users see the opinions assigned to their unit; a deputy sees the
@@ -13,7 +13,7 @@ opinions addressed to them. Only staff (and the office administrator) take the l
 a unit answers its own.
 """
 
-from renda.modules.opinions.common import CATEGORIES, Viewer, viewer_for
+from renda.modules.opinions.common import CATEGORIES, Viewer, format_ticket, viewer_for
 from renda.modules.opinions.intake import from_suggestion, intake
 from renda.modules.suggestions import service as suggestions
 
@@ -21,4 +21,4 @@ from renda.modules.suggestions import service as suggestions
 # call what we register.
 suggestions.register_opinion_converter(from_suggestion)
 
-__all__ = ["CATEGORIES", "Viewer", "intake", "viewer_for"]
+__all__ = ["CATEGORIES", "Viewer", "format_ticket", "intake", "viewer_for"]

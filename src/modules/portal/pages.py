@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.config import Settings
-from renda.core.errors import AppError, InvalidInput, error_body
+from renda.core.errors import AppError, InvalidInput, TooManyRequests, error_body
 from renda.core.permissions import public, requires
 from renda.core.timezone import local_today
 from renda.modules.deputies import service as deputies
@@ -37,6 +37,7 @@ from renda.tenants.scoping import (
 )
 from renda.web.forms import Form, form_struct, form_value
 from renda.web.pages import shell_context
+from renda.web.rendering import render_error_page
 
 WEEKDAYS = "一二三四五六日"
 STAFF_PAGE_SIZE = 30
@@ -48,11 +49,12 @@ def _public_error(request: Request, exc: Exception) -> Response[Any]:
         status, body = exc.status_code, error_body(exc.code, exc.message)
     else:
         status, body = 400, error_body("validation_error", "请求参数不正确")
+    headers = exc.headers if isinstance(exc, TooManyRequests) else None
     if "text/html" not in request.headers.get("accept", ""):
-        return Response(body, status_code=status, media_type="application/json")
-    office = request.path_params.get("office")
-    home = f"/p/{office}/" if office and body["code"] != "portal_not_found" else None
-    return Template("portal/error.html", context={"status": status, "error": body, "home": home}, status_code=status)
+        return Response(body, status_code=status, media_type="application/json", headers=headers)
+    response = render_error_page(request, status, body, headers)  # the portal's own page and home
+    response.headers.update(headers or {})
+    return response
 
 
 def _day(value: Any) -> str:
