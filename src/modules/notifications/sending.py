@@ -9,9 +9,14 @@
    `failed`, which the office's staff see and can resend.
 
 A `sending` row whose lease has expired belongs to a worker that died between steps 2 and 3: the
-message may or may not have gone out. It is sent again under the same key (the email's Message-ID,
-the gateways' idempotency key), so a receiver that got the first copy drops the second; that is
-the best a transport without two-phase commit allows.
+message may or may not have gone out. So does a `sending` row leased under the very message now
+being handled: the broker hands a message out again only when the worker holding it is gone
+(RabbitMQ: its connection closed; Redis: its heartbeat stopped), so its deliveries are taken over
+at once instead of after the lease. Either way the transport is asked first whether it already
+took the message's key, where it can tell (`Channel.accepted`); otherwise it is sent again under
+the same key (the email's Message-ID, the gateways' idempotency key), so a receiver that got the
+first copy drops the second; that is the best a transport without two-phase commit allows, and
+outcomes are recorded every `RECORD_EVERY` sends to keep that window small.
 
 A `deliver` message carries up to `BATCH` deliveries: each follows the rules above on its own, but
 they share one lock and one lease commit, and outcomes are recorded `RECORD_EVERY` at a time. A
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dramatiq.middleware import CurrentMessage
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,7 +70,7 @@ Row = NotificationDelivery | NotificationDigest
 # (session, the rows to send with their addresses, setup) → what to send per row id (None: nothing)
 Compose = Callable[[AsyncSession, list[tuple[Row, str]], ChannelSetup], Awaitable[dict[uuid.UUID, Outgoing | None]]]
 BATCH = 100  # deliveries per `deliver` message: one lock and one lease commit for all
-RECORD_EVERY = 20  # outcomes recorded per commit while a batch is sent
+RECORD_EVERY = 5  # outcomes recorded per commit while a batch is sent: a crash leaves at most this many in doubt
 SEND_BUDGET = timedelta(minutes=2)  # a batch stops sending after this; well inside LEASE and the time limit
 
 
@@ -94,6 +100,13 @@ class _Leased:
     outgoing: Outgoing
     attempts: int
     channel: Channel
+    in_doubt: bool  # an earlier hand-over was cut off: it may have gone out
+
+
+def _holder() -> str | None:
+    """The broker message this runs for: a lease taken under it is this message's."""
+    message = CurrentMessage.get_current_message()
+    return message.message_id if message is not None else None
 
 
 async def _send(
@@ -108,6 +121,7 @@ async def _send(
     own; the batch only shares the transactions. Raises SendLater, after recording what was done,
     when any row must be tried again: the retried message finds the others done and skips them."""
     setup = channel_setup()
+    holder = _holder()
     outcome: dict[uuid.UUID, str] = {row_id: "missing" for row_id in row_ids}
     later: list[str] = []
     leased: list[_Leased] = []
@@ -119,10 +133,15 @@ async def _send(
                 outcome[row.id] = row.status
             elif row.status == Status.DEFERRED and row.not_before is not None and row.not_before > now:
                 outcome[row.id] = "held"
-            elif row.status == Status.SENDING and row.lease_until is not None and row.lease_until > now:
+            elif (
+                row.status == Status.SENDING
+                and row.lease_until is not None
+                and row.lease_until > now
+                and (holder is None or row.lease_holder != holder)
+            ):
                 outcome[row.id] = Status.SENDING
                 later.append("another worker is sending this message")
-            else:
+            else:  # pending, held until now, or sending for a worker that is gone
                 due.append(row)
         async with get_database().platform_session() as platform:
             found = await contacts_of(platform, list({row.user_id for row in due}), reveal=True)
@@ -144,12 +163,13 @@ async def _send(
                 skipped[row.id] = (Status.SKIPPED, "没有需要发送的内容")
                 continue
             channel = setup.channels[row.channel]
-            leased.append(_Leased(row.id, outgoing, row.attempts + 1, channel))
+            leased.append(_Leased(row.id, outgoing, row.attempts + 1, channel, row.status == Status.SENDING))
             leases.append(
                 {
                     "id": row.id,
                     "status": Status.SENDING,
                     "lease_until": now + LEASE,
+                    "lease_holder": holder,
                     "attempts": row.attempts + 1,
                     "address_masked": channel.mask(address),
                     "updated_at": now,
@@ -182,7 +202,13 @@ async def _transmit(
             later.append("batch send budget used up")
             break
         try:
-            await item.channel.send(item.outgoing)
+            if item.in_doubt and await item.channel.accepted(item.outgoing.key):
+                log.info(
+                    "notification already taken by its transport before a worker stopped; not sent again",
+                    extra={"tenant": tenant.code, "id": str(item.row_id), "channel": item.channel.name},
+                )
+            else:
+                await item.channel.send(item.outgoing)
         except ChannelUnavailable as exc:
             results[item.row_id] = (Status.SKIPPED, str(exc))
         except TransportError as exc:
@@ -237,6 +263,7 @@ async def _finish(
                 "status": status,
                 "last_error": (error or None) and error[:1000],
                 "lease_until": None,
+                "lease_holder": None,
                 "sent_at": now if status == Status.SENT else None,
                 "updated_at": now,
             }
