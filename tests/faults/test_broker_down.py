@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the private brokers are fixtures imported by name)
 """The broker down: the web stays ready and takes work, which waits in the outbox; the broker back,
 the work is delivered once, by the same worker process, reconnected. On a private RabbitMQ and a
 private Redis (stopped and started by the test)."""
