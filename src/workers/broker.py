@@ -203,6 +203,7 @@ def registered_actors() -> dict[str, dramatiq.Actor[Any, Any]]:
 
 
 def recoverable_actors() -> set[str]:
+    load_actor_modules()
     return set(_recoverable)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any
 
 from dramatiq.middleware import CurrentMessage
@@ -68,22 +69,28 @@ async def run_digests(tenant_code: str, frequency: str, period: str) -> list[uui
 async def recover_deliveries(period: str) -> None:
     """Every active office in turn, each in a session of its own schema and bound to it as a job of
     that office: deliveries and digests whose message the broker lost (`service.sweep`) are sent again."""
-    from renda.modules.notifications import service
-    from renda.modules.notifications.sending import WORKER_ACTOR
-
     async with get_database().platform_session() as platform:
         query = select(Tenant).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.path)
         offices = [TenantRef.of(tenant) for tenant in (await platform.execute(query)).scalars()]
     found: dict[str, int] = {}
     for office in offices:
-        with office_job(office.code):
-            async with tenant_session(office, actor=WORKER_ACTOR) as session:
-                count = await service.sweep(session)
-                await session.commit()
+        count = await recover_office(office)
         if count:
             found[office.code] = count
     if found:
         log.warning("deliveries that lost their message sent again", extra={"offices": found})
+
+
+async def recover_office(office: TenantRef, now: datetime | None = None) -> int:
+    """One office's pass of `recover_deliveries`: only its own schema, refused any other."""
+    from renda.modules.notifications import service
+    from renda.modules.notifications.sending import WORKER_ACTOR
+
+    with office_job(office.code):
+        async with tenant_session(office, actor=WORKER_ACTOR) as session:
+            count = await service.sweep(session, now)
+            await session.commit()
+    return count
 
 
 @per_office("notifications.daily_digest", Daily(hour=8))
