@@ -39,10 +39,29 @@ def _child(threads: str, log_path: str) -> None:
         os._exit(code)
 
 
+# What `renda worker` imports when it starts, besides the actors: imported here once, before any fork.
+PRELOAD = (
+    "renda.cli",
+    "renda.core.crypto",
+    "renda.core.embedded",
+    "renda.modules.audit.recorder",
+    "renda.modules.duty.points_watch",
+    "renda.modules.notifications.channels",
+    "renda.modules.rollups.service",
+    "renda.workers.outbox",
+    "renda.workers.redis_heartbeat",
+    "dramatiq.brokers.rabbitmq",
+    "dramatiq.brokers.redis",
+)
+
+
 def main() -> None:
-    import renda.cli  # noqa: F401  (the point: imported once, before any fork)
+    import importlib
+
     from renda.workers.broker import load_actor_modules
 
+    for name in PRELOAD:
+        importlib.import_module(name)
     load_actor_modules()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     children: set[int] = set()
