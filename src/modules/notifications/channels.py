@@ -18,6 +18,7 @@ import logging
 import os
 import smtplib
 import ssl
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.header import Header, decode_header, make_header
@@ -258,7 +259,8 @@ class RecordingTransport:
         self.path = path
 
     def _append(self, channel: str, key: str, masked: str, title: str) -> None:
-        line = json.dumps({"channel": channel, "key": key, "to": masked, "title": title}, ensure_ascii=False)
+        record = {"channel": channel, "key": key, "to": masked, "title": title, "pid": os.getpid(), "at": time.time()}
+        line = json.dumps(record, ensure_ascii=False)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, (line + "\n").encode())
