@@ -64,10 +64,14 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "人大代表工作平台 <noreply@renda.local>"
     smtp_starttls: bool = False
+    # Instead of sending: every notification handed to a channel is written as a line of this file.
+    notify_record_file: Path | None = None
     # Redis broker only: a worker silent this long counts as dead and its unacknowledged messages go
-    # back to their queues. It must exceed the longest time a busy worker sends no command; lower it
-    # only in tests.
-    broker_heartbeat_seconds: int = 60
+    # back to their queues. Every worker beats every `broker_sweep_seconds` from a thread of its own
+    # (workers/redis_heartbeat.py), busy or not, and looks for dead workers as often: a killed
+    # worker's messages are back within the sum of the two (35 s). Lower it only in tests.
+    broker_heartbeat_seconds: int = 30
+    broker_sweep_seconds: float = 5.0
     # Redis broker only: per million broker commands, how many also run that dead-worker check.
     broker_maintenance_chance: int = 1000
 
@@ -120,9 +124,13 @@ class Settings:
             "smtp_password": _env("RENDA_SMTP_PASSWORD"),
             "smtp_from": _env("RENDA_SMTP_FROM", "人大代表工作平台 <noreply@renda.local>"),
             "smtp_starttls": _env_bool("RENDA_SMTP_STARTTLS", False),
-            "broker_heartbeat_seconds": int(_env("RENDA_BROKER_HEARTBEAT_SECONDS", "60") or 60),
+            "broker_heartbeat_seconds": int(_env("RENDA_BROKER_HEARTBEAT_SECONDS", "30") or 30),
+            "broker_sweep_seconds": float(_env("RENDA_BROKER_SWEEP_SECONDS", "5") or 5),
             "broker_maintenance_chance": int(_env("RENDA_BROKER_MAINTENANCE_CHANCE", "1000") or 1000),
         }
+        record_file = _env("RENDA_NOTIFY_RECORD_FILE")
+        if record_file:
+            values["notify_record_file"] = Path(record_file)
         data_dir = _env("RENDA_DATA_DIR")
         if data_dir:
             values["data_dir"] = Path(data_dir)

@@ -39,6 +39,9 @@ DEFAULT_ACTOR_OPTIONS: dict[str, Any] = {
 }
 
 _actors: dict[str, dramatiq.Actor[Any, Any]] = {}
+# Actors that claim their message (`outbox.claim_message`) in the transaction of their effect: a
+# message of theirs with no claim on record long after it was sent was lost, and is sent again.
+_recoverable: set[str] = set()
 
 
 class SharedAsyncIO(AsyncIO):
@@ -101,22 +104,37 @@ _placeholder = StubBroker(middleware=_middleware())
 dramatiq.set_broker(_placeholder)
 
 
-def create_broker(url: str | None, *, heartbeat_seconds: int = 60, maintenance_chance: int = 1000) -> dramatiq.Broker:
-    """`heartbeat_seconds` and `maintenance_chance` (per million commands) tune only Redis: how long a
-    silent worker may be before, and how often, its unacknowledged messages go back to their queues."""
+# Redis: how often every worker process beats its heartbeat and returns dead workers' messages.
+REDIS_SWEEP_SECONDS = 5.0
+
+
+def create_broker(
+    url: str | None,
+    *,
+    heartbeat_seconds: int = 30,
+    maintenance_chance: int = 1000,
+    sweep_seconds: float = REDIS_SWEEP_SECONDS,
+) -> dramatiq.Broker:
+    """`heartbeat_seconds`, `maintenance_chance` (per million commands) and `sweep_seconds` tune only
+    Redis: a worker silent for `heartbeat_seconds` is dead, and every live worker looks for the dead
+    ones' unacknowledged messages every `sweep_seconds` (besides dramatiq's own chance per command),
+    so a killed worker's messages are back in their queues within the sum of the two."""
     if not url:
         broker: dramatiq.Broker = StubBroker(middleware=_middleware())
         broker.emit_after("process_boot")
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        broker = RabbitmqBroker(url=url, middleware=_middleware())
+        # Publisher confirms: the relay marks a message sent only once RabbitMQ has taken it, so a
+        # publish into a dying connection stays in the outbox instead of vanishing. A dead worker's
+        # unacknowledged messages return to their queue when its connection closes.
+        broker = RabbitmqBroker(url=url, middleware=_middleware(), confirm_delivery=True)
     elif url.startswith(("redis://", "rediss://", "unix://")):
-        from dramatiq.brokers.redis import RedisBroker
+        from renda.workers.redis_heartbeat import RedisHeartbeat, RendaRedisBroker
 
-        broker = RedisBroker(
+        broker = RendaRedisBroker(
             url=url,
-            middleware=_middleware(),
+            middleware=[*_middleware(), RedisHeartbeat(sweep_seconds)],
             heartbeat_timeout=heartbeat_seconds * 1000,
             maintenance_chance=maintenance_chance,
         )
@@ -130,6 +148,7 @@ def broker_for(settings: Settings) -> dramatiq.Broker:
         settings.broker_url,
         heartbeat_seconds=settings.broker_heartbeat_seconds,
         maintenance_chance=settings.broker_maintenance_chance,
+        sweep_seconds=settings.broker_sweep_seconds,
     )
 
 
@@ -137,14 +156,17 @@ def broker_for(settings: Settings) -> dramatiq.Broker:
 OFFICE_PARAMETERS = ("tenant_code", "office_code")
 
 
-def actor(queue_name: str = "default", **options: Any) -> Any:
-    """Declare an actor with explicit retry, time and age limits."""
+def actor(queue_name: str = "default", *, recoverable: bool = False, **options: Any) -> Any:
+    """Declare an actor with explicit retry, time and age limits. `recoverable`: it claims every
+    message it acts on (`claim_message`), so the outbox may send an unclaimed one again."""
 
     def decorator(fn: Any) -> dramatiq.Actor[Any, Any]:
         declared = dramatiq.actor(
             _bound_to_office(fn), queue_name=queue_name, broker=_placeholder, **{**DEFAULT_ACTOR_OPTIONS, **options}
         )
         _actors[declared.actor_name] = declared
+        if recoverable:
+            _recoverable.add(declared.actor_name)
         return declared
 
     return decorator
@@ -178,6 +200,11 @@ def use_broker(broker: dramatiq.Broker) -> dramatiq.Broker:
 
 def registered_actors() -> dict[str, dramatiq.Actor[Any, Any]]:
     return dict(_actors)
+
+
+def recoverable_actors() -> set[str]:
+    load_actor_modules()
+    return set(_recoverable)
 
 
 def load_actor_modules() -> None:

@@ -10,7 +10,7 @@ from renda.workers.broker import actor
 from renda.workers.outbox import claim_message, enqueue
 
 
-@actor(queue_name="scheduler")
+@actor(queue_name="scheduler", recoverable=True)
 async def fan_out(job_name: str, period: str) -> None:
     """The messages are written with the claim in one transaction, so a second delivery of this
     message (or a crash half-way) never sends an office its job twice or not at all."""

@@ -14,19 +14,20 @@ import contextlib
 import logging
 import time
 import uuid
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import dramatiq
 from dramatiq.middleware import CurrentMessage
-from sqlalchemy import event, make_url, select, text, update
+from sqlalchemy import event, exists, make_url, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from renda.core.db import Database, utcnow
-from renda.workers.models import OutboxMessage, ProcessedMessage
+from renda.workers.models import DeadJob, OutboxMessage, ProcessedMessage
 
 log = logging.getLogger("renda.outbox")
 NOTIFY_CHANNEL = "renda_outbox"
@@ -85,6 +86,47 @@ async def claim_message(session: AsyncSession) -> bool:
         .returning(ProcessedMessage.message_id)
     )
     return inserted.first() is not None
+
+
+async def resend_unclaimed(
+    database: Database,
+    actor_names: set[str],
+    *,
+    after: timedelta,
+    within: timedelta,
+    now: datetime | None = None,
+    offices: Collection[str] | None = None,
+) -> list[str]:
+    """Send again the messages of `actor_names` (actors that claim what they act on) that were sent
+    more than `after` ago, less than `within` ago, and still have no claim: the broker lost them (a
+    Redis restart without persistence), or they are still waiting behind a long queue, in which case
+    the copy's claim finds the original's and does nothing. Same message id, so either way the
+    effect happens once. Dead-lettered messages are left to `renda jobs`. `offices`: only their
+    messages (default: every office's and the platform's). Returns their ids."""
+    now = now or utcnow()
+    if not actor_names:
+        return []
+    office_filter = OutboxMessage.tenant_code.in_(sorted(offices)) if offices is not None else true()
+    async with database.platform_session() as session:
+        resent = await session.execute(
+            update(OutboxMessage)
+            .where(
+                office_filter,
+                OutboxMessage.actor_name.in_(sorted(actor_names)),
+                OutboxMessage.sent_at < now - after,
+                OutboxMessage.created_at > now - within,
+                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before < now - after),
+                ~exists().where(ProcessedMessage.message_id == OutboxMessage.message_id),
+                ~exists().where(DeadJob.message_id == OutboxMessage.message_id),
+            )
+            .values(sent_at=None)
+            .returning(OutboxMessage.message_id)
+        )
+        ids = list(resent.scalars())
+        if ids:
+            session.info["outbox_dirty"] = True  # wake the relays
+        await session.commit()
+    return ids
 
 
 class OutboxRelay:

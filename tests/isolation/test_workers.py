@@ -38,6 +38,8 @@ PLATFORM_WIDE = {
     "recompute_nightly": "recomputes every office's figures, each from its own schema",
     "share_similar": "copies an office's suggestions to the sharing offices above and below, each in its own session",
     "resync_similar": "copies an office's suggestions both ways again after its sharing changed",
+    "recover_deliveries": "visits every office, each in its own session bound to it (recover_office, tested below)",
+    "resend_lost": "sends unclaimed outbox messages again, each naming its own office (platform table)",
 }
 
 
@@ -197,3 +199,36 @@ async def test_every_office_actor_run_for_a_leaves_b_alone(app, database, databa
     ):
         query = f'select status from "t_{A}".{table} where id = $1'
         assert await raw_fetchval(database_url, query, uuid.UUID(row_id)) == done, table
+
+
+async def test_the_delivery_recovery_pass_of_a_touches_only_a(database, office_b, digest_b) -> None:
+    """`recover_deliveries` visits every office through `recover_office`: A's pass sends A's overdue
+    delivery again (through the outbox), in A's schema only, and leaves B as it was."""
+    from datetime import timedelta
+
+    from renda.core.db import utcnow
+    from renda.modules.notifications.models import Notification, NotificationDelivery
+    from renda.modules.notifications.tasks import recover_office
+    from renda.workers.models import OutboxMessage
+
+    tenant = await load_tenant(A)
+    async with tenant_session(tenant, actor="system:test") as session:  # its message lost: none written
+        user = uuid.uuid4()
+        item = Notification(user_id=user, kind="office_notice", event_key=f"lost:{uuid.uuid4()}", title="t", body="b")
+        session.add(item)
+        await session.flush()
+        delivery = NotificationDelivery(notification_id=item.id, user_id=user, channel="email", status="pending")
+        session.add(delivery)
+        await session.commit()
+        delivery_id = str(delivery.id)
+    baseline = await digest_b.take()
+    violations.clear()
+    with schemas_touched(any_thread=True) as touched:
+        count = await recover_office(tenant, now=utcnow() + timedelta(minutes=6))
+    assert count >= 1
+    assert touched == {f"t_{A}"}
+    assert not violations, [v.reason for v in violations]
+    assert await digest_b.take() == baseline
+    async with database.platform_session() as session:
+        query = select(OutboxMessage).where(OutboxMessage.args[1].astext.contains(delivery_id))
+        assert [m.tenant_code for m in (await session.execute(query)).scalars()] == [A]

@@ -24,7 +24,7 @@ async def publish_mandate(tenant_code: str, mandate_id: str) -> None:
         await publish(session, tenant, [uuid.UUID(mandate_id)])
 
 
-@actor(queue_name="deputies")
+@actor(queue_name="deputies", recoverable=True)
 async def term_changed(tenant_code: str, old_term_id: str, new_term_id: str) -> None:
     """换届 has committed. Modules with open work (suggestions, contacts, ...) carry it from the old
     term to the new one here; each message takes effect once."""

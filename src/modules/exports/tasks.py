@@ -40,7 +40,7 @@ def progress_recorder(tenant: TenantRef, export_id: uuid.UUID) -> Progress:
     return record
 
 
-@actor(queue_name="exports", max_retries=3)
+@actor(queue_name="exports", max_retries=3, recoverable=True)
 async def build_export(tenant_code: str, export_id: str) -> None:
     from renda.modules.exports import service
 
@@ -50,6 +50,7 @@ async def build_export(tenant_code: str, export_id: str) -> None:
             return
         export = await service.get_export(session, uuid.UUID(export_id))
         if export.status != ExportStatus.PENDING:
+            await session.commit()  # the claim: this message is done with, nothing to send again
             return
         try:
             await service.build(session, export, progress_recorder(tenant, export.id))
@@ -57,6 +58,7 @@ async def build_export(tenant_code: str, export_id: str) -> None:
             log.exception("export failed", extra={"export_id": export_id})
             await session.rollback()
             async with tenant_session(tenant, actor=WORKER_ACTOR) as retry_session:
+                await claim_message(retry_session)  # failed for good: the outbox must not send it again
                 failed = await service.get_export(retry_session, uuid.UUID(export_id))
                 failed.status, failed.error, failed.finished_at = ExportStatus.FAILED, str(exc)[:500], utcnow()
                 await retry_session.commit()

@@ -7,20 +7,25 @@ after a crash is recognised by the receiving side.
 
 Without a configured transport, development logs the messages (masked addresses only) and
 production reports the channel unavailable, so its deliveries are skipped instead of faked.
+`RENDA_NOTIFY_RECORD_FILE` instead writes every message handed over as a line of that file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import smtplib
 import ssl
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from email.header import Header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
+from pathlib import Path
 from typing import Protocol
 
 from renda.config import Settings
@@ -65,6 +70,16 @@ class Channel(ABC):
 
     @abstractmethod
     async def send(self, message: Outgoing) -> None: ...
+
+    async def accepted(self, key: str) -> bool:
+        """Whether the transport already took the message with this key (asked after a worker died
+        while sending it). False where the transport cannot tell: it is then sent again under the
+        same key, for the receiver to drop."""
+        ask = getattr(getattr(self, "transport", None), "accepted", None)
+        return bool(ask and await ask(self.transport_key(key)))
+
+    def transport_key(self, key: str) -> str:
+        return key
 
 
 # --- email ---------------------------------------------------------------------------------------
@@ -141,6 +156,9 @@ class EmailChannel(Channel):
 
     def message_id(self, key: str) -> str:
         return f"<{key}@{self.domain}>"
+
+    def transport_key(self, key: str) -> str:
+        return self.message_id(key)
 
     def build(self, message: Outgoing) -> Message:
         # The compat32 classes with explicit encoded words: the modern EmailMessage parses every
@@ -229,6 +247,57 @@ class WechatChannel(Channel):
         await self.transport.send(message.address, message.title, message.body, message.link, message.key)
 
 
+# --- recording -----------------------------------------------------------------------------------
+class RecordingTransport:
+    """Every channel's stand-in that writes what it is handed, one JSON line per message (channel,
+    key, masked address, title), to a file instead of sending it: development without a mail server
+    or gateway, and tests whose workers are processes of their own. Like a gateway with a status
+    query, it can tell whether it took a key (`accepted`). One `write` per line in append mode, so
+    the lines of several processes never interleave; a line cut off by a crash does not count."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _append(self, channel: str, key: str, masked: str, title: str) -> None:
+        record = {"channel": channel, "key": key, "to": masked, "title": title, "pid": os.getpid(), "at": time.time()}
+        line = json.dumps(record, ensure_ascii=False)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+
+    def records(self) -> list[dict[str, str]]:
+        if not self.path.exists():
+            return []
+        found = []
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                continue
+        return found
+
+    async def accepted(self, key: str) -> bool:
+        return any(record.get("key") == key for record in self.records())
+
+
+class RecordingEmail(RecordingTransport):
+    async def send(self, message: Message) -> None:
+        title = str(make_header(decode_header(str(message["Subject"]))))
+        self._append("email", str(message["Message-ID"]), mask_email(str(message["To"])), title)
+
+
+class RecordingSms(RecordingTransport):
+    async def send(self, mobile: str, text: str, idempotency_key: str) -> None:
+        self._append("sms", idempotency_key, mask_phone(mobile), text)
+
+
+class RecordingWechat(RecordingTransport):
+    async def send(self, openid: str, title: str, body: str, url: str | None, idempotency_key: str) -> None:
+        self._append("wechat", idempotency_key, mask_openid(openid), title)
+
+
 # --- configuration -------------------------------------------------------------------------------
 @dataclass
 class ChannelSetup:
@@ -249,6 +318,10 @@ def configure_channels(
     """Channels from settings; a transport passed here (a gateway adapter, a test's) wins."""
     global _setup
     development = not settings.is_production
+    if settings.notify_record_file is not None:
+        email = email or RecordingEmail(settings.notify_record_file)
+        sms = sms or RecordingSms(settings.notify_record_file)
+        wechat = wechat or RecordingWechat(settings.notify_record_file)
     if email is None and settings.smtp_host:
         email = SmtpTransport(
             settings.smtp_host,

@@ -68,6 +68,9 @@ class Sendable:
     last_error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The broker message that holds the lease: when the broker hands that message out again, its
+    # worker is gone, and the new one takes the lease over at once.
+    lease_holder: Mapped[str | None] = mapped_column(String(36))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Masked, for the staff page: never a full phone number.
     address_masked: Mapped[str | None] = mapped_column(String(100))

@@ -2,19 +2,25 @@
 
 1. Lock the row. Sent, failed, skipped or digest rows are left alone (a duplicate message); a row
    held by quiet hours waits; a row another worker is sending (lease still running) is retried later.
-2. Mark it `sending` with a lease, count the attempt, commit: the external send happens outside any
-   transaction.
-3. Send, then record `sent` and commit. A transport error is recorded with the attempt; the caller
-   retries with backoff, and the last attempt (or a permanent refusal such as SMTP 5xx) marks it
-   `failed`, which the office's staff see and can resend.
+2. Mark it `sending` with a lease under the current broker message, count the attempt, commit.
+3. Lock the row again, check it is still ours and `sending`, send, record the outcome and commit,
+   all in that one transaction: the row's lock is held during the send, so a second copy of the
+   same message waits and then finds it sent. A transport error is recorded with the attempt; the
+   caller retries with backoff, and the last attempt (or a permanent refusal such as SMTP 5xx)
+   marks it `failed`, which the office's staff see and can resend.
 
 A `sending` row whose lease has expired belongs to a worker that died between steps 2 and 3: the
-message may or may not have gone out. It is sent again under the same key (the email's Message-ID,
-the gateways' idempotency key), so a receiver that got the first copy drops the second; that is
-the best a transport without two-phase commit allows.
+message may or may not have gone out. So does a `sending` row leased under the very message now
+being handled: the broker hands a message out again only when the worker holding it is gone
+(RabbitMQ: its connection closed; Redis: its heartbeat stopped), so its deliveries are taken over
+at once instead of after the lease. Either way the transport is asked first whether it already
+took the message's key, where it can tell (`Channel.accepted`); otherwise it is sent again under
+the same key (the email's Message-ID, the gateways' idempotency key), so a receiver that got the
+first copy drops the second; that is the best a transport without two-phase commit allows. The
+doubt covers at most the one message a worker was sending when it died.
 
 A `deliver` message carries up to `BATCH` deliveries: each follows the rules above on its own, but
-they share one lock and one lease commit, and outcomes are recorded `RECORD_EVERY` at a time. A
+they share the first lock and lease commit; each send then has its own short transaction. A
 batch that has sent for `SEND_BUDGET` hands the rest back for its retry, so a slow mail server can't
 outlast the leases or the actor's time limit. The worker writes statuses as bulk
 statements, past the ORM's unit of work and so past the audit log: a delivery row is its own log
@@ -31,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dramatiq.middleware import CurrentMessage
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,7 +71,6 @@ Row = NotificationDelivery | NotificationDigest
 # (session, the rows to send with their addresses, setup) → what to send per row id (None: nothing)
 Compose = Callable[[AsyncSession, list[tuple[Row, str]], ChannelSetup], Awaitable[dict[uuid.UUID, Outgoing | None]]]
 BATCH = 100  # deliveries per `deliver` message: one lock and one lease commit for all
-RECORD_EVERY = 20  # outcomes recorded per commit while a batch is sent
 SEND_BUDGET = timedelta(minutes=2)  # a batch stops sending after this; well inside LEASE and the time limit
 
 
@@ -94,6 +100,13 @@ class _Leased:
     outgoing: Outgoing
     attempts: int
     channel: Channel
+    in_doubt: bool  # an earlier hand-over was cut off: it may have gone out
+
+
+def _holder() -> str | None:
+    """The broker message this runs for: a lease taken under it is this message's."""
+    message = CurrentMessage.get_current_message()
+    return message.message_id if message is not None else None
 
 
 async def _send(
@@ -108,6 +121,7 @@ async def _send(
     own; the batch only shares the transactions. Raises SendLater, after recording what was done,
     when any row must be tried again: the retried message finds the others done and skips them."""
     setup = channel_setup()
+    holder = _holder()
     outcome: dict[uuid.UUID, str] = {row_id: "missing" for row_id in row_ids}
     later: list[str] = []
     leased: list[_Leased] = []
@@ -119,10 +133,15 @@ async def _send(
                 outcome[row.id] = row.status
             elif row.status == Status.DEFERRED and row.not_before is not None and row.not_before > now:
                 outcome[row.id] = "held"
-            elif row.status == Status.SENDING and row.lease_until is not None and row.lease_until > now:
+            elif (
+                row.status == Status.SENDING
+                and row.lease_until is not None
+                and row.lease_until > now
+                and (holder is None or row.lease_holder != holder)
+            ):
                 outcome[row.id] = Status.SENDING
                 later.append("another worker is sending this message")
-            else:
+            else:  # pending, held until now, or sending for a worker that is gone
                 due.append(row)
         async with get_database().platform_session() as platform:
             found = await contacts_of(platform, list({row.user_id for row in due}), reveal=True)
@@ -144,12 +163,13 @@ async def _send(
                 skipped[row.id] = (Status.SKIPPED, "没有需要发送的内容")
                 continue
             channel = setup.channels[row.channel]
-            leased.append(_Leased(row.id, outgoing, row.attempts + 1, channel))
+            leased.append(_Leased(row.id, outgoing, row.attempts + 1, channel, row.status == Status.SENDING))
             leases.append(
                 {
                     "id": row.id,
                     "status": Status.SENDING,
                     "lease_until": now + LEASE,
+                    "lease_holder": holder,
                     "attempts": row.attempts + 1,
                     "address_masked": channel.mask(address),
                     "updated_at": now,
@@ -160,48 +180,64 @@ async def _send(
         outcome |= await _finish(session, model, skipped)
         await session.commit()
 
-    outcome |= await _transmit(tenant, model, leased, last_try, later)
+    outcome |= await _transmit(tenant, model, leased, last_try, later, holder)
     if later:
         raise SendLater(later[0])
     return outcome
 
 
 async def _transmit(
-    tenant: TenantRef, model: type[Row], leased: list[_Leased], last_try: bool, later: list[str]
+    tenant: TenantRef, model: type[Row], leased: list[_Leased], last_try: bool, later: list[str], holder: str | None
 ) -> dict[uuid.UUID, str]:
-    """Hand the leased rows to their channels, recording outcomes `RECORD_EVERY` at a time; what
-    must be tried again is noted in `later`."""
+    """Hand the leased rows to their channels one at a time, each inside a transaction that holds
+    the row's lock from before the send until its outcome is committed: a second copy of the same
+    message (a relay that died after publishing sends it again) waits for that lock and then finds
+    the row sent; a worker that dies mid-send releases the lock with its connection, leaving the
+    row `sending` for the message's next delivery. What must be tried again is noted in `later`."""
     outcome: dict[uuid.UUID, str] = {}
-    results: dict[uuid.UUID, tuple[str, str | None]] = {}
     started = time.monotonic()
     for index, item in enumerate(leased):
         if index and time.monotonic() - started > SEND_BUDGET.total_seconds():
             # A slow transport: hand the rest back for the retry, long before their leases (and
-            # the actor's time limit) run out, so a killed batch can't leave sent rows unrecorded.
-            results |= {rest.row_id: (Status.PENDING, "本批发送较慢,稍后继续") for rest in leased[index:]}
+            # the actor's time limit) run out.
+            rest = {r.row_id: (Status.PENDING, "本批发送较慢,稍后继续") for r in leased[index:]}
+            outcome |= await _record(tenant, model, rest, holder)
             later.append("batch send budget used up")
             break
-        try:
-            await item.channel.send(item.outgoing)
-        except ChannelUnavailable as exc:
-            results[item.row_id] = (Status.SKIPPED, str(exc))
-        except TransportError as exc:
-            final = exc.permanent or last_try or item.attempts >= MAX_ATTEMPTS
-            results[item.row_id] = (Status.FAILED if final else Status.PENDING, str(exc))
-            log.warning(
-                "notification not sent",
-                extra={"tenant": tenant.code, "id": str(item.row_id), "channel": item.channel.name, "final": final},
-            )
-            if not final:
-                later.append(str(exc))
-        else:
-            results[item.row_id] = (Status.SENT, None)
-        if len(results) >= RECORD_EVERY:  # what went out is on record even if the worker dies later
-            outcome |= await _record(tenant, model, results)
-            results = {}
-    if results:
-        outcome |= await _record(tenant, model, results)
+        async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
+            rows = await _locked(session, model, [item.row_id])
+            if not rows or rows[0].status != Status.SENDING or rows[0].lease_holder != holder:
+                # Done (or taken over after our lease ran out) by another delivery of the work.
+                outcome[item.row_id] = rows[0].status if rows else "missing"
+                continue
+            result = await _hand_over(tenant, item, last_try, later)
+            outcome |= await _finish(session, model, {item.row_id: result})
+            await session.commit()
     return outcome
+
+
+async def _hand_over(tenant: TenantRef, item: _Leased, last_try: bool, later: list[str]) -> tuple[str, str | None]:
+    """Send one message; its outcome as (status, error)."""
+    try:
+        if item.in_doubt and await item.channel.accepted(item.outgoing.key):
+            log.info(
+                "notification already taken by its transport before a worker stopped; not sent again",
+                extra={"tenant": tenant.code, "id": str(item.row_id), "channel": item.channel.name},
+            )
+        else:
+            await item.channel.send(item.outgoing)
+    except ChannelUnavailable as exc:
+        return Status.SKIPPED, str(exc)
+    except TransportError as exc:
+        final = exc.permanent or last_try or item.attempts >= MAX_ATTEMPTS
+        log.warning(
+            "notification not sent",
+            extra={"tenant": tenant.code, "id": str(item.row_id), "channel": item.channel.name, "final": final},
+        )
+        if not final:
+            later.append(str(exc))
+        return (Status.FAILED if final else Status.PENDING), str(exc)
+    return Status.SENT, None
 
 
 async def _locked(session: AsyncSession, model: type[Row], row_ids: Sequence[uuid.UUID]) -> list[Row]:
@@ -211,13 +247,14 @@ async def _locked(session: AsyncSession, model: type[Row], row_ids: Sequence[uui
 
 
 async def _record(
-    tenant: TenantRef, model: type[Row], results: dict[uuid.UUID, tuple[str, str | None]]
+    tenant: TenantRef, model: type[Row], results: dict[uuid.UUID, tuple[str, str | None]], holder: str | None
 ) -> dict[uuid.UUID, str]:
-    """Record each sent row's outcome, unless another worker (after our lease ran out) already did."""
+    """Record outcomes of rows still leased under `holder`; others are left as another delivery left them."""
     async with tenant_session(tenant, actor=WORKER_ACTOR) as session:
         rows = await _locked(session, model, list(results))
         recorded = {row.id: row.status for row in rows}
-        recorded |= await _finish(session, model, {r.id: results[r.id] for r in rows if r.status == Status.SENDING})
+        ours = {r.id: results[r.id] for r in rows if r.status == Status.SENDING and r.lease_holder == holder}
+        recorded |= await _finish(session, model, ours)
         await session.commit()
     return {row_id: recorded.get(row_id, "missing") for row_id in results}
 
@@ -237,6 +274,7 @@ async def _finish(
                 "status": status,
                 "last_error": (error or None) and error[:1000],
                 "lease_until": None,
+                "lease_holder": None,
                 "sent_at": now if status == Status.SENT else None,
                 "updated_at": now,
             }

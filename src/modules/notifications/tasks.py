@@ -1,15 +1,26 @@
-"""Notification actors: deliver a batch of messages, send one digest, and the per-office digest jobs."""
+"""Notification actors: deliver a batch of messages, send one digest, the per-office digest jobs, and
+the recovery of deliveries whose message the broker lost."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import datetime
 from typing import Any
 
 from dramatiq.middleware import CurrentMessage
+from sqlalchemy import select
 
-from renda.tenants.scoping import load_tenant, tenant_session
+from renda.core.db import get_database
+from renda.tenants.models import Tenant, TenantStatus
+from renda.tenants.scoping import TenantRef, load_tenant, office_job, tenant_session
 from renda.workers.broker import actor
-from renda.workers.scheduler import Daily, Weekly, per_office
+from renda.workers.scheduler import Daily, Every, Weekly, per_office, periodic
+
+log = logging.getLogger("renda.notifications")
+# The recovery pass runs this often and sends again what is service.STALE_AFTER (5 minutes) overdue,
+# so a delivery whose message the broker lost goes out within about seven minutes of when it was due.
+RECOVER_EVERY_MINUTES = 2
 
 MAX_RETRIES = 5  # with MIN_BACKOFF doubling: about 15 s, 30 s, 1 min, 2 min, 4 min
 MIN_BACKOFF_MS = 15_000
@@ -42,17 +53,44 @@ async def deliver_digest(tenant_code: str, digest_id: str) -> None:
 
 
 async def run_digests(tenant_code: str, frequency: str, period: str) -> list[uuid.UUID]:
-    """Build the office's digests of `period` (and, daily, re-send what lost its message). A repeated
-    job message finds the period's digests made and sends nothing twice."""
+    """Build the office's digests of `period`. A repeated job message finds the period's digests made
+    and sends nothing twice."""
     from renda.modules.notifications import service
     from renda.modules.notifications.sending import WORKER_ACTOR
 
     async with tenant_session(await load_tenant(tenant_code), actor=WORKER_ACTOR) as session:
         created = await service.build_digests(session, frequency, period)
-        if frequency == "daily":
-            await service.sweep(session)
         await session.commit()
         return created
+
+
+@periodic("notifications.recover", Every(minutes=RECOVER_EVERY_MINUTES))
+@actor(queue_name="notifications", max_retries=3, time_limit=10 * 60_000)
+async def recover_deliveries(period: str) -> None:
+    """Every active office in turn, each in a session of its own schema and bound to it as a job of
+    that office: deliveries and digests whose message the broker lost (`service.sweep`) are sent again."""
+    async with get_database().platform_session() as platform:
+        query = select(Tenant).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.path)
+        offices = [TenantRef.of(tenant) for tenant in (await platform.execute(query)).scalars()]
+    found: dict[str, int] = {}
+    for office in offices:
+        count = await recover_office(office)
+        if count:
+            found[office.code] = count
+    if found:
+        log.warning("deliveries that lost their message sent again", extra={"offices": found})
+
+
+async def recover_office(office: TenantRef, now: datetime | None = None) -> int:
+    """One office's pass of `recover_deliveries`: only its own schema, refused any other."""
+    from renda.modules.notifications import service
+    from renda.modules.notifications.sending import WORKER_ACTOR
+
+    with office_job(office.code):
+        async with tenant_session(office, actor=WORKER_ACTOR) as session:
+            count = await service.sweep(session, now)
+            await session.commit()
+    return count
 
 
 @per_office("notifications.daily_digest", Daily(hour=8))
