@@ -150,7 +150,11 @@ def create_app(
         database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        connect_args={"prepared_statement_cache_size": settings.database_statement_cache},
+        pool_timeout=settings.database_pool_timeout,
+        connect_args={
+            "prepared_statement_cache_size": settings.database_statement_cache,
+            "timeout": settings.database_connect_timeout,
+        },
     )
     broker = use_broker(broker or broker_for(settings))
 
@@ -161,7 +165,7 @@ def create_app(
             worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
             worker.start()
         await _register_configured_provider(settings)
-        relay = OutboxRelay(database, broker)
+        relay = OutboxRelay(database, broker, poll_seconds=settings.outbox_poll_seconds)
         relay_task = asyncio.create_task(relay.run())
         scheduler_stop = asyncio.Event()
         scheduler_task = asyncio.create_task(run_scheduler(database, stop=scheduler_stop)) if with_scheduler else None

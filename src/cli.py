@@ -179,7 +179,7 @@ def worker(threads: int) -> None:
     broker.emit_after("process_boot")
     dramatiq_worker = dramatiq.Worker(broker, worker_threads=threads)
     dramatiq_worker.start()
-    relay = OutboxRelay(database, broker)
+    relay = OutboxRelay(database, broker, poll_seconds=settings.outbox_poll_seconds)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: (relay.stop(), stop.set()))
