@@ -36,6 +36,7 @@ from renda.core.timezone import to_local
 from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.duty.points_watch import install_points_watch
+from renda.modules.exports.service import configure_exports
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
@@ -146,6 +147,7 @@ def create_app(
     install_outbox_notify()
     configure_secrets(settings.secret_key, settings.old_secret_keys)
     configure_channels(settings)
+    configure_exports(settings)
     database = configure_database(
         database_url,
         pool_size=settings.database_pool_size,

@@ -53,6 +53,8 @@ class Settings:
     database_pool_timeout: float = 10.0
     # The outbox relay sends on every commit's NOTIFY; its sweep this often catches what no NOTIFY brought.
     outbox_poll_seconds: float = 2.0
+    # How long an export (a list, a batch of archives) may take to build; past it, it fails saying so.
+    export_time_limit_seconds: float = 600.0
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -114,6 +116,7 @@ class Settings:
             "database_connect_timeout": float(_env("RENDA_DATABASE_CONNECT_TIMEOUT", "5") or 5),
             "database_pool_timeout": float(_env("RENDA_DATABASE_POOL_TIMEOUT", "10") or 10),
             "outbox_poll_seconds": float(_env("RENDA_OUTBOX_POLL_SECONDS", "2") or 2),
+            "export_time_limit_seconds": float(_env("RENDA_EXPORT_TIME_LIMIT_SECONDS", "600") or 600),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
             "session_idle_minutes": int(_env("RENDA_SESSION_IDLE_MINUTES", "120") or 120),

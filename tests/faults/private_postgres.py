@@ -52,8 +52,6 @@ class PrivatePostgres:
 
     directory: Path
     port: int
-    # Limits the server starts under, e.g. "-f 4096" (`ulimit` arguments: here, the largest file it may write).
-    ulimit: str | None = None
 
     @property
     def data(self) -> Path:
@@ -72,10 +70,7 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        command = [*_as_server_user(), *args]
-        if self.ulimit:
-            command = ["sh", "-c", f'ulimit {self.ulimit} && exec "$@"', "sh", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+        subprocess.run([*_as_server_user(), *args], check=True, capture_output=True, timeout=timeout)
 
     def init(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -101,11 +96,11 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_postgres(ulimit: str | None = None) -> Iterator[PrivatePostgres]:
+def private_postgres() -> Iterator[PrivatePostgres]:
     if not (PG_BIN / "initdb").exists():
         pytest.fail(f"PostgreSQL's server programs are not in {PG_BIN} (set RENDA_TEST_PG_BIN)")
     directory = Path(tempfile.mkdtemp(prefix="renda-fault-pg-"))
-    server = PrivatePostgres(directory, free_port(), ulimit)
+    server = PrivatePostgres(directory, free_port())
     try:
         server.init()
         server.start()
