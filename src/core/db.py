@@ -178,12 +178,11 @@ class UnitOfWork:
         if self.connection is None:
             try:
                 connection = await self.database.engine.connect()
-            except DatabaseUnavailable:
-                raise
             except Exception as error:
-                if database_unavailable(error):  # no pooled connection free in time, or none made
-                    raise DatabaseUnavailable() from error
-                raise
+                # None made (`connect_or_unavailable` says so already), or none free within the pool's timeout.
+                if isinstance(error, DatabaseUnavailable) or not database_unavailable(error):
+                    raise
+                raise DatabaseUnavailable() from error
             await connection.begin()
             self.connection = connection
         return self.connection

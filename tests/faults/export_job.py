@@ -1,7 +1,7 @@
-"""One export built by a dramatiq worker in a process of its own whose files may not grow past a size
+"""Exports built by a dramatiq worker in a process of its own whose files may not grow past a size
 (RLIMIT_FSIZE, SIGXFSZ ignored): every write beyond it fails with EFBIG, as it would on a full disk.
 
-    python tests/faults/export_job.py DATABASE_URL OFFICE EXPORT_ID MAX_FILE_BYTES
+    python tests/faults/export_job.py DATABASE_URL OFFICE MAX_FILE_BYTES EXPORT_ID...
 
 The limit is set once everything is imported and configured, just before the worker starts; the
 worker's log (JSON lines) goes to stderr, a pipe, which no file size limit touches.
@@ -14,7 +14,7 @@ import signal
 import sys
 
 
-def main(database_url: str, office: str, export_id: str, max_file_bytes: int) -> None:
+def main(database_url: str, office: str, max_file_bytes: int, export_ids: list[str]) -> None:
     import dramatiq
 
     from renda.core.crypto import configure_secrets
@@ -36,12 +36,13 @@ def main(database_url: str, office: str, export_id: str, max_file_bytes: int) ->
     resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
     worker.start()
     try:
-        build_export.send(office, export_id)
-        broker.join(build_export.queue_name)  # and any retry of it, were there one
+        for export_id in export_ids:
+            build_export.send(office, export_id)
+        broker.join(build_export.queue_name)  # and any retry, were there one
         worker.join()
     finally:
         worker.stop()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:])

@@ -87,6 +87,11 @@ async def test_postgresql_stopped_and_started_under_load(tmp_path) -> None:
 
             await wait_until(all_waiting, what="every pooled connection in a waiting request")
             assert_unavailable(await client.get(api))
+
+            async def logged() -> bool:  # its request line is written once its answer has gone
+                return any(e.get("msg") == "request" and e["status"] == 503 for e in service.log_lines())
+
+            await wait_until(logged, what="the 503 logged")
             first_outage_line = len(service.log_lines())
 
             # PostgreSQL stops: the requests in flight fail in their handlers, every new one at its start.
