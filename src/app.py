@@ -36,6 +36,7 @@ from renda.core.timezone import to_local
 from renda.core.transactions import UnitOfWorkMiddleware
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.duty.points_watch import install_points_watch
+from renda.modules.exports.service import configure_exports
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
@@ -146,11 +147,16 @@ def create_app(
     install_outbox_notify()
     configure_secrets(settings.secret_key, settings.old_secret_keys)
     configure_channels(settings)
+    configure_exports(settings)
     database = configure_database(
         database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        connect_args={"prepared_statement_cache_size": settings.database_statement_cache},
+        pool_timeout=settings.database_pool_timeout,
+        connect_args={
+            "prepared_statement_cache_size": settings.database_statement_cache,
+            "timeout": settings.database_connect_timeout,
+        },
     )
     broker = use_broker(broker or broker_for(settings))
 
@@ -161,7 +167,7 @@ def create_app(
             worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
             worker.start()
         await _register_configured_provider(settings)
-        relay = OutboxRelay(database, broker)
+        relay = OutboxRelay(database, broker, poll_seconds=settings.outbox_poll_seconds)
         relay_task = asyncio.create_task(relay.run())
         scheduler_stop = asyncio.Event()
         scheduler_task = asyncio.create_task(run_scheduler(database, stop=scheduler_stop)) if with_scheduler else None

@@ -159,6 +159,7 @@ def worker(threads: int) -> None:
     from renda.core.embedded import ensure_database_url
     from renda.modules.audit.recorder import install_audit_recorder
     from renda.modules.duty.points_watch import install_points_watch
+    from renda.modules.exports.service import configure_exports
     from renda.modules.notifications.channels import configure_channels
     from renda.modules.rollups.service import install_rollup_watch
     from renda.workers.broker import broker_for, registered_actors, use_broker
@@ -174,12 +175,13 @@ def worker(threads: int) -> None:
     install_outbox_notify()
     configure_secrets(settings.secret_key, settings.old_secret_keys)  # jobs decrypt what they send (mobile numbers)
     configure_channels(settings)
+    configure_exports(settings)
     database = configure_database(ensure_database_url(settings))
     broker = use_broker(broker_for(settings))
     broker.emit_after("process_boot")
     dramatiq_worker = dramatiq.Worker(broker, worker_threads=threads)
     dramatiq_worker.start()
-    relay = OutboxRelay(database, broker)
+    relay = OutboxRelay(database, broker, poll_seconds=settings.outbox_poll_seconds)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: (relay.stop(), stop.set()))

@@ -47,6 +47,14 @@ class Settings:
     # per connection: a statement is prepared once per office schema it runs in.
     database_pool_size: int = 20
     database_statement_cache: int = 1000
+    # Seconds to wait for PostgreSQL to accept a new connection, and for a pooled connection to come
+    # free: past them a request answers 503 `database_unavailable` instead of hanging.
+    database_connect_timeout: float = 5.0
+    database_pool_timeout: float = 10.0
+    # The outbox relay sends on every commit's NOTIFY; its sweep this often catches what no NOTIFY brought.
+    outbox_poll_seconds: float = 2.0
+    # How long an export (a list, a batch of archives) may take to build; past it, it fails saying so.
+    export_time_limit_seconds: float = 600.0
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -109,6 +117,10 @@ class Settings:
             "migrate_concurrency": int(_env("RENDA_MIGRATE_CONCURRENCY", "4") or 4),
             "database_pool_size": int(_env("RENDA_DATABASE_POOL_SIZE", "20") or 20),
             "database_statement_cache": int(_env("RENDA_DATABASE_STATEMENT_CACHE", "1000") or 1000),
+            "database_connect_timeout": float(_env("RENDA_DATABASE_CONNECT_TIMEOUT", "5") or 5),
+            "database_pool_timeout": float(_env("RENDA_DATABASE_POOL_TIMEOUT", "10") or 10),
+            "outbox_poll_seconds": float(_env("RENDA_OUTBOX_POLL_SECONDS", "2") or 2),
+            "export_time_limit_seconds": float(_env("RENDA_EXPORT_TIME_LIMIT_SECONDS", "600") or 600),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
             "session_idle_minutes": int(_env("RENDA_SESSION_IDLE_MINUTES", "120") or 120),

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from renda.core.db import current_unit, get_database, utcnow
+from renda.core.transactions import WITHOUT_DATABASE
 
 SESSION_COOKIE = "renda_session"
 
@@ -194,7 +195,9 @@ class AuthenticationMiddleware(ASGIMiddleware):
         self.idle = timedelta(minutes=idle_minutes)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        scope["user"] = await self._identify(scope)
+        # Probes, static files and the API document are public: no caller to look up, so they answer
+        # (/health above all) while the database is away.
+        scope["user"] = None if scope["path"].startswith(WITHOUT_DATABASE) else await self._identify(scope)
         await next_app(scope, receive, send)
 
     async def _identify(self, scope: Scope) -> Principal | None:

@@ -9,6 +9,7 @@ tenant fails loudly instead of reaching some other tenant.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import uuid
@@ -18,12 +19,13 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import DateTime, Executable, MetaData, Row, event, exc, func
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.util import await_only
 
-from renda.core.errors import AppError, Conflict, InvalidInput
+from renda.core.errors import AppError, Conflict, DatabaseUnavailable, InvalidInput
 
 PLATFORM_SCHEMA = "platform"
 NO_TENANT_SCHEMA = "no_tenant_selected"
@@ -64,21 +66,33 @@ class Timestamps:
     )
 
 
+CONNECT_TIMEOUT_SECONDS = 5.0  # for PostgreSQL to accept a new connection
+POOL_TIMEOUT_SECONDS = 10.0  # for a pooled connection to come free
+
+
 class Database:
     """One engine per event loop (asyncpg connections belong to the loop that opened them).
 
     Connections are not pinged on checkout: the transaction is begun right away instead (the BEGIN a
-    transaction sends anyway), and a connection that fails it is replaced (see `begin_on_checkout`)."""
+    transaction sends anyway), and a connection that fails it is replaced (see `begin_on_checkout`),
+    so the pool heals by itself after PostgreSQL restarts. While PostgreSQL cannot be reached, a new
+    connection fails within `timeout` and a wait for a pooled one within `pool_timeout`: seconds."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
+        connect_args = {
+            # Statements are cached per connection and per office schema (the schema is in the SQL):
+            # room for the common statements of many offices.
+            "prepared_statement_cache_size": 1000,
+            "timeout": CONNECT_TIMEOUT_SECONDS,
+            **engine_kwargs.pop("connect_args", {}),
+        }
         self.engine_kwargs = {
             "pool_size": 10,
             "max_overflow": 10,
             "pool_pre_ping": False,
-            # Statements are cached per connection and per office schema (the schema is in the SQL):
-            # room for the common statements of many offices.
-            "connect_args": {"prepared_statement_cache_size": 1000},
+            "pool_timeout": POOL_TIMEOUT_SECONDS,
+            "connect_args": connect_args,
             "query_cache_size": 2000,
             **engine_kwargs,
         }
@@ -92,6 +106,7 @@ class Database:
             engine = create_async_engine(self.url, **self.engine_kwargs).execution_options(
                 schema_translate_map={None: NO_TENANT_SCHEMA}
             )
+            event.listen(engine.sync_engine, "do_connect", connect_or_unavailable)
             event.listen(engine.sync_engine, "checkout", begin_on_checkout)
             event.listen(engine.sync_engine, "before_cursor_execute", guard_statement)
             self._engines[loop_id] = engine
@@ -116,6 +131,18 @@ class Database:
         engine = self._engines.pop(id(asyncio.get_running_loop()), None)
         if engine is not None:
             await engine.dispose()
+
+
+def connect_or_unavailable(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+    """Open a new connection; whatever stops it being made (refused, unreachable, timed out, the server
+    starting up or shutting down, no connection slot left) raises `DatabaseUnavailable`, so every
+    caller (a request, a job, the outbox relay) can tell the database's absence from a fault."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as error:
+        if isinstance(error, OSError) or database_unavailable(error):
+            raise DatabaseUnavailable() from error
+        raise
 
 
 def begin_on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
@@ -149,7 +176,13 @@ class UnitOfWork:
 
     async def connect(self) -> AsyncConnection:
         if self.connection is None:
-            connection = await self.database.engine.connect()
+            try:
+                connection = await self.database.engine.connect()
+            except Exception as error:
+                # None made (`connect_or_unavailable` says so already), or none free within the pool's timeout.
+                if isinstance(error, DatabaseUnavailable) or not database_unavailable(error):
+                    raise
+                raise DatabaseUnavailable() from error
             await connection.begin()
             self.connection = connection
         return self.connection
@@ -172,12 +205,22 @@ class UnitOfWork:
         return AsyncSession(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
 
     async def finish(self, commit: bool) -> None:
+        """Commit or roll back, and give the connection back. A connection lost meanwhile is dropped
+        from the pool (not reset: that would fail again); losing it rolled the transaction back, so a
+        rollback has nothing left to do, and a commit raises `DatabaseUnavailable`."""
         connection, self.connection = self.connection, None
         if connection is None:
             return
         try:
             if connection.in_transaction():
                 await (connection.commit() if commit else connection.rollback())
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            if commit:
+                raise DatabaseUnavailable() from error
         finally:
             await connection.close()
 
@@ -307,6 +350,41 @@ REFUSED_INPUT: dict[str, tuple[type[AppError], str, str]] = {
     "22008": (InvalidInput, "invalid_date", "日期或时间超出允许的范围"),
 }
 IN_USE = (Conflict, "in_use", "该记录仍被其他数据引用,不能删除或修改")
+
+
+# SQLSTATEs of a server that is not there for us: connection exceptions (class 08), an administrator's
+# or a crash's shutdown, a server starting up or shutting down, every connection slot taken.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means PostgreSQL could not be reached or was lost (stopped, restarting,
+    unreachable, the pool exhausted) rather than refusing what was sent: the cause a 503 names."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        found = pending.pop()
+        if found is None or id(found) in seen:
+            continue
+        seen.add(id(found))
+        if isinstance(found, DatabaseUnavailable | exc.TimeoutError | exc.DisconnectionError):
+            return True  # exc.TimeoutError: no pooled connection came free within the pool's timeout
+        if isinstance(found, exc.DBAPIError) and found.connection_invalidated:
+            return True
+        state = str(getattr(found, "sqlstate", None) or "")
+        if state.startswith("08") or state in UNAVAILABLE_SQLSTATES:
+            return True
+        if isinstance(found, asyncpg.InterfaceError) and "connection is closed" in str(found):
+            return True
+        pending += [getattr(found, "orig", None), found.__cause__]
+    return False
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The first error of a chain (`raise … from …`): for a log line, what really happened."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return error
 
 
 def sqlstate_of(error: exc.DBAPIError) -> str | None:

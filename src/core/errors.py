@@ -80,6 +80,20 @@ class TooManyRequests(AppError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class DatabaseUnavailable(AppError):
+    """PostgreSQL cannot be reached (stopped, restarting, unreachable) or has no connection free in
+    time: a 503 the caller may retry shortly, never a 500."""
+
+    status_code = 503
+    code = "database_unavailable"
+    message = "数据库暂时不可用,请稍后重试"
+    retry_after = 5
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:

@@ -38,7 +38,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access", "pika", "asyncio", "alembic.runtime.plugins", "pgserver"):
+    # (WeasyPrint logs seven steps of every PDF it renders at INFO.)
+    for noisy in ("uvicorn.access", "pika", "asyncio", "alembic.runtime.plugins", "pgserver", "weasyprint"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "dramatiq"):
         logging.getLogger(name).handlers[:] = []

@@ -13,8 +13,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from renda.core.db import refused_input, sqlstate_of
-from renda.core.errors import AppError, TooManyRequests, error_body
+from renda.core.db import database_unavailable, refused_input, root_cause, sqlstate_of
+from renda.core.errors import AppError, DatabaseUnavailable, TooManyRequests, error_body
 from renda.web.rendering import render_error_page
 
 log = logging.getLogger("renda.errors")
@@ -49,8 +49,24 @@ def _render(request: Request, status: int, body: dict[str, Any], headers: dict[s
 
 
 def app_error_handler(request: Request, exc: AppError) -> Response:
-    headers = exc.headers if isinstance(exc, TooManyRequests) else None
+    headers = exc.headers if isinstance(exc, TooManyRequests | DatabaseUnavailable) else None
     return _render(request, exc.status_code, error_body(exc.code, exc.message, exc.details), headers)
+
+
+def database_unavailable_handler(request: Request, exc: Exception) -> Response:
+    """PostgreSQL out of reach, wherever the request met it: a 503 and one log line, no traceback (a
+    stopped database would otherwise bury the log under one per request)."""
+    cause = root_cause(exc)
+    log.warning(
+        "database unavailable",
+        extra={
+            "method": request.method,
+            "path": request.url.path,
+            "error": f"{type(cause).__name__}: {cause}"[:300],
+        },
+    )
+    unavailable = exc if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable()
+    return app_error_handler(request, unavailable)
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
@@ -94,7 +110,7 @@ def database_error_handler(request: Request, exc: DBAPIError) -> Response:
         return service_unavailable_handler(request, exc)
     refused = refused_input(exc)
     if refused is None:
-        return internal_error_handler(request, exc)
+        return internal_error_handler(request, exc)  # which also knows a lost connection
     log.warning(
         "database refused input",
         extra={
@@ -108,11 +124,14 @@ def database_error_handler(request: Request, exc: DBAPIError) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        return database_unavailable_handler(request, exc)
     log.exception("unhandled error", exc_info=exc)
     return _render(request, HTTP_500_INTERNAL_SERVER_ERROR, error_body("internal_error", "服务器内部错误,请稍后再试"))
 
 
 exception_handlers = {
+    DatabaseUnavailable: database_unavailable_handler,
     AppError: app_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,

@@ -26,14 +26,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from renda.core.db import Database, utcnow
+from renda.core.db import CONNECT_TIMEOUT_SECONDS, Database, database_unavailable, root_cause, utcnow
 from renda.workers.models import DeadJob, OutboxMessage, ProcessedMessage
 
 log = logging.getLogger("renda.outbox")
 NOTIFY_CHANNEL = "renda_outbox"
 BATCH_SIZE = 200
 LISTEN_CHECK_SECONDS = 30.0  # how often a quiet LISTEN connection is checked
-LISTEN_RETRY_FIRST, LISTEN_RETRY_MAX = 0.5, 30.0  # backoff between attempts to LISTEN again
+LISTEN_RETRY_FIRST, LISTEN_RETRY_MAX = 0.5, 10.0  # backoff between attempts to LISTEN again
 
 
 def enqueue(session: AsyncSession, actor: dramatiq.Actor[Any, Any], *args: Any, **kwargs: Any) -> OutboxMessage:
@@ -223,14 +223,28 @@ class OutboxRelay:
         return len(messages), None
 
     async def run(self) -> None:
-        """Drain on every NOTIFY and at least every `poll_seconds`, until `stop()`."""
+        """Drain on every NOTIFY and at least every `poll_seconds`, until `stop()`. While the database is
+        away, the log says so once when it goes and once when it is back (not a traceback a pass)."""
         listener = asyncio.create_task(self._listen())
+        database_lost: float | None = None
         try:
             while not self._stopping:
                 try:
                     await self.drain()
-                except Exception:
-                    log.exception("outbox relay pass failed; retrying")
+                    if database_lost is not None:
+                        log.info("outbox relay: the database is back after %.0fs", time.monotonic() - database_lost)
+                        database_lost = None
+                except Exception as exc:
+                    if not database_unavailable(exc):
+                        log.exception("outbox relay pass failed; retrying")
+                    elif database_lost is None:
+                        database_lost = time.monotonic()
+                        cause = root_cause(exc)
+                        log.warning(
+                            "outbox relay: database unavailable (%s); retrying every %ss",
+                            f"{type(cause).__name__}: {cause}",
+                            self.poll_seconds,
+                        )
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
                 except TimeoutError:
@@ -254,7 +268,7 @@ class OutboxRelay:
             try:
                 # Its own connection, not the pool's: pooled connections begin a transaction as they
                 # are checked out, and PostgreSQL holds notifications back until a transaction ends.
-                driver = await asyncpg.connect(self._listen_dsn())
+                driver = await asyncpg.connect(self._listen_dsn(), timeout=CONNECT_TIMEOUT_SECONDS)
                 try:
                     dropped = asyncio.Event()
                     driver.add_termination_listener(lambda _connection, event=dropped: event.set())

@@ -21,7 +21,7 @@ from typing import Any
 import dramatiq
 from sqlalchemy.dialects.postgresql import insert
 
-from renda.core.db import Database, utcnow
+from renda.core.db import Database, database_unavailable, root_cause, utcnow
 from renda.core.timezone import LOCAL_TZ
 from renda.workers.models import ScheduledRun
 from renda.workers.outbox import enqueue
@@ -159,8 +159,12 @@ async def run_scheduler(database: Database, interval_seconds: float = 15.0, stop
     while not stop.is_set():
         try:
             await tick(database)
-        except Exception:
-            log.exception("scheduler tick failed")
+        except Exception as exc:
+            if not database_unavailable(exc):
+                log.exception("scheduler tick failed")
+            else:  # the next tick enqueues the current periods still unclaimed: one line, no traceback
+                cause = root_cause(exc)
+                log.warning("scheduler tick skipped: database unavailable (%s: %s)", type(cause).__name__, cause)
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
         except TimeoutError:

@@ -7,7 +7,6 @@ the web app, which requests the exports, does too.
 
 from __future__ import annotations
 
-import io
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -19,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from renda.core.timezone import LOCAL_TZ
 from renda.modules.duty import archive_render, archives
 from renda.modules.duty.archive_batches import BATCH_KIND, EXCEL_KIND
-from renda.modules.exports.service import ExportFile, ExportKind, Progress, file_kind, register_export
+from renda.modules.exports.service import (
+    ExportFile,
+    ExportKind,
+    Progress,
+    file_kind,
+    register_export,
+    scratch_directory,
+)
 from renda.tenants.scoping import load_tenant, tenant_session
 from renda.workers.broker import actor
 from renda.workers.scheduler import Yearly, per_office
@@ -76,14 +82,19 @@ async def build_batch(session: AsyncSession, params: dict[str, Any], progress: P
     office = await _office(session, params)
     year, persons = await _persons(session, params)
     await progress(0, len(persons))
-    buffer, taken = io.BytesIO(), set[str]()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive_zip:
-        for done, (person_id, name) in enumerate(persons, 1):
-            view = await archives.archive_of(session, office, person_id, year)
-            archive_zip.writestr(_member_name(year, name or view.name, taken), await archive_render.pdf_of(view))
-            await progress(done, len(persons))
+    taken = set[str]()
+    # Made on disk, not in memory (an office's archives run to hundreds of PDFs), in scratch space that
+    # goes with whatever was written should the job fail, run out of disk or of time.
+    with scratch_directory() as work:
+        path = work / "archives.zip"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive_zip:
+            for done, (person_id, name) in enumerate(persons, 1):
+                view = await archives.archive_of(session, office, person_id, year)
+                archive_zip.writestr(_member_name(year, name or view.name, taken), await archive_render.pdf_of(view))
+                await progress(done, len(persons))
+        content = path.read_bytes()
     scope_name = str(params.get("scope_name") or "")
-    return ExportFile(buffer.getvalue(), f"{year}年度代表履职档案{scope_name}.zip", len(persons))
+    return ExportFile(content, f"{year}年度代表履职档案{scope_name}.zip", len(persons))
 
 
 async def excel_export_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[list[Any]]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 import uuid
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -12,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from renda.config import Settings
 from renda.core.db import utcnow
 from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
@@ -28,6 +33,13 @@ from renda.modules.exports.registry import (  # noqa: F401
 )
 from renda.tenants.scoping import TenantAccess
 from renda.workers.outbox import enqueue
+
+
+def configure_exports(settings: Settings) -> None:
+    """At start-up of every process that builds exports (a worker; the service with its in-process one)."""
+    from renda.modules.exports.tasks import set_time_limit
+
+    set_time_limit(settings.export_time_limit_seconds)
 
 
 def _kind(name: str) -> ExportKind:
@@ -76,24 +88,51 @@ def media_type_of(filename: str | None) -> str:
     return MEDIA_TYPES.get((filename or "").rsplit(".", 1)[-1].lower(), MEDIA_TYPES["xlsx"])
 
 
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """A directory of the process's temporary space (TMPDIR; the chart mounts one at /tmp) for one
+    file being made, removed with all it holds whatever happens: a build that fails, runs out of disk
+    or of time leaves no partial file behind."""
+    with tempfile.TemporaryDirectory(prefix="renda-export-") as work:
+        yield Path(work)
+
+
 async def workbook(label: str, headers: list[str], rows: AsyncIterable[list[Any]] | Iterable[list[Any]]) -> ExportFile:
     """One sheet named `label`: the headers, then the rows (what every list export makes, and what a
     module serves at once when its rows are few, e.g. one deputy's archive)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(label)
-    sheet.append(headers)
-    count = 0
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            sheet.append(row)
-            count += 1
-    else:
-        for row in rows:
-            sheet.append(row)
-            count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
+    try:
+        sheet.append(headers)
+        count = 0
+        if isinstance(rows, AsyncIterable):
+            async for row in rows:
+                sheet.append(row)
+                count += 1
+        else:
+            for row in rows:
+                sheet.append(row)
+                count += 1
+        buffer = io.BytesIO()
+        book.save(buffer)
+    finally:
+        _remove_sheet_file(sheet)
     return ExportFile(buffer.getvalue(), f"{label}_{to_local(utcnow()):%Y%m%d%H%M%S}.xlsx", count)
+
+
+def _remove_sheet_file(sheet: Any) -> None:
+    """openpyxl streams a write-only sheet into a temporary file of its own naming and removes it only
+    when the book is saved (or the process exits): a sheet given up half-way would stay on disk, open.
+    Its streams are closed first (a full disk fails their last write too: nothing to keep)."""
+    writer = getattr(sheet, "_writer", None)
+    for stream in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+        if stream is not None:
+            with suppress(Exception):
+                stream.close()
+    path = getattr(writer, "out", None)
+    if isinstance(path, str):
+        with suppress(FileNotFoundError):
+            os.remove(path)
 
 
 async def _no_progress(done: int, total: int) -> None:
