@@ -165,11 +165,11 @@ async def test_database_unavailable_says_try_later(client, hierarchy, monkeypatc
 
     monkeypatch.setattr(UnitOfWork, "connect", unreachable)
     page = await client.get(f"/t/{hierarchy['a']}/", headers=HTML)
-    assert page.status_code == 503 and page.headers["retry-after"] == "30"
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
     text = assert_chinese_page(page.text, "服务暂时不可用")
     assert "请过几分钟再试" in text
     api = await client.get(f"/api/v1/t/{hierarchy['a']}/audit")
-    assert api.status_code == 503 and api.json()["code"] == "service_unavailable"
+    assert api.status_code == 503 and api.json()["code"] == "database_unavailable"
 
 
 async def test_the_portal_leads_to_its_own_home(client, hierarchy) -> None:

@@ -30,10 +30,6 @@ _HTTP_DEFAULTS: dict[int, tuple[str, str]] = {
     415: ("unsupported_media_type", "不支持的内容类型"),
     429: ("too_many_requests", "操作过于频繁,请稍后再试"),
 }
-# The database is out of reach: connection failures (class 08), a server shutting down or starting
-# (57P01-57P03), no connection slot left (53300). Nothing was saved; trying again later may work.
-_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-UNAVAILABLE_RETRY_SECONDS = 30
 
 
 def _wants_html(request: Request) -> bool:
@@ -92,22 +88,10 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return _render(request, exc.status_code, error_body(code, message), exc.headers)
 
 
-def _unavailable(exc: DBAPIError) -> bool:
-    state = sqlstate_of(exc) or ""
-    return exc.connection_invalidated or state.startswith("08") or state in _UNAVAILABLE_STATES
-
-
-def service_unavailable_handler(request: Request, exc: Exception) -> Response:
-    """The database cannot be reached (or has no connection to spare): a 503 that says to try later."""
-    log.error("database unavailable", extra={"path": request.url.path, "error": f"{type(exc).__name__}: {exc}"[:300]})
-    body = error_body("service_unavailable", "数据库暂时不可用,请稍后重试")
-    return _render(request, 503, body, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
-
-
 def database_error_handler(request: Request, exc: DBAPIError) -> Response:
     """Input PostgreSQL refused that no service caught first: its 4xx, and one log line to fix the route."""
-    if _unavailable(exc):
-        return service_unavailable_handler(request, exc)
+    if database_unavailable(exc):
+        return database_unavailable_handler(request, exc)
     refused = refused_input(exc)
     if refused is None:
         return internal_error_handler(request, exc)  # which also knows a lost connection
@@ -136,7 +120,7 @@ exception_handlers = {
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     DBAPIError: database_error_handler,
-    ConnectionError: service_unavailable_handler,  # the database server refused or dropped the connection
-    PoolTimeout: service_unavailable_handler,  # every connection of the pool is busy
+    ConnectionError: database_unavailable_handler,  # the database server refused or dropped the connection
+    PoolTimeout: database_unavailable_handler,  # every connection of the pool is busy
     Exception: internal_error_handler,
 }
