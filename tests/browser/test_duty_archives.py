@@ -15,7 +15,7 @@ from renda.core.timezone import local_today
 from renda.modules.deputies.models import Person
 from renda.modules.organisation.models import GroupMembership, StationAssignment
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import follow_menu, sign_in
 from tests.browser.test_suggestions_phone import PHONE_VIEWPORT, fits_the_screen
 from tests.modules.duty.support_archives import fill_year
 
@@ -42,7 +42,7 @@ async def test_a_deputy_reads_the_archive_on_a_phone(chromium: Browser, live_ser
     try:
         page = await phone.new_page()
         await sign_in(page, "石泉县 人大代表 王建国(演示)")
-        await page.get_by_role("navigation", name="功能导航").get_by_role("link", name="我的履职档案").click()
+        await follow_menu(page, "我的履职档案")
         await expect(page.get_by_role("heading", name=re.compile("我的履职档案"))).to_be_visible()
         await expect(page.get_by_text("本年度", exact=True)).to_be_visible()
         for section in ("履职概况", "学习培训", "履职活动", "建议议案", "进站接待选民", "履职积分", "年度评价"):

@@ -14,7 +14,7 @@ from renda.modules.deputies.models import Person
 from renda.modules.duty import ledger
 from renda.modules.duty.models import Activity, Attendance
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import follow_menu, sign_in
 from tests.browser.test_suggestions_phone import PHONE_VIEWPORT, fits_the_screen
 
 OFFICE = "610922"
@@ -56,7 +56,7 @@ async def test_a_deputy_reads_his_points_on_a_phone(chromium: Browser, live_serv
     try:
         page = await phone.new_page()
         await sign_in(page, DEPUTY)
-        await page.get_by_role("navigation", name="功能导航").get_by_role("link", name="我的积分").click()
+        await follow_menu(page, "我的积分")
         await expect(page.get_by_role("heading", name="我的积分")).to_be_visible()
         await expect(page.get_by_text(f"参加视察:{TITLE}")).to_be_visible()
         await expect(page.get_by_text("按规则计分:参加视察 每次 5 分(第 1 版)").first).to_be_visible()

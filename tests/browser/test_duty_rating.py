@@ -11,7 +11,7 @@ from sqlalchemy import select
 from renda.core.timezone import local_today
 from renda.modules.duty.models import RatingWindow
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import follow_menu, sign_in
 from tests.browser.test_suggestions_phone import PHONE_VIEWPORT, fits_the_screen, tappable
 
 OFFICE = "610922"
@@ -37,7 +37,7 @@ async def test_a_deputy_assesses_themselves_on_a_phone(chromium: Browser, live_s
     try:
         page = await phone.new_page()
         await sign_in(page, "石泉县 人大代表 王建国(演示)")
-        await page.get_by_role("navigation", name="功能导航").get_by_role("link", name="我的星级评价").click()
+        await follow_menu(page, "我的星级评价")
         await expect(page.get_by_role("heading", name="我的星级评价")).to_be_visible()
         await expect(page.get_by_role("heading", name=f"{year}年度")).to_be_visible()
         await fits_the_screen(page)

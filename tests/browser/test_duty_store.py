@@ -13,7 +13,7 @@ from sqlalchemy import select
 from renda.core.timezone import local_today
 from renda.modules.deputies.models import Person
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import follow_menu, sign_in
 from tests.browser.test_suggestions_phone import PHONE_VIEWPORT, fits_the_screen, tappable
 from tests.modules.duty.support_store import give_points
 
@@ -54,7 +54,7 @@ async def test_a_deputy_redeems_on_a_phone_and_staff_hand_over(chromium: Browser
     try:
         page = await phone.new_page()
         await sign_in(page, DEPUTY)
-        await page.get_by_role("navigation", name="功能导航").get_by_role("link", name="积分超市").click()
+        await follow_menu(page, "积分超市")
         await expect(page.get_by_role("heading", name="积分超市", exact=True)).to_be_visible()
         await fits_the_screen(page)
         before = await balance_shown(page)

@@ -43,6 +43,14 @@ async def sign_in(page: Page, name: str) -> None:
     await expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
+async def follow_menu(page: Page, name: str) -> None:
+    """Follow the navigation's entry `name`; on a phone the navigation is behind the header's 菜单 button."""
+    viewport = page.viewport_size
+    if viewport and viewport["width"] <= 640:
+        await page.get_by_role("button", name="菜单").click()
+    await page.get_by_role("navigation", name="功能导航").get_by_role("link", name=name, exact=True).click()
+
+
 async def test_sign_in_page_lists_demo_users_by_role(tab: Page) -> None:
     await tab.goto("/")
     await expect(tab).to_have_url(re.compile(r"/login$"))

@@ -16,7 +16,7 @@ from renda.modules.deputies.models import Mandate, Person
 from renda.modules.suggestions.models import Suggestion, SuggestionUnit
 from renda.modules.units.service import HandlingUnit
 from renda.tenants.scoping import load_tenant, tenant_session
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import follow_menu, sign_in
 
 OFFICE = "610922"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -70,7 +70,7 @@ async def test_a_unit_replies_from_its_phone(chromium: Browser, live_server: str
     try:
         page = await phone.new_page()
         await sign_in(page, UNIT_USER)
-        await page.get_by_role("navigation", name="功能导航").get_by_role("link", name="我的承办").click()
+        await follow_menu(page, "我的承办")
         await expect(page).to_have_url(re.compile(rf"/t/{OFFICE}/suggestions/units/items"))
         await expect(page.get_by_text(title)).to_be_visible()
         await expect(page.get_by_text("还有5天").first).to_be_visible()

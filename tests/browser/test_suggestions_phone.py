@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import follow_menu, sign_in
 
 OFFICE = "610922"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -38,7 +38,7 @@ async def test_a_deputy_files_a_suggestion_on_a_phone(chromium: Browser, live_se
     try:
         page = await phone.new_page()
         await sign_in(page, "石泉县 人大代表 王建国(演示)")
-        await page.get_by_role("navigation", name="功能导航").get_by_role("link", name="我的建议").click()
+        await follow_menu(page, "我的建议")
         await expect(page.get_by_role("heading", name="我的建议")).to_be_visible()
         await fits_the_screen(page)
 

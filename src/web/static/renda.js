@@ -41,3 +41,43 @@ document.addEventListener('click', (event) => {
     if (rows.has(radio.name) && radio.value === value) radio.checked = true;
   }
 });
+
+// The phone's menu (phone.css): the header's 菜单 button shows and hides the navigation. Without this
+// script the button stays hidden and the navigation stays on the page.
+const menuButton = document.querySelector('[data-menu-toggle]');
+const sidebar = document.querySelector('nav.sidebar');
+if (menuButton && sidebar) {
+  sidebar.id ||= 'sidebar';
+  menuButton.setAttribute('aria-controls', sidebar.id);
+  menuButton.hidden = false;
+  document.documentElement.classList.add('has-menu');
+  for (const link of sidebar.querySelectorAll('a')) {
+    if (link.pathname === window.location.pathname) link.setAttribute('aria-current', 'page');
+  }
+  menuButton.addEventListener('click', () => {
+    const open = sidebar.classList.toggle('open');
+    menuButton.setAttribute('aria-expanded', String(open));
+  });
+}
+
+// On a phone a table's rows are cards (phone.css), each value labelled by its column's header: copy the
+// header's text into data-label on every cell that has none (colspan counted), so no template has to.
+for (const table of document.querySelectorAll('main table')) {
+  const headerRow = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+  if (!headerRow) continue;
+  const names = [];
+  for (const cell of headerRow.cells) {
+    for (let i = 0; i < cell.colSpan; i += 1) names.push(cell.textContent.trim().replace(/\s+/g, ' '));
+  }
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      let column = 0;
+      for (const cell of row.cells) {
+        if (!cell.hasAttribute('data-label') && names[column] && cell.colSpan < names.length) {
+          cell.dataset.label = names[column];
+        }
+        column += cell.colSpan;
+      }
+    }
+  }
+}
