@@ -21,6 +21,7 @@ def _kind(name: str) -> str:
 
 
 SENDING = {"status": "发送状态", "address_masked": "发送地址(部分隐藏)"}
+LEASE = {"lease_holder"}  # the broker message sending it: an id, not words
 
 register_entity(
     "notifications",
@@ -44,6 +45,7 @@ register_entity(
     },
     values={"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "frequency": FREQUENCIES},
     refs={"user_id": "users"},
+    hidden=LEASE,
 )
 register_entity(
     "notification_digests",
@@ -51,6 +53,7 @@ register_entity(
     fields={**SENDING, "user_id": "收件人", "channel": "发送方式", "frequency": "汇总频率", "period": "汇总周期"},
     values={"status": STATUS_LABELS, "channel": CHANNEL_LABELS, "frequency": FREQUENCIES},
     refs={"user_id": "users"},
+    hidden=LEASE,
     title=NotificationDigest.period,
 )
 register_entity(
