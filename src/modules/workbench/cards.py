@@ -141,7 +141,9 @@ async def staff_rosters(desk: Desk) -> Card:
         "rosters",
         "小组和家站室",
         [
-            Figure("没有代表的家站室", found.count("stations"), desk.link("/organisation?tab=stations&empty=1")),
+            Figure(
+                "没有代表的家站室", found.count("stations"), desk.link("/organisation?tab=stations&active=true&empty=1")
+            ),
             Figure("没有成员的代表小组", found.count("groups"), desk.link("/organisation?tab=groups&empty=1")),
         ],
         items,
@@ -244,12 +246,17 @@ async def deputy_ratings(desk: Desk) -> Card:
     )
 
 
+def _points(value: Decimal) -> int | Decimal:
+    """12.50 → 12.5, 24.0 → 24."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
 async def deputy_points(desk: Desk) -> Card:
     points = await duty.year_points(desk.session, desk.person_id, desk.today.year) if desk.person_id else Decimal(0)
     return Card(
         "my-points",
         "我的履职积分",
-        [Figure(f"{desk.today.year}年积分", points, desk.link("/duty/points/mine"))],
+        [Figure(f"{desk.today.year}年积分", _points(points), desk.link("/duty/points/mine"))],
         more=("积分明细", desk.link("/duty/points/mine")),
         empty="",
         note="积分按年度计算,每年1月1日重新开始。",

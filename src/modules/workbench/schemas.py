@@ -55,10 +55,6 @@ class Card:
     table: Table | None = None
     note: str = ""
 
-    @property
-    def waiting(self) -> int:
-        return sum(int(f.value) for f in self.figures if isinstance(f.value, int))
-
 
 @dataclass(frozen=True)
 class Workbench:

@@ -233,16 +233,17 @@ async def busy_office(database, code: str, place: str, marker: str = "") -> Offi
     # --- evidence: two pending (the older first), one verified.
     pending = [label("培训佐证"), label("视察佐证")]
     verified = label("已核实佐证")
+    # The verified one is of last year: it earns no points this year, whenever the ledger catches up.
     evidence = ((pending[0], "pending", 3), (pending[1], "pending", 1), (verified, "verified", 5))
     await _write(
         code,
         *(
             Evidence(
                 person_id=office.deputy_person,
-                year=YEAR,
+                year=YEAR if status == "pending" else YEAR - 1,
                 kind="training",
                 title=title,
-                occurred_on=TODAY,
+                occurred_on=TODAY if status == "pending" else date(YEAR - 1, 6, 1),
                 hours=Decimal(4),
                 status=status,
                 submitted_by=ACTOR,
