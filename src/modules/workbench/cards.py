@@ -172,9 +172,14 @@ async def staff_failures(desk: Desk) -> Card:
         "failures",
         "导入导出",
         [
-            Figure("导出失败", found.count("failed"), desk.link(f"/exports?status=failed{recent}"), alert=True),
             Figure(
-                "导入有错误",
+                f"近 {RECENT_DAYS} 天导出失败",
+                found.count("failed"),
+                desk.link(f"/exports?status=failed{recent}"),
+                alert=True,
+            ),
+            Figure(
+                f"近 {RECENT_DAYS} 天导入有错误",
                 found.count("reports"),
                 desk.link(f"/exports?kind={register_import.REPORT_KIND}{recent}"),
                 alert=True,
@@ -183,7 +188,6 @@ async def staff_failures(desk: Desk) -> Card:
         _items(desk, found.items, f"/exports?days={RECENT_DAYS}", since_label="发起"),
         ("导入导出记录", desk.link("/exports")),
         f"近 {RECENT_DAYS} 天没有失败的导出或有错误的导入。",
-        note=f"近 {RECENT_DAYS} 天",
     )
 
 

@@ -85,8 +85,8 @@ async def test_the_staff_cards_link_to_their_lists_filtered_the_same_way(client,
         ("opinions", "已答复待办结"): "共 1 件",
         ("rosters", "没有代表的家站室"): "共 1 个",
         ("rosters", "没有成员的代表小组"): "共 1 个",
-        ("failures", "导出失败"): "共 1 条",
-        ("failures", "导入有错误"): "共 1 条",
+        ("failures", "近 30 天导出失败"): "共 1 条",
+        ("failures", "近 30 天导入有错误"): "共 1 条",
     }
     for (key, label), total in expected.items():
         count, href = figure(card(page, key), label)

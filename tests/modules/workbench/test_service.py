@@ -57,7 +57,7 @@ async def test_staff_see_every_kind_of_work_of_the_office(office: Office) -> Non
     assert counts(found["contacts"]) == {"本季度联系滞后的组成人员": 1}
     assert counts(found["evidence"]) == {"待核实": 2}
     assert counts(found["rosters"]) == {"没有代表的家站室": 1, "没有成员的代表小组": 1}
-    assert counts(found["failures"]) == {"导出失败": 1, "导入有错误": 1}
+    assert counts(found["failures"]) == {"近 30 天导出失败": 1, "近 30 天导入有错误": 1}
     assert counts(found["overdue"]) == {"群众意见": 1, "代表建议": 1}
     for key in ("opinions", "suggestions", "contacts", "evidence", "rosters"):
         for label in office.shown[key]:
@@ -95,7 +95,7 @@ async def test_every_count_links_to_its_list_filtered(office: Office) -> None:
     assert links["已逾期"] == f"{base}/suggestions/items?overdue=1"
     assert links["本季度联系滞后的组成人员"] == f"{base}/contacts?tab=coverage&behind=1"
     assert links["没有代表的家站室"] == f"{base}/organisation?tab=stations&active=true&empty=1"
-    assert links["导出失败"] == f"{base}/exports?status=failed&days=30"
+    assert links["近 30 天导出失败"] == f"{base}/exports?status=failed&days=30"
 
 
 async def test_a_committee_member_sees_the_deputies_to_contact_this_quarter(office: Office) -> None:
