@@ -61,9 +61,10 @@ async def seed_office(code: str, unit_names: tuple[str, str] = UNITS) -> None:
                 await add_unit_user(session, system, tenant, units[0], user_id)  # type: ignore[arg-type]
             except InvalidInput:  # the demo user no longer holds the handling-unit role here
                 pass
-        deputy = (
-            await session.execute(select(Person.id).order_by(Person.name != DEMO_DEPUTY, Person.name).limit(1))
-        ).scalar_one_or_none()
+        first = (await session.execute(select(Person.id).order_by(Person.name).limit(1))).scalar_one_or_none()
+        # The demo deputy hears from the people (the received and the assigned one); the escalated one
+        # becomes a draft of another deputy's, so 王建国's 我的建议 starts with his own suggestions only.
+        deputy = (await session.scalar(select(Person.id).where(Person.name == DEMO_DEPUTY).limit(1))) or first
         station = (await session.execute(select(Station.id).where(Station.is_active).limit(1))).scalar_one_or_none()
 
         async def take(content: str, **fields: object) -> Opinion:
@@ -114,7 +115,7 @@ async def seed_office(code: str, unit_names: tuple[str, str] = UNITS) -> None:
             "全县多个村卫生室缺少常用药品,村医待遇偏低,希望统筹解决。",
             source="reception",
             category="health",
-            deputy_person_id=deputy,
+            deputy_person_id=first,
         )
         await escalate(session, system, tenant, clinic, note="涉及全县,转为代表建议推动解决")
         await session.commit()
