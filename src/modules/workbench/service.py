@@ -38,7 +38,7 @@ __all__ = ["Workbench", "office_workbench", "platform_workbench"]
 
 async def office_workbench(session: AsyncSession, access: TenantAccess, today: date) -> Workbench:
     """The cards of the caller's roles in the request's office, in this order: staff, committee member,
-    deputy, handling unit, then the offices beneath."""
+    deputy, handling unit, then the offices beneath (in a city office, first)."""
     roles = access.roles
     user_id = access.principal.user_id
     reading_only = access.read_only or access.scopes is not None
@@ -76,8 +76,8 @@ async def office_workbench(session: AsyncSession, access: TenantAccess, today: d
         found += [await cards.unit_suggestions(desk), await cards.unit_opinions(desk)]
     if access.can("reports.read") and (roles & STAFF_ROLES or Role.VIEWER in roles or reading_only):
         beneath = await cards.offices_beneath(desk)
-        if beneath is not None:
-            found.append(beneath)
+        if beneath is not None:  # a city office's main work is its counties: first there
+            found.insert(0 if access.tenant.level == "city" else len(found), beneath)
     return Workbench(today, found)
 
 
