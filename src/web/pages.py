@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import get_database
 from renda.core.permissions import public, requires
+from renda.core.timezone import local_today
 from renda.modules.accounts.service import MembershipView, ReachableOffice, reachable_offices
 from renda.modules.audit import service as audit
 from renda.modules.audit.schemas import AuditFilter
 from renda.modules.notifications import service as notifications
+from renda.modules.workbench import service as workbench
 from renda.tenants import operations
 from renda.tenants.scoping import (
     TENANT_DEPENDENCIES,
@@ -87,6 +89,9 @@ class ShellPages(Controller):
         memberships = context["memberships"]
         if len(memberships) == 1:  # type: ignore[arg-type]
             return Redirect(f"/t/{memberships[0].tenant_code}/")  # type: ignore[index]
+        if request.user.is_platform_admin:  # the platform's workbench: offices, providers, health
+            async with get_database().platform_session() as session:
+                context["platform"] = await workbench.platform_workbench(session)
         return Template("home.html", context=context)
 
 
@@ -119,6 +124,7 @@ class OfficePages(Controller):
                 failed_jobs = await dead_jobs.count_dead(session, access.tenant.code)
         context = {
             **await shell_context(request, access),
+            "workbench": await workbench.office_workbench(db, access, local_today()),
             "recent": recent,
             "failed_jobs": failed_jobs,
         }

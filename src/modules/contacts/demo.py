@@ -1,7 +1,7 @@
 """Demo data of the contacts for 石泉县 (610922): four committee members of the current term (陈明, the
 demo committee member's account, among them), fixed to the register's twelve deputies by the
-suggested assignment, a few contact records this quarter (one member left behind schedule), and a
-standing-committee meeting with invited deputies.
+suggested assignment, a few contact records this quarter (陈明 with one fixed deputy still to contact,
+罗斌 with none contacted yet), and a standing-committee meeting with invited deputies.
 
 Seeds once: does nothing when the term already has contact assignments or records.
 """
@@ -90,7 +90,8 @@ async def seed_demo() -> None:
                 fixed["陈明"][:2],
                 "城关镇江南片区排水管网老化,雨季易内涝",
             ),
-            ("陈明", 6, "call", "电话沟通代表建议办理进展", fixed["陈明"][2:3], None),
+            # 陈明 calls the same deputy again: one of his three is still to contact this quarter.
+            ("陈明", 6, "call", "电话沟通代表建议办理进展", fixed["陈明"][1:2], None),
             (
                 "刘志远",
                 12,

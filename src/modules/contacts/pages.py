@@ -201,13 +201,17 @@ class ContactPages(Controller):
         params = request.query_params
         quarter = params.get("quarter") or None
         q = params.get("q") or None
+        behind = params.get("behind") == "1"
+        report = await service.member_report(db, access.tenant, caller, term_id, quarter)
+        if behind:  # the serving members behind schedule only (the workbench's 联系滞后)
+            report = msgspec.structs.replace(report, rows=[r for r in report.rows if r.behind and r.member.is_serving])
         return {
-            "members_report": await service.member_report(db, access.tenant, caller, term_id, quarter),
+            "members_report": report,
             "quarters": await service.quarter_report(db, access.tenant, caller, term_id),
             "deputies_report": await service.deputy_report(
                 db, access.tenant, caller, term_id, quarter, q=q, page=_page(params), page_size=PAGE_SIZE
             ),
-            "filters": {"quarter": quarter, "q": q},
+            "filters": {"quarter": quarter, "q": q, "behind": behind},
             "can_export": access.can("exports.write") and access.can(service.EXPORT_PERMISSION),
         }
 

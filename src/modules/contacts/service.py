@@ -81,6 +81,7 @@ from renda.modules.contacts.reports import (
     quarter_of,
     quarter_report,
 )
+from renda.modules.contacts.worklist import behind_worklist, member_worklist
 from renda.modules.notifications import service as notifications
 from renda.tenants.scoping import load_tenant, tenant_session
 
@@ -102,6 +103,7 @@ __all__ = [
     "assignment_board",
     "attendance_summary",
     "behind_members",
+    "behind_worklist",
     "caller_of",
     "carry_over",
     "coverage",
@@ -135,6 +137,7 @@ __all__ = [
     "meeting_label",
     "member_options",
     "member_report",
+    "member_worklist",
     "own_levels",
     "own_seat",
     "own_terms",

@@ -6,21 +6,24 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterable, Iterable, Iterator
+from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from renda.config import Settings
-from renda.core.db import utcnow
+from renda.core.db import read_rows, utcnow
 from renda.core.errors import InvalidInput, NotFound, PermissionDenied
 from renda.core.pagination import Page, paginate
 from renda.core.timezone import to_local
+from renda.core.worklist import ITEMS_SHOWN, DueItem, Worklist, window_counts
 from renda.modules.exports.models import Export, ExportStatus
 from renda.modules.exports.registry import (  # noqa: F401
     ExportFile,
@@ -72,8 +75,78 @@ async def get_export(session: AsyncSession, export_id: uuid.UUID, *, with_conten
     return export
 
 
-async def list_exports(session: AsyncSession, page: int, page_size: int) -> Page[Export]:
-    return await paginate(session, select(Export).order_by(Export.created_at.desc()), page, page_size)
+@dataclass(frozen=True)
+class ExportFilter:
+    status: str | None = None  # pending, done or failed
+    kind: str | None = None
+    since: datetime | None = None  # requested at or after
+
+
+def exports_query(filters: ExportFilter) -> Select[Any]:
+    query = select(Export).order_by(Export.created_at.desc(), Export.id)
+    if filters.status:
+        query = query.where(Export.status == filters.status)
+    if filters.kind:
+        query = query.where(Export.kind == filters.kind)
+    if filters.since:
+        query = query.where(Export.created_at >= filters.since)
+    return query
+
+
+async def list_exports(
+    session: AsyncSession, page: int, page_size: int, filters: ExportFilter | None = None
+) -> Page[Export]:
+    return await paginate(session, exports_query(filters or ExportFilter()), page, page_size)
+
+
+# Files other modules keep as finished exports without being kinds one can request (a register import's
+# error report), by kind: their label.
+_stored_labels: dict[str, str] = {}
+
+
+def register_stored_file(kind: str, label: str) -> None:
+    _stored_labels[kind] = label
+
+
+def kind_labels() -> dict[str, str]:
+    """Every kind's Chinese label: the requestable kinds and the stored files."""
+    return {**{name: kind.label for name, kind in export_kinds().items()}, **_stored_labels}
+
+
+async def problem_worklist(
+    session: AsyncSession, since: datetime, report_kinds: Sequence[str] = (), limit: int = ITEMS_SHOWN
+) -> Worklist:
+    """For the workbench, since `since`: `failed`, the exports whose job failed; `reports`, the error
+    reports of the `report_kinds` (imports that found errors). Newest first, in one statement."""
+    failed = Export.status == ExportStatus.FAILED
+    report = Export.kind.in_(report_kinds) if report_kinds else None
+    buckets = {"failed": failed, **({"reports": report} if report is not None else {})}
+    query = (
+        select(
+            Export.id,
+            Export.kind,
+            Export.status,
+            Export.requested_by,
+            Export.created_at,
+            *(func.count().filter(condition).over().label(kind) for kind, condition in buckets.items()),
+        )
+        .where(Export.created_at >= since, or_(*buckets.values()))
+        .order_by(Export.created_at.desc(), Export.id)
+        .limit(limit)
+    )
+    rows = await read_rows(session, query)
+    labels = kind_labels()
+    items = [
+        DueItem(
+            row.id,
+            labels.get(row.kind, row.kind),
+            "failed" if row.status == ExportStatus.FAILED else "reports",
+            since=to_local(row.created_at).date(),
+            detail=row.requested_by.split(":", 2)[-1],
+        )
+        for row in rows
+    ]
+    return Worklist({"reports": 0, **window_counts(rows[0] if rows else None, list(buckets))}, items)
 
 
 MEDIA_TYPES = {

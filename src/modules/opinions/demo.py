@@ -1,6 +1,8 @@
 """Demo data for the opinions of 石泉县 (610922): two handling units (the demo handling-unit user answers
 for the first) and opinions at every step of the loop, so each page has something to show. Runs after
-the register seed (it addresses some opinions to its deputies and stations when they exist)."""
+the register seed (it addresses some opinions to the demo deputy 王建国 and to a station when they
+exist). 城关镇 (610922100) and 汉阴县 (610921) get the same loop with units of their own, so that their
+administrators' workbench has work on it too, and 石泉县's figures of its townships differ."""
 
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ OFFICE = "610922"
 ACTOR = "system:demo:演示数据"
 UNITS = ("石泉县交通运输局", "石泉县住房和城乡建设局")
 UNIT_USER = "石泉县 承办单位 赵静(演示)"
+DEMO_DEPUTY = "王建国"
+OTHER_OFFICES = {
+    "610922100": ("城关镇人民政府", "城关镇村镇建设办公室"),
+    "610921": ("汉阴县交通运输局", "汉阴县住房和城乡建设局"),
+}
 
 
 async def _unit_user_id() -> object | None:
@@ -35,24 +42,29 @@ async def _unit_user_id() -> object | None:
 
 
 async def seed_demo() -> None:
-    """Seeds once: does nothing when the office already has the demo's first handling unit."""
+    """Seeds once: does nothing in an office that already has the demo's first handling unit."""
     await seed_office(OFFICE)
+    for code, units in OTHER_OFFICES.items():
+        await seed_office(code, units)
 
 
-async def seed_office(code: str) -> None:
+async def seed_office(code: str, unit_names: tuple[str, str] = UNITS) -> None:
     tenant = await load_tenant(code)
-    user_id = await _unit_user_id()
+    user_id = await _unit_user_id() if code == OFFICE else None
     async with tenant_session(tenant, actor=ACTOR) as session:
-        if await session.scalar(select(HandlingUnit.id).where(HandlingUnit.name == UNITS[0])) is not None:
+        if await session.scalar(select(HandlingUnit.id).where(HandlingUnit.name == unit_names[0])) is not None:
             return
         system = SYSTEM_VIEWER
-        units = [await create_unit(session, system, UnitIn(name=name, contact_name="办公室")) for name in UNITS]
+        units = [await create_unit(session, system, UnitIn(name=name, contact_name="办公室")) for name in unit_names]
         if user_id is not None:
             try:
                 await add_unit_user(session, system, tenant, units[0], user_id)  # type: ignore[arg-type]
             except InvalidInput:  # the demo user no longer holds the handling-unit role here
                 pass
-        deputy = (await session.execute(select(Person.id).order_by(Person.name).limit(1))).scalar_one_or_none()
+        first = (await session.execute(select(Person.id).order_by(Person.name).limit(1))).scalar_one_or_none()
+        # The demo deputy hears from the people (the received and the assigned one); the escalated one
+        # becomes a draft of another deputy's, so 王建国's 我的建议 starts with his own suggestions only.
+        deputy = (await session.scalar(select(Person.id).where(Person.name == DEMO_DEPUTY).limit(1))) or first
         station = (await session.execute(select(Station.id).where(Station.is_active).limit(1))).scalar_one_or_none()
 
         async def take(content: str, **fields: object) -> Opinion:
@@ -103,7 +115,7 @@ async def seed_office(code: str) -> None:
             "全县多个村卫生室缺少常用药品,村医待遇偏低,希望统筹解决。",
             source="reception",
             category="health",
-            deputy_person_id=deputy,
+            deputy_person_id=first,
         )
         await escalate(session, system, tenant, clinic, note="涉及全县,转为代表建议推动解决")
         await session.commit()

@@ -153,13 +153,14 @@ class OrganisationPages(Controller):
         except (NotFound, ValueError):
             pass  # no term yet, or an unknown one: the tab says so
         page = max(1, int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1)
-        filters = {k: params.get(k) or None for k in ("kind", "q", "township_code", "active")}
+        filters = {k: params.get(k) or None for k in ("kind", "q", "township_code", "active", "empty")}
         if tab == "groups":
-            group_filter = _convert(form_fields(filters, "kind", "q", "township_code"), GroupFilter)
+            group_filter = _convert(form_fields(filters, "kind", "q", "township_code", "empty"), GroupFilter)
             context["groups"] = await service.list_groups(db, group_filter, page, PAGE_SIZE)
             context["group_members"] = await service.group_member_names(db, [g.id for g in context["groups"].items])
         if tab == "stations":
-            station_filter = _convert(form_fields(filters, "kind", "q", "township_code", "active"), StationFilter)
+            station_fields = form_fields(filters, "kind", "q", "township_code", "active", "empty")
+            station_filter = _convert(station_fields, StationFilter)
             context["stations"], context["station_deputies"] = await service.list_stations(
                 db, station_filter, page, PAGE_SIZE
             )

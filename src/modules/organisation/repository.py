@@ -206,6 +206,9 @@ def groups_query(filters: GroupFilter) -> Select[Any]:
         query = query.where(DeputyGroup.township_code == filters.township_code)
     if filters.q and filters.q.strip():
         query = query.where(DeputyGroup.name.contains(filters.q.strip(), autoescape=True))
+    if filters.empty is not None:
+        has_members = exists().where(GroupMembership.group_id == DeputyGroup.id)
+        query = query.where(~has_members if filters.empty else has_members)
     return query
 
 
@@ -338,6 +341,9 @@ def stations_query(filters: StationFilter) -> Select[Any]:
         query = query.where(
             or_(Station.name.contains(q, autoescape=True), Station.address.contains(q, autoescape=True))
         )
+    if filters.empty is not None:
+        has_deputies = exists().where(StationAssignment.station_id == Station.id)
+        query = query.where(~has_deputies if filters.empty else has_deputies)
     return query
 
 

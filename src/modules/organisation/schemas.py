@@ -280,6 +280,7 @@ class GroupFilter(msgspec.Struct, forbid_unknown_fields=True):
     kind: GroupKind | None = None
     q: Annotated[str, msgspec.Meta(max_length=50)] | None = None
     township_code: TownshipCode | None = None
+    empty: bool | None = None  # true: only groups without a member (the workbench's 没有代表的小组)
 
 
 class StationFilter(msgspec.Struct, forbid_unknown_fields=True):
@@ -287,3 +288,4 @@ class StationFilter(msgspec.Struct, forbid_unknown_fields=True):
     q: Annotated[str, msgspec.Meta(max_length=50)] | None = None
     township_code: TownshipCode | None = None
     active: bool | None = None
+    empty: bool | None = None  # true: only stations no deputy is assigned to

@@ -68,6 +68,7 @@ from renda.modules.organisation.stations import (
     unassign_external_deputy,
     update_station,
 )
+from renda.modules.organisation.worklist import empty_rosters
 
 __all__ = [
     "CommitteeMemberIn",
@@ -92,6 +93,7 @@ __all__ = [
     "delete_group",
     "delete_station",
     "elsewhere_entry",
+    "empty_rosters",
     "external_refs",
     "get_body",
     "get_committee_member",

@@ -3,7 +3,8 @@ modules call these. The rules live in `calendars` (rules, exceptions, calendars)
 coverage, reminders), `records` (reception records, the register) and `common` (callers, deputies,
 stations); `schedule` says how reception dates are computed.
 
-Public read functions for other modules (the portal): `next_reception_days`, `rostered_on`.
+Public read functions for other modules: `next_reception_days`, `rostered_on` (the portal) and
+`deputy_worklist` (the workbench).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ from renda.modules.receptions.rosters import (
     roster_outs,
     rostered_on,
 )
+from renda.modules.receptions.worklist import deputy_worklist
 
 __all__ = [
     "REGISTER_EXPORT_HEADERS",
@@ -105,6 +107,7 @@ __all__ = [
     "deputy_key",
     "deputy_names",
     "deputy_outs",
+    "deputy_worklist",
     "exception_outs",
     "export_register_rows",
     "filter_params",

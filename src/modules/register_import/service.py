@@ -38,6 +38,7 @@ from renda.core.timezone import to_local
 from renda.modules.deputies import service as deputies
 from renda.modules.deputies.models import LEVEL_LABELS, LEVELS, Congress, MandateStatus, Term
 from renda.modules.deputies.service import EDUCATION_LEVELS, ETHNICITIES, OCCUPATION_CATEGORIES, PARTIES
+from renda.modules.exports import service as exports
 from renda.modules.exports.models import Export, ExportStatus
 from renda.modules.register_import import repository
 from renda.modules.register_import.schemas import IMPORT_MODES, ImportResult, RowError
@@ -49,6 +50,8 @@ MAX_LISTED_ERRORS = 500
 ZIP_MAGIC = b"PK\x03\x04"
 DATA_SHEET, INSTRUCTIONS_SHEET, OPTIONS_SHEET = "代表名单", "填写说明", "选项"
 REPORT_KIND = "register_import_errors"
+REPORT_LABEL = "代表名册导入错误报告"
+exports.register_stored_file(REPORT_KIND, REPORT_LABEL)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -658,7 +661,7 @@ async def _save_report(session: AsyncSession, errors: list[RowError], actor: str
         params={"errors": len(errors)},
         status=ExportStatus.DONE,
         requested_by=actor,
-        filename=f"代表名册导入错误报告_{to_local(now):%Y%m%d%H%M%S}.xlsx",
+        filename=f"{REPORT_LABEL}_{to_local(now):%Y%m%d%H%M%S}.xlsx",
         row_count=len(errors),
         content=buffer.getvalue(),
         finished_at=now,
@@ -712,8 +715,6 @@ async def import_register(session: AsyncSession, content: bytes, mode: str = "al
 
 
 async def get_report(session: AsyncSession, report_id: uuid.UUID) -> Export:
-    from renda.modules.exports import service as exports
-
     report = await exports.get_export(session, report_id, with_content=True)
     if report.kind != REPORT_KIND or report.content is None:
         raise NotFound("导入错误报告不存在", code="report_not_found")

@@ -42,6 +42,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from renda.core.db import copy_records, get_database, utcnow
 from renda.core.timezone import local_today
+from renda.modules.rollups.beneath import Beneath, OfficeFigures, offices_beneath  # noqa: F401
 from renda.modules.rollups.counting import Office, Periods, TenantRows, figures_statement, local_start  # noqa: F401
 from renda.modules.rollups.models import RollupFigure, RollupPending, Scope
 from renda.modules.rollups.periods import Period, containing, current, parse  # noqa: F401

@@ -177,15 +177,17 @@ class SuggestionHandlingPages(Controller):
     async def my_items(
         self, request: Request, db: AsyncSession, access: TenantAccess, loop_caller: LoopCaller
     ) -> Template:
-        open_only = request.query_params.get("all") != "1"
+        overdue_only = request.query_params.get("overdue") == "1"
+        open_only = request.query_params.get("all") != "1" and not overdue_only
         found = await worklists.unit_items(
-            db, loop_caller, open_only=open_only, page=_page(request), page_size=PAGE_SIZE
+            db, loop_caller, open_only=open_only, page=_page(request), page_size=PAGE_SIZE, overdue_only=overdue_only
         )
         context = {
             **await shell_context(request, access),
             "page": found,
             "items": found.items,
             "open_only": open_only,
+            "overdue_only": overdue_only,
             "is_unit": bool(loop_caller.unit_ids),
         }
         return Template("suggestions/unit_items.html", context=context)

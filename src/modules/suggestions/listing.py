@@ -48,6 +48,7 @@ FILTER_KEYS = (
     "unit_role",
     "key",
     "overdue",
+    "to_rate",
     "rating",
     "class",
     "q",
@@ -68,6 +69,8 @@ class SuggestionFilter:
     unit_role: str | None = None  # with unit_id: only as lead (主办) or only as co-handler (协办)
     key: bool | None = None
     overdue: bool = False
+    # Replies awaiting the lead deputy's rating, its window open; a deputy sees those they lead.
+    to_rate: bool = False
     rating: str | None = None
     reply_class: str | None = None
     q: str | None = None
@@ -128,6 +131,7 @@ def parse_filter(params: dict[str, Any]) -> SuggestionFilter:
         unit_role=unit_role,
         key=_flag(params, "key", "重点建议"),
         overdue=bool(_flag(params, "overdue", "逾期")),
+        to_rate=bool(_flag(params, "to_rate", "待评价")),
         rating=_choice(params, "rating", RATINGS, "评价"),
         reply_class=_choice(params, "class", REPLY_CLASSES, "答复类别"),
         q=q or None,
@@ -137,6 +141,15 @@ def parse_filter(params: dict[str, Any]) -> SuggestionFilter:
 def overdue_clause(today: date) -> ColumnElement[bool]:
     """Assigned, its deadline passed, no reply yet in this round."""
     return and_(Suggestion.status == "assigned", Suggestion.deadline < today)
+
+
+def to_rate_clause(today: date | Any) -> ColumnElement[bool]:
+    """Replied, not yet rated, and the rating window (`rating_due`, a local date) still open."""
+    return and_(
+        Suggestion.status == "replied",
+        Suggestion.rating.is_(None),
+        or_(Suggestion.rating_due.is_(None), Suggestion.rating_due >= today),
+    )
 
 
 LIST_COLUMNS = (
@@ -176,7 +189,7 @@ def _shape_and_params(filters: SuggestionFilter, today: date) -> tuple[Shape, di
     ):
         if value is not None:
             params[name] = value
-    if filters.overdue:
+    if filters.overdue or filters.to_rate:
         params["f_today"] = today
     number = None
     if filters.q:
@@ -185,7 +198,16 @@ def _shape_and_params(filters: SuggestionFilter, today: date) -> tuple[Shape, di
         if number := NUMBER.match(filters.q):
             params["f_q_year"], params["f_q_seq"] = int(number[1]), int(number[2])
     unit = (filters.unit_role or "any") if filters.unit_id else None
-    shape = (status, unit, filters.key, filters.overdue, bool(filters.q), number is not None, *sorted(params))
+    shape = (
+        status,
+        unit,
+        filters.key,
+        filters.overdue,
+        filters.to_rate,
+        bool(filters.q),
+        number is not None,
+        *sorted(params),
+    )
     return shape, params
 
 
@@ -203,7 +225,7 @@ _HANDLED = (
 def _build(
     shape: Shape, visible: ColumnElement[bool], person_ids: frozenset[uuid.UUID], *, my_units: bool = False
 ) -> Select[Any]:
-    status, unit, key, overdue, search, number, *names = shape
+    status, unit, key, overdue, to_rate, search, number, *names = shape
     query = select(*LIST_COLUMNS)
     if my_units:
         query = query.select_from(Suggestion).join(_HANDLED, _HANDLED.c.suggestion_id == Suggestion.id)
@@ -236,6 +258,10 @@ def _build(
         query = query.where(Suggestion.is_key.is_(bool(key)))
     if overdue:
         query = query.where(Suggestion.status == "assigned", Suggestion.deadline < bindparam("f_today"))
+    if to_rate:
+        query = query.where(to_rate_clause(bindparam("f_today")))
+        if person_ids:  # a deputy rates only what they lead, not what they co-signed
+            query = query.where(Suggestion.lead_person_id.in_(person_ids))
     if search:
         found: list[ColumnElement[bool]] = [
             Suggestion.title.ilike(bindparam("f_like")),

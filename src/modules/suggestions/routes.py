@@ -224,6 +224,9 @@ class ItemController(Controller):
         unit_role: str | None = Parameter(default=None, description="lead:只看主办;co:只看协办(须同时指定 unit_id)"),
         key: str | None = Parameter(default=None, description="1:只看重点建议;0:只看非重点建议"),
         overdue: str | None = None,
+        to_rate: str | None = Parameter(
+            default=None, description="1:只看已答复、待领衔代表评价的(代表本人调用时只含其领衔的)"
+        ),
         rating: str | None = None,
         reply_class: str | None = QueryParameter(name="class", default=None, description="答复类别 A/B/C/D"),
         q: str | None = Parameter(default=None, description="标题、编号(如 2026-0042)或领衔代表姓名"),
@@ -240,6 +243,7 @@ class ItemController(Controller):
             "unit_role": unit_role,
             "key": key,
             "overdue": overdue,
+            "to_rate": to_rate,
             "rating": rating,
             "class": reply_class,
             "q": q,

@@ -6,6 +6,7 @@ Opinions, contacts and receptions make drafts here (`create_draft`); the opinion
 role sets that decide who sees everything and who takes staff decisions, and registers the converter
 that turns a suggestion into a people's opinion (`register_opinion_converter`). A reply reaches every
 deputy `deputies_to_answer` names (the lead and co-signers of the suggestion and of those merged into it).
+The workbench reads what waits (`office_worklist`, `deputy_worklist`, `unit_worklist`).
 """
 
 import uuid
@@ -41,6 +42,7 @@ from renda.modules.suggestions.intake import (
 )
 from renda.modules.suggestions.public_board import PAGE_SIZE as PUBLIC_PAGE_SIZE
 from renda.modules.suggestions.public_board import PublicItem, board_enabled, public_item, public_page
+from renda.modules.suggestions.waiting import deputy_worklist, office_worklist, unit_worklist
 
 __all__ = [
     "CATEGORIES",
@@ -60,6 +62,7 @@ __all__ = [
     "caller_for",
     "create_draft",
     "deputies_to_answer",
+    "deputy_worklist",
     "drafts_from",
     "drafts_out",
     "get_draft",
@@ -67,12 +70,14 @@ __all__ = [
     "loop_caller_for",
     "notify_reply_given",
     "office_placed",
+    "office_worklist",
     "on_replied",
     "public_item",
     "public_page",
     "register_opinion_converter",
     "require_editor",
     "similar_suggestions",
+    "unit_worklist",
     "update_draft",
     "withdraw_draft",
 ]

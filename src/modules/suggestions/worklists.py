@@ -149,9 +149,10 @@ def board_rows(rows: Sequence[Row[Any]]) -> list[BoardRow]:
 
 # --- a unit's 我的承办 --------------------------------------------------------------------------------------
 async def unit_items(
-    session: AsyncSession, caller: LoopCaller, *, open_only: bool, page: int, page_size: int
+    session: AsyncSession, caller: LoopCaller, *, open_only: bool, page: int, page_size: int, overdue_only: bool = False
 ) -> Page[UnitItemOut]:
-    """我的承办: the caller's units' suggestions of the current round, overdue first, then by deadline."""
+    """我的承办: the caller's units' suggestions of the current round, overdue first, then by deadline
+    (`overdue_only`: only those past the deadline without a reply)."""
     today = local_today()
     query = (
         select(
@@ -178,6 +179,8 @@ async def unit_items(
     )
     if open_only:
         query = query.where(Suggestion.status == "assigned")
+    if overdue_only:
+        query = query.where(overdue_clause(today))
     found = await paginate_rows(session, query, page, page_size)
     names = await units.unit_names(session, [r.unit_id for r in found.items])
     items = [

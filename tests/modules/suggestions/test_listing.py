@@ -142,6 +142,31 @@ async def test_each_role_sees_what_it_may(client, database, offices) -> None:
     assert response.status_code in (403, 404)
 
 
+@pytest.mark.date_sensitive  # the rating window: rating_due from today
+async def test_replies_awaiting_the_lead_deputys_rating(client, database, offices) -> None:
+    """`to_rate`: replied, not rated, the window open; a deputy gets only what they lead, not what they
+    co-signed (only the lead rates), staff every one of the office."""
+    place = await office(database, offices["a"], "竹山")
+    today, other_lead = local_today(), place.cosigner_persons[0]
+    mine = await make_suggestion(place, status="replied", rating_due=today)
+    await make_suggestion(place, status="replied", rating_due=today - timedelta(days=1))  # window closed
+    await make_suggestion(place, status="replied", rating_due=today + timedelta(days=5), rating="satisfied")
+    await make_suggestion(place, status="assigned", deadline=today + timedelta(days=5))
+    cosigned = await make_suggestion(
+        place,
+        status="replied",
+        rating_due=today + timedelta(days=5),
+        lead_person_id=other_lead,
+        lead_mandate_id=place.mandates[other_lead],
+    )
+    await add_cosigner(place, cosigned.id, place.deputy_person)
+    assert await _ids(client, place, place.deputy, to_rate="1") == {str(mine.id)}
+    assert str(cosigned.id) in await _ids(client, place, place.deputy)  # listed, but not to rate
+    assert await _ids(client, place, to_rate="1") == {str(mine.id), str(cosigned.id)}
+    response = await client.get(_url(place.code), params={"to_rate": "later"}, headers=place.staff.headers)
+    assert response.status_code == 400 and response.json()["code"] == "invalid_filter"
+
+
 async def test_pages_and_their_bounds(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山")
     for _ in range(5):
