@@ -98,7 +98,7 @@ def _fields(form: Form, *keys: str) -> dict[str, Any]:
     return form_fields(form, *keys, skip_empty=True)
 
 
-EXPORT_KINDS = {"members": "contacts_coverage", "deputies": "contacts_deputy_coverage"}
+EXPORT_KINDS = {"members": "contacts_coverage", "deputies": "contacts_deputy_coverage", "quarters": "contacts_quarters"}
 
 
 # --- reading forms --------------------------------------------------------------------------------

@@ -295,6 +295,17 @@ DEPUTY_EXPORT_HEADERS = [
 ]
 
 
+QUARTER_EXPORT_HEADERS = [
+    "季度",
+    "联系记录",
+    "开展联系的组成人员",
+    "被联系的代表",
+    "固定联系已联系",
+    "固定联系总数",
+    "联系滞后的组成人员",
+]
+
+
 def _export_params(params: dict[str, Any]) -> tuple[uuid.UUID | None, str | None]:
     term_id, quarter = (params or {}).get("term_id"), (params or {}).get("quarter")
     try:
@@ -342,4 +353,21 @@ async def export_deputy_rows(session: AsyncSession, params: dict[str, Any]) -> A
             row.contacts_in_quarter,
             row.contacts_in_term,
             row.last_contact_on.isoformat() if row.last_contact_on else "",
+        ]
+
+
+async def export_quarter_rows(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
+    """The figures of the 各季度联系情况 chart and table, one quarter a row, newest first."""
+    term_id, _ = _export_params(params)
+    tenant = await _export_tenant(session)
+    report = await quarter_report(session, tenant, system_caller("system:export"), term_id)
+    for q in report.rows:
+        yield [
+            q.quarter_label,
+            q.records,
+            q.members_contacting,
+            q.deputies_contacted,
+            q.assigned_contacted,
+            q.assigned,
+            q.behind if q.behind is not None else "",
         ]

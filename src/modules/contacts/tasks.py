@@ -31,8 +31,16 @@ DEPUTY_COVERAGE = ExportKind(
     service.export_deputy_rows,
     service.EXPORT_PERMISSION,
 )
+QUARTERS = ExportKind(
+    "contacts_quarters",
+    "各季度联系情况",
+    service.QUARTER_EXPORT_HEADERS,
+    service.export_quarter_rows,
+    service.EXPORT_PERMISSION,
+)
 register_export(MEMBER_COVERAGE)
 register_export(DEPUTY_COVERAGE)
+register_export(QUARTERS)
 
 
 def period_day(period: str) -> datetime:

@@ -16,6 +16,9 @@ from renda.modules.rollups.registry import Dimension, Metric, RatioMetric, metri
 from renda.modules.rollups.schemas import (
     Bar,
     Breakdown,
+    Comparison,
+    ComparisonColumn,
+    ComparisonRow,
     Dashboard,
     MetricInfo,
     MetricSummary,
@@ -174,6 +177,65 @@ async def dashboard(
         trend_kind=trend_kind,
         trend=await trend(session, office, metric_of(trend_metric), trend_kind, period),
     )
+
+
+# --- the offices-beneath comparison -----------------------------------------------------------------
+# Key figures a clerk compares first; the rest are a tick away. Keys no longer registered are skipped.
+DEFAULT_COLUMNS = (
+    DEPUTIES,
+    "contacts.coverage",
+    "opinions.received",
+    "opinions.overdue",
+    "suggestions.on_time_rate",
+    "receptions.held",
+    "duty.participation_rate",
+)
+LEVEL_PREFIX = "level."
+GROUPS = {
+    "register": "代表名册",
+    "contacts": "联系代表",
+    "opinions": "群众意见",
+    "suggestions": "代表建议",
+    "receptions": "接待选民",
+    "duty": "履职管理",
+}
+
+
+def comparison_columns() -> list[ComparisonColumn]:
+    """Every column the comparison can show: deputies per level, then each registered metric."""
+    columns = [
+        ComparisonColumn(LEVEL_PREFIX + key, f"{label}代表", "人", "各级代表") for key, label in level_labels().items()
+    ]
+    for m in metrics().values():
+        prefix = m.key.split(".", 1)[0]
+        columns.append(ComparisonColumn(m.key, m.label, m.unit, GROUPS.get(prefix, "其他")))
+    return columns
+
+
+def _cell(row: OfficeRow, key: str) -> float | None:
+    if key.startswith(LEVEL_PREFIX):
+        return row.by_level.get(key.removeprefix(LEVEL_PREFIX))
+    return row.values.get(key)
+
+
+def comparison(rows: list[OfficeRow], chosen: list[str] | None, sort: str | None, order: str | None) -> Comparison:
+    """The chosen columns (unknown keys dropped, none left: the defaults) of the offices beneath,
+    sorted by a shown column or by office (division code). Offices without a figure sort last."""
+    available = comparison_columns()
+    by_key = {c.key: c for c in available}
+    keys = list(dict.fromkeys(k for k in chosen or () if k in by_key)) or [k for k in DEFAULT_COLUMNS if k in by_key]
+    columns = [by_key[k] for k in keys]
+    sort = sort if sort in keys else "office"
+    order = order if order in ("asc", "desc") else ("asc" if sort == "office" else "desc")
+    table = [ComparisonRow(r.code, r.name, r.has_children, [_cell(r, k) for k in keys], r.computed_at) for r in rows]
+    table.sort(key=lambda r: r.code, reverse=sort == "office" and order == "desc")
+    if sort != "office":
+        at = keys.index(sort)
+        known = [r for r in table if r.values[at] is not None]
+        # Python's sort is stable also when reversed: ties keep the code order.
+        known.sort(key=lambda r: r.values[at] or 0, reverse=order == "desc")
+        table = known + [r for r in table if r.values[at] is None]
+    return Comparison(columns, available, table, sort, order)
 
 
 # --- Excel export ----------------------------------------------------------------------------------

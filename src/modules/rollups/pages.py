@@ -47,6 +47,9 @@ class ReportPages(Controller):
         period: str | None = None,
         trend_metric: str = reports.DEPUTIES,
         trend_kind: str = "month",
+        metrics: list[str] | None = None,
+        sort: str | None = None,
+        order: str | None = None,
         export: uuid.UUID | None = None,
     ) -> Template:
         context: dict[str, Any] = {
@@ -64,6 +67,23 @@ class ReportPages(Controller):
                 context["error"] = error.message
                 context["report"] = await reports.dashboard(platform, access.tenant, reports.period_of(None))
             context["metric_labels"] = {m.key: m.label for m in reports.catalogue()}
+        report = context["report"]
+        compared = reports.comparison(report.offices, metrics, sort, order)
+        context["comparison"] = compared
+        groups: dict[str, list[Any]] = {}
+        for column in compared.available:
+            groups.setdefault(column.group, []).append(column)
+        context["column_groups"] = groups
+        # What the page's links and forms carry so a choice of columns and order survives the other choices.
+        context["comparison_query"] = [("metrics", c.key) for c in compared.columns] + [
+            ("sort", compared.sort),
+            ("order", compared.order),
+        ]
+        context["view_query"] = [
+            ("period", report.period),
+            ("trend_kind", report.trend_kind),
+            ("trend_metric", report.trend_metric),
+        ]
         context["office_bars"] = [
             Bar(o.code, short_name(o.name), o.values.get(reports.DEPUTIES, 0), 0.0) for o in context["report"].offices
         ]

@@ -84,3 +84,28 @@ class FigureRow(msgspec.Struct):
     member: str
     value: int
     computed_at: datetime
+
+
+class ComparisonColumn(msgspec.Struct):
+    key: str  # a metric key, or "level.<level>" for the deputies of one level
+    label: str
+    unit: str
+    group: str  # the heading the column is chosen under
+
+
+class ComparisonRow(msgspec.Struct):
+    code: str
+    name: str
+    has_children: bool
+    values: list[float | None]  # in the order of the columns
+    computed_at: datetime | None
+
+
+class Comparison(msgspec.Struct):
+    """The offices beneath side by side: the chosen columns, sorted by one of them (or by office)."""
+
+    columns: list[ComparisonColumn]
+    available: list[ComparisonColumn]
+    rows: list[ComparisonRow]
+    sort: str  # "office" or a column key
+    order: str  # "asc" | "desc"

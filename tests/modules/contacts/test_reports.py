@@ -17,6 +17,7 @@ from renda.modules.notifications.models import Notification
 from renda.modules.rollups.registry import metrics
 from renda.modules.rollups.service import refresh_office
 from renda.tenants.scoping import load_tenant, tenant_session
+from tests.charts import chart_specs
 from tests.conftest import make_caller, raw_fetchval, running_worker
 from tests.modules.contacts.support import (
     CITY,
@@ -38,6 +39,7 @@ from tests.modules.contacts.support import (
     scheduled,
     township,
 )
+from tests.test_member_pages import signed_in
 
 API = "/api/v1/t/{code}/contacts"
 QUARTER, MONTH, YEAR = quarter_key(TODAY), f"{TODAY:%Y-%m}", str(TODAY.year)
@@ -173,6 +175,36 @@ async def test_reports_per_deputy_and_quarter_and_the_excel_exports(client, data
     deputy_rows = await _built(COUNTY, "contacts_deputy_coverage", {})
     assert deputy_rows[0][0] == "代表" and len(deputy_rows) == 10
     assert {row[5] for row in deputy_rows[1:]} == {"王委员", "李委员", "赵委员"}
+
+
+async def test_the_coverage_tab_charts_its_figures_and_exports_them(client, database, offices) -> None:
+    _, staff, _users, _seats, _people, api = await _quarter_of_contacts(client, database)
+    quarters = (await client.get(f"{api}/reports/quarters", headers=staff.headers)).json()["rows"]
+    members = (await client.get(f"{api}/reports/members", headers=staff.headers)).json()
+    page = await client.get(f"/t/{COUNTY}/contacts", params={"tab": "coverage"}, headers=staff.headers)
+    assert page.status_code == 200 and "/static/charts.js" in page.text
+    charts = chart_specs(page.text)
+    assert charts["chart-quarters"]["labels"] == [q["quarter_label"] for q in quarters]
+    assert charts["chart-quarters"]["series"] == [
+        {"name": "联系记录", "values": [q["records"] for q in quarters]},
+        {"name": "被联系的代表", "values": [q["deputies_contacted"] for q in quarters]},
+    ]
+    assert charts["chart-quarters"]["series"][0]["values"][0] == 3
+    by_member = charts["chart-members"]
+    assert by_member["labels"] == [r["member"]["name"] for r in members["rows"]]
+    assert by_member["series"][1] == {"name": "本季度已联系", "values": [r["contacted"] for r in members["rows"]]}
+    assert 'name="list" value="quarters"' in page.text
+    # The quarters' figures go to Excel as the chart and table show them.
+    rows = await _built(COUNTY, "contacts_quarters", {})
+    assert rows[0][:4] == ("季度", "联系记录", "开展联系的组成人员", "被联系的代表")
+    assert [row[:4] for row in rows[1:]] == [
+        (q["quarter_label"], q["records"], q["members_contacting"], q["deputies_contacted"]) for q in quarters
+    ]
+    csrf = await signed_in(database, client, staff.user_id)
+    queued = await client.post(
+        f"/t/{COUNTY}/contacts/export", data={"_csrf": csrf, "list": "quarters"}, follow_redirects=False
+    )
+    assert queued.status_code in (302, 303) and "tab=coverage&export=" in queued.headers["location"]
 
 
 async def _built(code: str, kind: str, params: dict) -> list[tuple]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from renda.modules.deputies.models import DirectoryEntry
+from tests.charts import chart_specs
 from tests.conftest import ensure_tenant, make_caller
 
 OFFICE, TOWNSHIP = "610929", "610929100"
@@ -119,3 +121,29 @@ async def test_bad_period_and_rights(client, database, office) -> None:
     assert (await client.get(URL, headers=city.headers)).status_code == 200  # an ancestor reads
     refused = await client.post(f"/t/{office}/deputies/statistics/export", data={}, headers=city.headers)
     assert refused.status_code == 403
+
+
+async def test_the_page_charts_the_figures_of_its_tables(client, database, office) -> None:
+    staff = await make_caller(database, "白河县工作人员丙", {office: ["staff"]})
+    api = (await client.get(URL, params={"on": "2023-01-01"}, headers=staff.headers)).json()
+    html = {**staff.headers, "Accept": "text/html"}
+    page = await client.get(f"/t/{office}/deputies/statistics", params={"on": "2023-01-01"}, headers=html)
+    assert page.status_code == 200
+    assert '<script src="/static/vendor/echarts/echarts.min.js" defer>' in page.text
+    charts = chart_specs(page.text)
+    levels = charts["chart-levels"]
+    assert levels["kind"] == "bar" and levels["labels"] == [f["label"] for f in api["levels"]]
+    assert levels["series"] == [
+        {"name": "在任代表资格", "values": [f["mandates"] for f in api["levels"]]},
+        {"name": "人数", "values": [f["persons"] for f in api["levels"]]},
+    ]
+    assert sum(levels["series"][0]["values"]) == api["total_mandates"] > 0
+    for breakdown in api["breakdowns"]:
+        chart = charts[f"chart-{breakdown['key']}"]
+        assert chart["labels"] == [r["label"] for r in breakdown["rows"]]
+        assert chart["series"] == [{"name": "人数", "values": [r["persons"] for r in breakdown["rows"]]}]
+    assert charts["chart-gender"]["kind"] == "pie"
+    # The numbers stay on the page: each chart's table follows it, and the chart starts hidden (no script, no chart).
+    at = page.text.index('id="chart-gender"')
+    assert page.text.index("<table", at) < page.text.index('class="echart"', at + 1)
+    assert re.search(r'id="chart-gender"[^>]*\shidden\s', page.text)

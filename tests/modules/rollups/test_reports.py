@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+import re
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -281,3 +282,77 @@ async def test_a_lost_refresh_is_sent_again(client, database, last_broker_worker
     assert await service.resend_stale(timedelta(minutes=10)) == ["610523100"]
     await settled(database)
     assert await service.resend_stale(timedelta(0)) == []
+
+
+def test_the_comparison_shows_the_chosen_columns_sorted() -> None:
+    from renda.modules.rollups.dashboard import DEFAULT_COLUMNS, comparison
+    from renda.modules.rollups.schemas import OfficeRow
+
+    def office(code: str, deputies: float | None, coverage: float | None, county: int) -> OfficeRow:
+        values = {"register.deputies": deputies, "contacts.coverage": coverage}
+        return OfficeRow(code, f"机关{code}", "county", False, values, {"county": county}, None)
+
+    rows = [office("610522", 30, None, 5), office("610521", 10, 80.0, 7), office("610523", 30, 50.0, 6)]
+    shown = comparison(rows, ["contacts.coverage", "no.such.metric", "level.county", "contacts.coverage"], None, None)
+    assert [c.key for c in shown.columns] == ["contacts.coverage", "level.county"]  # unknown and repeated dropped
+    assert [c.label for c in shown.columns] == ["联系代表覆盖率", "县代表"]
+    assert (shown.sort, shown.order) == ("office", "asc")
+    assert [r.code for r in shown.rows] == ["610521", "610522", "610523"]
+    assert [r.values for r in shown.rows] == [[80.0, 7], [None, 5], [50.0, 6]]
+
+    by_coverage = comparison(rows, ["contacts.coverage"], "contacts.coverage", "desc")
+    assert [r.code for r in by_coverage.rows] == ["610521", "610523", "610522"]  # no figure: last
+    ascending = comparison(rows, ["contacts.coverage"], "contacts.coverage", "asc")
+    assert [r.code for r in ascending.rows] == ["610523", "610521", "610522"]  # no figure: last either way
+    ties = comparison(rows, ["register.deputies"], "register.deputies", "desc")
+    assert [r.code for r in ties.rows] == ["610522", "610523", "610521"]  # equal figures in code order
+    assert [r.code for r in comparison(rows, None, "office", "desc").rows] == ["610523", "610522", "610521"]
+
+    defaults = comparison(rows, [], "contacts.coverage", "sideways")  # nothing chosen: the defaults
+    assert [c.key for c in defaults.columns] == [k for k in DEFAULT_COLUMNS if k in {c.key for c in defaults.available}]
+    assert 5 <= len(defaults.columns) <= 8 and defaults.order == "desc"
+    hidden = comparison(rows, ["level.county"], "contacts.coverage", "asc")  # a column not shown sorts nothing
+    assert hidden.sort == "office" and [r.code for r in hidden.rows] == ["610521", "610522", "610523"]
+
+
+async def test_the_comparison_page_keeps_the_choice_and_sorts(client, database, last_broker_worker) -> None:
+    await ready_city(client, database, last_broker_worker)
+    viewer = await make_caller(database, "渭南市领导乙", {CITY: ["viewer"]})
+    report = (await client.get(REPORTS.format(CITY), headers=viewer.headers)).json()
+    # Sort by a level whose deputies differ between the two counties.
+    level = next(
+        key for key in ("township", "county", "city") if len({o["by_level"][key] for o in report["offices"]}) == 2
+    )
+    figures = {o["code"]: o["by_level"][level] for o in report["offices"]}
+    label = {"township": "乡镇代表", "county": "县代表", "city": "市代表"}[level]
+    names = {"610522": "潼关县人大常委会", "610523": "大荔县人大常委会"}
+
+    def table(html: str) -> str:
+        start = html.index('<table class="comparison">')
+        return html[start : html.index("</table>", start)]
+
+    for order, reverse in (("asc", False), ("desc", True)):
+        chosen = [("metrics", "register.deputies"), ("metrics", f"level.{level}")]
+        page = await client.get(
+            f"/t/{CITY}/reports", params=[*chosen, ("sort", f"level.{level}"), ("order", order)], headers=viewer.headers
+        )
+        assert page.status_code == 200
+        shown = table(page.text)
+        headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', shown, re.S)
+        assert len(headers) == 4 and "机关" in headers[0] and "在任代表" in headers[1] and label in headers[2]
+        assert "受理群众意见" not in shown  # a default column, not chosen
+        expected = sorted(figures, key=lambda code: figures[code], reverse=reverse)
+        at = [shown.index(names[code]) for code in expected]
+        assert at == sorted(at)
+        sorted_by = re.search(r'<th scope="col" aria-sort="(\w+)"><a [^>]*>' + label, shown)
+        assert sorted_by and sorted_by.group(1) == ("ascending" if order == "asc" else "descending")
+        # The header link sorts the other way; drilling down and the other forms keep the chosen columns.
+        other = "desc" if order == "asc" else "asc"
+        link = f"metrics=register.deputies&amp;metrics=level.{level}&amp;sort=level.{level}&amp;order={other}"
+        assert link in shown
+        assert "/t/610522/reports?period=" in shown and f"metrics=level.{level}" in shown
+        assert f'name="metrics" value="level.{level}" checked' in page.text
+        assert '<input type="hidden" name="metrics" value="register.deputies">' in page.text
+
+    default = table((await client.get(f"/t/{CITY}/reports", headers=viewer.headers)).text)
+    assert "受理群众意见" in default and "联系代表覆盖率" in default and label not in default
