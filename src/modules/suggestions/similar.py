@@ -237,6 +237,9 @@ async def _rows_of(source: TenantRef, ids: Sequence[uuid.UUID] | None) -> tuple[
 async def _write(target: TenantRef, source: TenantRef, ids: Sequence[uuid.UUID] | None, rows: list[dict]) -> None:
     """Replace `source`'s copies in `target` (all of them, or those of `ids`) by `rows`, if `target` shares."""
     async with tenant_session(target, actor=WORKER_ACTOR) as session:
+        # Two jobs writing the same copies (a resync beside a share) take turns: otherwise both delete
+        # nothing, both insert, and the second fails on the first's rows.
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"similar:{target.code}:{source.code}"))))
         gone = delete(SimilarShared).where(SimilarShared.office_code == source.code)
         if ids is not None:
             gone = gone.where(SimilarShared.suggestion_id.in_(list(ids)))
