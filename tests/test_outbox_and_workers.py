@@ -134,7 +134,7 @@ async def test_killed_sender_message_goes_out_once(broker, database, database_ur
 
         export = await get_export(session, export_id, with_content=True)
     sheet = load_workbook(io.BytesIO(export.content)).active
-    assert [c.value for c in sheet[1]] == ["时间", "操作人", "操作", "对象", "对象编号", "变更内容"]
+    assert [c.value for c in sheet[1]] == ["时间", "操作人", "操作", "对象", "变更内容"]
     assert sheet.max_row == export.row_count + 1 and export.row_count >= 1
 
 

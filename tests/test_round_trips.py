@@ -29,7 +29,7 @@ BUDGET = {
     "GET /api/v1/t/{a}/persons/{person}": 8,
     "POST /api/v1/t/{a}/persons": 8,
     "GET /t/{a}/deputies": 14,
-    "GET /t/{a}/": 15,  # the staff workbench: the shell's, then one statement per card (tests/modules/workbench)
+    "GET /t/{a}/": 24,  # the workbench (a statement per card), the recent activity and a name lookup per kind in it
     "GET /p/{a}/deputies": 7,
     "GET /api/v1/t/{a}/suggestions/items": 4,  # the caller, then the page with its window count
 }

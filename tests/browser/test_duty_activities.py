@@ -62,7 +62,7 @@ async def test_a_deputy_signs_in_by_qr_code_and_submits_evidence_on_a_phone(
         await page.get_by_role("combobox", name="演示账号").select_option(label=DEPUTY)
         await page.get_by_role("button", name="登录", exact=True).click()
         await expect(page.get_by_role("heading", name=title)).to_be_visible()
-        await expect(page.locator("main").get_by_text("石泉县人大常委会")).to_be_visible()
+        await expect(page.locator("main").get_by_role("paragraph").filter(has_text="石泉县人大常委会")).to_be_visible()
         await fits_the_screen(page)
         await tappable(page, "签到")
         await page.get_by_role("button", name="签到", exact=True).click()

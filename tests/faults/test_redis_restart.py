@@ -32,12 +32,13 @@ from tests.faults.private_brokers import private_redis  # noqa: F401
 from tests.modules.notifications.conftest import new_user, notify
 from tests.support.worker_process import export_effects, request_exports, start_worker, wait_until
 
-CODE = "610926"  # 平利县: no other test's office
+CITY, CODE = "650100", "650105"  # 乌鲁木齐市 水磨沟区: no other test's office
 
 
 @pytest.fixture
 async def office(database, hierarchy) -> str:
-    await ensure_tenant(database, CODE, "平利县人大常委会", "county", hierarchy["city"])
+    await ensure_tenant(database, CITY, "乌鲁木齐市人大常委会", "city", None)
+    await ensure_tenant(database, CODE, "乌鲁木齐市水磨沟区人大常委会", "county", CITY)
     return CODE
 
 

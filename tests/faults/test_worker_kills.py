@@ -31,7 +31,7 @@ from tests.faults.private_brokers import PrivateRedis, private_broker, private_r
 from tests.modules.notifications.conftest import notify
 from tests.support.worker_process import ForkedWorker, WorkerLauncher, worker_env
 
-CODE = "610928"  # 旬阳县: no other test's office
+CITY, CODE = "650100", "650104"  # 乌鲁木齐市 新市区: no other test's offices
 KILLS = 100
 WORKERS = 3
 RECIPIENTS = 300
@@ -55,7 +55,8 @@ async def recipients(database, hierarchy) -> list[Recipient]:
     """The same 300 people with an email address for both brokers (each run notifies them of
     events of its own), made in one transaction."""
     if CODE not in _users:
-        await ensure_tenant(database, CODE, "旬阳县人大常委会", "county", hierarchy["city"])
+        await ensure_tenant(database, CITY, "乌鲁木齐市人大常委会", "city", None)
+        await ensure_tenant(database, CODE, "乌鲁木齐市新市区人大常委会", "county", CITY)
         async with database.platform_session() as session:
             session.info["actor"] = "system:test"
             people = []

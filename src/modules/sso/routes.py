@@ -34,10 +34,18 @@ oidc_client = OidcClient()
 
 def failure_page(error: SignInFailed) -> Template:
     log.warning("sign-in failed", extra={"reason": error.code})
-    body = {"code": error.code, "message": error.message}
+    context = {
+        "status": error.status,
+        "title": "登录未完成",
+        "message": error.message,
+        "advice": "请重新登录;如果问题一再出现,请联系平台管理员。",
+        "code": error.code,
+        "sign_in": "/login",
+        "sign_in_label": "重新登录",
+    }
     return Template(
         "error.html",
-        context={"status": error.status, "error": body, "retry": "/login"},
+        context=context,
         status_code=error.status,
         cookies=[cleared_cookie(BROWSER_COOKIE, path="/auth")],
     )
