@@ -20,12 +20,13 @@ from tests.conftest import ensure_tenant, make_caller, raw_fetchval
 from tests.faults.private_brokers import private_broker, private_rabbitmq, private_redis  # noqa: F401
 from tests.support.worker_process import export_effects, start_worker, wait_until
 
-CODE = "610925"  # 岚皋县: no other test's office
+CITY, CODE = "650100", "650106"  # 乌鲁木齐市 头屯河区: no other test's office
 
 
 @pytest.fixture
 async def office(database, hierarchy) -> str:
-    await ensure_tenant(database, CODE, "岚皋县人大常委会", "county", hierarchy["city"])
+    await ensure_tenant(database, CITY, "乌鲁木齐市人大常委会", "city", None)
+    await ensure_tenant(database, CODE, "乌鲁木齐市头屯河区人大常委会", "county", CITY)
     return CODE
 
 
