@@ -254,6 +254,33 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 
 # --- brokers -------------------------------------------------------------------------------------
+def _own_brokers_per_test_process() -> None:
+    """Under xdist each test process gets a Redis database and a RabbitMQ vhost of its own (set in
+    the environment, which worker subprocesses inherit), so one process's flush never empties the
+    other's queues."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or worker == "gw0":
+        return
+    number = int(worker[2:])
+    redis = os.environ.get("RENDA_TEST_REDIS_URL")
+    if redis:
+        os.environ["RENDA_TEST_REDIS_URL"] = f"{redis.rsplit('/', 1)[0]}/{number}"
+    rabbitmq = os.environ.get("RENDA_TEST_RABBITMQ_URL")
+    if rabbitmq:
+        import subprocess
+        from urllib.parse import urlsplit
+
+        vhost = f"renda_test_{worker}"
+        subprocess.run(["rabbitmqctl", "add_vhost", vhost], capture_output=True, check=False)
+        subprocess.run(
+            ["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True
+        )
+        os.environ["RENDA_TEST_RABBITMQ_URL"] = urlsplit(rabbitmq)._replace(path=f"/{vhost}").geturl()
+
+
+_own_brokers_per_test_process()
+
+
 def broker_params() -> list[str]:
     """Always the in-process broker; RabbitMQ and Redis wherever they are configured (CI)."""
     params = ["stub"]
