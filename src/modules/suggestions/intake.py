@@ -170,7 +170,12 @@ async def deputies_to_answer(session: AsyncSession, suggestion: Suggestion) -> l
     ids, frontier = [suggestion.id], [suggestion.id]
     while frontier:  # merges are repointed to the final target; a chain is still followed
         frontier = list(
-            (await session.execute(select(Suggestion.id).where(Suggestion.merged_into_id.in_(frontier)))).scalars()
+            await session.scalars(
+                # In filing order, so a person leading several merged items is answered on the first filed.
+                select(Suggestion.id)
+                .where(Suggestion.merged_into_id.in_(frontier))
+                .order_by(Suggestion.year, Suggestion.seq, Suggestion.id)
+            )
         )
         frontier = [i for i in frontier if i not in ids]
         ids += frontier
