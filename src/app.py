@@ -40,6 +40,7 @@ from renda.modules.exports.service import configure_exports
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
+from renda.web import form_errors
 from renda.web.errors import exception_handlers
 from renda.web.openapi import document_errors
 from renda.web.pages import HealthController, OfficePages, PlatformPages, ShellPages
@@ -124,6 +125,7 @@ def _actor_name(actor: str) -> str:
 
 def _template_engine(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters.update(localtime=_localtime, actor_name=_actor_name)
+    form_errors.install(engine.engine)
 
 
 async def _register_configured_provider(settings: Settings) -> None:

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError
+from renda.web.form_errors import error_message
 
 T = TypeVar("T")
 
@@ -37,9 +38,10 @@ async def run_form_action(
 
 
 def page_again(page: Callable[..., Awaitable[Template]], *args: Any, **extra: Any) -> OnError:
-    """An `on_error` that renders `page(*args, **extra)` again with the error's message and status code."""
+    """An `on_error` that renders `page(*args, **extra)` again with the error (its message and the fields
+    it names) and its status code."""
 
     async def render(error: AppError) -> Template:
-        return await page(*args, status=error.status_code, error=error.message, **extra)
+        return await page(*args, status=error.status_code, error=error_message(error), **extra)
 
     return render

@@ -63,6 +63,7 @@ from renda.tenants.scoping import (
 )
 from renda.tenants.service import published_office
 from renda.web.actions import page_again, run_form_action
+from renda.web.form_errors import error_message
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -564,7 +565,13 @@ class PortalOpinionPages(Controller):
                 kept = {k: form_value(data, k) for k in ("content", "submitter_name", "submitter_phone", "category")}
                 headers = error.headers if isinstance(error, TooManyRequests) else None
                 return await self._form(
-                    request, tenant, target, status=error.status_code, form=kept, error=error.message, headers=headers
+                    request,
+                    tenant,
+                    target,
+                    status=error.status_code,
+                    form=kept,
+                    error=error_message(error),
+                    headers=headers,
                 )
             ticket = opinion.ticket
             await session.commit()
@@ -630,7 +637,9 @@ class PortalOpinionPages(Controller):
                 _, created = await rate_by_token(session, token, form_value(data, "rating") or "")
             except AppError as error:  # a bad link is a 404 again on the page
                 await session.rollback()
-                return await self._rating_page(request, tenant, token, status=error.status_code, error=error.message)
+                return await self._rating_page(
+                    request, tenant, token, status=error.status_code, error=error_message(error)
+                )
             await session.commit()
         return await self._rating_page(request, tenant, token, just_rated=created, again=not created)
 
