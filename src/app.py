@@ -42,6 +42,7 @@ from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
 from renda.web import form_errors
 from renda.web.errors import exception_handlers
+from renda.web.lookups import LookupPages
 from renda.web.openapi import document_errors
 from renda.web.pages import HealthController, OfficePages, PlatformPages, ShellPages
 from renda.workers.broker import broker_for, use_broker
@@ -68,6 +69,7 @@ CORE_ROUTE_HANDLERS: list[Any] = [
     ShellPages,
     PlatformPages,
     OfficePages,
+    LookupPages,
     TenantRegistryController,
     PlatformOperationsController,
     DeadJobController,

@@ -306,6 +306,7 @@ class DeputyPages(Controller):
             vacancies=await repository.vacancies(db),
             today=local_today(),
             office_users=office_users,
+            organised_choices=await service.office_options(db),  # the 组织地 picker
             **extra,
         )
 
@@ -513,6 +514,7 @@ class DeputyPages(Controller):
             congresses=await service.list_congresses(db),
             live_counts=await repository.live_counts_by_term(db),
             levels=LEVELS,
+            townships=await service.township_names(db),  # the township congress's picker
             **extra,
         )
 
