@@ -96,7 +96,7 @@ def explain(text: str, label: str | None) -> str:
     """msgspec's English reason as a clerk reads it."""
     if label is None:
         return "表单填写不正确,请检查后再提交"
-    if "missing required field" in text or "length >= 1" in text:
+    if "missing required field" in text or "length >= 1" in text or "got `null`" in text:
         return f"请填写“{label}”"
     longest = re.search(r"length <= (\d+)", text)
     if longest:
