@@ -85,7 +85,17 @@ for (const table of document.querySelectorAll('main table')) {
 // A refused form: the summary of its problems takes the focus, so the keyboard and the screen reader
 // start there; each of its links leads to a field.
 const errorSummary = document.querySelector('#error-summary');
-if (errorSummary) errorSummary.focus();
+if (errorSummary) {
+  errorSummary.focus();
+  errorSummary.addEventListener('click', (event) => {
+    const link = event.target.closest('a[href^="#"]');
+    const field = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (!field) return;
+    event.preventDefault();
+    field.scrollIntoView({ block: 'center' });
+    field.focus();
+  });
+}
 
 // Pickers. <select data-lookup="/t/…/lookup/deputies">: a search box before the list asks that address
 // as one types and offers what it finds (the list as the page sent it when the box is emptied).
@@ -129,7 +139,7 @@ for (const select of document.querySelectorAll('select[data-lookup]')) {
     }
     lookup(select.dataset.lookup, text).then((items) => {
       if (search.value.trim() !== text) return; // a newer search is under way
-      const chosen = Array.from(select.selectedOptions, (option) => option.cloneNode(true));
+      const chosen = Array.from(select.selectedOptions, (option) => option.cloneNode(true)).filter((option) => option.value !== '');
       const blank = original.filter((option) => option.value === '').map((option) => option.cloneNode(true));
       const found = items
         .filter((item) => !chosen.some((option) => option.value === item.value))
