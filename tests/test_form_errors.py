@@ -167,3 +167,20 @@ async def test_api_tokens_are_on_the_admins_settings_not_in_any_menu(client, dat
     sidebar = re.search(r'<nav class="sidebar".*?</nav>', (await client.get(f"/t/{a}/")).text, re.S).group(0)
     assert "代表名册" in sidebar and "接口令牌" not in sidebar
     assert (await client.get(f"/t/{a}/api-tokens")).status_code == 403
+
+
+async def test_the_invitation_form_names_its_fields(client, database, hierarchy) -> None:
+    a = hierarchy["a"]
+    admin = await make_caller(database, "表单邀请员", {a: ["office_admin"]})
+    csrf = await signed_in(database, client, admin.user_id)
+    page = await client.post(f"/t/{a}/members/invite", data={"_csrf": csrf, "display_name": "", "contact": "12345"})
+    assert page.status_code == 400
+    assert marked(page.text, "display_name") == "请填写姓名"
+    assert 'id="f-roles"' in page.text and "请至少选择一个角色" in page.text
+    assert 'value="12345"' in page.text
+    # What the service refuses lands on its field too; the roles chosen stay chosen.
+    page = await client.post(
+        f"/t/{a}/members/invite", data={"_csrf": csrf, "display_name": "邀请丙", "contact": "12345", "roles": "staff"}
+    )
+    assert page.status_code == 400 and marked(page.text, "contact") == "手机号应为 11 位中国大陆手机号"
+    assert 'value="staff" checked' in page.text

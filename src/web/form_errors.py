@@ -8,7 +8,8 @@ functions, with no import:
   a list of links to them (`role="alert"`, so a screen reader announces it);
 - `invalid("name")` inside a field's tag: `id`, `aria-invalid="true"` and `aria-describedby` when that
   field was refused, nothing otherwise;
-- `field_error("name")` after the field: the message, with the id `aria-describedby` points at.
+- `field_error("name")` after the field: the message, with the id `aria-describedby` points at;
+- `invalid_group("name")` inside a `<fieldset>` of checkboxes: its id and message (no `aria-invalid`).
 
 Ids are written only for refused fields, and each once per page, so two forms on a page with a field
 of the same name never produce duplicate ids.
@@ -39,9 +40,13 @@ class ErrorMessage(str):
         return text
 
 
-def error_message(error: AppError) -> ErrorMessage:
-    """What a page passes as `error` when it shows a refused form again."""
-    return ErrorMessage(error.message, error.fields)
+def error_message(error: AppError, fields_by_code: Mapping[str, str] | None = None) -> ErrorMessage:
+    """What a page passes as `error` when it shows a refused form again. A service's error that names no
+    field is put on the form's field its code is about (`fields_by_code`), where the page knows it."""
+    fields = error.fields
+    if not fields and fields_by_code and error.code in fields_by_code:
+        fields = {fields_by_code[error.code]: error.message}
+    return ErrorMessage(error.message, fields)
 
 
 def _fields(context: Context) -> Mapping[str, str]:
@@ -69,6 +74,16 @@ def invalid(context: Context, name: str) -> Markup:
         return Markup("")
     field_id = _field_id(name)
     return Markup(f' id="{field_id}" aria-invalid="true" aria-describedby="{field_id}-error"')
+
+
+@pass_context
+def invalid_group(context: Context, name: str) -> Markup:
+    """A refused group of checkboxes (a fieldset): its `id` and message; `aria-invalid` belongs to fields."""
+    fields = _fields(context)
+    if name not in fields or not _first_time(context, f"attrs:{name}"):
+        return Markup("")
+    field_id = _field_id(name)
+    return Markup(f' id="{field_id}" aria-describedby="{field_id}-error" tabindex="-1"')
 
 
 @pass_context
@@ -102,4 +117,6 @@ def error_summary(context: Context) -> Markup:
 
 def install(env: Any) -> None:
     """Make the three functions available to every template."""
-    env.globals.update(invalid=invalid, field_error=field_error, error_summary=error_summary)
+    env.globals.update(
+        invalid=invalid, invalid_group=invalid_group, field_error=field_error, error_summary=error_summary
+    )

@@ -341,7 +341,7 @@ class DeputyPages(Controller):
             full = form_struct(data, PersonIn, lists=("public_fields",))
             sent = msgspec.structs.asdict(full)
             # The page never shows the ID number or mobile in clear (only what was just typed, when refused):
-    # left blank, they stay as they are.
+            # left blank, they stay as they are.
             for key in ("id_number", "mobile"):
                 if sent[key] is None:
                     sent[key] = msgspec.UNSET
