@@ -47,9 +47,10 @@ def test_a_form_with_one_bad_field_says_so_as_before() -> None:
     assert refused.value.message == "“日期”应为日期,如 2026-03-10" and list(refused.value.fields) == ["held_on"]
 
 
-def marked(page: str, field: str) -> str:
-    """The message shown beside `field`, checking the field points at it and the summary links to it."""
-    tag = re.search(rf'<(?:input|select|textarea)[^>]*name="{field}"[^>]*>', page)
+def marked(page: str, field: str, within: str = "") -> str:
+    """The message shown beside `field` (the first after the text `within`), checking the field points at
+    it and the summary links to it."""
+    tag = re.search(rf'<(?:input|select|textarea)[^>]*name="{field}"[^>]*>', page[page.index(within) :])
     assert tag, f"no field {field}"
     assert f'id="f-{field}"' in tag.group(0) and 'aria-invalid="true"' in tag.group(0), tag.group(0)
     assert f'aria-describedby="f-{field}-error"' in tag.group(0)
@@ -184,3 +185,22 @@ async def test_the_invitation_form_names_its_fields(client, database, hierarchy)
     )
     assert page.status_code == 400 and marked(page.text, "contact") == "手机号应为 11 位中国大陆手机号"
     assert 'value="staff" checked' in page.text
+
+
+async def test_of_several_forms_with_the_same_fields_only_the_refused_one_is_marked(client, database, hierarchy):
+    a = hierarchy["a"]
+    clerk = await make_caller(database, "表单单位员", {a: ["staff"]})
+    csrf = await signed_in(database, client, clerk.user_id)
+    made = await client.post(
+        f"/t/{a}/opinions/units", data={"_csrf": csrf, "name": "表单测试局"}, follow_redirects=False
+    )
+    assert made.status_code in (302, 303), made.text
+    page = await client.post(
+        f"/t/{a}/opinions/units", data={"_csrf": csrf, "name": "表单测试局", "contact_name": "李科长"}
+    )
+    assert page.status_code == 409
+    assert marked(page.text, "name", within="添加承办单位") == "已有名为“表单测试局”的承办单位"
+    new_unit = page.text[page.text.index("添加承办单位") :]
+    assert 'id="f-name"' in new_unit and 'value="李科长"' in new_unit  # the new unit's form, as typed
+    edit = re.search(r'<input name="name"[^>]*value="表单测试局">', page.text).group(0)
+    assert "aria-invalid" not in edit  # the existing unit's own form is left alone

@@ -37,11 +37,14 @@ async def run_form_action(
     return Redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 
-def page_again(page: Callable[..., Awaitable[Template]], *args: Any, **extra: Any) -> OnError:
+def page_again(
+    page: Callable[..., Awaitable[Template]], *args: Any, error_form: str | None = None, **extra: Any
+) -> OnError:
     """An `on_error` that renders `page(*args, **extra)` again with the error (its message and the fields
-    it names) and its status code."""
+    it names) and its status code; `error_form` names the refused form on a page of several."""
 
     async def render(error: AppError) -> Template:
-        return await page(*args, status=error.status_code, error=error_message(error), **extra)
+        message = error_message(error, form=error_form)
+        return await page(*args, status=error.status_code, error=message, **extra)
 
     return render

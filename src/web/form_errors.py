@@ -31,26 +31,37 @@ class ErrorMessage(str):
     """An error's message that also knows which fields it is about (field name → message)."""
 
     fields: Mapping[str, str]
+    form: str | None  # which of the page's forms was refused, where the page tells its forms apart
     shown: set[str]  # "attrs:name" and "message:name" already written on this page
 
-    def __new__(cls, message: str, fields: Mapping[str, str] | None = None) -> ErrorMessage:
+    def __new__(cls, message: str, fields: Mapping[str, str] | None = None, form: str | None = None) -> ErrorMessage:
         text = super().__new__(cls, message)
         text.fields = dict(fields or {})
+        text.form = form
         text.shown = set()
         return text
 
 
-def error_message(error: AppError, fields_by_code: Mapping[str, str] | None = None) -> ErrorMessage:
+def error_message(
+    error: AppError, fields_by_code: Mapping[str, str] | None = None, form: str | None = None
+) -> ErrorMessage:
     """What a page passes as `error` when it shows a refused form again. A service's error that names no
-    field is put on the form's field its code is about (`fields_by_code`), where the page knows it."""
+    field is put on the form's field its code is about (`fields_by_code`), where the page knows it.
+    `form` names the refused form on a page of several with the same field names (the template says
+    `invalid("name", "that form")`)."""
     fields = error.fields
     if not fields and fields_by_code and error.code in fields_by_code:
         fields = {fields_by_code[error.code]: error.message}
-    return ErrorMessage(error.message, fields)
+    return ErrorMessage(error.message, fields, form)
 
 
-def _fields(context: Context) -> Mapping[str, str]:
-    return getattr(context.get("error"), "fields", None) or {}
+def _fields(context: Context, form: str | None = None) -> Mapping[str, str]:
+    """The refused fields; none for a form of the page other than the refused one, when both are named."""
+    error = context.get("error")
+    refused = getattr(error, "form", None)
+    if form is not None and refused is not None and form != refused:
+        return {}
+    return getattr(error, "fields", None) or {}
 
 
 def _first_time(context: Context, what: str) -> bool:
@@ -67,9 +78,9 @@ def _field_id(name: str) -> str:
 
 
 @pass_context
-def invalid(context: Context, name: str) -> Markup:
+def invalid(context: Context, name: str, form: str | None = None) -> Markup:
     """The attributes of a refused field (an `id` for the summary's link, its state, its message)."""
-    fields = _fields(context)
+    fields = _fields(context, form)
     if name not in fields or not _first_time(context, f"attrs:{name}"):
         return Markup("")
     field_id = _field_id(name)
@@ -77,9 +88,9 @@ def invalid(context: Context, name: str) -> Markup:
 
 
 @pass_context
-def invalid_group(context: Context, name: str) -> Markup:
+def invalid_group(context: Context, name: str, form: str | None = None) -> Markup:
     """A refused group of checkboxes (a fieldset): its `id` and message; `aria-invalid` belongs to fields."""
-    fields = _fields(context)
+    fields = _fields(context, form)
     if name not in fields or not _first_time(context, f"attrs:{name}"):
         return Markup("")
     field_id = _field_id(name)
@@ -87,9 +98,9 @@ def invalid_group(context: Context, name: str) -> Markup:
 
 
 @pass_context
-def field_error(context: Context, name: str) -> Markup:
+def field_error(context: Context, name: str, form: str | None = None) -> Markup:
     """The message beside a refused field."""
-    message = _fields(context).get(name)
+    message = _fields(context, form).get(name)
     if message is None or not _first_time(context, f"message:{name}"):
         return Markup("")
     return Markup(f'<span class="field-error" id="{_field_id(name)}-error">{escape(message)}</span>')

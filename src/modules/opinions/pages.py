@@ -219,13 +219,20 @@ class OpinionPages(Controller):
         return await self._units(request, db, access)
 
     async def _unit_action(
-        self, request: Request, db: AsyncSession, access: TenantAccess, action: Callable[[], Awaitable[Any]]
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        action: Callable[[], Awaitable[Any]],
+        form: str | None = None,
+        data: Form | None = None,
     ) -> Template | Redirect:
+        """`form` names the refused form (the new unit's, or one unit's) so only its fields are marked."""
         return await run_form_action(
             db,
             action,
             redirect_to=f"/t/{access.tenant.code}/opinions/units",
-            on_error=page_again(self._units, request, db, access),
+            on_error=page_again(self._units, request, db, access, error_form=form, form=data or {}),
         )
 
     @post("/units", guards=[WRITE])
@@ -244,7 +251,7 @@ class OpinionPages(Controller):
             )
             await handling_units.create_unit(db, await viewer_for(db, access), unit)
 
-        return await self._unit_action(request, db, access, action)
+        return await self._unit_action(request, db, access, action, "new-unit", data)
 
     @post("/units/{unit_id:uuid}/edit", guards=[WRITE])
     async def edit_unit(
@@ -266,7 +273,7 @@ class OpinionPages(Controller):
             )
             await update_unit(db, await viewer_for(db, access), unit, patch)
 
-        return await self._unit_action(request, db, access, action)
+        return await self._unit_action(request, db, access, action, f"unit-{unit_id}")
 
     @post("/units/{unit_id:uuid}/delete", guards=[WRITE])
     async def delete_unit(
