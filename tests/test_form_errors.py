@@ -56,7 +56,7 @@ def marked(page: str, field: str, within: str = "") -> str:
     assert f'aria-describedby="f-{field}-error"' in tag.group(0)
     message = re.search(rf'<span class="field-error" id="f-{field}-error">([^<]+)</span>', page)
     assert message, f"no message beside {field}"
-    summary = re.search(r'<div class="notice error error-summary" role="alert"[^>]*>(.*?)</div>', page, re.S)
+    summary = re.search(r'<div class="notice error error-summary"[^>]*role="alert">(.*?)</div>', page, re.S)
     assert summary and f'href="#f-{field}"' in summary.group(1)
     return message.group(1)
 

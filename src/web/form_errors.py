@@ -108,21 +108,26 @@ def field_error(context: Context, name: str, form: str | None = None) -> Markup:
 
 @pass_context
 def error_summary(context: Context) -> Markup:
-    """Above the form: the reason, or with fields named, each problem linked to its field."""
+    """Above the form: the reason (first, so it is what is announced), and when fields are named, each
+    problem linked to its field."""
     error = context.get("error")
     if not error:
         return Markup("")
     fields = _fields(context)
     if not fields:
         return Markup(f'<p class="notice error" role="alert">{escape(error)}</p>')
-    items = "".join(
-        f'<li><a href="#{_field_id(name)}">{escape(message)}</a></li>' if name else f"<li>{escape(message)}</li>"
-        for name, message in fields.items()
-    )
-    heading = "请修改以下内容后再提交:" if len(fields) > 1 else "请修改以下内容:"
+    if len(fields) == 1:
+        ((name, message),) = fields.items()
+        link = f' <a href="#{_field_id(name)}">去修改</a>' if name else ""
+        body = f"{escape(message)}{link}"
+    else:
+        items = "".join(
+            f'<li><a href="#{_field_id(name)}">{escape(message)}</a></li>' if name else f"<li>{escape(message)}</li>"
+            for name, message in fields.items()
+        )
+        body = f"有 {len(fields)} 处填写需要修改:<ul>{items}</ul>"
     return Markup(
-        f'<div class="notice error error-summary" role="alert" tabindex="-1" id="error-summary">'
-        f"<p>{heading}</p><ul>{items}</ul></div>"
+        f'<div class="notice error error-summary" id="error-summary" tabindex="-1" role="alert">{body}</div>'
     )
 
 
