@@ -126,9 +126,7 @@ def error_summary(context: Context) -> Markup:
             for name, message in fields.items()
         )
         body = f"有 {len(fields)} 处填写需要修改:<ul>{items}</ul>"
-    return Markup(
-        f'<div class="notice error error-summary" id="error-summary" tabindex="-1" role="alert">{body}</div>'
-    )
+    return Markup(f'<div class="notice error error-summary" id="error-summary" tabindex="-1" role="alert">{body}</div>')
 
 
 def install(env: Any) -> None:
