@@ -75,6 +75,8 @@ async def test_the_comparison_scrolls_inside_its_frame(
         page = await context.new_page()
         await sign_in(page, CITY_ADMIN)
         await page.goto(WIDE)
+        for chart_id in ("chart-levels", "chart-offices", "chart-trend"):  # the dashboard's own charts
+            await drawn(page, chart_id)
         frame = page.locator(".table-scroll:has(table.comparison)")
         await expect(frame).to_be_visible()
         sizes = await frame.evaluate("e => ({scroll: e.scrollWidth, client: e.clientWidth})")
