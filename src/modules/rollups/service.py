@@ -211,28 +211,40 @@ async def own_figures(
     session: AsyncSession, offices: Sequence[TenantRef], periods: Sequence[Period], today: date
 ) -> Computed:
     """Every registered metric for these offices and periods."""
-    found: Computed = {}
     codes = [office.code for office in offices]
     registered = computed_metrics()
-    for metric in registered:
-        if isinstance(metric, PlatformMetric):
-            by_day: dict[date, dict[str, list[Figure]]] = {}  # a stock is the same for periods read on one day
-            for period in periods:
-                day = period.as_of(today)
-                if not metric.stock or day not in by_day:
-                    by_day[day] = await metric.compute(session, codes, period, today)
-                for code, figures in by_day[day].items():
-                    found[code, metric.key, period.key] = figures
+
+    async def platform_figures() -> Computed:
+        found: Computed = {}
+        for metric in registered:
+            if isinstance(metric, PlatformMetric):
+                by_day: dict[date, dict[str, list[Figure]]] = {}  # a stock is the same for periods read on one day
+                for period in periods:
+                    day = period.as_of(today)
+                    if not metric.stock or day not in by_day:
+                        by_day[day] = await metric.compute(session, codes, period, today)
+                    for code, figures in by_day[day].items():
+                        found[code, metric.key, period.key] = figures
+        return found
+
+    async def no_figures() -> Computed:
+        return {}
+
     tenant_metrics = [m for m in registered if isinstance(m, TenantMetric)]
-    if tenant_metrics:
-        found |= await _tenant_figures(offices, periods, today, tenant_metrics)
+    # The platform's metrics run on this session's connection while the offices' run on others.
+    found, of_offices = await asyncio.gather(
+        platform_figures(),
+        _tenant_figures(offices, periods, today, tenant_metrics) if tenant_metrics else no_figures(),
+    )
+    found |= of_offices
     # Every office gets each metric's overall figure, zero included: it dates the computation.
+    overall = {key for key, figures in found.items() for f in figures if not f.dimension}
     for code in codes:
         for metric in registered:
             for period in periods:
-                figures = found.setdefault((code, metric.key, period.key), [])
-                if not any(not f.dimension for f in figures):
-                    figures.append(Figure(0))
+                key = (code, metric.key, period.key)
+                if key not in overall:
+                    found.setdefault(key, []).append(Figure(0))
     return found
 
 
