@@ -13,7 +13,7 @@ import contextlib
 import functools
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -261,7 +261,12 @@ def _other_office(statement: str, office: str | None) -> str | None:
     return next((code for code in OFFICE_SCHEMA.findall(statement) if code != office), None)
 
 
-async def copy_records(session: AsyncSession, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
+async def copy_records(
+    session: AsyncSession,
+    table: str,
+    columns: list[str],
+    records: Iterable[tuple[Any, ...]] | AsyncIterable[tuple[Any, ...]],
+) -> None:
     """COPY into `table` of the session's schema (its office's, or `platform`: the table's own schema
     wins), in the session's transaction, through the same guard as every other statement."""
     connection = await session.connection()
