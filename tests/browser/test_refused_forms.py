@@ -67,6 +67,8 @@ async def test_a_picker_searches_as_one_types(chromium: Browser, live_server: st
         await page.goto(f"/t/{OFFICE}/suggestions/")
         await page.get_by_text("新建建议草稿").click()
         picker = page.locator('select[name="deputy_person_id"]')
+        # The label still names the list, not the search box put before it.
+        assert await page.get_by_label("代表(可不选)").get_attribute("name") == "deputy_person_id"
         listed = await picker.locator("option").count()
         assert listed > 2
         search = page.get_by_role("searchbox", name="输入代表姓名或拼音查找")

@@ -117,6 +117,7 @@ function debounce(run, ms) {
   };
 }
 
+let pickers = 0;
 for (const select of document.querySelectorAll('select[data-lookup]')) {
   const original = Array.from(select.options, (option) => option.cloneNode(true));
   const search = document.createElement('input');
@@ -125,6 +126,12 @@ for (const select of document.querySelectorAll('select[data-lookup]')) {
   search.placeholder = select.dataset.lookupPlaceholder || '输入名称查找';
   search.setAttribute('aria-label', select.dataset.lookupPlaceholder || '查找');
   search.autocomplete = 'off';
+  // A label wrapping both would name the first of them, the search box: it keeps naming the list.
+  const label = select.closest('label');
+  if (label && !label.htmlFor) {
+    select.id ||= `picker-${select.name}-${pickers += 1}`;
+    label.htmlFor = select.id;
+  }
   select.before(search);
   const show = (options) => {
     const kept = Array.from(select.selectedOptions, (option) => option.value);
