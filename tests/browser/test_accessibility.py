@@ -1,0 +1,182 @@
+"""Every page of the app, as each demo role and as a visitor of the public portal reaches it, passes axe-core
+with no serious or critical violation, at a desk and (the role's home pages) on a phone.
+
+The pages are found by following links from each role's home page, one address for each page of the route
+table, so the path parameters are the seeded data's; the pages no link leads to are opened here directly, and
+a page of the route table that is neither reached nor listed (with why) fails the test, so a new page cannot
+go unchecked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from litestar import Litestar
+from litestar.response import Template
+from playwright.async_api import Browser, BrowserContext, Page
+
+from renda.demo import DEMO_USERS
+from tests.browser.test_shell import DESKTOP, PHONE, sign_in
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+OFFICE = "610922"
+SERIOUS = ("serious", "critical")
+TABS = ("tab", "view")  # query parameters that show another part of a page
+
+# Every demo user, from the most reach in an office to the least, then the other offices and the platform.
+PEOPLE = [
+    "石泉县 代表工委 李强(演示)",
+    "石泉县 工作人员 张敏(演示)",
+    "石泉县 常委会组成人员 陈明(演示)",
+    "石泉县 人大代表 王建国(演示)",
+    "石泉县 承办单位 赵静(演示)",
+    "石泉县 只读用户 孙丽(演示)",
+    "城关镇 人大主席团 周杰(演示)",
+    "安康市 代表工委 王芳(演示)",
+    "汉阴县 代表工委 吴刚(演示)",
+    "平台管理员(演示)",
+]
+# Pages no link of the demo data leads to, with why; each is opened with the address given, if any.
+UNLINKED: dict[str, str | None] = {
+    "/invitations/{token:str}": None,  # an invitation's link is sent to the invitee, shown once to its maker
+    "/p/{office:str}/opinions/rate/{token:str}": None,  # sent to the person who gave the opinion
+    "/t/{code:str}/duty/sign-in/{activity_id:uuid}/{token:str}": None,  # behind the activity's QR code
+}
+# Addresses opened directly, before following links: the public portal's home and the error page.
+PUBLIC_START = ["/login", f"/p/{OFFICE}/", f"/p/{OFFICE}/no-such-page"]
+
+
+def html_pages(app: Litestar) -> dict[str, re.Pattern[str]]:
+    """The route table's pages: each GET route whose handler answers with a template, as a pattern of paths;
+    the routes with fewer parameters first, so /deputies/statistics is not taken for a deputy's page."""
+    pages = {}
+    for route in sorted(app.routes, key=lambda route: (route.path.count("{"), route.path)):
+        for handler in getattr(route, "route_handlers", []):
+            returns = get_args(handler.parsed_fn_signature.return_type.annotation) or (
+                handler.parsed_fn_signature.return_type.annotation,
+            )
+            if "GET" in (handler.http_methods or ()) and Template in returns:
+                pattern = re.sub(r"\\\{[^}]*\\\}", _parameter, re.escape(route.path))
+                pages[route.path] = re.compile(f"^{pattern}/?$")
+    return pages
+
+
+def _parameter(match: re.Match[str]) -> str:
+    return "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" if ":uuid" in match[0] else "[^/]+"
+
+
+@dataclass
+class Crawl:
+    pages: dict[str, re.Pattern[str]]
+    visited: dict[str, str] = field(default_factory=dict)  # route path -> the address that showed it
+    seen: set[tuple[str, str]] = field(default_factory=set)  # route path and tab shown
+    public_links: list[str] = field(default_factory=list)  # the public portal's pages the staff UI links to
+    problems: list[str] = field(default_factory=list)
+
+    def route_of(self, path: str) -> str | None:
+        return next((route for route, pattern in self.pages.items() if pattern.match(path)), None)
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings on the page as it is, with every <details> opened so the
+    forms folded in them are checked too."""
+    return await page.evaluate(
+        """async (serious) => {
+            for (const details of document.querySelectorAll('details')) details.open = true;
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.filter(v => serious.includes(v.impact)).map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => {
+                    const data = (n.any[0] || {}).data || {};  // colour-contrast's colours and ratio
+                    const colours = data.fgColor ? ` [${data.fgColor} on ${data.bgColor}: ${data.contrastRatio}]` : '';
+                    return n.target.join(' ') + ' ' + n.html.slice(0, 120) + colours;
+                }),
+                count: v.nodes.length,
+            }));
+        }""",
+        list(SERIOUS),
+    )
+
+
+def describe(who: str, address: str, violations: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for v in violations:
+        lines.append(f"{who} {address}: {v['id']} ({v['impact']}, {v['count']} nodes) {v['help']}")
+        lines.extend(f"    {node}" for node in v["nodes"])
+    return lines
+
+
+async def check(page: Page, crawl: Crawl, who: str, address: str) -> list[str]:
+    """Open the address, record axe's findings on it, and return the links it shows."""
+    import time; t0 = time.monotonic()
+    response = await page.goto(address)
+    t1 = time.monotonic()
+    if response is None or response.status >= 500:
+        crawl.problems.append(f"{who} {address}: answered {response and response.status}")
+        return []
+    crawl.problems.extend(describe(who, address, await axe_violations(page)))
+    print(f"TIMING {who} {address} load={t1-t0:.2f} axe={time.monotonic()-t1:.2f}")
+    return await page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+
+
+async def crawl_from(page: Page, crawl: Crawl, who: str, start: list[str], *, public: bool) -> None:
+    """Breadth first from the start addresses (the first always checked), each page of the route table and
+    each of its tabs once in the whole test: the people go from the most to the least reach, so a shared page
+    is checked with the most it shows (the office's administrator sees every form of it)."""
+    queue = list(start)
+    while queue:
+        address = queue.pop(0)
+        parts = urlsplit(address)
+        route = crawl.route_of(parts.path)
+        if route is None:
+            continue
+        key = (route, parts.query)
+        if key in crawl.seen and address != start[0]:
+            continue
+        # The public portal is crawled once, signed out; a signed-in person's crawl keeps to the staff UI.
+        if not public and (parts.path.startswith("/p/") or parts.path == "/login"):
+            continue
+        crawl.seen.add(key)
+        crawl.visited.setdefault(route, address)
+        for link in await check(page, crawl, who, address):
+            link_parts = urlsplit(link)
+            if link_parts.netloc != urlsplit(page.url).netloc:
+                continue
+            # Only the tab of a link counts: a filtered list is the same page, and may show no rows to follow.
+            tabs = urlencode([(name, value) for name, value in parse_qsl(link_parts.query) if name in TABS])
+            if not public and link_parts.path.startswith("/p/"):
+                crawl.public_links.append(link_parts.path + (f"?{tabs}" if tabs else ""))
+            else:
+                queue.append(link_parts.path + (f"?{tabs}" if tabs else ""))
+
+
+async def context_with_axe(chromium: Browser, live_server: str, viewport: dict[str, int]) -> BrowserContext:
+    # An init script runs in every page before its own scripts and outside its Content-Security-Policy,
+    # which allows no script but the app's.
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=viewport)
+    await context.add_init_script(path=AXE)
+    return context
+
+
+async def test_every_page_has_no_serious_accessibility_violation(
+    chromium: Browser, live_server: str, live_app: Litestar
+) -> None:
+    assert sorted(PEOPLE) == sorted(name for name, _, _ in DEMO_USERS)
+    crawl = Crawl(html_pages(live_app))
+    context = await context_with_axe(chromium, live_server, DESKTOP)
+    try:
+        page = await context.new_page()
+        for name in PEOPLE:
+            await context.clear_cookies()
+            await sign_in(page, name)
+            await crawl_from(page, crawl, name, [page.url], public=False)
+        await context.clear_cookies()
+        await crawl_from(page, crawl, "访客", PUBLIC_START + crawl.public_links, public=True)
+    finally:
+        await context.close()
+    missing = set(crawl.pages) - set(crawl.visited) - set(UNLINKED)
+    assert not crawl.problems, "\n".join(crawl.problems)
+    assert not missing, f"pages no crawl reached: {sorted(missing)}"
