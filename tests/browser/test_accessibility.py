@@ -17,12 +17,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from litestar import Litestar
 from litestar.response import Template
 from playwright.async_api import Browser, BrowserContext, Page
+from sqlalchemy import select
 
 from renda.demo import DEMO_USERS
+from renda.modules.duty.models import Activity
+from renda.modules.duty.signin import sign_in_path
+from renda.tenants.scoping import load_tenant, tenant_session
 from tests.browser.test_shell import DESKTOP, PHONE, sign_in
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 OFFICE = "610922"
+DEPUTY = "石泉县 人大代表 王建国(演示)"
 SERIOUS = ("serious", "critical")
 TABS = ("tab", "view")  # query parameters that show another part of a page
 
@@ -39,11 +44,13 @@ PEOPLE = [
     "汉阴县 代表工委 吴刚(演示)",
     "平台管理员(演示)",
 ]
-# Pages no link of the demo data leads to, with why; each is opened with the address given, if any.
-UNLINKED: dict[str, str | None] = {
-    "/invitations/{token:str}": None,  # an invitation's link is sent to the invitee, shown once to its maker
-    "/p/{office:str}/opinions/rate/{token:str}": None,  # sent to the person who gave the opinion
-    "/t/{code:str}/duty/sign-in/{activity_id:uuid}/{token:str}": None,  # behind the activity's QR code
+# Lists whose rows become cards on a phone.
+PHONE_LISTS = {PEOPLE[1]: [f"/t/{OFFICE}/opinions", f"/t/{OFFICE}/deputies", f"/t/{OFFICE}/receptions?tab=calendar"]}
+# Pages no link leads to, with why they are not opened here (the activity's sign-in page, behind its QR
+# code, is opened by the deputy with the address the code holds).
+UNLINKED = {
+    "/invitations/{token:str}": "the link is sent to the invitee and shown once to its maker",
+    "/p/{office:str}/opinions/rate/{token:str}": "the link is sent to the person who gave the opinion",
 }
 # Addresses opened directly, before following links: the public portal's home and the error page.
 PUBLIC_START = ["/login", f"/p/{OFFICE}/", f"/p/{OFFICE}/no-such-page"]
@@ -111,14 +118,11 @@ def describe(who: str, address: str, violations: list[dict[str, Any]]) -> list[s
 
 async def check(page: Page, crawl: Crawl, who: str, address: str) -> list[str]:
     """Open the address, record axe's findings on it, and return the links it shows."""
-    import time; t0 = time.monotonic()
     response = await page.goto(address)
-    t1 = time.monotonic()
     if response is None or response.status >= 500:
         crawl.problems.append(f"{who} {address}: answered {response and response.status}")
         return []
     crawl.problems.extend(describe(who, address, await axe_violations(page)))
-    print(f"TIMING {who} {address} load={t1-t0:.2f} axe={time.monotonic()-t1:.2f}")
     return await page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
 
 
@@ -126,7 +130,7 @@ async def crawl_from(page: Page, crawl: Crawl, who: str, start: list[str], *, pu
     """Breadth first from the start addresses (the first always checked), each page of the route table and
     each of its tabs once in the whole test: the people go from the most to the least reach, so a shared page
     is checked with the most it shows (the office's administrator sees every form of it)."""
-    queue = list(start)
+    queue, first = list(start), True
     while queue:
         address = queue.pop(0)
         parts = urlsplit(address)
@@ -134,12 +138,13 @@ async def crawl_from(page: Page, crawl: Crawl, who: str, start: list[str], *, pu
         if route is None:
             continue
         key = (route, parts.query)
-        if key in crawl.seen and address != start[0]:
+        if key in crawl.seen and not first:
             continue
         # The public portal is crawled once, signed out; a signed-in person's crawl keeps to the staff UI.
         if not public and (parts.path.startswith("/p/") or parts.path == "/login"):
             continue
         crawl.seen.add(key)
+        first = False
         crawl.visited.setdefault(route, address)
         for link in await check(page, crawl, who, address):
             link_parts = urlsplit(link)
@@ -151,6 +156,13 @@ async def crawl_from(page: Page, crawl: Crawl, who: str, start: list[str], *, pu
                 crawl.public_links.append(link_parts.path + (f"?{tabs}" if tabs else ""))
             else:
                 queue.append(link_parts.path + (f"?{tabs}" if tabs else ""))
+
+
+async def sign_in_address() -> str:
+    """Where an activity's QR code leads: the page a deputy signs in at."""
+    async with tenant_session(await load_tenant(OFFICE), actor="system:test", read_only=True) as session:
+        activity = (await session.execute(select(Activity).order_by(Activity.starts_at).limit(1))).scalar_one()
+        return sign_in_path(OFFICE, activity)
 
 
 async def context_with_axe(chromium: Browser, live_server: str, viewport: dict[str, int]) -> BrowserContext:
@@ -173,6 +185,8 @@ async def test_every_page_has_no_serious_accessibility_violation(
             await context.clear_cookies()
             await sign_in(page, name)
             await crawl_from(page, crawl, name, [page.url], public=False)
+            if name == DEPUTY:
+                await crawl_from(page, crawl, name, [await sign_in_address()], public=False)
         await context.clear_cookies()
         await crawl_from(page, crawl, "访客", PUBLIC_START + crawl.public_links, public=True)
     finally:
@@ -180,3 +194,30 @@ async def test_every_page_has_no_serious_accessibility_violation(
     missing = set(crawl.pages) - set(crawl.visited) - set(UNLINKED)
     assert not crawl.problems, "\n".join(crawl.problems)
     assert not missing, f"pages no crawl reached: {sorted(missing)}"
+
+
+async def test_each_roles_home_page_on_a_phone_has_no_serious_violation(chromium: Browser, live_server: str) -> None:
+    """On a 390-pixel phone the header and the tables change shape (phone.css): each person's home page, with
+    the menu closed and open, and a list of cards."""
+    problems: list[str] = []
+    context = await context_with_axe(chromium, live_server, PHONE)
+    try:
+        page = await context.new_page()
+        for name in PEOPLE:
+            await context.clear_cookies()
+            await sign_in(page, name)
+            problems.extend(describe(name, page.url, await axe_violations(page)))
+            menu = page.get_by_role("button", name="菜单")
+            if await menu.is_visible():
+                await menu.click()
+                problems.extend(describe(name, f"{page.url} (菜单)", await axe_violations(page)))
+            for address in PHONE_LISTS.get(name, []):
+                await page.goto(address)
+                problems.extend(describe(name, address, await axe_violations(page)))
+        await context.clear_cookies()
+        for address in PUBLIC_START:
+            await page.goto(address)
+            problems.extend(describe("访客", address, await axe_violations(page)))
+    finally:
+        await context.close()
+    assert not problems, "\n".join(problems)
