@@ -20,8 +20,10 @@ async def has_focus(target: Locator) -> bool:
     return await target.evaluate("element => element === document.activeElement")
 
 
-async def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int = 80) -> None:
-    """Press Tab (or Shift+Tab) until the target has the focus; fails if it never gets it."""
+async def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int = 150) -> None:
+    """Press Tab (or Shift+Tab) until the target has the focus (none if it has it); fails if it never gets it."""
+    if await has_focus(target):
+        return
     for _ in range(limit):
         await page.keyboard.press("Shift+Tab" if backwards else "Tab")
         if await has_focus(target):
