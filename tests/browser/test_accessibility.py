@@ -1,5 +1,6 @@
 """Every page of the app, as each demo role and as a visitor of the public portal reaches it, passes axe-core
-with no serious or critical violation, at a desk and (the role's home pages) on a phone.
+with no serious or critical violation, at a desk and on a phone (each role's home page also with its menu
+open).
 
 The pages are found by following links from each role's home page, one address for each page of the route
 table (and each tab of it), so the path parameters are the seeded data's; what the demo data lacks is added
@@ -128,7 +129,12 @@ async def check(page: Page, crawl: Crawl, who: str, address: str) -> list[str]:
         crawl.problems.append(f"{who} {address}: answered {response and response.status}")
         return []
     crawl.problems.extend(describe(who, address, await axe_violations(page)))
-    return await page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    links = await page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    # The same page on a phone (phone.css: the menu, tables as cards), without loading it again.
+    await page.set_viewport_size(PHONE)
+    crawl.problems.extend(describe(who, f"{address} (390 px)", await axe_violations(page)))
+    await page.set_viewport_size(DESKTOP)
+    return links
 
 
 async def crawl_from(page: Page, crawl: Crawl, who: str, start: list[str], *, public: bool) -> None:
