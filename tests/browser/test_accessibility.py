@@ -58,8 +58,15 @@ NOT_OPENED = {
     # tests rate in; its table is the overview's, checked there.
     "/p/{office:str}/duty/ratings": "the office publishes no ratings in the demo",
 }
-# Addresses opened directly, before following links: the public portal's home and the error page.
-PUBLIC_START = ["/login", f"/p/{OFFICE}/", f"/p/{OFFICE}/no-such-page"]
+# Addresses opened directly, before following links: the sign-in page and the public portal's home.
+PUBLIC_START = ["/login", f"/p/{OFFICE}/"]
+# The error pages, which no route of the table names: the staff UI's (404, and 403 for the read-only user
+# asking for a form) and the portal's.
+ERROR_PAGES = {
+    PEOPLE[0]: [f"/t/{OFFICE}/no-such-page"],
+    "石泉县 只读用户 孙丽(演示)": [f"/t/{OFFICE}/deputies/new"],
+    "访客": [f"/p/{OFFICE}/no-such-page"],
+}
 
 
 def html_pages(app: Litestar) -> dict[str, re.Pattern[str]]:
@@ -225,12 +232,16 @@ async def test_every_page_has_no_serious_accessibility_violation(
             await sign_in(page, name)
             extra = await add_what_the_demo_lacks(page) if name == PEOPLE[0] else []
             await crawl_from(page, crawl, name, [page.url, *extra], public=False)
+            for address in ERROR_PAGES.get(name, []):
+                await check(page, crawl, name, address)
             if name == DEPUTY:
                 await crawl_from(
                     page, crawl, name, [await sign_in_address(), f"/t/{OFFICE}/duty/ratings/group"], public=False
                 )
         await context.clear_cookies()
         await crawl_from(page, crawl, "访客", PUBLIC_START + crawl.public_links, public=True)
+        for address in ERROR_PAGES["访客"]:
+            await check(page, crawl, "访客", address)
     finally:
         await context.close()
     assert set(NOT_OPENED) <= set(crawl.pages), "a page listed as not opened is no longer in the route table"
@@ -258,7 +269,7 @@ async def test_each_roles_home_page_on_a_phone_has_no_serious_violation(chromium
                 await page.goto(address)
                 problems.extend(describe(name, address, await axe_violations(page)))
         await context.clear_cookies()
-        for address in PUBLIC_START:
+        for address in PUBLIC_START + ERROR_PAGES["访客"]:
             await page.goto(address)
             problems.extend(describe("访客", address, await axe_violations(page)))
     finally:
