@@ -105,7 +105,7 @@ def _listen_overrides(host: str | None, port: int | None) -> dict[str, Any]:
 @_listen_options
 def demo(host: str | None, port: int | None) -> None:
     """Start the demo: embedded PostgreSQL (unless configured), seeded offices, in-process workers."""
-    settings = _settings(demo_login=True, **_listen_overrides(host, port))
+    settings = _settings(demo_login=True, demo=True, **_listen_overrides(host, port))
     if settings.is_production:
         raise click.ClickException("renda demo cannot run with RENDA_ENV=production")
     configure_logging(settings.log_level)
