@@ -81,9 +81,11 @@ async def seed_demo(database: Database) -> bool:
                 if user.email is None and user.contact_email is None and address:
                     user.email = address
         await session.commit()
+    from renda.demo_levels import seed_levels
     from renda.demo_register import roll_up_register, seed_register
 
     registered = await seed_register()
+    registered = await seed_levels() or registered
     await link_demo_deputy(database)
     await seed_notifications(database)
     for module in import_module_parts("demo"):  # each module's own demo data, idempotent
