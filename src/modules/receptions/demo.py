@@ -73,9 +73,9 @@ async def seed_year() -> None:
         if station is None or await session.scalar(select(func.count()).select_from(Reception)) > len(VISITS):
             return
         deputies = [p for p, _ in await service.live_station_deputies(session, station) if p is not None]
-        last_month = date(today.year, today.month, 1) - timedelta(days=1)
         first = max(date(today.year - 1, 1, 1), today - timedelta(days=365))
-        await seed_history(session, station.id, deputies, first, last_month.replace(day=1) - timedelta(days=1))
+        recent = await session.scalar(select(func.min(Reception.held_on)))  # the visits of `seed_current`
+        await seed_history(session, station.id, deputies, first, (recent or today) - timedelta(days=1))
         await session.commit()
 
 

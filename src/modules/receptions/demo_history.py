@@ -1,6 +1,6 @@
 """A year of receptions at the demo's liaison station in 石泉县: on each 逢十 reception day of the twelve
-months before last month (last month and this one are `demo.py`'s), the rostered deputies received one
-to four visits, so the reception figures, categories and trends have a year behind them.
+months before the recent visits `demo.py` records, the rostered deputies received one to four visits,
+so the reception figures, categories and trends have a year behind them.
 
 Generated from a fixed seed and written in bulk (one INSERT per table).
 """
