@@ -131,7 +131,9 @@ async def test_a_year_of_contacts_receptions_and_opinions_with_their_figures(dem
 
 
 async def test_every_demo_user_has_an_email_address(demo_url) -> None:
-    rows = await fetch(demo_url, "select display_name, coalesce(contact_email, email) from platform.users where is_demo")  # noqa: E501
+    rows = await fetch(
+        demo_url, "select display_name, coalesce(contact_email, email) from platform.users where is_demo"
+    )
     assert {name for name, _ in rows} == {name for name, _, _ in DEMO_USERS}
     assert all(address and address.endswith("example.cn") for _, address in rows), rows
 
