@@ -130,6 +130,22 @@ async def test_a_year_of_contacts_receptions_and_opinions_with_their_figures(dem
         assert len(filled & set(last_year[1:])) >= 9, (metric, sorted(filled))
 
 
+async def test_a_year_of_duty_activities_gives_deputies_points(demo_url) -> None:
+    months = dict(
+        await fetch(
+            demo_url,
+            "select to_char((starts_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM'), count(*) "
+            "from t_610922.duty_activities group by 1",
+        )
+    )
+    assert all(months.get(m, 0) > 0 for m in _months_back(local_today(), 11)), months
+    (row,) = await fetch(
+        demo_url,
+        "select count(distinct person_id) as deputies, count(distinct year) as years from t_610922.duty_point_entries",
+    )
+    assert row["deputies"] > 100 and row["years"] >= 1  # points reset each year: early January has none yet
+
+
 async def test_every_demo_user_has_an_email_address(demo_url) -> None:
     rows = await fetch(
         demo_url, "select display_name, coalesce(contact_email, email) from platform.users where is_demo"
