@@ -119,7 +119,7 @@ async def test_a_year_of_contacts_receptions_and_opinions_with_their_figures(dem
     (contacts,) = await fetch(demo_url, "select count(*) from t_610922.contact_records")
     assert contacts[0] > 300
     # The rollups: the monthly figures of the last twelve months are there for the reports.
-    for metric in ("contacts.records", "receptions.held", "opinions.received"):
+    for metric in ("contacts.records", "receptions.held", "opinions.received", "suggestions.assigned"):
         periods = await fetch(
             demo_url,
             "select period, sum(value) as value from platform.rollup_figures where office_code = '610922' "
@@ -128,6 +128,28 @@ async def test_a_year_of_contacts_receptions_and_opinions_with_their_figures(dem
         )
         filled = {p["period"] for p in periods if p["value"]}
         assert len(filled & set(last_year[1:])) >= 9, (metric, sorted(filled))
+
+
+async def test_a_year_of_suggestions_answered_and_rated(demo_url) -> None:
+    (row,) = await fetch(
+        demo_url,
+        "select count(*) as closed, count(*) filter (where replied_on_time) as on_time, "
+        "count(*) filter (where rating in ('satisfied', 'basic')) as satisfied, "
+        "count(distinct to_char(assigned_at, 'YYYY-MM')) as months "
+        "from t_610922.suggestions where status = 'closed'",
+    )
+    assert row["closed"] >= 30 and row["months"] >= 9
+    assert row["closed"] > row["on_time"] > row["closed"] * 0.6  # a few answered late
+    assert row["satisfied"] == row["closed"]
+    rates = dict(
+        await fetch(
+            demo_url,
+            "select metric, sum(value) from platform.rollup_figures where office_code = '610922' "
+            "and metric in ('suggestions.assigned', 'suggestions.answered') and period ~ '^\\d{4}$' "
+            "and dimension = '' and scope = 'own' group by metric",
+        )
+    )
+    assert rates.get("suggestions.assigned", 0) >= 20 and rates.get("suggestions.answered", 0) >= 20, rates
 
 
 async def test_a_year_of_duty_activities_gives_deputies_points(demo_url) -> None:
