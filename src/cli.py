@@ -122,7 +122,8 @@ def demo(host: str | None, port: int | None) -> None:
     _run(prepare())
     click.echo(
         f"\n人大代表工作平台演示已启动: http://{settings.host}:{settings.port}/\n"
-        "在登录页选择一个演示账号即可登录(例如“石泉县 代表工委 李强(演示)”)。\n",
+        "在登录页选择一个演示账号即可登录(例如“石泉县 代表工委 李强(演示)”)。\n"
+        f"通知邮件不外发,在演示邮箱查看: http://{settings.host}:{settings.port}/demo/mailbox\n",
         err=True,
     )
     _serve(settings, with_scheduler=True)  # the demo has no separate scheduler process
