@@ -28,12 +28,16 @@ from renda.demo_people import (
 )
 from renda.demo_register import DEPUTIES, hand_written_id, term_end, term_start
 from renda.modules.deputies import service as deputies
-from renda.modules.deputies.models import Congress
+from renda.modules.deputies.models import Congress, Person
 from renda.modules.deputies.schemas import CongressIn, TermIn
+from renda.modules.organisation import service as organisation
+from renda.modules.organisation.models import DeputyGroup
+from renda.modules.organisation.schemas import GroupIn, StationIn
 from renda.modules.register_import.service import COLUMNS, DATA_SHEET, import_register
 from renda.tenants.scoping import load_tenant, tenant_session
 
 ACTOR = "system:demo:演示数据"
+EXISTING_GROUPS = {"610922100": "城关片代表小组", "610922101": "饶峰片代表小组"}  # demo_register's
 GENDER = {"male": "男", "female": "女"}
 LEVEL = {"national": "全国人大代表", "provincial": "省人大代表", "city": "市人大代表", "county": "县人大代表",
          "township": "乡镇人大代表"}  # fmt: skip
@@ -88,6 +92,45 @@ def workbook(people: list[DemoPerson], code: str) -> bytes:
     return buffer.getvalue()
 
 
+async def organise(people: list[DemoPerson]) -> None:
+    """Every county deputy in the geographic group of their town (城关 and 饶峰 have demo_register's
+    groups) and in their town's deputy workroom, once: 进家入站 for the whole county congress."""
+    tenant = await load_tenant(COUNTY_CODE)
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        groups = {g.name: g for g in (await session.execute(select(DeputyGroup))).scalars()}
+        if "池河镇代表小组" in groups:
+            return
+        persons = dict((await session.execute(select(Person.id_number_hash, Person.id))).all())
+        by_town: dict[str, list] = {}
+        for person in people:
+            if any(seat.level == "county" for seat in person.seats):
+                by_town.setdefault(person.town, []).append(persons[deputies.id_number_key(person.id_number)])
+        for code, members in by_town.items():
+            town = TOWNSHIPS[code]
+            group = groups.get(EXISTING_GROUPS.get(code, "")) or await organisation.create_group(
+                session, tenant, GroupIn(kind="geographic", name=f"{town}代表小组", township_code=code)
+            )
+            for person_id in members:
+                await organisation.add_group_member(session, group, person_id)
+            if code == "610922100":
+                continue  # 城关镇 has demo_register's liaison station
+            station = await organisation.create_station(
+                session,
+                tenant,
+                StationIn(
+                    kind="workroom",
+                    name=f"{town}人大代表工作室",
+                    address=f"石泉县{town}人民政府院内",
+                    township_code=code,
+                    reception_days=[15],
+                    opening_rules="每月15日 9:00-12:00 代表接待选民",
+                ),
+            )
+            for person_id in members[:8]:
+                await organisation.assign_deputy(session, station, person_id)
+        await session.commit()
+
+
 async def seed_levels() -> bool:
     """Returns whether anything was added."""
     taken = {hand_written_id(born, gender, n) for n, (_, gender, born, *_) in enumerate(DEPUTIES)}
@@ -114,4 +157,5 @@ async def seed_levels() -> bool:
                 raise InvalidInput(f"演示名册导入失败:{result.errors[:3]}", code="demo_register_invalid")
             await session.commit()
             added = True
+    await organise(people)
     return added

@@ -56,7 +56,9 @@ async def seed_year() -> None:
     async with tenant_session(await load_tenant(OFFICE), actor=ACTOR) as session:
         if await session.scalar(select(func.count()).select_from(Opinion)) > HISTORY_MARK:
             return
-        station = (await session.execute(select(Station.id).where(Station.is_active).limit(1))).scalar_one_or_none()
+        station = (
+            await session.execute(select(Station.id).where(Station.is_active).order_by(Station.created_at).limit(1))
+        ).scalar_one_or_none()
         await seed_history(session, station)
         await session.commit()
 
@@ -78,7 +80,9 @@ async def seed_office(code: str, unit_names: tuple[str, str] = UNITS) -> None:
         # The demo deputy hears from the people (the received and the assigned one); the escalated one
         # becomes a draft of another deputy's, so 王建国's 我的建议 starts with his own suggestions only.
         deputy = (await session.scalar(select(Person.id).where(Person.name == DEMO_DEPUTY).limit(1))) or first
-        station = (await session.execute(select(Station.id).where(Station.is_active).limit(1))).scalar_one_or_none()
+        station = (
+            await session.execute(select(Station.id).where(Station.is_active).order_by(Station.created_at).limit(1))
+        ).scalar_one_or_none()
 
         async def take(content: str, **fields: object) -> Opinion:
             return await intake(session, tenant, content=content, **fields)  # type: ignore[arg-type]
