@@ -19,7 +19,7 @@ import renda.core.db as db_module
 from renda.app import create_app
 from renda.core.timezone import local_today
 from renda.demo import DEMO_USERS
-from renda.demo_people import LEVEL_COUNTS
+from renda.demo_people import LEVEL_COUNTS, RESERVED, generate
 from renda.modules.accounts.routes import demo_login_limiter
 from renda.modules.notifications.channels import configure_channels
 from renda.workers.broker import create_broker, use_broker
@@ -52,6 +52,17 @@ async def fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
         return await conn.fetch(query, *args)
     finally:
         await conn.close()
+
+
+def test_the_generated_register_is_the_same_on_every_start() -> None:
+    people = generate()
+    assert people == generate()  # a fixed seed: every start and every test sees the same register
+    names = [p.name for p in people]
+    assert len(set(names)) == len(names) and not any(r in n for n in names for r in RESERVED)
+    mobiles = [p.mobile for p in people]
+    assert len(set(mobiles)) == len(mobiles) and all(re.fullmatch(r"1380000\d{4}", m) for m in mobiles)
+    seats = [s.level for p in people for s in p.seats]
+    assert {level: seats.count(level) for level in LEVEL_COUNTS} == {**LEVEL_COUNTS, "county": 152 - 12}
 
 
 async def test_the_register_has_shiquans_five_levels(demo_url) -> None:
