@@ -37,6 +37,11 @@ class Settings:
     old_secret_keys: tuple[str, ...] = ()
     environment: str = "development"  # development | production
     demo_login: bool = False
+    # Demo mode (`renda demo`, or RENDA_DEMO): role switching is not rate limited and email goes to
+    # the local demo mailbox (`/demo/mailbox`) instead of a mail server. Never in production.
+    demo: bool = False
+    # The demo mailbox: one JSON line per email (default: `demo-mailbox.jsonl` in the data directory).
+    demo_mailbox_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses, or "*"): the
@@ -95,6 +100,15 @@ class Settings:
         return normalize_database_url(self.database_url) if self.database_url else None
 
     @property
+    def demo_mode(self) -> bool:
+        """The demo as `renda demo` runs it; production settings can never have it (validate)."""
+        return self.demo and not self.is_production
+
+    @property
+    def mailbox_path(self) -> Path:
+        return self.demo_mailbox_file or self.data_dir / "demo-mailbox.jsonl"
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
@@ -123,6 +137,7 @@ class Settings:
             "export_time_limit_seconds": float(_env("RENDA_EXPORT_TIME_LIMIT_SECONDS", "600") or 600),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
+            "demo": _env_bool("RENDA_DEMO", False),
             "session_idle_minutes": int(_env("RENDA_SESSION_IDLE_MINUTES", "120") or 120),
             "session_absolute_hours": int(_env("RENDA_SESSION_ABSOLUTE_HOURS", "12") or 12),
             "public_url": _env("RENDA_PUBLIC_URL", ""),
@@ -140,6 +155,9 @@ class Settings:
             "broker_sweep_seconds": float(_env("RENDA_BROKER_SWEEP_SECONDS", "5") or 5),
             "broker_maintenance_chance": int(_env("RENDA_BROKER_MAINTENANCE_CHANCE", "1000") or 1000),
         }
+        mailbox = _env("RENDA_DEMO_MAILBOX_FILE")
+        if mailbox:
+            values["demo_mailbox_file"] = Path(mailbox)
         record_file = _env("RENDA_NOTIFY_RECORD_FILE")
         if record_file:
             values["notify_record_file"] = Path(record_file)
@@ -155,6 +173,8 @@ class Settings:
         if self.is_production:
             if self.demo_login:
                 raise ValueError("RENDA_DEMO_LOGIN cannot be enabled when RENDA_ENV=production")
+            if self.demo:
+                raise ValueError("RENDA_DEMO cannot be enabled when RENDA_ENV=production")
             if self.secret_key == "renda-demo-secret-change-me":
                 raise ValueError("RENDA_SECRET_KEY must be set when RENDA_ENV=production")
             if not self.database_url:
