@@ -74,9 +74,7 @@ def running_pgbouncer(server_url: str | None = None, *, pool_size: int = 10) -> 
     directory = Path(tempfile.mkdtemp(prefix="renda-pgbouncer-"))
     port = _free_port()
     (directory / "users.txt").write_text(f'"{user}" ""\n')
-    (directory / "pgbouncer.ini").write_text(
-        _config(directory, port, host, server.port or 5432, pool_size)
-    )
+    (directory / "pgbouncer.ini").write_text(_config(directory, port, host, server.port or 5432, pool_size))
     command = [PGBOUNCER, str(directory / "pgbouncer.ini")]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root: as the postgres user then
         shutil.chown(directory, "postgres")
