@@ -138,7 +138,8 @@ class Database:
 
     def direct(self) -> Database:
         """This database without the transaction pooler (itself when there is none): for migrations,
-        which take a lock for their whole run and may change types that pooled sessions have cached."""
+        whose long transactions would hold one of the pooler's few server connections away from the
+        requests, and whose revisions may need a session of their own (`CREATE INDEX CONCURRENTLY`)."""
         if self.direct_url == self.url:
             return self
         if self._direct is None:
