@@ -42,7 +42,15 @@ import httpx
 
 from renda.core.db import Database
 from renda.modules.audit.recorder import install_audit_recorder
-from renda.tenants.migrations import TENANT_SCRIPTS, load_all_models, migrate_all, tenant_head, upgrade_platform
+from renda.tenants.migrations import (
+    TENANT_SCRIPTS,
+    current_revision,
+    current_revisions,
+    load_all_models,
+    migrate_all,
+    tenant_head,
+    upgrade_platform,
+)
 from renda.tenants.schemas import TenantCreate
 from renda.tenants.service import create_tenant
 from renda.workers.outbox import install_outbox_notify
@@ -177,6 +185,7 @@ async def migrate(url: str, n: int) -> dict[str, Any]:
     finally:
         shutil.rmtree(scripts.parent, ignore_errors=True)
     names = await schemas(dsn)
+    reads = await revision_reads(url, names)
     # The floor runs after the revision (each schema has its column), then every office goes back to head.
     floor_real = await raw_add_column(dsn, names, "t_bench_probe")
     await raw_add_column(dsn, names, str(head), undo=True)
@@ -188,7 +197,49 @@ async def migrate(url: str, n: int) -> dict[str, Any]:
         "revision_per_office_ms": real / n * 1000,
         "revision_floor_s": floor_real,
         "revision_ratio": real / floor_real,
+        "revision_reads": reads,
     }
+
+
+async def revision_reads(url: str, names: list[str]) -> dict[str, float]:
+    """Every office's revision as `renda migrate` read it before (a query per office on its own
+    checkout, 4 at once: `current_revision`) and as it reads it now (`current_revisions`)."""
+    database = Database(url, pool_size=5)
+    semaphore = asyncio.Semaphore(4)
+
+    async def one(schema: str) -> str | None:
+        async with semaphore:
+            return await current_revision(database, schema)
+
+    try:
+        started = time.perf_counter()
+        each = await asyncio.gather(*(one(schema) for schema in names))
+        per_office = time.perf_counter() - started
+        started = time.perf_counter()
+        together = await current_revisions(database, names, 4)
+        batched = time.perf_counter() - started
+    finally:
+        await database.dispose()
+    if [together[schema] for schema in names] != each:
+        raise RuntimeError("the two ways of reading the revisions disagree")
+    return {"per_office_s": per_office, "one_statement_s": batched, "ratio": per_office / batched}
+
+
+async def bare_schemas(server: str, n: int) -> dict[str, Any]:
+    """Revision reads over `n` schemas that hold only their version table: what the read costs at
+    sizes this machine cannot provision in a benchmark's time."""
+    async with throwaway_database(server) as url:
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        names = [f"t_{990000 + i}" for i in range(n)]
+        try:
+            for schema in names:
+                await conn.execute(
+                    f'CREATE SCHEMA "{schema}"; CREATE TABLE "{schema}".alembic_version'
+                    f" (version_num varchar(32) PRIMARY KEY); INSERT INTO \"{schema}\".alembic_version VALUES ('x')"
+                )
+        finally:
+            await conn.close()
+        return {"schemas": n, **await revision_reads(url, names)}
 
 
 # --- 4. one web process --------------------------------------------------------------------------
@@ -314,6 +365,11 @@ def report(n: int, stage: dict[str, Any]) -> None:
         f"3. renda migrate with a real revision: {m['revision_s']:.1f} s ({m['revision_per_office_ms']:.0f} ms per"
         f" office); floor (the same ALTER per office) {m['revision_floor_s']:.1f} s; ratio {m['revision_ratio']:.1f}x"
     )
+    r = m["revision_reads"]
+    print(
+        f"   reading every office's revision: one statement {r['one_statement_s']:.3f} s; a query per office"
+        f" (as before, 4 at once) {r['per_office_s']:.3f} s; ratio {r['ratio']:.1f}x"
+    )
     print(
         f"4. one web process: RSS {w['rss_one_office_mib']:.0f} MiB after one office, {w['rss_all_offices_mib']:.0f}"
         f" MiB after all {n} ({w['rss_ratio']:.2f}x, {w['kib_per_office']:.0f} KiB per office);"
@@ -328,10 +384,13 @@ async def main() -> None:
     parser.add_argument("--database-url", help="server to create the throwaway database on")
     parser.add_argument("--floor-every", type=int, default=10, help="measure the provisioning floor every n-th office")
     parser.add_argument("--concurrency", type=int, default=8, help="callers of the web process at once")
+    parser.add_argument(
+        "--bare-schemas", type=int, default=0, help="also read the revisions of this many version-table-only schemas"
+    )
     args = parser.parse_args()
-    sizes = [int(size) for size in args.offices.split(",")]
-    if sizes != sorted(set(sizes)) or sizes[0] < 2 or args.floor_every < 1 or args.concurrency < 1:
-        parser.error("--offices: ascending sizes of at least 2; --floor-every and --concurrency at least 1")
+    sizes = [int(size) for size in args.offices.split(",") if size and size != "none"]
+    if sizes != sorted(set(sizes)) or (sizes and sizes[0] < 2) or args.floor_every < 1 or args.concurrency < 1:
+        parser.error("--offices: ascending sizes of at least 2 (or none); --floor-every and --concurrency at least 1")
 
     install_audit_recorder()  # as the app does, so create_tenant pays for its audit row
     install_outbox_notify()
@@ -339,22 +398,31 @@ async def main() -> None:
     server = server_url(args.database_url)
     print(f"renda scale benchmark on {describe_server(server)}; sizes {sizes}")
     stages: dict[int, Any] = {}
-    async with throwaway_database(server) as url:
-        platform = Database(url)
-        await upgrade_platform(platform)
-        await platform.dispose()
-        everyone = offices(sizes[-1])
-        done = 0
-        for n in sizes:
-            # The first office of the list is the city: every size keeps it, townships come last.
-            stage = {"provision": await provision(url, everyone[done:n], args.floor_every)}
-            done = n
-            stage["migrate"] = await migrate(url, n)
-            stage["serve"] = await serve(url, [code for code, _, _ in everyone[:n]], args.concurrency)
-            stages[n] = stage
-            report(n, stage)
-            sys.stdout.flush()
-    print(json.dumps({"sizes": stages}))
+    if sizes:
+        async with throwaway_database(server) as url:
+            platform = Database(url)
+            await upgrade_platform(platform)
+            await platform.dispose()
+            everyone = offices(sizes[-1])
+            done = 0
+            for n in sizes:
+                # The city and the counties come first in the list, townships last.
+                stage = {"provision": await provision(url, everyone[done:n], args.floor_every)}
+                done = n
+                stage["migrate"] = await migrate(url, n)
+                stage["serve"] = await serve(url, [code for code, _, _ in everyone[:n]], args.concurrency)
+                stages[n] = stage
+                report(n, stage)
+                sys.stdout.flush()
+    bare = None
+    if args.bare_schemas:
+        bare = await bare_schemas(server, args.bare_schemas)
+        print(
+            f"\n== reading the revisions of {bare['schemas']} schemas holding only their version table: one statement"
+            f" {bare['one_statement_s']:.3f} s; a query per office (as before, 4 at once) {bare['per_office_s']:.3f} s;"
+            f" ratio {bare['ratio']:.1f}x"
+        )
+    print(json.dumps({"sizes": stages, "bare_schemas": bare}))
 
 
 if __name__ == "__main__":
