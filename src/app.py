@@ -151,6 +151,7 @@ def create_app(
     configure_exports(settings)
     database = configure_database(
         database_url,
+        **settings.database_options,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout,
@@ -197,7 +198,7 @@ def create_app(
             UnitOfWorkMiddleware(),
             AuthenticationMiddleware(settings.session_idle_minutes),
         ],
-        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers,
         before_request=check_request_body,
         template_config=TemplateConfig(
             directory=WEB_DIR / "templates",

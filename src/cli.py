@@ -32,7 +32,7 @@ def _database(settings: Settings) -> Any:
     from renda.core.embedded import ensure_database_url
 
     configure_secrets(settings.secret_key, settings.old_secret_keys)
-    return configure_database(ensure_database_url(settings), pool_size=5)
+    return configure_database(ensure_database_url(settings), **settings.database_options, pool_size=5)
 
 
 def _run(coro: Any) -> Any:
@@ -177,7 +177,7 @@ def worker(threads: int) -> None:
     configure_secrets(settings.secret_key, settings.old_secret_keys)  # jobs decrypt what they send (mobile numbers)
     configure_channels(settings)
     configure_exports(settings)
-    database = configure_database(ensure_database_url(settings))
+    database = configure_database(ensure_database_url(settings), **settings.database_options)
     broker = use_broker(broker_for(settings))
     broker.emit_after("process_boot")
     dramatiq_worker = dramatiq.Worker(broker, worker_threads=threads)

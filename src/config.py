@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -30,6 +31,11 @@ def normalize_database_url(url: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
+    # Behind a transaction pooler (PgBouncer `pool_mode = transaction`): no prepared statements kept
+    # between transactions, and what needs a session of its own (the outbox's LISTEN, migrations)
+    # goes to `database_direct_url`, the server itself (docs/scaling.md).
+    database_transaction_pooler: bool = False
+    database_direct_url: str | None = None
     broker_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(user_data_dir("renda")))
     secret_key: str = "renda-demo-secret-change-me"
@@ -88,6 +94,10 @@ class Settings:
     # Redis broker only: per million broker commands, how many also run that dead-worker check.
     broker_maintenance_chance: int = 1000
 
+    # RabbitMQ only: declare the queues (with their delay and dead-letter queues) as quorum queues,
+    # replicated over the cluster's nodes. A queue keeps the type it was first declared with.
+    rabbitmq_quorum: bool = False
+
     def __post_init__(self) -> None:
         if not self.public_url:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
@@ -109,6 +119,12 @@ class Settings:
         return self.demo_mailbox_file or self.data_dir / "demo-mailbox.jsonl"
 
     @property
+    def database_options(self) -> dict[str, Any]:
+        """What `configure_database` needs to know about the way to the database."""
+        direct = normalize_database_url(self.database_direct_url) if self.database_direct_url else None
+        return {"transaction_pooler": self.database_transaction_pooler, "direct_url": direct}
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
@@ -121,7 +137,10 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "database_url": _env("RENDA_DATABASE_URL"),
+            "database_transaction_pooler": _env_bool("RENDA_DATABASE_TRANSACTION_POOLER", False),
+            "database_direct_url": _env("RENDA_DATABASE_DIRECT_URL"),
             "broker_url": _env("RENDA_BROKER_URL"),
+            "rabbitmq_quorum": _env_bool("RENDA_RABBITMQ_QUORUM", False),
             "environment": _env("RENDA_ENV", "development"),
             "secret_key": _env("RENDA_SECRET_KEY", "renda-demo-secret-change-me"),
             "old_secret_keys": tuple(k.strip() for k in (_env("RENDA_SECRET_KEY_OLD") or "").split(",") if k.strip()),
