@@ -46,10 +46,10 @@ async def fits_the_phone(page: Page) -> None:
 
 async def cards_are_labelled(page: Page) -> int:
     """Each table with column headers shows its rows as cards within the screen, every value after its
-    column's name (the offices-beneath comparison stays a table scrolling in its frame); returns how many
+    column's name (a table marked stays-table, such as the offices-beneath comparison, stays a table); returns how many
     labelled values the page shows."""
     found = await page.evaluate(
-        """() => [...document.querySelectorAll('main table:not(.comparison)')].filter(t => t.tHead).flatMap(table => {
+        """() => [...document.querySelectorAll('main table:not(.stays-table)')].filter(t => t.tHead).flatMap(table => {
             const headers = [...table.tHead.rows[table.tHead.rows.length - 1].cells].map(c => c.textContent.trim());
             return [...table.tBodies].flatMap(b => [...b.rows]).map(row => {
                 const box = row.getBoundingClientRect();

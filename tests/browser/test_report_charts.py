@@ -75,6 +75,12 @@ async def test_the_comparison_scrolls_inside_its_frame(
         page = await context.new_page()
         await sign_in(page, CITY_ADMIN)
         await page.goto(WIDE)
+        for chart_id in ("chart-levels", "chart-offices", "chart-trend"):  # the dashboard's own charts
+            await drawn(page, chart_id)
+        # The figures stay a compact table on a phone too, each explanation under its metric.
+        figures = page.locator("table.figures")
+        assert await figures.evaluate("t => getComputedStyle(t.tBodies[0].rows[0]).display") == "table-row"
+        await expect(figures.locator("tbody th small").first).to_be_visible()
         frame = page.locator(".table-scroll:has(table.comparison)")
         await expect(frame).to_be_visible()
         sizes = await frame.evaluate("e => ({scroll: e.scrollWidth, client: e.clientWidth})")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ from renda.modules.rollups.periods import Period, containing, current, parse  # 
 from renda.modules.rollups.registry import (  # noqa: F401
     Dimension,
     Figure,
+    Metric,
     PlatformMetric,
     RatioMetric,
     TenantMetric,
@@ -153,14 +154,21 @@ async def _lock(session: AsyncSession, key: int, *, shared: bool = False) -> Non
 
 # --- computing own figures ---------------------------------------------------------------------
 async def _tenant_figures(
-    offices: Sequence[TenantRef], periods: Sequence[Period], today: date, tenant_metrics: list[TenantMetric]
+    offices: Sequence[TenantRef],
+    periods: Sequence[Period],
+    today: date,
+    tenant_metrics: list[TenantMetric],
+    on_office: Callable[[Computed], None] | None = None,
 ) -> Computed:
+    """The offices' own figures of these metrics, each office's handed to `on_office` as soon as it is
+    complete (its zero overall figures included)."""
     found: Computed = {}
     gate = asyncio.Semaphore(TENANT_METRIC_CONCURRENCY)
     watched = sorted({table for metric in tenant_metrics for table in metric.watches})
     parameters = Periods.parameters(periods, today)
 
     async def one(office: TenantRef) -> None:
+        mine: Computed = {}
         async with gate, tenant_session(office, actor=WORKER_ACTOR, read_only=True) as session:
             written = await _written_tables(session, tuple(watched))
             # Over tables without rows a metric is zero: not computed (the engine adds the zero overall figure).
@@ -171,7 +179,7 @@ async def _tenant_figures(
                 for metric, period, dimension, member, value in await session.execute(
                     statement, {**parameters, "office_code": office.code}
                 ):
-                    found.setdefault((office.code, metric, period), []).append(Figure(value, dimension, member))
+                    mine.setdefault((office.code, metric, period), []).append(Figure(value, dimension, member))
             for metric in due:
                 if metric.compute is None:
                     continue
@@ -180,7 +188,11 @@ async def _tenant_figures(
                     day = period.as_of(today)
                     if not metric.stock or day not in on_day:
                         on_day[day] = await metric.compute(session, period, today)
-                    found[office.code, metric.key, period.key] = list(on_day[day])
+                    mine[office.code, metric.key, period.key] = list(on_day[day])
+        _with_zero_overall(mine, [office.code], tenant_metrics, periods)
+        found.update(mine)
+        if on_office is not None:
+            on_office(mine)
 
     await asyncio.gather(*(one(office) for office in offices))
     return found
@@ -207,33 +219,55 @@ def _written_query(schema: str) -> TextClause:
     )
 
 
+def _with_zero_overall(
+    found: Computed, codes: Sequence[str], metrics: Sequence[Metric], periods: Sequence[Period]
+) -> None:
+    """Every office gets each metric's overall figure, zero included: it dates the computation."""
+    overall = {key for key, figures in found.items() for f in figures if not f.dimension}
+    for code in codes:
+        for metric in metrics:
+            for period in periods:
+                key = (code, metric.key, period.key)
+                if key not in overall:
+                    found.setdefault(key, []).append(Figure(0))
+
+
 async def own_figures(
-    session: AsyncSession, offices: Sequence[TenantRef], periods: Sequence[Period], today: date
+    session: AsyncSession,
+    offices: Sequence[TenantRef],
+    periods: Sequence[Period],
+    today: date,
+    on_office: Callable[[Computed], None] | None = None,
 ) -> Computed:
-    """Every registered metric for these offices and periods."""
-    found: Computed = {}
+    """Every registered metric for these offices and periods; `on_office` gets each office's figures
+    of the metrics counted in its schema as soon as they are complete."""
     codes = [office.code for office in offices]
     registered = computed_metrics()
-    for metric in registered:
-        if isinstance(metric, PlatformMetric):
-            by_day: dict[date, dict[str, list[Figure]]] = {}  # a stock is the same for periods read on one day
-            for period in periods:
-                day = period.as_of(today)
-                if not metric.stock or day not in by_day:
-                    by_day[day] = await metric.compute(session, codes, period, today)
-                for code, figures in by_day[day].items():
-                    found[code, metric.key, period.key] = figures
-    tenant_metrics = [m for m in registered if isinstance(m, TenantMetric)]
-    if tenant_metrics:
-        found |= await _tenant_figures(offices, periods, today, tenant_metrics)
-    # Every office gets each metric's overall figure, zero included: it dates the computation.
-    for code in codes:
+
+    async def platform_figures() -> Computed:
+        found: Computed = {}
         for metric in registered:
-            for period in periods:
-                figures = found.setdefault((code, metric.key, period.key), [])
-                if not any(not f.dimension for f in figures):
-                    figures.append(Figure(0))
-    return found
+            if isinstance(metric, PlatformMetric):
+                by_day: dict[date, dict[str, list[Figure]]] = {}  # a stock is the same for periods read on one day
+                for period in periods:
+                    day = period.as_of(today)
+                    if not metric.stock or day not in by_day:
+                        by_day[day] = await metric.compute(session, codes, period, today)
+                    for code, figures in by_day[day].items():
+                        found[code, metric.key, period.key] = figures
+        return found
+
+    async def no_figures() -> Computed:
+        return {}
+
+    tenant_metrics = [m for m in registered if isinstance(m, TenantMetric)]
+    # The platform's metrics run on this session's connection while the offices' run on others.
+    found, of_offices = await asyncio.gather(
+        platform_figures(),
+        _tenant_figures(offices, periods, today, tenant_metrics, on_office) if tenant_metrics else no_figures(),
+    )
+    _with_zero_overall(found, codes, [m for m in registered if isinstance(m, PlatformMetric)], periods)
+    return found | of_offices
 
 
 def _rows(computed: Computed, scope: str = Scope.OWN) -> list[dict[str, object]]:
@@ -332,19 +366,27 @@ async def refresh_office(code: str, today: date | None = None) -> bool:
 
 
 # --- the full recompute --------------------------------------------------------------------------
-def _records(computed: Computed, paths: dict[str, str]) -> list[Record]:
-    """Every office's own figures, and its total: the sum of the own figures of its subtree (itself
-    and every office beneath it), which is what the incremental path's own + children's totals add
-    up to. A breakdown figure of 0 is left out (a missing one reads as 0)."""
-    found: list[Record] = []
+def _own_records(computed: Computed) -> list[Record]:
+    """The offices' own figures as rows; a breakdown figure of 0 is left out (a missing one reads as 0)."""
+    return [
+        (office, metric, period, Scope.OWN, f.dimension, f.member, f.value)
+        for (office, metric, period), figures in computed.items()
+        for f in figures
+        if f.value or not f.dimension
+    ]
+
+
+def _records(computed: Computed, paths: dict[str, str], written: set[tuple[str, str, str]]) -> list[Record]:
+    """Every office's own figures (but those `written` already), and its total: the sum of the own
+    figures of its subtree (itself and every office beneath it), which is what the incremental path's
+    own + children's totals add up to."""
+    found = _own_records({key: figures for key, figures in computed.items() if key not in written})
     totals: dict[tuple[str, str, str, str, str], int] = {}
     above = {office: path.split("/") for office, path in paths.items()}
     for (office, metric, period), figures in computed.items():
         ancestors = above[office]
         for figure in figures:
             dimension, member, value = figure.dimension, figure.member, figure.value
-            if value or not dimension:
-                found.append((office, metric, period, Scope.OWN, dimension, member, value))
             for ancestor in ancestors:
                 key = (ancestor, metric, period, dimension, member)
                 totals[key] = totals.get(key, 0) + value
@@ -357,16 +399,42 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
     transaction. Returns the number of figures written."""
     today = today or local_today()
     periods = list(periods or current(today))
-    async with get_database().platform_session() as session:
+    database = get_database()
+    async with database.platform_session() as session, database.platform_session() as reader:
         await _lock(session, 0)
         # Offices marked stale before this point are covered by it; later marks are refreshed after.
         await session.execute(delete(RollupPending).where(RollupPending.requested_at < utcnow()))
         offices = [TenantRef.of(t) for t in (await session.execute(select(Tenant))).scalars().all()]
-        own = await own_figures(session, offices, periods, today)
-        rows = _records(own, {office.code: office.path for office in offices})
         await session.execute(delete(RollupFigure).where(RollupFigure.period.in_([p.key for p in periods])))
-        if rows:
-            now = utcnow()
-            await copy_records(session, "platform.rollup_figures", COLUMNS, [(*row, now) for row in rows])
+        # The rows are copied while they are computed: each office's own figures as soon as its
+        # schema has been counted, then the platform's metrics and every total. The COPY is the
+        # work's largest single statement; run last, it would keep one processor busy alone.
+        now, batches = utcnow(), asyncio.Queue[list[Record] | None]()
+        written: set[tuple[str, str, str]] = set()
+        count = 0
+
+        def office_done(figures: Computed) -> None:
+            nonlocal count
+            rows = _own_records(figures)
+            written.update(figures)
+            count += len(rows)
+            batches.put_nowait(rows)
+
+        async def rows() -> AsyncIterator[tuple[object, ...]]:
+            while (batch := await batches.get()) is not None:
+                for row in batch:
+                    yield (*row, now)
+
+        copying = asyncio.create_task(copy_records(session, "platform.rollup_figures", COLUMNS, rows()))
+        try:
+            own = await own_figures(reader, offices, periods, today, office_done)
+            rest = _records(own, {office.code: office.path for office in offices}, written)
+            batches.put_nowait(rest)
+            batches.put_nowait(None)
+            await copying
+        finally:
+            if not copying.done():  # a failure computing: the COPY is abandoned with the transaction
+                copying.cancel()
+                await asyncio.gather(copying, return_exceptions=True)
         await session.commit()
-    return len(rows)
+    return count + len(rest)

@@ -23,6 +23,17 @@
         }],
       };
     }
+    if (spec.kind === 'line') {  // a trend over periods; a period without figures is a gap
+      const first = spec.series[0] || { values: [] };
+      return {
+        color: palette,
+        tooltip,
+        grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
+        xAxis: { type: 'category', data: spec.labels, boundaryGap: false },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: [{ type: 'line', name: first.name, data: first.values, label: { show: true }, connectNulls: false }],
+      };
+    }
     // Horizontal bars: long category names (民族, 党派, 组成人员) stay readable on a phone.
     return {
       color: palette,
@@ -47,7 +58,7 @@
     }
     if (!spec.labels || !spec.labels.length) continue;
     element.hidden = false;
-    if (spec.kind !== 'pie') {  // room for every bar: many offices or members make a tall chart
+    if (spec.kind === 'bar') {  // room for every bar: many offices or members make a tall chart
       const rows = spec.labels.length * Math.max(spec.series.length, 1);
       element.style.height = `${Math.max(180, rows * 16 + spec.labels.length * 8 + 60)}px`;
     }
