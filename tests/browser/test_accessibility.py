@@ -57,6 +57,7 @@ NOT_OPENED = {
     # Shown once the year's ratings are decided and published, which would close the year the other browser
     # tests rate in; its table is the overview's, checked there.
     "/p/{office:str}/duty/ratings": "the office publishes no ratings in the demo",
+    "/demo/mailbox": "only `renda demo` has it; the tests' live server is not in demo mode",
 }
 # Addresses opened directly, before following links: the sign-in page and the public portal's home.
 PUBLIC_START = ["/login", f"/p/{OFFICE}/"]
