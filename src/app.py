@@ -125,9 +125,10 @@ def _actor_name(actor: str) -> str:
     return actor.split(":", 2)[-1]
 
 
-def _template_engine(engine: JinjaTemplateEngine) -> None:
+def _template_engine(engine: JinjaTemplateEngine, settings: Settings) -> None:
     engine.engine.filters.update(localtime=_localtime, actor_name=_actor_name)
     form_errors.install(engine.engine)
+    engine.engine.globals["demo_mode"] = settings.demo_mode  # the header's link to the demo mailbox
 
 
 async def _register_configured_provider(settings: Settings) -> None:
@@ -154,6 +155,7 @@ def create_app(
     configure_exports(settings)
     database = configure_database(
         database_url,
+        **settings.database_options,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout,
@@ -200,10 +202,12 @@ def create_app(
             UnitOfWorkMiddleware(),
             AuthenticationMiddleware(settings.session_idle_minutes),
         ],
-        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers,
         before_request=check_request_body,
         template_config=TemplateConfig(
-            directory=WEB_DIR / "templates", engine=JinjaTemplateEngine, engine_callback=_template_engine
+            directory=WEB_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: _template_engine(engine, settings),
         ),
         openapi_config=OpenAPIConfig(
             title="人大代表工作平台 API",

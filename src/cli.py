@@ -32,7 +32,7 @@ def _database(settings: Settings) -> Any:
     from renda.core.embedded import ensure_database_url
 
     configure_secrets(settings.secret_key, settings.old_secret_keys)
-    return configure_database(ensure_database_url(settings), pool_size=5)
+    return configure_database(ensure_database_url(settings), **settings.database_options, pool_size=5)
 
 
 def _run(coro: Any) -> Any:
@@ -105,7 +105,7 @@ def _listen_overrides(host: str | None, port: int | None) -> dict[str, Any]:
 @_listen_options
 def demo(host: str | None, port: int | None) -> None:
     """Start the demo: embedded PostgreSQL (unless configured), seeded offices, in-process workers."""
-    settings = _settings(demo_login=True, **_listen_overrides(host, port))
+    settings = _settings(demo_login=True, demo=True, **_listen_overrides(host, port))
     if settings.is_production:
         raise click.ClickException("renda demo cannot run with RENDA_ENV=production")
     configure_logging(settings.log_level)
@@ -122,7 +122,8 @@ def demo(host: str | None, port: int | None) -> None:
     _run(prepare())
     click.echo(
         f"\n人大代表工作平台演示已启动: http://{settings.host}:{settings.port}/\n"
-        "在登录页选择一个演示账号即可登录(例如“石泉县 代表工委 李强(演示)”)。\n",
+        "在登录页选择一个演示账号即可登录(例如“石泉县 代表工委 李强(演示)”)。\n"
+        f"通知邮件不外发,在演示邮箱查看: http://{settings.host}:{settings.port}/demo/mailbox\n",
         err=True,
     )
     _serve(settings, with_scheduler=True)  # the demo has no separate scheduler process
@@ -176,7 +177,7 @@ def worker(threads: int) -> None:
     configure_secrets(settings.secret_key, settings.old_secret_keys)  # jobs decrypt what they send (mobile numbers)
     configure_channels(settings)
     configure_exports(settings)
-    database = configure_database(ensure_database_url(settings))
+    database = configure_database(ensure_database_url(settings), **settings.database_options)
     broker = use_broker(broker_for(settings))
     broker.emit_after("process_boot")
     dramatiq_worker = dramatiq.Worker(broker, worker_threads=threads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -30,6 +31,11 @@ def normalize_database_url(url: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
+    # Behind a transaction pooler (PgBouncer `pool_mode = transaction`): no prepared statements kept
+    # between transactions, and what needs a session of its own (the outbox's LISTEN, migrations)
+    # goes to `database_direct_url`, the server itself (docs/scaling.md).
+    database_transaction_pooler: bool = False
+    database_direct_url: str | None = None
     broker_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(user_data_dir("renda")))
     secret_key: str = "renda-demo-secret-change-me"
@@ -37,6 +43,11 @@ class Settings:
     old_secret_keys: tuple[str, ...] = ()
     environment: str = "development"  # development | production
     demo_login: bool = False
+    # Demo mode (`renda demo`, or RENDA_DEMO): role switching is not rate limited and email goes to
+    # the local demo mailbox (`/demo/mailbox`) instead of a mail server. Never in production.
+    demo: bool = False
+    # The demo mailbox: one JSON line per email (default: `demo-mailbox.jsonl` in the data directory).
+    demo_mailbox_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses, or "*"): the
@@ -83,6 +94,10 @@ class Settings:
     # Redis broker only: per million broker commands, how many also run that dead-worker check.
     broker_maintenance_chance: int = 1000
 
+    # RabbitMQ only: declare the queues (with their delay and dead-letter queues) as quorum queues,
+    # replicated over the cluster's nodes. A queue keeps the type it was first declared with.
+    rabbitmq_quorum: bool = False
+
     def __post_init__(self) -> None:
         if not self.public_url:
             object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
@@ -93,6 +108,21 @@ class Settings:
     @property
     def async_database_url(self) -> str | None:
         return normalize_database_url(self.database_url) if self.database_url else None
+
+    @property
+    def demo_mode(self) -> bool:
+        """The demo as `renda demo` runs it; production settings can never have it (validate)."""
+        return self.demo and not self.is_production
+
+    @property
+    def mailbox_path(self) -> Path:
+        return self.demo_mailbox_file or self.data_dir / "demo-mailbox.jsonl"
+
+    @property
+    def database_options(self) -> dict[str, Any]:
+        """What `configure_database` needs to know about the way to the database."""
+        direct = normalize_database_url(self.database_direct_url) if self.database_direct_url else None
+        return {"transaction_pooler": self.database_transaction_pooler, "direct_url": direct}
 
     @property
     def is_production(self) -> bool:
@@ -107,7 +137,10 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "database_url": _env("RENDA_DATABASE_URL"),
+            "database_transaction_pooler": _env_bool("RENDA_DATABASE_TRANSACTION_POOLER", False),
+            "database_direct_url": _env("RENDA_DATABASE_DIRECT_URL"),
             "broker_url": _env("RENDA_BROKER_URL"),
+            "rabbitmq_quorum": _env_bool("RENDA_RABBITMQ_QUORUM", False),
             "environment": _env("RENDA_ENV", "development"),
             "secret_key": _env("RENDA_SECRET_KEY", "renda-demo-secret-change-me"),
             "old_secret_keys": tuple(k.strip() for k in (_env("RENDA_SECRET_KEY_OLD") or "").split(",") if k.strip()),
@@ -123,6 +156,7 @@ class Settings:
             "export_time_limit_seconds": float(_env("RENDA_EXPORT_TIME_LIMIT_SECONDS", "600") or 600),
             "log_level": _env("RENDA_LOG_LEVEL", "INFO"),
             "demo_login": _env_bool("RENDA_DEMO_LOGIN", False),
+            "demo": _env_bool("RENDA_DEMO", False),
             "session_idle_minutes": int(_env("RENDA_SESSION_IDLE_MINUTES", "120") or 120),
             "session_absolute_hours": int(_env("RENDA_SESSION_ABSOLUTE_HOURS", "12") or 12),
             "public_url": _env("RENDA_PUBLIC_URL", ""),
@@ -140,6 +174,9 @@ class Settings:
             "broker_sweep_seconds": float(_env("RENDA_BROKER_SWEEP_SECONDS", "5") or 5),
             "broker_maintenance_chance": int(_env("RENDA_BROKER_MAINTENANCE_CHANCE", "1000") or 1000),
         }
+        mailbox = _env("RENDA_DEMO_MAILBOX_FILE")
+        if mailbox:
+            values["demo_mailbox_file"] = Path(mailbox)
         record_file = _env("RENDA_NOTIFY_RECORD_FILE")
         if record_file:
             values["notify_record_file"] = Path(record_file)
@@ -155,6 +192,8 @@ class Settings:
         if self.is_production:
             if self.demo_login:
                 raise ValueError("RENDA_DEMO_LOGIN cannot be enabled when RENDA_ENV=production")
+            if self.demo:
+                raise ValueError("RENDA_DEMO cannot be enabled when RENDA_ENV=production")
             if self.secret_key == "renda-demo-secret-change-me":
                 raise ValueError("RENDA_SECRET_KEY must be set when RENDA_ENV=production")
             if not self.database_url:

@@ -40,6 +40,21 @@ DEMO_USERS = [
     ("汉阴县 代表工委 吴刚(演示)", "610921", [Role.OFFICE_ADMIN]),
 ]
 
+# Every demo user has an address, so their notification email reaches the demo mailbox (`/demo/mailbox`)
+# instead of being skipped; example.cn is a reserved-looking domain no one receives mail at.
+DEMO_EMAILS = {
+    "平台管理员(演示)": "admin@renda.example.cn",
+    "安康市 代表工委 王芳(演示)": "wangfang@ankang.example.cn",
+    "石泉县 代表工委 李强(演示)": "liqiang@shiquan.example.cn",
+    "石泉县 工作人员 张敏(演示)": "zhangmin@shiquan.example.cn",
+    "石泉县 常委会组成人员 陈明(演示)": "chenming@shiquan.example.cn",
+    "石泉县 人大代表 王建国(演示)": "wangjianguo@shiquan.example.cn",
+    "石泉县 承办单位 赵静(演示)": "zhaojing@shiquan.example.cn",
+    "石泉县 只读用户 孙丽(演示)": "sunli@shiquan.example.cn",
+    "城关镇 人大主席团 周杰(演示)": "zhoujie@chengguan.example.cn",
+    "汉阴县 代表工委 吴刚(演示)": "wugang@hanyin.example.cn",
+}
+
 
 async def seed_demo(database: Database) -> bool:
     """Create the demo offices and users unless they exist; returns whether anything was created."""
@@ -54,14 +69,23 @@ async def seed_demo(database: Database) -> bool:
         session.info["actor"] = DEMO_ACTOR
         if (await session.execute(select(User).where(User.is_demo))).first() is None:
             for name, code, roles in DEMO_USERS:
-                user = await accounts.create_user(session, name, platform_admin=code is None, demo=True)
+                user = await accounts.create_user(
+                    session, name, email=DEMO_EMAILS.get(name), platform_admin=code is None, demo=True
+                )
                 if code:
                     await accounts.grant_membership(session, user, code, roles or [])
             created = True
+        else:  # a demo seeded before the users had addresses gets them now
+            for user in await accounts.demo_users(session):
+                address = DEMO_EMAILS.get(user.display_name)
+                if user.email is None and user.contact_email is None and address:
+                    user.email = address
         await session.commit()
+    from renda.demo_levels import seed_levels
     from renda.demo_register import roll_up_register, seed_register
 
     registered = await seed_register()
+    registered = await seed_levels() or registered
     await link_demo_deputy(database)
     await seed_notifications(database)
     for module in import_module_parts("demo"):  # each module's own demo data, idempotent

@@ -3,6 +3,7 @@ where configured (RENDA_TEST_REDIS_URL, RENDA_TEST_RABBITMQ_URL), and a guard on
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import uuid
@@ -54,6 +55,10 @@ def pinned_start(value: str) -> datetime:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "date_sensitive: behaviour depends on the date; CI runs these again at pinned dates (--clock)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "smoke: end-to-end tests CI runs again behind PgBouncer in transaction mode (tests/support/pgbouncer.py)",
     )
     clock = config.getoption("--clock")
     if clock:
@@ -211,6 +216,17 @@ def _server_url() -> str:
     return start_embedded_postgres(Path(os.environ.get("RENDA_TEST_PGDATA", ROOT / "var" / "test-pgdata")))
 
 
+def _direct_server_url() -> str:
+    """The server itself: RENDA_TEST_DATABASE_URL is a transaction pooler's address when
+    RENDA_TEST_DATABASE_DIRECT_URL is set (tests/support/pgbouncer.py)."""
+    direct = os.environ.get("RENDA_TEST_DATABASE_DIRECT_URL")
+    return normalize_database_url(direct) if direct else _server_url()
+
+
+def behind_transaction_pooler() -> bool:
+    return bool(os.environ.get("RENDA_TEST_DATABASE_DIRECT_URL"))
+
+
 def _asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
@@ -221,21 +237,38 @@ def _with_database(url: str, name: str) -> str:
     return f"{base}?{query}" if query else base
 
 
+_session_database = f"renda_test_{uuid.uuid4().hex[:10]}"
+
+
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    server = _server_url()
-    name = f"renda_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(server))
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    """The session's database (through the transaction pooler when there is one)."""
+    direct = _direct_server_url()
+    admin = await asyncpg.connect(_asyncpg_dsn(direct))
+    await admin.execute(f'CREATE DATABASE "{_session_database}"')
     await admin.close()
-    yield _with_database(server, name)
-    admin = await asyncpg.connect(_asyncpg_dsn(server))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield _with_database(_server_url(), _session_database)
+    admin = await asyncpg.connect(_asyncpg_dsn(direct))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{_session_database}" WITH (FORCE)')
     await admin.close()
 
 
 @pytest.fixture(scope="session")
-async def database(database_url: str) -> AsyncIterator[Database]:
+def database_direct_url(database_url: str) -> str:
+    """The session's database on the server itself (the same as `database_url` without a pooler)."""
+    return _with_database(_direct_server_url(), _session_database)
+
+
+def database_options(database_direct_url: str) -> dict[str, object]:
+    """How the app reaches the test database: behind a transaction pooler as in production with
+    RENDA_DATABASE_TRANSACTION_POOLER and RENDA_DATABASE_DIRECT_URL."""
+    if not behind_transaction_pooler():
+        return {}
+    return {"transaction_pooler": True, "direct_url": database_direct_url}
+
+
+@pytest.fixture(scope="session")
+async def database(database_url: str, database_direct_url: str) -> AsyncIterator[Database]:
     from renda.modules.audit.recorder import install_audit_recorder
     from renda.modules.duty.points_watch import install_points_watch
     from renda.modules.rollups.service import install_rollup_watch
@@ -247,7 +280,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     install_points_watch()
     install_outbox_notify()
     configure_secrets("test-secret")  # the settings fixture's key, for code that runs before any app
-    db = configure_database(database_url)
+    db = configure_database(database_url, **database_options(database_direct_url))  # type: ignore[arg-type]
     await upgrade_platform(db)
     yield db
     await db.dispose()
@@ -327,9 +360,13 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def app(database: Database, database_url: str, settings: Settings):
+async def app(database: Database, database_url: str, database_direct_url: str, settings: Settings):
     from renda.app import create_app
 
+    if behind_transaction_pooler():
+        settings = dataclasses.replace(
+            settings, database_transaction_pooler=True, database_direct_url=database_direct_url
+        )
     return create_app(settings, database_url, broker=create_broker(None))
 
 

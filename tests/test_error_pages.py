@@ -108,6 +108,7 @@ async def test_bad_request_leads_back(client, database, hierarchy) -> None:
     assert "返回上一页" not in links(elsewhere.text)
 
 
+@pytest.mark.smoke
 async def test_conflict_says_to_look_again(client, database, hierarchy) -> None:
     a = hierarchy["a"]
     clerk = await make_caller(database, "重发通知的人", {a: ["staff"]})

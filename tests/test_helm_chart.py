@@ -22,8 +22,9 @@ KUBE_VERSION = "1.30.0"
 RELEASE = "renda"
 NAMESPACE = "renda"
 
-OPTIONAL_SECRET_ENV = {"RENDA_OIDC_CLIENT_SECRET", "RENDA_SECRET_KEY_OLD"}
+OPTIONAL_SECRET_ENV = {"RENDA_OIDC_CLIENT_SECRET", "RENDA_SECRET_KEY_OLD", "RENDA_DATABASE_DIRECT_URL"}
 SECRET_ENV = {
+    "RENDA_DATABASE_DIRECT_URL",
     "RENDA_DATABASE_URL",
     "RENDA_BROKER_URL",
     "RENDA_SECRET_KEY",
@@ -239,6 +240,7 @@ def test_chart_created_secret_holds_the_values_and_is_referenced() -> None:
             "RENDA_SECRET_KEY": (RELEASE, "secret-key"),
             "RENDA_OIDC_CLIENT_SECRET": (RELEASE, "oidc-client-secret"),
             "RENDA_SECRET_KEY_OLD": (RELEASE, "secret-key-old"),  # only during a key rotation
+            "RENDA_DATABASE_DIRECT_URL": (RELEASE, "database-direct-url"),  # only behind a pooler
         }
     hook_secret = find(objects, "Secret", f"{RELEASE}-migrate")
     assert hook_secret["data"] == secret["data"]
@@ -409,3 +411,129 @@ def test_network_policy_values() -> None:
         database = next(rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 5432)
         assert database["to"] == [{"ipBlock": {"cidr": "10.0.5.0/24"}}]
     assert "NetworkPolicy" not in kinds(render({"networkPolicy": {"enabled": False}}))
+
+
+# --- scaling: the transaction pooler, quorum queues, workers scaled by KEDA (docs/scaling.md) -----
+KEDA_VALUES: dict[str, Any] = {
+    **CHART_SECRET_VALUES,
+    "config": {"databaseTransactionPooler": True, "rabbitmqQuorum": True},
+    "worker": {"keda": {"enabled": True, "maxReplicaCount": 6}},
+}
+
+# The parts of KEDA 2's ScaledObject and TriggerAuthentication schemas (their CRDs' openAPIV3Schema)
+# the chart uses: the CRDs are not in kubernetes-validate's schemas, which cover built-in kinds.
+KEDA_SCHEMAS: dict[str, dict[str, Any]] = {
+    "ScaledObject": {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "keda.sh/v1alpha1"},
+            "spec": {
+                "type": "object",
+                "required": ["scaleTargetRef", "triggers"],
+                "additionalProperties": False,
+                "properties": {
+                    "scaleTargetRef": {
+                        "type": "object",
+                        "required": ["name"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "apiVersion": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "name": {"type": "string"},
+                        },
+                    },
+                    "minReplicaCount": {"type": "integer", "minimum": 0},
+                    "maxReplicaCount": {"type": "integer", "minimum": 1},
+                    "pollingInterval": {"type": "integer"},
+                    "cooldownPeriod": {"type": "integer"},
+                    "triggers": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["type", "metadata"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "type": {"type": "string"},
+                                "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                                "authenticationRef": {
+                                    "type": "object",
+                                    "required": ["name"],
+                                    "properties": {"name": {"type": "string"}, "kind": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "TriggerAuthentication": {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "keda.sh/v1alpha1"},
+            "spec": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "secretTargetRef": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["parameter", "name", "key"],
+                            "additionalProperties": False,
+                            "properties": {k: {"type": "string"} for k in ("parameter", "name", "key")},
+                        },
+                    }
+                },
+            },
+        },
+    },
+}
+
+
+def test_keda_scales_the_workers_on_every_queue() -> None:
+    import jsonschema
+
+    from renda.workers.broker import load_actor_modules, registered_actors
+
+    report = helm_python.lint(CHART, KEDA_VALUES, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBE_VERSION}")
+    assert report["errors"] == [] and [m for m in report["messages"] if m["severity"] >= 2] == []
+    objects = render(KEDA_VALUES)
+    for obj in objects:
+        if obj["apiVersion"].startswith("keda.sh/"):
+            jsonschema.validate(obj, KEDA_SCHEMAS[obj["kind"]])
+        else:
+            kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
+    scaled = find(objects, "ScaledObject", f"{RELEASE}-worker")
+    assert scaled["spec"]["scaleTargetRef"]["name"] == f"{RELEASE}-worker"
+    assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (1, 6)
+    # The replica count is KEDA's: the Deployment names none.
+    assert "replicas" not in find(objects, "Deployment", f"{RELEASE}-worker")["spec"]
+    load_actor_modules()
+    queues = {actor.queue_name for actor in registered_actors().values()}
+    triggers = scaled["spec"]["triggers"]
+    assert {t["metadata"]["queueName"] for t in triggers} == queues  # a new queue needs adding to values.yaml
+    assert {(t["type"], t["metadata"]["mode"], t["metadata"]["value"]) for t in triggers} == {
+        ("rabbitmq", "QueueLength", "20")
+    }
+    auth = find(objects, "TriggerAuthentication", f"{RELEASE}-worker")
+    assert auth["spec"]["secretTargetRef"] == [{"parameter": "host", "name": RELEASE, "key": "broker-url"}]
+    assert {t["authenticationRef"]["name"] for t in triggers} == {auth["metadata"]["name"]}
+    config = find(objects, "ConfigMap", RELEASE)["data"]
+    assert config["RENDA_DATABASE_TRANSACTION_POOLER"] == "true" and config["RENDA_RABBITMQ_QUORUM"] == "true"
+
+
+def test_without_keda_the_workers_keep_their_replica_count() -> None:
+    objects = render()
+    assert not {"ScaledObject", "TriggerAuthentication"} & kinds(objects)
+    assert find(objects, "Deployment", f"{RELEASE}-worker")["spec"]["replicas"] == 2
+    assert "RENDA_RABBITMQ_QUORUM" not in find(objects, "ConfigMap", RELEASE)["data"]
+
+
+def test_the_direct_database_url_goes_into_the_chart_secret() -> None:
+    values = {"secrets": {**CHART_SECRET_VALUES["secrets"], "databaseDirectUrl": "postgresql://renda:pw@db:5432/renda"}}
+    secret = find(render(values), "Secret", RELEASE)
+    assert base64.b64decode(secret["data"]["database-direct-url"]).decode() == "postgresql://renda:pw@db:5432/renda"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from renda.core.auth import SESSION_COOKIE, hash_token
@@ -24,6 +25,7 @@ async def signed_in(database, client: AsyncTestClient, user_id) -> str:
     return csrf
 
 
+@pytest.mark.smoke
 async def test_admin_invites_and_revokes_from_the_page(client, database, database_url, hierarchy) -> None:
     a = hierarchy["a"]
     admin = await make_caller(database, "页面管理员", {a: ["office_admin"]})

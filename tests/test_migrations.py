@@ -58,6 +58,26 @@ async def test_noop_migrate_reports_every_tenant(database, hierarchy) -> None:
     assert all(r.ok and not r.changed and r.after == tenant_head() for r in results)
 
 
+async def test_noop_migrate_reads_every_revision_in_one_statement(database, hierarchy) -> None:
+    """Not one query per office: the offices' revisions come in one statement (per thousand offices)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        results = await migrate_all(database, concurrency=3)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert len(results) >= 4
+    office_reads = [s for s in sent if "alembic_version" in s and "platform" not in s]
+    assert len(office_reads) == 1 and "query_to_xml" in office_reads[0]
+
+
 async def test_failing_tenant_is_left_whole_and_resumes(database, database_url, hierarchy, tmp_path) -> None:
     await ensure_tenant(database, "610924", "紫阳县人大常委会", "county", "610900")
     failing = "t_610924"

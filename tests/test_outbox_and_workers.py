@@ -138,6 +138,7 @@ async def test_killed_sender_message_goes_out_once(broker, database, database_ur
     assert sheet.max_row == export.row_count + 1 and export.row_count >= 1
 
 
+@pytest.mark.smoke
 async def test_worker_stays_in_its_office(broker, client, database, hierarchy) -> None:
     """An export of office A contains only A's audit log, never B's."""
     from tests.conftest import make_caller

@@ -106,6 +106,7 @@ async def count_tokens(database_url: str, code: str) -> int:
 
 
 # --- sessions ------------------------------------------------------------------------------------
+@pytest.mark.smoke
 async def test_session_cookie_signs_in_and_only_its_hash_is_stored(client, database, database_url, settings) -> None:
     browser = await sign_in(database, settings)
     me = await client.get("/api/v1/me", headers=browser.cookie)
@@ -153,6 +154,7 @@ async def test_session_past_its_absolute_lifetime_is_refused(client, database, d
     assert (await client.get("/api/v1/me", headers=browser.cookie)).status_code == 401
 
 
+@pytest.mark.smoke
 async def test_logout_needs_the_csrf_token_and_ends_the_session(client, database, database_url, settings) -> None:
     browser = await sign_in(database, settings)
     refused = [
@@ -511,6 +513,7 @@ async def membership(database_url: str, user_id: uuid.UUID, code: str) -> asyncp
         await conn.close()
 
 
+@pytest.mark.smoke
 async def test_accepting_an_invitation_grants_its_roles(client, database, database_url, hierarchy) -> None:
     a = hierarchy["a"]
     admin = await make_caller(database, "石泉县管理员", {a: ["office_admin"]})

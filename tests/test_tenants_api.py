@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from renda.tenants.models import Tenant
@@ -13,6 +14,7 @@ async def count_tenants(database) -> int:
         return (await session.execute(select(func.count()).select_from(Tenant))).scalar_one()
 
 
+@pytest.mark.smoke
 async def test_create_three_levels_and_list(client, platform_admin, database) -> None:
     h = platform_admin.headers
     city = await client.post(

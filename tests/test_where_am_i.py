@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from tests.conftest import make_caller
 from tests.test_member_pages import signed_in
 
@@ -33,6 +35,7 @@ def breadcrumbs(page: str) -> list[tuple[str, str | None]]:
     return steps
 
 
+@pytest.mark.smoke
 async def test_the_city_drills_down_into_a_county_and_a_township(client, database, hierarchy) -> None:
     city_admin = await make_caller(database, "市人大管理员", {hierarchy["city"]: ["office_admin"]})
     await signed_in(database, client, city_admin.user_id)

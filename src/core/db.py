@@ -66,6 +66,21 @@ class Timestamps:
     )
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+# A transaction pooler hands each transaction whichever server connection is free, so a statement
+# prepared in one transaction is not there in the next, and two clients' statements meet on one
+# server connection. So: no statement kept between transactions (asyncpg's cache and SQLAlchemy's
+# both off), and the statements SQLAlchemy still prepares within a transaction named uniquely, so
+# they never clash with another client's (SQLAlchemy's asyncpg dialect documents this set-up).
+TRANSACTION_POOLER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unique_statement_name,
+}
+
 CONNECT_TIMEOUT_SECONDS = 5.0  # for PostgreSQL to accept a new connection
 POOL_TIMEOUT_SECONDS = 10.0  # for a pooled connection to come free
 
@@ -78,8 +93,14 @@ class Database:
     so the pool heals by itself after PostgreSQL restarts. While PostgreSQL cannot be reached, a new
     connection fails within `timeout` and a wait for a pooled one within `pool_timeout`: seconds."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, transaction_pooler: bool = False, direct_url: str | None = None, **engine_kwargs: Any
+    ) -> None:
         self.url = url
+        # Where the work that needs a server session of its own goes (LISTEN, migrations): the server
+        # itself when `url` is a transaction pooler's address.
+        self.direct_url = direct_url or url
+        self.transaction_pooler = transaction_pooler
         connect_args = {
             # Statements are cached per connection and per office schema (the schema is in the SQL):
             # room for the common statements of many offices.
@@ -87,6 +108,8 @@ class Database:
             "timeout": CONNECT_TIMEOUT_SECONDS,
             **engine_kwargs.pop("connect_args", {}),
         }
+        if transaction_pooler:
+            connect_args.update(TRANSACTION_POOLER_CONNECT_ARGS)
         self.engine_kwargs = {
             "pool_size": 10,
             "max_overflow": 10,
@@ -97,6 +120,7 @@ class Database:
             **engine_kwargs,
         }
         self._engines: dict[int, AsyncEngine] = {}
+        self._direct: Database | None = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -111,6 +135,20 @@ class Database:
             event.listen(engine.sync_engine, "before_cursor_execute", guard_statement)
             self._engines[loop_id] = engine
         return engine
+
+    def direct(self) -> Database:
+        """This database without the transaction pooler (itself when there is none): for migrations,
+        whose long transactions would hold one of the pooler's few server connections away from the
+        requests, and whose revisions may need a session of their own (`CREATE INDEX CONCURRENTLY`)."""
+        if self.direct_url == self.url:
+            return self
+        if self._direct is None:
+            kwargs = {**self.engine_kwargs, "pool_size": 2, "max_overflow": 2}
+            kwargs["connect_args"] = {
+                k: v for k, v in kwargs["connect_args"].items() if k not in TRANSACTION_POOLER_CONNECT_ARGS
+            }
+            self._direct = Database(self.direct_url, **kwargs)
+        return self._direct
 
     def platform_session(self) -> AsyncSession:
         """A session for platform tables; inside a request, on the request's connection."""
@@ -131,6 +169,8 @@ class Database:
         engine = self._engines.pop(id(asyncio.get_running_loop()), None)
         if engine is not None:
             await engine.dispose()
+        if self._direct is not None:
+            await self._direct.dispose()
 
 
 def connect_or_unavailable(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
@@ -300,9 +340,11 @@ async def unit_of_work(database: Database) -> AsyncIterator[UnitOfWork]:
 _database: Database | None = None
 
 
-def configure_database(url: str, **engine_kwargs: Any) -> Database:
+def configure_database(
+    url: str, *, transaction_pooler: bool = False, direct_url: str | None = None, **engine_kwargs: Any
+) -> Database:
     global _database
-    _database = Database(url, **engine_kwargs)
+    _database = Database(url, transaction_pooler=transaction_pooler, direct_url=direct_url, **engine_kwargs)
     return _database
 
 

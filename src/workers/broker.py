@@ -108,9 +108,32 @@ dramatiq.set_broker(_placeholder)
 REDIS_SWEEP_SECONDS = 5.0
 
 
+def _quorum_rabbitmq_broker() -> type:
+    """dramatiq's RabbitMQ broker declaring every queue it uses as a quorum queue (replicated over
+    the cluster's nodes, Raft-based): the work queue, its delay queue (`.DQ`) and its dead-letter
+    queue (`.XQ`). dramatiq declares them through these three methods and takes no queue arguments
+    of its own, so they are overridden here; everything else (dead-lettering into `.XQ`, the TTL of
+    dead messages, publisher confirms) is dramatiq's, and quorum queues support all of it."""
+    from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker, xq_name
+
+    class QuorumRabbitmqBroker(RabbitmqBroker):
+        def _build_queue_arguments(self, queue_name: str) -> dict[str, Any]:
+            return {**super()._build_queue_arguments(queue_name), "x-queue-type": "quorum"}
+
+        def _declare_xq_queue(self, queue_name: str) -> Any:
+            return self.channel.queue_declare(
+                queue=xq_name(queue_name),
+                durable=True,
+                arguments={"x-message-ttl": DEAD_MESSAGE_TTL, "x-queue-type": "quorum"},
+            )
+
+    return QuorumRabbitmqBroker
+
+
 def create_broker(
     url: str | None,
     *,
+    quorum: bool = False,
     heartbeat_seconds: int = 30,
     maintenance_chance: int = 1000,
     sweep_seconds: float = REDIS_SWEEP_SECONDS,
@@ -118,7 +141,8 @@ def create_broker(
     """`heartbeat_seconds`, `maintenance_chance` (per million commands) and `sweep_seconds` tune only
     Redis: a worker silent for `heartbeat_seconds` is dead, and every live worker looks for the dead
     ones' unacknowledged messages every `sweep_seconds` (besides dramatiq's own chance per command),
-    so a killed worker's messages are back in their queues within the sum of the two."""
+    so a killed worker's messages are back in their queues within the sum of the two. `quorum`
+    (RabbitMQ only): declare the queues as quorum queues (RENDA_RABBITMQ_QUORUM)."""
     if not url:
         broker: dramatiq.Broker = StubBroker(middleware=_middleware())
         broker.emit_after("process_boot")
@@ -128,7 +152,8 @@ def create_broker(
         # Publisher confirms: the relay marks a message sent only once RabbitMQ has taken it, so a
         # publish into a dying connection stays in the outbox instead of vanishing. A dead worker's
         # unacknowledged messages return to their queue when its connection closes.
-        broker = RabbitmqBroker(url=url, middleware=_middleware(), confirm_delivery=True)
+        kind = _quorum_rabbitmq_broker() if quorum else RabbitmqBroker
+        broker = kind(url=url, middleware=_middleware(), confirm_delivery=True)
     elif url.startswith(("redis://", "rediss://", "unix://")):
         from renda.workers.redis_heartbeat import RedisHeartbeat, RendaRedisBroker
 
@@ -146,6 +171,7 @@ def create_broker(
 def broker_for(settings: Settings) -> dramatiq.Broker:
     return create_broker(
         settings.broker_url,
+        quorum=settings.rabbitmq_quorum,
         heartbeat_seconds=settings.broker_heartbeat_seconds,
         maintenance_chance=settings.broker_maintenance_chance,
         sweep_seconds=settings.broker_sweep_seconds,

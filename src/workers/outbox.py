@@ -302,7 +302,8 @@ class OutboxRelay:
                 delay = min(delay * 2, LISTEN_RETRY_MAX)
 
     def _listen_dsn(self) -> str:
-        url = make_url(self.database.url).set(drivername="postgresql")
+        # The server itself, not a transaction pooler: a LISTEN lives as long as its session.
+        url = make_url(self.database.direct_url).set(drivername="postgresql")
         return url.render_as_string(hide_password=False)
 
     def _notified(self, *_: Any) -> None:

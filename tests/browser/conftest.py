@@ -14,6 +14,7 @@ import dramatiq
 import httpx
 import pytest
 import uvicorn
+from litestar import Litestar
 from playwright.async_api import Browser, Page, async_playwright
 
 import renda.core.db
@@ -22,6 +23,8 @@ from renda.core.db import Database
 from renda.workers.broker import use_broker
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The app behind each live server's address, for tests that read its route table.
+LIVE_APPS: dict[str, Litestar] = {}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -75,7 +78,7 @@ async def live_server(database: Database, database_url: str, settings: Settings)
     previous_broker = dramatiq.get_broker()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(renda.core.db, "_database", renda.core.db._database)
-        app = create_app(live_settings, database_url)
+        app = LIVE_APPS[base_url] = create_app(live_settings, database_url)
         server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
         thread.start()
@@ -86,7 +89,14 @@ async def live_server(database: Database, database_url: str, settings: Settings)
             server.should_exit = True
             await asyncio.to_thread(thread.join, 30)
             sock.close()
+            LIVE_APPS.pop(base_url, None)
             use_broker(previous_broker)
+
+
+@pytest.fixture(scope="module")
+def live_app(live_server: str) -> Litestar:
+    """The app the live server serves, for tests that read its route table."""
+    return LIVE_APPS[live_server]
 
 
 @pytest.fixture(scope="module")

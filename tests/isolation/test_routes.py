@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from tests.isolation.calls import WRITES, Checker, plan, routes_under, with_b_ids_in_body
 from tests.isolation.recipes import API, PAGES
+from tests.support.platform_writes import platform_writes
+from tests.test_schema_boundaries import undocumented
 
 API_PREFIX, PAGE_PREFIX = "/api/v1/t/{code}", "/t/{code}"
 TABLES = {API_PREFIX: API, PAGE_PREFIX: PAGES}
@@ -22,9 +24,13 @@ async def test_every_office_route_succeeds_in_a_and_leaves_b_alone(app, client, 
     routes = routes_under(app, API_PREFIX, PAGE_PREFIX)
     assert sum(r.method in WRITES for r in routes) > 200 and sum(r.method not in WRITES for r in routes) > 100
     planned, checker.problems = plan(routes, TABLES)
-    for route, recipe in planned:
-        await checker.run(route, recipe)
+    with platform_writes() as written:
+        for route, recipe in planned:
+            await checker.run(route, recipe)
     assert not checker.problems, "\n".join(checker.problems)
+    assert not undocumented(written.joined), undocumented(written.joined)
+    # What an office's requests write in `platform` is known and documented (the Citus boundary).
+    assert not undocumented(written.requests, requests=True), undocumented(written.requests, requests=True)
     # The checks ran: B's ids went into paths and bodies, and the schema recorder saw A's schema.
     counts = checker.counts
     assert counts["b_ids_in_path"] > 150 and counts["b_ids_in_body"] > 30 and counts["touching_a"] > 400, counts

@@ -23,6 +23,8 @@ from renda.workers.broker import load_actor_modules, registered_actors
 from tests.conftest import raw_fetchval, running_worker, schemas_touched, violations
 from tests.isolation.conftest import CITY, A
 from tests.isolation.office import TODAY, Office
+from tests.support.platform_writes import platform_writes
+from tests.test_schema_boundaries import undocumented
 
 # A scheduler period: this morning, 09:00 Beijing time (a Monday's for the weekly jobs is not needed:
 # the jobs read the day from it and do what that day asks, which may be nothing).
@@ -172,7 +174,7 @@ async def test_every_office_actor_run_for_a_leaves_b_alone(app, database, databa
         args = {name: [A, *await make(office)] for name, make in ARGS.items()}
     baseline = await digest_b.take()
     problems = []
-    with running_worker("stub") as broker:
+    with running_worker("stub") as broker, platform_writes() as written:
         for name, actor in sorted(office_actors.items()):
             violations.clear()
             with schemas_touched(any_thread=True) as touched:
@@ -191,6 +193,9 @@ async def test_every_office_actor_run_for_a_leaves_b_alone(app, database, databa
                 problems.append(f"{name} changed B's {changed}")
                 baseline = await digest_b.take()
     assert not problems, "\n".join(problems)
+    assert not undocumented(written.joined), undocumented(written.joined)
+    # What an office's jobs write in `platform` is known and documented (the Citus boundary).
+    assert not undocumented(written.jobs, jobs=True), undocumented(written.jobs, jobs=True)
     # They did their work in A.
     for table, row_id, done in (
         ("exports", args["build_export"][1], "done"),

@@ -90,6 +90,9 @@ Data of the chart-created Secret (secret.yaml and the migrate hook's copy).
 {{- if .Values.secrets.secretKeyOld }}
 {{ .Values.secrets.keys.secretKeyOld }}: {{ .Values.secrets.secretKeyOld | b64enc | quote }}
 {{- end }}
+{{- if .Values.secrets.databaseDirectUrl }}
+{{ .Values.secrets.keys.databaseDirectUrl }}: {{ .Values.secrets.databaseDirectUrl | b64enc | quote }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -104,6 +107,12 @@ RENDA_OIDC_ISSUER: {{ .Values.config.oidcIssuer | quote }}
 RENDA_OIDC_CLIENT_ID: {{ .Values.config.oidcClientId | quote }}
 {{- with .Values.config.forwardedAllowIps }}
 RENDA_FORWARDED_ALLOW_IPS: {{ . | quote }}
+{{- end }}
+{{- if .Values.config.databaseTransactionPooler }}
+RENDA_DATABASE_TRANSACTION_POOLER: "true"
+{{- end }}
+{{- if .Values.config.rabbitmqQuorum }}
+RENDA_RABBITMQ_QUORUM: "true"
 {{- end }}
 {{- end }}
 
@@ -138,6 +147,12 @@ Secret environment variables. Call with (dict "ctx" $ "secretName" "...").
     secretKeyRef:
       name: {{ .secretName }}
       key: {{ $keys.secretKeyOld }}
+      optional: true
+- name: RENDA_DATABASE_DIRECT_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: {{ $keys.databaseDirectUrl }}
       optional: true
 {{- end }}
 

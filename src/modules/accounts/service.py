@@ -266,6 +266,33 @@ async def demo_users(session: AsyncSession) -> list[User]:
     )
 
 
+async def demo_users_by_office(session: AsyncSession) -> tuple[list[User], uuid.UUID | None]:
+    """The demo users as the sign-in page lists them, office by office down the hierarchy (a city, then
+    each county with its townships), by role within an office, the platform administrator last; and
+    which one to preselect: the first of the office where the demo has the most roles, whose pages
+    are the fullest (the seeded register and its work are there)."""
+    users = await demo_users(session)
+    rows = (
+        await session.execute(
+            select(Membership.user_id, Tenant.path, Membership.roles)
+            .join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.user_id.in_([u.id for u in users]))
+        )
+    ).all()
+    first: dict[uuid.UUID, tuple[str, int]] = {}
+    for user_id, path, roles in rows:
+        rank = min((OFFICE_ROLES.index(r) for r in roles if r in OFFICE_ROLES), default=len(OFFICE_ROLES))
+        first[user_id] = min(first.get(user_id, (path, rank)), (path, rank))
+    last = ("~", 0)  # after every path: users with no office (the platform administrator)
+    ordered = sorted(users, key=lambda u: (*first.get(u.id, last), u.display_name))
+    crowd: dict[str, int] = {}
+    for path, _ in first.values():
+        crowd[path] = crowd.get(path, 0) + 1
+    richest = max(crowd, key=lambda path: (crowd[path], -len(path)), default=None)
+    preselected = next((u.id for u in ordered if first.get(u.id, last)[0] == richest), None)
+    return ordered, preselected
+
+
 async def contacts_of(
     session: AsyncSession, user_ids: list[uuid.UUID], *, reveal: bool = False
 ) -> dict[uuid.UUID, Contacts]:

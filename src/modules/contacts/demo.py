@@ -18,6 +18,7 @@ from renda.core.errors import NotFound
 from renda.core.timezone import local_today
 from renda.modules.accounts.models import User
 from renda.modules.contacts import service
+from renda.modules.contacts.demo_history import seed_history
 from renda.modules.contacts.models import ContactAssignment, ContactRecord
 from renda.modules.contacts.schemas import (
     AttendanceIn,
@@ -35,7 +36,20 @@ OFFICE = "610922"
 ACTOR = "system:demo:演示数据"
 DEMO_MEMBER_USER = "石泉县 常委会组成人员 陈明(演示)"
 # (name, position); the chair and vice-chair sit on the council of chairpersons.
-MEMBERS = [("刘志远", "chair"), ("何静", "vice_chair"), ("陈明", "member"), ("罗斌", "member")]
+MEMBERS = [
+    ("刘志远", "chair"),
+    ("何静", "vice_chair"),
+    ("陈明", "member"),
+    ("罗斌", "member"),
+    # The rest of a county standing committee (石泉县's has about twenty), so the 152 county deputies
+    # are fixed three to five to a member.
+    *((name, "vice_chair") for name in ("孟庆丰", "邱雅琴", "沈国栋")),
+    *(
+        (name, "member")
+        for name in "姚振华 袁晓蓓 谭家瑞 鲁文涛 覃丽君 阮志刚 倪红霞 贝明哲 詹秋菊 冉德胜 聂永康 蒲晓燕 温立群 包晨曦 岳建平 晏雪梅 柴宏伟 甘淑英 牛宝山 殷海燕 席志文 莫秀珍 巩立新 裴佳宁 邢少华 单雅丽 廉志远 鞠晓光 车立平 苗春兰".split()  # noqa: E501
+    ),
+]
+HISTORY_MARK = 30  # more contact records than demo.py writes: the year of history is there
 
 
 async def _demo_member_user() -> uuid.UUID | None:
@@ -50,6 +64,25 @@ def _day(term_start: date, days_ago: int) -> date:
 
 
 async def seed_demo() -> None:
+    await seed_current()
+    await seed_year()
+
+
+async def seed_year() -> None:
+    """The year of history (`demo_history`), once."""
+    tenant = await load_tenant(OFFICE)
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        try:
+            term = await service.resolve_term(session, tenant)
+        except NotFound:
+            return
+        if (await session.scalar(select(func.count()).select_from(ContactRecord))) > HISTORY_MARK:
+            return
+        await seed_history(session, term.id, term.starts_on)
+        await session.commit()
+
+
+async def seed_current() -> None:
     tenant = await load_tenant(OFFICE)
     caller = service.system_caller(ACTOR)
     async with tenant_session(tenant, actor=ACTOR) as session:

@@ -20,6 +20,8 @@ from renda.tenants.scoping import load_tenant, tenant_session
 OFFICE = "610922"
 ACTOR = "system:demo:演示数据"
 ORGANISER = "石泉县人大常委会代表工作委员会"
+SEEDED_ACTIVITIES = 3  # the session, the inspection and the training
+FIRST_DEPUTIES = 12  # demo_register's hand-written deputies, 王建国 among them
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -32,8 +34,20 @@ async def seed_activities() -> None:
     async with tenant_session(tenant, actor=ACTOR) as session:
         if await session.scalar(select(func.count()).select_from(Activity)):
             return
-        query = select(Person.id, Person.name).where(serving_on(today)).order_by(Person.name_pinyin).limit(40)
-        deputies = (await session.execute(query)).all()
+        # The register's first (hand-written) deputies in name order, then the other county deputies:
+        # the whole county congress sits in the session.
+        query = select(Person.id, Person.name, Person.name_pinyin).where(serving_on(today))
+        first = sorted(
+            (await session.execute(query.order_by(Person.created_at, Person.id).limit(FIRST_DEPUTIES))).all(),
+            key=lambda d: d.name_pinyin,
+        )
+        county = select(Mandate.id).where(Mandate.person_id == Person.id, Mandate.level == "county").exists()
+        rest = (
+            await session.execute(
+                query.where(county, Person.id.not_in([d.id for d in first])).order_by(Person.name_pinyin)
+            )
+        ).all()
+        deputies = first + rest
         if not deputies:
             return  # the register's demo data is not there
         # The session after the deputies' term began (the demo register's began on 1 October 2026).

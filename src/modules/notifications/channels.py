@@ -7,7 +7,8 @@ after a crash is recognised by the receiving side.
 
 Without a configured transport, development logs the messages (masked addresses only) and
 production reports the channel unavailable, so its deliveries are skipped instead of faked.
-`RENDA_NOTIFY_RECORD_FILE` instead writes every message handed over as a line of that file.
+`RENDA_NOTIFY_RECORD_FILE` instead writes every message handed over as a line of that file. In demo
+mode email goes to the demo mailbox (`mailbox.py`), whatever else is configured.
 """
 
 from __future__ import annotations
@@ -318,6 +319,10 @@ def configure_channels(
     """Channels from settings; a transport passed here (a gateway adapter, a test's) wins."""
     global _setup
     development = not settings.is_production
+    if settings.demo_mode:  # the demo never mails anyone: its email goes to the demo mailbox page
+        from renda.modules.notifications.mailbox import DemoMailbox
+
+        email = email or DemoMailbox(settings.mailbox_path)
     if settings.notify_record_file is not None:
         email = email or RecordingEmail(settings.notify_record_file)
         sms = sms or RecordingSms(settings.notify_record_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import time
 from typing import Any
@@ -12,10 +13,12 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from renda.config import Settings
 from renda.core.auth import safe_return_path
-from renda.core.errors import AppError, InvalidInput
-from renda.core.permissions import requires
+from renda.core.errors import AppError, InvalidInput, NotFound
+from renda.core.permissions import public, requires
 from renda.modules.notifications import service
+from renda.modules.notifications.mailbox import SHOWN, read_mailbox
 from renda.modules.notifications.models import CHANNEL_LABELS, CHANNELS, MODE_LABELS, MODES, STATUS_LABELS
 from renda.modules.notifications.registry import kinds
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
@@ -221,4 +224,22 @@ class NotificationPages(Controller):
         return Redirect(f"/t/{access.tenant.code}/notifications/templates")
 
 
-PAGES = [NotificationPages]
+class DemoMailboxPage(Controller):
+    """The demo mailbox (`mailbox.py`): only in demo mode; elsewhere there is no such page."""
+
+    path = "/demo/mailbox"
+    include_in_schema = False
+
+    @get("/", guards=[public])
+    async def mailbox(self, request: Request, settings: Settings) -> Template:
+        if not settings.demo_mode:
+            raise NotFound()
+        messages = await asyncio.to_thread(read_mailbox, settings.mailbox_path)
+        signed_in = request.scope.get("user") is not None
+        return Template(
+            "notifications/demo_mailbox.html",
+            context={"messages": messages, "signed_in": signed_in, "shown": SHOWN},
+        )
+
+
+PAGES = [NotificationPages, DemoMailboxPage]

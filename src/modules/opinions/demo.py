@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from renda.core.db import get_database
 from renda.core.errors import InvalidInput
@@ -16,6 +16,7 @@ from renda.core.timezone import local_today
 from renda.modules.accounts import service as accounts
 from renda.modules.deputies.models import Person
 from renda.modules.opinions.common import SYSTEM_VIEWER
+from renda.modules.opinions.demo_history import seed_history
 from renda.modules.opinions.handling import analyse, answer, assign, escalate, rate_on_behalf
 from renda.modules.opinions.intake import intake, mark_duplicate
 from renda.modules.opinions.models import Opinion
@@ -30,6 +31,7 @@ ACTOR = "system:demo:演示数据"
 UNITS = ("石泉县交通运输局", "石泉县住房和城乡建设局")
 UNIT_USER = "石泉县 承办单位 赵静(演示)"
 DEMO_DEPUTY = "王建国"
+HISTORY_MARK = 20  # more opinions than `seed_office` makes: the year of history is there
 OTHER_OFFICES = {
     "610922100": ("城关镇人民政府", "城关镇村镇建设办公室"),
     "610921": ("汉阴县交通运输局", "汉阴县住房和城乡建设局"),
@@ -46,6 +48,19 @@ async def seed_demo() -> None:
     await seed_office(OFFICE)
     for code, units in OTHER_OFFICES.items():
         await seed_office(code, units)
+    await seed_year()
+
+
+async def seed_year() -> None:
+    """石泉县's year of opinions (`demo_history`), once."""
+    async with tenant_session(await load_tenant(OFFICE), actor=ACTOR) as session:
+        if await session.scalar(select(func.count()).select_from(Opinion)) > HISTORY_MARK:
+            return
+        station = (
+            await session.execute(select(Station.id).where(Station.is_active).order_by(Station.created_at).limit(1))
+        ).scalar_one_or_none()
+        await seed_history(session, station)
+        await session.commit()
 
 
 async def seed_office(code: str, unit_names: tuple[str, str] = UNITS) -> None:
@@ -65,7 +80,9 @@ async def seed_office(code: str, unit_names: tuple[str, str] = UNITS) -> None:
         # The demo deputy hears from the people (the received and the assigned one); the escalated one
         # becomes a draft of another deputy's, so 王建国's 我的建议 starts with his own suggestions only.
         deputy = (await session.scalar(select(Person.id).where(Person.name == DEMO_DEPUTY).limit(1))) or first
-        station = (await session.execute(select(Station.id).where(Station.is_active).limit(1))).scalar_one_or_none()
+        station = (
+            await session.execute(select(Station.id).where(Station.is_active).order_by(Station.created_at).limit(1))
+        ).scalar_one_or_none()
 
         async def take(content: str, **fields: object) -> Opinion:
             return await intake(session, tenant, content=content, **fields)  # type: ignore[arg-type]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from renda.core.errors import InvalidInput
 from renda.core.timezone import local_today
 from renda.modules.organisation.models import Station
 from renda.modules.receptions import repository as repo
 from renda.modules.receptions import schedule, service
+from renda.modules.receptions.demo_history import seed_history
+from renda.modules.receptions.models import Reception
 from renda.modules.receptions.schemas import DeputyIn, ExceptionIn, ReceptionIn, RuleIn
 from renda.tenants.scoping import load_tenant, tenant_session
 
@@ -58,6 +60,26 @@ def _past_days(station_days: list[date], today: date, count: int) -> list[date]:
 
 
 async def seed_demo() -> None:
+    await seed_current()
+    await seed_year()
+
+
+async def seed_year() -> None:
+    """The year before last month (`demo_history`), once."""
+    tenant = await load_tenant(OFFICE)
+    today = local_today()
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        station = (await session.execute(select(Station).where(Station.name == STATION))).scalar_one_or_none()
+        if station is None or await session.scalar(select(func.count()).select_from(Reception)) > len(VISITS):
+            return
+        deputies = [p for p, _ in await service.live_station_deputies(session, station) if p is not None]
+        first = max(date(today.year - 1, 1, 1), today - timedelta(days=365))
+        recent = await session.scalar(select(func.min(Reception.held_on)))  # the visits of `seed_current`
+        await seed_history(session, station.id, deputies, first, (recent or today) - timedelta(days=1))
+        await session.commit()
+
+
+async def seed_current() -> None:
     tenant = await load_tenant(OFFICE)
     today = local_today()
     async with tenant_session(tenant, actor=ACTOR) as session:
@@ -69,7 +91,13 @@ async def seed_demo() -> None:
         await service.create_rule(
             session,
             station,
-            RuleIn(kind="month_days", days=[10, 20, 30], valid_from=date(2026, 10, 1), note="逢十接待日 9:00-12:00"),
+            # From the demo's term start (1 January of last year, as demo_register begins it).
+            RuleIn(
+                kind="month_days",
+                days=[10, 20, 30],
+                valid_from=date(today.year - 1, 1, 1),
+                note="逢十接待日 9:00-12:00",
+            ),
         )
         next_month = schedule.month_bounds(today.year, today.month)[1] + timedelta(days=1)
         await service.create_exception(

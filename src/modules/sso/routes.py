@@ -170,11 +170,21 @@ class LoginPageController(Controller):
     include_in_schema = False
 
     @get("/login", guards=[public])
-    async def login_page(self, settings: Settings, next: str | None = None, error: str | None = None) -> Template:
+    async def login_page(
+        self, request: Request, settings: Settings, next: str | None = None, error: str | None = None
+    ) -> Template:
         async with get_database().platform_session() as session:
             providers = [p for p in await service.list_providers(session) if p.enabled]
-            users = await accounts.demo_users(session) if settings.demo_login else []
-        context = {"demo_users": users, "demo": settings.demo_login, "providers": providers, "next": next or ""}
+            users, preselected = await accounts.demo_users_by_office(session) if settings.demo_login else ([], None)
+        context = {
+            "demo_users": users,
+            "preselected": preselected,
+            "demo": settings.demo_login,
+            "providers": providers,
+            "next": next or "",
+            # Switching demo users while signed in: the form rides on the session, so it carries its token.
+            "csrf_token": request.user.csrf_token if request.scope.get("user") is not None else "",
+        }
         if error == "choose_office":
             context["message"] = "请先输入所在机关的行政区划代码,或选择身份认证服务"
         return Template("login.html", context=context)

@@ -3,7 +3,8 @@ workbench has work on it: suggestions awaiting intake review (staff), handled by
 (石泉县交通运输局, one due within days) and by another unit past its deadline, and a reply awaiting the
 demo deputy 王建国's rating. Runs after the register and the opinions' demo data (the units are theirs).
 
-Seeds once: does nothing when the office already has a suggestion.
+Seeds once: does nothing when the office already has the first of these suggestions. The year of answered
+suggestions before them is `demo_history`'s.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from renda.core.timezone import local_today
 from renda.modules.deputies.models import Mandate, Person
 from renda.modules.suggestions import assignment, filing, handling, intake
 from renda.modules.suggestions.common import SYSTEM_CALLER
+from renda.modules.suggestions.demo_history import seed_history
 from renda.modules.suggestions.models import Suggestion
 from renda.modules.units.service import HandlingUnit
 from renda.tenants.scoping import load_tenant, tenant_session
@@ -86,9 +88,25 @@ REPLY = "已在城关一小、城关中学周边施划临时停车位 60 个,上
 
 
 async def seed_demo() -> None:
+    await seed_year()
+    await seed_current()
+
+
+async def seed_year() -> None:
+    """The year of answered and rated suggestions (`demo_history`), first: only into an office that has
+    no suggestion yet."""
     tenant = await load_tenant(OFFICE)
     async with tenant_session(tenant, actor=ACTOR) as session:
         if await session.scalar(select(func.count()).select_from(Suggestion)):
+            return
+        await seed_history(session, tenant)
+        await session.commit()
+
+
+async def seed_current() -> None:
+    tenant = await load_tenant(OFFICE)
+    async with tenant_session(tenant, actor=ACTOR) as session:
+        if await session.scalar(select(Suggestion.id).where(Suggestion.title == SUGGESTIONS[0][2]).limit(1)):
             return
         units = dict((await session.execute(select(HandlingUnit.name, HandlingUnit.id))).all())
         deputies = (

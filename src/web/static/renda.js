@@ -58,6 +58,14 @@ if (menuButton && sidebar) {
     const open = sidebar.classList.toggle('open');
     menuButton.setAttribute('aria-expanded', String(open));
   });
+  // Escape closes the open menu from its button or any of its links, and the focus goes back to the button.
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || !sidebar.classList.contains('open')) return;
+    if (event.target !== menuButton && !sidebar.contains(event.target)) return;
+    sidebar.classList.remove('open');
+    menuButton.setAttribute('aria-expanded', 'false');
+    menuButton.focus();
+  });
 }
 
 // On a phone a table's rows are cards (phone.css), each value labelled by its column's header: copy the

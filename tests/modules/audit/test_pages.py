@@ -19,7 +19,7 @@ ENGLISH_WORD = re.compile(r"\b[a-z_]{3,}\b")
 
 def visible_text(page: str) -> str:
     """What the reader sees: the page without its tags and attributes (links' addresses hold ids)."""
-    body = page.split("<main>", 1)[1].split("</main>", 1)[0]
+    body = page.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0]
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 

@@ -191,6 +191,7 @@ def test_the_differences_of_a_training_by_hours() -> None:
     assert [(e.points, e.reason) for e in ledger.differences([event], per_event, held)] == [(Decimal(-4), "reprice")]
 
 
+@pytest.mark.smoke
 async def test_a_reconcile_of_the_whole_office_prices_every_deputy(database, offices) -> None:
     code = await own_office(database, offices, "ledger")
     office = await points_office(database, code, "长阳", deputies=2)

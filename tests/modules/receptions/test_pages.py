@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import make_caller, raw_fetchval
 from tests.modules.receptions.support import (
     YEAR,
@@ -18,6 +20,7 @@ from tests.modules.receptions.support import (
 from tests.test_member_pages import signed_in
 
 
+@pytest.mark.smoke
 async def test_clerk_sets_rules_rosters_and_records_from_the_pages(client, database, database_url, offices) -> None:
     clerk = await make_caller(database, unique("三原县接待页面干事"), {A: ["staff"]})
     csrf = await signed_in(database, client, clerk.user_id)

@@ -129,6 +129,7 @@ async def test_cancelling_a_day_cancels_its_reminders_at_once_and_restoring_brin
     assert [await _waiting(database_url, u.user_id) for u in users] == [0, 0, 0]
 
 
+@pytest.mark.smoke
 async def test_the_actor_run_twice_through_the_broker_notifies_once(
     broker, client, database, database_url, offices
 ) -> None:

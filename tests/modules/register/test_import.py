@@ -121,6 +121,7 @@ async def test_template_has_lists_and_instructions(client, staff) -> None:
     assert "身份证号码" in guide and "仅导入无误的行" in guide
 
 
+@pytest.mark.smoke
 async def test_good_file_imports_persons_with_all_their_mandates(client, database, staff) -> None:
     both = id_number(1, "19700315", male=False)
     rows = [

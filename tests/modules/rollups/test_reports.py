@@ -8,6 +8,7 @@ import io
 import random
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -34,6 +35,7 @@ async def ready_city(client, database, broker):
     return caller, offices
 
 
+@pytest.mark.smoke
 async def test_city_dashboard_drills_down_to_townships(client, database, last_broker_worker) -> None:
     await ready_city(client, database, last_broker_worker)
     viewer = await make_caller(database, "渭南市领导", {CITY: ["viewer"]})
@@ -103,6 +105,7 @@ async def test_bad_parameters_are_refused(client, database) -> None:
     assert page.status_code == 400 and "格式不正确" in page.text
 
 
+@pytest.mark.smoke
 async def test_excel_export_of_the_period(client, database, last_broker_worker) -> None:
     caller, _ = await ready_city(client, database, last_broker_worker)
     requested = await client.post(

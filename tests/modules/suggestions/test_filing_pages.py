@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 from tests.modules.suggestions.support import HTML, PNG, get, loop_counts, office, set_settings
 
 
+@pytest.mark.smoke
 async def test_a_deputy_files_from_the_pages_and_staff_accept_from_the_queue(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山页面")
     pages = f"/t/{place.code}/suggestions/items"

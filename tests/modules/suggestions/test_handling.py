@@ -16,6 +16,7 @@ from tests.modules.suggestions.test_assignment import api, at
 pytestmark = pytest.mark.date_sensitive
 
 
+@pytest.mark.smoke
 async def test_meetings_opinions_and_the_reply(client, database, offices) -> None:
     place = await office(database, offices["a"], "竹山办理")
     with at(date(2027, 4, 1)):
