@@ -1,12 +1,14 @@
 """A refused form in the browser, at a desk and on a 390-pixel phone: the summary of its problems takes
 the focus, each link leads to its field, every refused field is marked with its message beside it,
-what was typed stays, and nothing is wider than the phone. A picker's search box narrows its list."""
+what was typed stays, axe-core finds nothing serious, and nothing is wider than the phone. A picker's
+search box narrows its list."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.browser.test_accessibility import axe_violations, context_with_axe, describe
 from tests.browser.test_shell import DESKTOP, PHONE, screenshot, sign_in
 
 OFFICE = "610922"
@@ -15,7 +17,7 @@ STAFF = "石泉县 工作人员 张敏(演示)"
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 async def test_a_form_with_errors_is_usable(chromium: Browser, live_server: str, viewport: dict[str, int]) -> None:
-    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=viewport)
+    context = await context_with_axe(chromium, live_server, viewport)
     try:
         page = await context.new_page()
         await sign_in(page, STAFF)
@@ -42,6 +44,8 @@ async def test_a_form_with_errors_is_usable(chromium: Browser, live_server: str,
         await expect(page.get_by_role("textbox", name="工作单位")).to_have_value("城关镇中心小学")
         await expect(page.get_by_role("textbox", name="手机号码")).to_have_value("1234")
 
+        violations = await axe_violations(page)  # the marks and messages are sound to assistive technology
+        assert not violations, "\n".join(describe(STAFF, page.url, violations))
         await summary.get_by_role("link", name="手机号码应为 11 位中国大陆手机号").click()
         await expect(page.get_by_role("textbox", name="手机号码")).to_be_focused()
         width = await page.evaluate("document.scrollingElement.scrollWidth")
