@@ -40,7 +40,9 @@ from renda.modules.exports.service import configure_exports
 from renda.modules.notifications.channels import configure_channels
 from renda.modules.rollups.service import install_rollup_watch
 from renda.tenants.routes import PlatformOperationsController, TenantRegistryController
+from renda.web import form_errors
 from renda.web.errors import exception_handlers
+from renda.web.lookups import LookupPages
 from renda.web.openapi import document_errors
 from renda.web.pages import HealthController, OfficePages, PlatformPages, ShellPages
 from renda.workers.broker import broker_for, use_broker
@@ -67,6 +69,7 @@ CORE_ROUTE_HANDLERS: list[Any] = [
     ShellPages,
     PlatformPages,
     OfficePages,
+    LookupPages,
     TenantRegistryController,
     PlatformOperationsController,
     DeadJobController,
@@ -124,6 +127,7 @@ def _actor_name(actor: str) -> str:
 
 def _template_engine(engine: JinjaTemplateEngine, settings: Settings) -> None:
     engine.engine.filters.update(localtime=_localtime, actor_name=_actor_name)
+    form_errors.install(engine.engine)
     engine.engine.globals["demo_mode"] = settings.demo_mode  # the header's link to the demo mailbox
 
 

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 
 class AppError(Exception):
-    """A failure the caller can act on; `message` is shown to users as it is."""
+    """A failure the caller can act on; `message` is shown to users as it is. `field` names the form
+    field the message is about, so a page shows it beside that field."""
 
     status_code = 400
     code = "bad_request"
     message = "请求无效"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, details: Any = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, details: Any = None, field: str | None = None
+    ) -> None:
         self.message = message or self.message
         self.code = code or self.code
         self.details = details
+        # Field name → message; a page marks each of these fields and lists them above the form.
+        self.fields: dict[str, str] = {field: self.message} if field else {}
         super().__init__(self.message)
 
 
@@ -24,6 +30,20 @@ class InvalidInput(AppError):
     status_code = 400
     code = "invalid_input"
     message = "输入的数据不符合要求"
+
+
+class InvalidFields(InvalidInput):
+    """Several fields refused at once, each with its own message, so a form is corrected in one go.
+    The code is the first problem's (one bad field answers as it always did); the API's `details`
+    carry every field's message."""
+
+    code = "validation_error"
+
+    def __init__(self, problems: Mapping[str, str], *, code: str | None = None) -> None:
+        messages = list(problems.values())
+        message = messages[0] if len(messages) == 1 else f"有 {len(messages)} 处填写需要修改:" + ";".join(messages)
+        super().__init__(message, code=code, details={"fields": dict(problems)})
+        self.fields = dict(problems)
 
 
 class NotAuthenticated(AppError):

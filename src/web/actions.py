@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError
+from renda.web.form_errors import error_message
 
 T = TypeVar("T")
 
@@ -36,10 +37,14 @@ async def run_form_action(
     return Redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 
-def page_again(page: Callable[..., Awaitable[Template]], *args: Any, **extra: Any) -> OnError:
-    """An `on_error` that renders `page(*args, **extra)` again with the error's message and status code."""
+def page_again(
+    page: Callable[..., Awaitable[Template]], *args: Any, error_form: str | None = None, **extra: Any
+) -> OnError:
+    """An `on_error` that renders `page(*args, **extra)` again with the error (its message and the fields
+    it names) and its status code; `error_form` names the refused form on a page of several."""
 
     async def render(error: AppError) -> Template:
-        return await page(*args, status=error.status_code, error=error.message, **extra)
+        message = error_message(error, form=error_form)
+        return await page(*args, status=error.status_code, error=message, **extra)
 
     return render

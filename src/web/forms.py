@@ -1,17 +1,22 @@
 """Reading the staff pages' HTML forms: fields as trimmed text, and a form turned into the same
-request struct the API takes, so both paths share one validation."""
+request struct the API takes, so both paths share one validation.
+
+A form with several bad fields is refused once with every field's message (`InvalidFields`), and the
+page shows each beside its field (`renda.web.form_errors`), so a clerk corrects it in one go."""
 
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
 
-from renda.core.errors import InvalidInput
+from renda.core.errors import InvalidFields, InvalidInput
 
 Form = dict[str, Any]
 S = TypeVar("S")
@@ -41,14 +46,75 @@ def form_fields(form: Form, *keys: str, skip_empty: bool = False) -> dict[str, A
 
 
 def form_struct(data: Mapping[str, Any], kind: type[S], labels: Mapping[str, str]) -> S:
-    """Convert form fields (text) into `kind`; a bad field is named by its Chinese label."""
+    """Convert form fields (text) into `kind`; every bad field is named by its Chinese label."""
+    return convert_form(data, kind, labels)
+
+
+def convert_form(data: Mapping[str, Any], kind: type[S], labels: Mapping[str, str]) -> S:
+    """`msgspec.convert` that, when the form is refused, says what is wrong with each field at once
+    (msgspec stops at the first): every field is checked alone against its own annotation, then the
+    whole struct (its cross-field checks) once each field passes."""
     try:
         return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as exc:
-        found = re.search(r"\$\.(\w+)", str(exc))
-        label = labels.get(found.group(1), found.group(1)) if found else None
-        message = f"请检查“{label}”的填写" if label else "请完整填写表单"
-        raise InvalidInput(message, code="validation_error") from exc
+        problems = field_problems(data, kind, labels)
+        if not problems:  # a check across fields, or an unknown field: the one message, on its field if named
+            field = None if "unknown field" in str(exc) else _error_field(str(exc))
+            problems = {field or "": explain(str(exc), labels.get(field, field) if field else None)}
+        raise InvalidFields(problems) from None
+
+
+def field_problems(data: Mapping[str, Any], kind: type[Any], labels: Mapping[str, str]) -> dict[str, str]:
+    """Each field of `kind` that `data` gets wrong, in the struct's order, with a message in Chinese."""
+    problems: dict[str, str] = {}
+    for field in msgspec.structs.fields(kind):
+        label = labels.get(field.name, field.name)
+        if field.encode_name not in data:
+            if field.required:
+                problems[field.name] = f"请填写“{label}”"
+            continue
+        try:
+            msgspec.convert({"v": data[field.encode_name]}, _one_field(kind, field.name), strict=False)
+        except msgspec.ValidationError as exc:
+            problems[field.name] = explain(str(exc), label)
+    return problems
+
+
+@cache
+def _one_field(kind: type[Any], name: str) -> type[msgspec.Struct]:
+    """A struct of one field `v` with the annotation (and constraints) of `kind`'s field `name`."""
+    annotation = typing.get_type_hints(kind, include_extras=True)[name]
+    return msgspec.defstruct(f"{kind.__name__}_{name}", [("v", annotation)])
+
+
+def _error_field(text: str) -> str | None:
+    found = re.search(r"\$\.(\w+)", text) or re.search(r"field `(\w+)`", text)
+    return found.group(1) if found else None
+
+
+def explain(text: str, label: str | None) -> str:
+    """msgspec's English reason as a clerk reads it."""
+    if label is None:
+        return "表单填写不正确,请检查后再提交"
+    if "missing required field" in text or "length >= 1" in text or "got `null`" in text:
+        return f"请填写“{label}”"
+    longest = re.search(r"length <= (\d+)", text)
+    if longest:
+        return f"“{label}”不能超过 {longest.group(1)} 个字"
+    if "date" in text.lower() and ("Expected `date`" in text or "RFC3339" in text):
+        return f"“{label}”应为日期,如 2026-03-10"
+    if "uuid" in text.lower():
+        return f"请从列表中选择“{label}”"
+    if "Invalid enum value" in text or "Expected `bool`" in text:
+        return f"“{label}”的选项无效,请从列表中选择"
+    bound = re.search(r"Expected `(?:int|float)` ([<>]=?) (-?[\d.]+)", text)
+    if bound:
+        return f"“{label}”{'不能小于' if bound.group(1).startswith('>') else '不能大于'} {bound.group(2)}"
+    if "Expected `int`" in text or "Expected `float`" in text:
+        return f"“{label}”应为数字"
+    if "unknown field" in text:
+        return "表单含有无法识别的内容,请刷新页面后再填写"
+    return f"“{label}”填写不正确"
 
 
 def parse_days(text: str | None, message: str) -> list[int]:

@@ -836,6 +836,11 @@ PORTAL: dict[str, Recipe] = {
     "GET /deputies/{person_id}/qr.png": form(on="deputy"),
     "GET /deputies/{person_id}/qr.svg": form(on="deputy"),
     "GET /opinions/new": form(query={"deputy": new.deputy["person_id"]}),
+    # The pickers' lookups, asked for what every text of office B holds: none of it may come back.
+    "GET /lookup/deputies": form(query={"q": "陇西机密"}),
+    "GET /lookup/townships": form(query={"q": "陇西机密"}),
+    "GET /lookup/offices": form(query={"q": "陇西机密"}),
+    "GET /lookup/units": form(query={"q": "陇西机密"}),
     "GET /opinions/status": form(query={"ticket": new.opinion["ticket"]}),
     # An opinion sent from a deputy's code page, and the rating from the link texted with the answer.
     "POST /opinions/new": form(

@@ -56,6 +56,7 @@ from renda.modules.contacts.schemas import (
     SuggestionIn,
     TownshipAssignmentIn,
 )
+from renda.modules.deputies import service as deputies
 from renda.modules.exports import service as exports
 from renda.modules.organisation.models import Body as CommitteeBody
 from renda.tenants.scoping import TenantAccess
@@ -73,7 +74,7 @@ FIELD_LABELS = {
     "committee_member_id": "组成人员",
     "person_id": "代表",
     "person_ids": "所联系的代表",
-    "township_code": "乡镇(街道)代码",
+    "township_code": "乡镇(街道)",
     "contacted_on": "联系日期",
     "mode": "联系方式",
     "topics": "联系主题",
@@ -178,6 +179,7 @@ class ContactPages(Controller):
             term = await service.resolve_term(db, access.tenant, term_id)
             context["unassigned"] = await service.unassigned_deputies(db, access.tenant, term)
             context["sectors"] = await service.sector_overview(db, access.tenant)
+            context["townships"] = await deputies.township_names(db)  # the township picker
         return context
 
     async def _records_tab(

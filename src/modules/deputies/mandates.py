@@ -36,11 +36,20 @@ from renda.modules.deputies.schemas import (
 from renda.modules.deputies.terms import get_congress, get_term
 from renda.tenants.models import Tenant
 
+# The form field each date check is about, so a page shows the message beside it.
+DATE_FIELDS = {
+    "任职起始日期": "starts_on",
+    "终止日期": "ended_on",
+    "暂停日期": "suspended_on",
+    "恢复日期": "resumed_on",
+}
+
 
 def check_within_term(day: date, term: Term, what: str) -> None:
     if day < term.starts_on or (term.ends_on is not None and day > term.ends_on):
         span = f"{term.starts_on} 至 {term.ends_on or '今'}"
-        raise InvalidInput(f"{what}({day})不在{term_label(term.number)}任期({span})内", code="date_outside_term")
+        message = f"{what}({day})不在{term_label(term.number)}任期({span})内"
+        raise InvalidInput(message, code="date_outside_term", field=DATE_FIELDS.get(what))
 
 
 async def get_mandate(session: AsyncSession, mandate_id: uuid.UUID, *, for_update: bool = False) -> Mandate:
@@ -70,10 +79,14 @@ async def checked_organised_in(session: AsyncSession, code: str | None) -> str |
             t.code: t for t in (await platform.execute(select(Tenant).where(Tenant.code.in_([code, own])))).scalars()
         }
     if code not in offices:
-        raise InvalidInput(f"组织地“{code}”不是平台上的机关,请填写机关的行政区划代码", code="unknown_office")
+        raise InvalidInput(
+            f"组织地“{code}”不是平台上的机关,请填写机关的行政区划代码", code="unknown_office", field="organised_in"
+        )
     if not offices[code].path.startswith(offices[own].path + "/"):
         raise InvalidInput(
-            f"组织地应为本机关或其下级机关,{offices[code].name}不在本机关辖区内", code="organised_outside"
+            f"组织地应为本机关或其下级机关,{offices[code].name}不在本机关辖区内",
+            code="organised_outside",
+            field="organised_in",
         )
     return code
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -58,7 +57,8 @@ from renda.modules.deputies.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.tenants.scoping import TenantAccess
-from renda.web.forms import uploaded_file
+from renda.web.form_errors import error_message
+from renda.web.forms import convert_form, uploaded_file
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -133,15 +133,6 @@ LABELS: dict[str, Any] = {
 }
 
 
-def _explain(error: msgspec.ValidationError) -> str:
-    text = str(error)
-    field = re.search(r"\$\.(\w+)", text) or re.search(r"field `(\w+)`", text)
-    label = FIELD_LABELS.get(field.group(1), field.group(1)) if field else None
-    if "missing required field" in text and label:
-        return f"请填写“{label}”"
-    return f"“{label}”填写不正确" if label else "表单填写不正确"
-
-
 def form_struct(form: Form, struct: type[T], lists: tuple[str, ...] = ()) -> T:
     """A form's fields as `struct`: blank fields are left out, so they take the struct's default."""
     values: dict[str, Any] = {}
@@ -154,10 +145,7 @@ def form_struct(form: Form, struct: type[T], lists: tuple[str, ...] = ()) -> T:
         value = value[-1] if isinstance(value, list) else value
         if isinstance(value, str) and value.strip():
             values[key] = value.strip()
-    try:
-        return msgspec.convert(values, struct, strict=False)
-    except msgspec.ValidationError as error:
-        raise InvalidInput(_explain(error), code="validation_error") from None
+    return convert_form(values, struct, FIELD_LABELS)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -220,7 +208,7 @@ class DeputyPages(Controller):
             await action()
         except AppError as error:
             status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error.message, **extra)
+            return await self._profile(request, db, access, person_id, status, error=error_message(error), **extra)
         return Redirect(done or f"/t/{access.tenant.code}/deputies/{person_id}")
 
     # --- the register ------------------------------------------------------------------------------
@@ -287,7 +275,7 @@ class DeputyPages(Controller):
         except AppError as error:
             status = await self._failed(db, error)
             return await self._render(
-                request, access, "person_form.html", status, person=None, form=data, error=error.message
+                request, access, "person_form.html", status, person=None, form=data, error=error_message(error)
             )
         return Redirect(f"/t/{access.tenant.code}/deputies/{person.id}")
 
@@ -318,6 +306,7 @@ class DeputyPages(Controller):
             vacancies=await repository.vacancies(db),
             today=local_today(),
             office_users=office_users,
+            organised_choices=await service.office_options(db),  # the 组织地 picker
             **extra,
         )
 
@@ -351,7 +340,8 @@ class DeputyPages(Controller):
         try:
             full = form_struct(data, PersonIn, lists=("public_fields",))
             sent = msgspec.structs.asdict(full)
-            # The page never shows the ID number or mobile in clear: left blank, they stay as they are.
+            # The page never shows the ID number or mobile in clear (only what was just typed, when refused):
+            # left blank, they stay as they are.
             for key in ("id_number", "mobile"):
                 if sent[key] is None:
                     sent[key] = msgspec.UNSET
@@ -366,7 +356,7 @@ class DeputyPages(Controller):
                 status,
                 person=person,
                 form=data,
-                error=error.message,
+                error=error_message(error),
                 id_masked=service.masked_id_number(person),
             )
         return Redirect(f"/t/{access.tenant.code}/deputies/{person_id}")
@@ -525,6 +515,7 @@ class DeputyPages(Controller):
             congresses=await service.list_congresses(db),
             live_counts=await repository.live_counts_by_term(db),
             levels=LEVELS,
+            townships=await service.township_names(db),  # the township congress's picker
             **extra,
         )
 
@@ -535,7 +526,7 @@ class DeputyPages(Controller):
             notice = await action()
         except AppError as error:
             status = await self._failed(db, error)
-            return await self._congresses(request, db, access, status, error=error.message, form=form)
+            return await self._congresses(request, db, access, status, error=error_message(error), form=form)
         return Redirect(f"/t/{access.tenant.code}/deputies/congresses?{urlencode({'done': notice})}")
 
     @get("/congresses", guards=[requires("deputies.read")])

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.crypto import decrypt, encrypt, lookup_hash, mask_phone, normalize_phone
 from renda.core.db import get_database
-from renda.core.errors import Conflict, InvalidInput, NotFound, TooLarge
+from renda.core.errors import Conflict, InvalidFields, InvalidInput, NotFound, TooLarge
 from renda.core.timezone import local_today
 from renda.modules.deputies import directory, idcard, names
 from renda.modules.deputies.common import claim, clean, insert, office_code
@@ -57,10 +57,30 @@ def masked_id_number(person: Person) -> str | None:
     return mask_id_number(decrypt(person.id_number_encrypted)) if person.id_number_encrypted else None
 
 
-def _choice(value: str | None, allowed: Iterable[str], what: str, code: str) -> str | None:
+class _Problems:
+    """The problems found in a person's fields, each on its field, so the form shows them all at once."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+        self.codes: list[str] = []
+
+    def add(self, field: str, message: str, code: str) -> None:
+        if field not in self.found:
+            self.found[field] = message
+            self.codes.append(code)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise InvalidFields(self.found, code=self.codes[0])
+
+
+def _choice(
+    value: str | None, allowed: Iterable[str], what: str, code: str, field: str, problems: _Problems
+) -> str | None:
     value = clean(value)
     if value is not None and value not in allowed:
-        raise InvalidInput(f"{what}“{value}”不在可选范围内:{'、'.join(allowed)}", code=code)
+        problems.add(field, f"{what}“{value}”不在可选范围内:{'、'.join(allowed)}", code)
+        return None
     return value
 
 
@@ -70,51 +90,65 @@ def _years_between(born: date, on: date) -> int:
 
 def validated_person(state: dict[str, Any]) -> dict[str, Any]:
     """Column values (with the ID number and mobile in clear, normalized) from a person's full
-    desired state; raises InvalidInput in Chinese on the first problem."""
+    desired state; raises InvalidFields in Chinese naming every field with a problem (its code is the
+    first problem's)."""
+    problems = _Problems()
     name = clean(state["name"])
     if not name:
-        raise InvalidInput("请填写姓名", code="name_required")
+        problems.add("name", "请填写姓名", "name_required")
     number = None
     if clean(state["id_number"]):
         try:
             number = idcard.validate(state["id_number"])
         except idcard.InvalidIdNumber as error:
-            raise InvalidInput(str(error), code="invalid_id_number") from None
+            problems.add("id_number", str(error), "invalid_id_number")
     gender = clean(state["gender"])
     if gender is not None and gender not in GENDER_LABELS:
-        raise InvalidInput("性别应为 male(男)或 female(女)", code="invalid_gender")
+        problems.add("gender", "性别应为 male(男)或 female(女)", "invalid_gender")
+        gender = None
     birth = state["birth_date"]
     if number is not None:
         if gender is not None and gender != idcard.gender(number):
-            raise InvalidInput("性别与身份证号码不符,请核对", code="id_number_mismatch")
+            problems.add("gender", "性别与身份证号码不符,请核对", "id_number_mismatch")
         if birth is not None and birth != idcard.birth_date(number):
-            raise InvalidInput("出生日期与身份证号码不符,请核对", code="id_number_mismatch")
+            problems.add("birth_date", "出生日期与身份证号码不符,请核对", "id_number_mismatch")
         gender, birth = gender or idcard.gender(number), birth or idcard.birth_date(number)
-    if gender is None:
-        raise InvalidInput("请填写性别,或填写身份证号码由系统识别", code="gender_required")
+    if gender is None and "gender" not in problems.found and "id_number" not in problems.found:
+        problems.add("gender", "请填写性别,或填写身份证号码由系统识别", "gender_required")
     if birth is not None and not (date(1900, 1, 1) <= birth and _years_between(birth, local_today()) >= 18):
-        raise InvalidInput("出生日期无效:代表须年满十八周岁", code="invalid_birth_date")
+        problems.add("birth_date", "出生日期无效:代表须年满十八周岁", "invalid_birth_date")
     mobile = clean(state["mobile"])
     if mobile is not None:
         mobile = normalize_phone(mobile)
         if not MOBILE.match(mobile):
-            raise InvalidInput("手机号码应为 11 位中国大陆手机号", code="invalid_mobile")
+            problems.add("mobile", "手机号码应为 11 位中国大陆手机号", "invalid_mobile")
     public = state["public_fields"] or ["name", "gender", "levels"]
     unknown = [f for f in public if f not in PUBLIC_FIELDS]
     if unknown:
-        raise InvalidInput(f"公开信息项无效:{'、'.join(unknown)}", code="invalid_public_fields")
+        problems.add("public_fields", f"公开信息项无效:{'、'.join(unknown)}", "invalid_public_fields")
+    ethnicity = _choice(state["ethnicity"], ETHNICITIES, "民族", "invalid_ethnicity", "ethnicity", problems)
+    party = _choice(state["party"], PARTIES, "政治面貌", "invalid_party", "party", problems)
+    occupation = _choice(
+        state["occupation_category"],
+        OCCUPATION_CATEGORIES,
+        "职业类别",
+        "invalid_occupation_category",
+        "occupation_category",
+        problems,
+    )
+    education = _choice(state["education"], EDUCATION_LEVELS, "学历", "invalid_education", "education", problems)
+    problems.raise_any()
+    assert name is not None and gender is not None  # refused above otherwise
     return {
         "name": name,
         "name_pinyin": names.full_pinyin(name),
         "name_initials": names.initials(name),
         "gender": gender,
-        "ethnicity": _choice(state["ethnicity"], ETHNICITIES, "民族", "invalid_ethnicity") or "汉族",
+        "ethnicity": ethnicity or "汉族",
         "birth_date": birth,
-        "party": _choice(state["party"], PARTIES, "政治面貌", "invalid_party"),
-        "occupation_category": _choice(
-            state["occupation_category"], OCCUPATION_CATEGORIES, "职业类别", "invalid_occupation_category"
-        ),
-        "education": _choice(state["education"], EDUCATION_LEVELS, "学历", "invalid_education"),
+        "party": party,
+        "occupation_category": occupation,
+        "education": education,
         "sector": clean(state["sector"]),
         "workplace": clean(state["workplace"]),
         "position": clean(state["position"]),

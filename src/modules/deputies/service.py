@@ -49,6 +49,7 @@ from renda.modules.deputies.persons import (
     user_ids_of,
     validated_person,
 )
+from renda.modules.deputies.pickers import PICKER_LIMIT, deputy_options, office_options, township_options
 from renda.modules.deputies.placements import Place, Placement, register_deletion_check, register_placement
 from renda.modules.deputies.register import filter_choices, profile, search
 from renda.modules.deputies.schemas import (
@@ -79,6 +80,7 @@ __all__ = [
     "GENDER_LABELS",
     "OCCUPATION_CATEGORIES",
     "PARTIES",
+    "PICKER_LIMIT",
     "PUBLIC_FIELDS",
     "ElsewhereEntry",
     "Place",
@@ -96,6 +98,7 @@ __all__ = [
     "create_term",
     "current_terms",
     "delete_person",
+    "deputy_options",
     "end_mandate",
     "filter_choices",
     "get_congress",
@@ -111,6 +114,7 @@ __all__ = [
     "mandate_detail",
     "mandates_changed",
     "masked_id_number",
+    "office_options",
     "person_of_user",
     "profile",
     "recorded_elsewhere",
@@ -127,6 +131,7 @@ __all__ = [
     "term_label",
     "terms_of",
     "township_names",
+    "township_options",
     "update_mandate",
     "update_person",
     "update_term",

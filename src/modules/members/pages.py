@@ -14,16 +14,25 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.db import provide_platform_session
-from renda.core.errors import AppError
+from renda.core.errors import AppError, InvalidFields
 from renda.core.permissions import OFFICE_ROLES, PERMISSION_LABELS, ROLE_LABELS, TOKEN_SCOPES, requires
 from renda.modules.members import service
 from renda.modules.members.schemas import ApiTokenIn, InvitationIn
 from renda.tenants.scoping import TenantAccess, provide_tenant_access
+from renda.web.form_errors import error_message
 from renda.web.pages import shell_context
 
 SOURCE_LABELS = {"manual": "管理员添加", "invitation": "邀请加入"}
 STATUS_LABELS = {"pending": "待接受", "accepted": "已接受", "revoked": "已撤销", "expired": "已过期"}
 Form = dict[str, Any]
+# The invitation form's field each refusal of the service is about.
+INVITE_FIELDS = {
+    "invalid_contact": "contact",
+    "invalid_email": "contact",
+    "invalid_phone": "contact",
+    "invalid_roles": "roles",
+    "invalid_name": "display_name",
+}
 
 
 def _form_list(form: Form, key: str) -> list[str]:
@@ -68,17 +77,32 @@ class MemberPages(Controller):
         data: Form = Body(media_type=RequestEncodingType.URL_ENCODED),
     ) -> Template | Redirect:
         contact = str(data.get("contact", "")).strip()
+        name = str(data.get("display_name", "")).strip()
+        roles = _form_list(data, "roles")
         try:
+            missing = {
+                field: message
+                for field, message, given in (
+                    ("display_name", "请填写姓名", name),
+                    ("contact", "请填写邮箱或手机号", contact),
+                    ("roles", "请至少选择一个角色", roles),
+                )
+                if not given
+            }
+            if missing:
+                raise InvalidFields(missing)
             invitation = InvitationIn(
-                display_name=str(data.get("display_name", "")).strip() or "未填写",
-                roles=_form_list(data, "roles"),
+                display_name=name,
+                roles=roles,
                 email=contact if "@" in contact else None,
                 phone=None if "@" in contact else contact,
             )
             await service.invite(db, access.tenant, invitation, access.principal.actor)
         except (AppError, msgspec.ValidationError) as error:
             await db.rollback()
-            message = error.message if isinstance(error, AppError) else "请填写姓名并至少选择一个角色"
+            if isinstance(error, msgspec.ValidationError):
+                error = InvalidFields({"display_name": "姓名不能超过 100 个字"})
+            message = error_message(error, INVITE_FIELDS)
             return await self._members_page(request, db, access, status=400, error=message, form=data)
         return Redirect(f"/t/{access.tenant.code}/members")
 

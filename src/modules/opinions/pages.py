@@ -63,6 +63,7 @@ from renda.tenants.scoping import (
 )
 from renda.tenants.service import published_office
 from renda.web.actions import page_again, run_form_action
+from renda.web.form_errors import error_message
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -218,13 +219,20 @@ class OpinionPages(Controller):
         return await self._units(request, db, access)
 
     async def _unit_action(
-        self, request: Request, db: AsyncSession, access: TenantAccess, action: Callable[[], Awaitable[Any]]
+        self,
+        request: Request,
+        db: AsyncSession,
+        access: TenantAccess,
+        action: Callable[[], Awaitable[Any]],
+        form: str | None = None,
+        data: Form | None = None,
     ) -> Template | Redirect:
+        """`form` names the refused form (the new unit's, or one unit's) so only its fields are marked."""
         return await run_form_action(
             db,
             action,
             redirect_to=f"/t/{access.tenant.code}/opinions/units",
-            on_error=page_again(self._units, request, db, access),
+            on_error=page_again(self._units, request, db, access, error_form=form, form=data or {}),
         )
 
     @post("/units", guards=[WRITE])
@@ -243,7 +251,7 @@ class OpinionPages(Controller):
             )
             await handling_units.create_unit(db, await viewer_for(db, access), unit)
 
-        return await self._unit_action(request, db, access, action)
+        return await self._unit_action(request, db, access, action, "new-unit", data)
 
     @post("/units/{unit_id:uuid}/edit", guards=[WRITE])
     async def edit_unit(
@@ -265,7 +273,7 @@ class OpinionPages(Controller):
             )
             await update_unit(db, await viewer_for(db, access), unit, patch)
 
-        return await self._unit_action(request, db, access, action)
+        return await self._unit_action(request, db, access, action, f"unit-{unit_id}")
 
     @post("/units/{unit_id:uuid}/delete", guards=[WRITE])
     async def delete_unit(
@@ -564,7 +572,13 @@ class PortalOpinionPages(Controller):
                 kept = {k: form_value(data, k) for k in ("content", "submitter_name", "submitter_phone", "category")}
                 headers = error.headers if isinstance(error, TooManyRequests) else None
                 return await self._form(
-                    request, tenant, target, status=error.status_code, form=kept, error=error.message, headers=headers
+                    request,
+                    tenant,
+                    target,
+                    status=error.status_code,
+                    form=kept,
+                    error=error_message(error),
+                    headers=headers,
                 )
             ticket = opinion.ticket
             await session.commit()
@@ -630,7 +644,9 @@ class PortalOpinionPages(Controller):
                 _, created = await rate_by_token(session, token, form_value(data, "rating") or "")
             except AppError as error:  # a bad link is a 404 again on the page
                 await session.rollback()
-                return await self._rating_page(request, tenant, token, status=error.status_code, error=error.message)
+                return await self._rating_page(
+                    request, tenant, token, status=error.status_code, error=error_message(error)
+                )
             await session.commit()
         return await self._rating_page(request, tenant, token, just_rated=created, again=not created)
 

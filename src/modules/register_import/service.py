@@ -468,13 +468,13 @@ def _check_row(row: ParsedRow, context: Context, checked: Checked) -> Candidate 
     try:
         person = deputies.validated_person(state)
     except AppError as error:
-        key = PERSON_ERROR_COLUMNS.get(error.code)
-        if error.code == "id_number_mismatch":
-            key = "birth_date" if "出生日期" in error.message else "gender"
-        # Not the same column twice, and not "gender unknown" because the ID number was unusable.
-        consequence = error.code == "gender_required" and any(k == "id_number" for k, _ in problems)
-        if not consequence and not any(k == key for k, _ in problems):
-            problems.append((key or "", error.message))
+        # Each field the register refused, on its column; not the same column twice, and not "gender
+        # unknown" because the ID number was unusable.
+        found = error.fields or {PERSON_ERROR_COLUMNS.get(error.code, ""): error.message}
+        for key, message in found.items():
+            consequence = key == "gender" and "请填写性别" in message and any(k == "id_number" for k, _ in problems)
+            if not consequence and not any(k == key for k, _ in problems):
+                problems.append((key, message))
 
     for key, message in problems:
         checked.fail(row.number, key or None, message)

@@ -105,6 +105,8 @@ class SuggestionPages(Controller):
             "filters": {"status": chosen or "", "q": params.get("q") or ""},
             "can_edit": viewer.manage,
             "form": {},
+            # The deputy picker of the new draft (id, name), instead of typing a person's id.
+            "deputy_choices": [(c.id, c.label) for c in await worklists.deputy_choices(db)] if viewer.manage else [],
             **extra,
         }
         return Template("suggestions/list.html", context=context, status_code=status)

@@ -104,19 +104,19 @@ async def unit_users(session: AsyncSession) -> dict[uuid.UUID, list[UnitUserOut]
     return found
 
 
-def _clean(value: str | None, limit: int, what: str) -> str | None:
+def _clean(value: str | None, limit: int, what: str, field: str | None = None) -> str | None:
     text = " ".join((value or "").split())
     if len(text) > limit:
-        raise InvalidInput(f"{what}不能超过 {limit} 个字", code="text_too_long")
+        raise InvalidInput(f"{what}不能超过 {limit} 个字", code="text_too_long", field=field)
     return text or None
 
 
 def _unit_name(value: str) -> str:
     name = " ".join((value or "").split())
     if not name:
-        raise InvalidInput("请填写承办单位名称", code="name_required")
+        raise InvalidInput("请填写承办单位名称", code="name_required", field="name")
     if len(name) > 100:
-        raise InvalidInput("承办单位名称不能超过 100 个字", code="name_too_long")
+        raise InvalidInput("承办单位名称不能超过 100 个字", code="name_too_long", field="name")
     return name
 
 
@@ -125,7 +125,7 @@ async def _check_unit_name(session: AsyncSession, name: str, unit_id: uuid.UUID 
     if unit_id is not None:
         query = query.where(HandlingUnit.id != unit_id)
     if await session.scalar(query) is not None:
-        raise Conflict(f"已有名为“{name}”的承办单位", code="duplicate_name")
+        raise Conflict(f"已有名为“{name}”的承办单位", code="duplicate_name", field="name")
 
 
 async def create_unit(session: AsyncSession, manage: bool, data: UnitIn) -> HandlingUnit:
@@ -134,8 +134,8 @@ async def create_unit(session: AsyncSession, manage: bool, data: UnitIn) -> Hand
     await _check_unit_name(session, name, None)
     unit = HandlingUnit(
         name=name,
-        contact_name=_clean(data.contact_name, 50, "联系人"),
-        note=_clean(data.note, 200, "备注"),
+        contact_name=_clean(data.contact_name, 50, "联系人", "contact_name"),
+        note=_clean(data.note, 200, "备注", "note"),
         is_active=True,
     )
     session.add(unit)
@@ -150,9 +150,9 @@ async def update_unit(session: AsyncSession, manage: bool, unit: HandlingUnit, p
         changes["name"] = _unit_name(changes["name"])
         await _check_unit_name(session, changes["name"], unit.id)
     if "contact_name" in changes:
-        changes["contact_name"] = _clean(changes["contact_name"], 50, "联系人")
+        changes["contact_name"] = _clean(changes["contact_name"], 50, "联系人", "contact_name")
     if "note" in changes:
-        changes["note"] = _clean(changes["note"], 200, "备注")
+        changes["note"] = _clean(changes["note"], 200, "备注", "note")
     for key, value in changes.items():
         setattr(unit, key, value)
     await session.flush()

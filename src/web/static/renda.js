@@ -89,3 +89,94 @@ for (const table of document.querySelectorAll('main table')) {
     }
   }
 }
+
+// A refused form: the summary of its problems takes the focus, so the keyboard and the screen reader
+// start there; each of its links leads to a field.
+const errorSummary = document.querySelector('#error-summary');
+if (errorSummary) {
+  errorSummary.focus();
+  errorSummary.addEventListener('click', (event) => {
+    const link = event.target.closest('a[href^="#"]');
+    const field = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (!field) return;
+    event.preventDefault();
+    field.scrollIntoView({ block: 'center' });
+    field.focus();
+  });
+}
+
+// Pickers. <select data-lookup="/t/…/lookup/deputies">: a search box before the list asks that address
+// as one types and offers what it finds (the list as the page sent it when the box is emptied).
+// <input list="…" data-lookup="…">: the same answers fill its datalist. Without this script the select
+// lists every choice and the input still offers its datalist.
+function lookup(url, text) {
+  const address = `${url}?q=${encodeURIComponent(text)}`;
+  return fetch(address, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+    .then((response) => (response.ok ? response.json() : { items: [] }))
+    .then((body) => body.items || [])
+    .catch(() => []);
+}
+
+function debounce(run, ms) {
+  let timer;
+  return (...args) => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => run(...args), ms);
+  };
+}
+
+let pickers = 0;
+for (const select of document.querySelectorAll('select[data-lookup]')) {
+  const original = Array.from(select.options, (option) => option.cloneNode(true));
+  const search = document.createElement('input');
+  search.type = 'search';
+  search.className = 'picker-search';
+  search.placeholder = select.dataset.lookupPlaceholder || '输入名称查找';
+  search.setAttribute('aria-label', select.dataset.lookupPlaceholder || '查找');
+  search.autocomplete = 'off';
+  // A label wrapping both would name the first of them, the search box: it keeps naming the list.
+  const label = select.closest('label');
+  if (label && !label.htmlFor) {
+    select.id ||= `picker-${select.name}-${pickers += 1}`;
+    label.htmlFor = select.id;
+  }
+  select.before(search);
+  const show = (options) => {
+    const kept = Array.from(select.selectedOptions, (option) => option.value);
+    select.replaceChildren(...options);
+    for (const option of select.options) option.selected = kept.includes(option.value);
+  };
+  search.addEventListener('input', debounce(() => {
+    const text = search.value.trim();
+    if (!text) {
+      show(original.map((option) => option.cloneNode(true)));
+      return;
+    }
+    lookup(select.dataset.lookup, text).then((items) => {
+      if (search.value.trim() !== text) return; // a newer search is under way
+      const chosen = Array.from(select.selectedOptions, (option) => option.cloneNode(true)).filter((option) => option.value !== '');
+      const blank = original.filter((option) => option.value === '').map((option) => option.cloneNode(true));
+      const found = items
+        .filter((item) => !chosen.some((option) => option.value === item.value))
+        .map((item) => new Option(item.label, item.value));
+      if (!found.length && !chosen.length) {
+        const none = new Option('没有找到,请换个写法', '');
+        none.disabled = true;
+        found.push(none);
+      }
+      show([...blank, ...chosen, ...found]);
+    });
+  }, 250));
+}
+
+for (const input of document.querySelectorAll('input[list][data-lookup]')) {
+  const list = document.getElementById(input.getAttribute('list'));
+  if (!list) continue;
+  input.addEventListener('input', debounce(() => {
+    const text = input.value.trim();
+    if (!text) return;
+    lookup(input.dataset.lookup, text).then((items) => {
+      if (items.length) list.replaceChildren(...items.map((item) => new Option(item.label, item.value)));
+    });
+  }, 250));
+}

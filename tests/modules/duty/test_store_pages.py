@@ -73,14 +73,14 @@ async def test_the_deputy_redeems_and_cancels_on_the_store_page(client, database
 
 
 BAD_FORMS = [
-    ({"store_item_id": "cheap", "quantity": "两个"}, 400, "请检查“数量”的填写"),
+    ({"store_item_id": "cheap", "quantity": "两个"}, 400, "“数量”应为数字"),
     ({"store_item_id": "cheap", "quantity": "0"}, 400, "每次兑换数量应为 1 到 10 件"),
     ({"store_item_id": "cheap", "quantity": "4"}, 409, "2026年度积分可用 35 分,兑换需要 40 分,积分不足"),
     ({"store_item_id": "last", "quantity": "2"}, 409, "库存不足(剩余 1 件)"),
     ({"store_item_id": "withdrawn"}, 409, "已下架,暂不能兑换"),
     ({"store_item_id": "unknown"}, 404, "该兑换物品不存在"),
-    ({"store_item_id": "不是编号"}, 400, "请检查“兑换物品”的填写"),
-    ({}, 400, "请检查“兑换物品”的填写"),
+    ({"store_item_id": "不是编号"}, 400, "请从列表中选择“兑换物品”"),
+    ({}, 400, "请填写“兑换物品”"),
 ]
 
 
@@ -125,10 +125,10 @@ async def test_staff_keep_the_items_on_their_page(client, database, offices) -> 
     before = await store_state(code)
     for form, message in (
         ({"name": "茶杯", "price": "-1", "stock": "3"}, "兑换所需积分应为 1 到 100000 之间的整数"),
-        ({"name": "茶杯", "price": "十", "stock": "3"}, "请检查“兑换所需积分”的填写"),
+        ({"name": "茶杯", "price": "十", "stock": "3"}, "“兑换所需积分”应为数字"),
         ({"name": "茶杯", "price": "5", "stock": "-2"}, "库存数量应为 0 到 100000 之间的整数"),
         ({"name": "", "price": "5", "stock": "2"}, "请填写物品名称"),
-        ({"name": "茶杯", "price": "", "stock": "2"}, "请检查“兑换所需积分”的填写"),
+        ({"name": "茶杯", "price": "", "stock": "2"}, "请填写“兑换所需积分”"),
     ):
         refused = await client.post(f"{url}/items", data=form, headers=staff)
         assert refused.status_code == 400 and message in alert(refused.text), alert(refused.text)
@@ -136,7 +136,7 @@ async def test_staff_keep_the_items_on_their_page(client, database, offices) -> 
     for path, form, message in (
         ("edit", {"name": name, "price": "0", "stock": "3", "description": "", "active": "1"}, "兑换所需积分应为"),
         ("restock", {"quantity": "0"}, "补充数量应为 1 到 100000 之间的整数"),
-        ("restock", {"quantity": "好多"}, "请检查“数量”的填写"),
+        ("restock", {"quantity": "好多"}, "“数量”应为数字"),
     ):
         refused = await client.post(f"{url}/items/{item}/{path}", data=form, headers=staff)
         assert refused.status_code == 400 and message in alert(refused.text), alert(refused.text)
