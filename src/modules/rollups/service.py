@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
@@ -158,7 +159,7 @@ async def _tenant_figures(
     periods: Sequence[Period],
     today: date,
     tenant_metrics: list[TenantMetric],
-    on_office: Callable[[Computed], None] | None = None,
+    on_office: Callable[[str, Computed], None] | None = None,
 ) -> Computed:
     """The offices' own figures of these metrics, each office's handed to `on_office` as soon as it is
     complete (its zero overall figures included)."""
@@ -192,7 +193,7 @@ async def _tenant_figures(
         _with_zero_overall(mine, [office.code], tenant_metrics, periods)
         found.update(mine)
         if on_office is not None:
-            on_office(mine)
+            on_office(office.code, mine)
 
     await asyncio.gather(*(one(office) for office in offices))
     return found
@@ -237,7 +238,7 @@ async def own_figures(
     offices: Sequence[TenantRef],
     periods: Sequence[Period],
     today: date,
-    on_office: Callable[[Computed], None] | None = None,
+    on_office: Callable[[str, Computed], None] | None = None,
 ) -> Computed:
     """Every registered metric for these offices and periods; `on_office` gets each office's figures
     of the metrics counted in its schema as soon as they are complete."""
@@ -376,11 +377,11 @@ def _own_records(computed: Computed) -> list[Record]:
     ]
 
 
-def _records(computed: Computed, paths: dict[str, str], written: set[tuple[str, str, str]]) -> list[Record]:
-    """Every office's own figures (but those `written` already), and its total: the sum of the own
-    figures of its subtree (itself and every office beneath it), which is what the incremental path's
-    own + children's totals add up to."""
-    found = _own_records({key: figures for key, figures in computed.items() if key not in written})
+def _records(computed: Computed, paths: dict[str, str]) -> list[Record]:
+    """Every office's own figures, and its total: the sum of the own figures of its subtree (itself
+    and every office beneath it), which is what the incremental path's own + children's totals add
+    up to."""
+    found = _own_records(computed)
     totals: dict[tuple[str, str, str, str, str], int] = {}
     above = {office: path.split("/") for office, path in paths.items()}
     for (office, metric, period), figures in computed.items():
@@ -392,6 +393,49 @@ def _records(computed: Computed, paths: dict[str, str], written: set[tuple[str, 
                 totals[key] = totals.get(key, 0) + value
     found += [(o, m, p, Scope.TOTAL, d, mm, v) for (o, m, p, d, mm), v in totals.items() if v or not d]
     return found
+
+
+class _RowsAsTheyCome:
+    """The rows of a full recompute, handed to its COPY as soon as they are known: an office's own
+    figures once its schema has been counted, and its totals once every office of its subtree has
+    been. Little is then left to copy after the last office: the COPY is the work's largest single
+    statement, and run at the end it would keep one processor busy alone."""
+
+    def __init__(self, paths: dict[str, str], now: datetime) -> None:
+        self.now, self.count = now, 0
+        self.above = {office: path.split("/") for office, path in paths.items()}
+        self.waiting = Counter(ancestor for chain in self.above.values() for ancestor in chain)
+        self.sums: dict[str, dict[tuple[str, str, str, str], int]] = {}
+        self.written: set[tuple[str, str, str]] = set()
+        self._batches = asyncio.Queue[list[Record] | None]()
+
+    def office_counted(self, code: str, figures: Computed) -> None:
+        rows = _own_records(figures)
+        self.written.update(figures)
+        for (office, metric, period), found in figures.items():
+            for figure in found:
+                key = (metric, period, figure.dimension, figure.member)
+                for ancestor in self.above[office]:
+                    sums = self.sums.setdefault(ancestor, {})
+                    sums[key] = sums.get(key, 0) + figure.value
+        for ancestor in self.above[code]:
+            self.waiting[ancestor] -= 1
+            if not self.waiting[ancestor]:
+                sums = self.sums.pop(ancestor, {})
+                rows += [(ancestor, m, p, Scope.TOTAL, d, mm, v) for (m, p, d, mm), v in sums.items() if v or not d]
+        self.put(rows)
+
+    def put(self, rows: list[Record]) -> None:
+        self.count += len(rows)
+        self._batches.put_nowait(rows)
+
+    def close(self) -> None:
+        self._batches.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[tuple[object, ...]]:
+        while (batch := await self._batches.get()) is not None:
+            for row in batch:
+                yield (*row, self.now)
 
 
 async def recompute_all(periods: Sequence[Period] | None = None, today: date | None = None) -> int:
@@ -406,35 +450,18 @@ async def recompute_all(periods: Sequence[Period] | None = None, today: date | N
         await session.execute(delete(RollupPending).where(RollupPending.requested_at < utcnow()))
         offices = [TenantRef.of(t) for t in (await session.execute(select(Tenant))).scalars().all()]
         await session.execute(delete(RollupFigure).where(RollupFigure.period.in_([p.key for p in periods])))
-        # The rows are copied while they are computed: each office's own figures as soon as its
-        # schema has been counted, then the platform's metrics and every total. The COPY is the
-        # work's largest single statement; run last, it would keep one processor busy alone.
-        now, batches = utcnow(), asyncio.Queue[list[Record] | None]()
-        written: set[tuple[str, str, str]] = set()
-        count = 0
-
-        def office_done(figures: Computed) -> None:
-            nonlocal count
-            rows = _own_records(figures)
-            written.update(figures)
-            count += len(rows)
-            batches.put_nowait(rows)
-
-        async def rows() -> AsyncIterator[tuple[object, ...]]:
-            while (batch := await batches.get()) is not None:
-                for row in batch:
-                    yield (*row, now)
-
-        copying = asyncio.create_task(copy_records(session, "platform.rollup_figures", COLUMNS, rows()))
+        paths = {office.code: office.path for office in offices}
+        rows = _RowsAsTheyCome(paths, utcnow())
+        copying = asyncio.create_task(copy_records(session, "platform.rollup_figures", COLUMNS, rows))
         try:
-            own = await own_figures(reader, offices, periods, today, office_done)
-            rest = _records(own, {office.code: office.path for office in offices}, written)
-            batches.put_nowait(rest)
-            batches.put_nowait(None)
+            own = await own_figures(reader, offices, periods, today, rows.office_counted)
+            # What is left: the platform's metrics (the offices' were copied as they were counted).
+            rows.put(_records({key: f for key, f in own.items() if key not in rows.written}, paths))
+            rows.close()
             await copying
         finally:
             if not copying.done():  # a failure computing: the COPY is abandoned with the transaction
                 copying.cancel()
                 await asyncio.gather(copying, return_exceptions=True)
         await session.commit()
-    return count + len(rest)
+    return rows.count
