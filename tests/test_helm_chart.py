@@ -513,7 +513,8 @@ def test_keda_scales_the_workers_on_every_queue() -> None:
     # The replica count is KEDA's: the Deployment names none.
     assert "replicas" not in find(objects, "Deployment", f"{RELEASE}-worker")["spec"]
     load_actor_modules()
-    queues = {actor.queue_name for actor in registered_actors().values()}
+    # The app's actors (tests of the whole suite register some of their own on other queues).
+    queues = {a.queue_name for a in registered_actors().values() if a.fn.__module__.startswith("renda.")}
     triggers = scaled["spec"]["triggers"]
     assert {t["metadata"]["queueName"] for t in triggers} == queues  # a new queue needs adding to values.yaml
     assert {(t["type"], t["metadata"]["mode"], t["metadata"]["value"]) for t in triggers} == {

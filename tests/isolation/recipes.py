@@ -827,6 +827,11 @@ PAGES |= {
     **{f"GET /duty/archives/{{person_id}}{tail}": form(on="deputy") for tail in ("", "/archive.pdf", "/archive.xlsx")},
     "GET /duty/archives/batches/{export_id}": form(on="archive_batch"),
     "GET /deputies/{person_id}/photo": form(on="photo"),
+    # The pickers' lookups, asked for what every text of office B holds: none of it may come back.
+    "GET /lookup/deputies": form(query={"q": "陇西机密"}),
+    "GET /lookup/townships": form(query={"q": "陇西机密"}),
+    "GET /lookup/offices": form(query={"q": "陇西机密"}),
+    "GET /lookup/units": form(query={"q": "陇西机密"}),
 }
 
 # --- the public portal: /p/{office}… --------------------------------------------------------------
@@ -836,11 +841,6 @@ PORTAL: dict[str, Recipe] = {
     "GET /deputies/{person_id}/qr.png": form(on="deputy"),
     "GET /deputies/{person_id}/qr.svg": form(on="deputy"),
     "GET /opinions/new": form(query={"deputy": new.deputy["person_id"]}),
-    # The pickers' lookups, asked for what every text of office B holds: none of it may come back.
-    "GET /lookup/deputies": form(query={"q": "陇西机密"}),
-    "GET /lookup/townships": form(query={"q": "陇西机密"}),
-    "GET /lookup/offices": form(query={"q": "陇西机密"}),
-    "GET /lookup/units": form(query={"q": "陇西机密"}),
     "GET /opinions/status": form(query={"ticket": new.opinion["ticket"]}),
     # An opinion sent from a deputy's code page, and the rating from the link texted with the answer.
     "POST /opinions/new": form(
