@@ -85,10 +85,10 @@ async def test_reach_is_only_downward(client, database, hierarchy, last_broker_w
 
 
 async def test_bad_parameters_are_refused(client, database) -> None:
-    viewer = await make_caller(database, "渭南市查询员", {CITY: ["viewer"]})
     from tests.conftest import ensure_tenant
 
-    await ensure_tenant(database, CITY, "渭南市人大常委会", "city", None)
+    await ensure_tenant(database, CITY, "渭南市人大常委会", "city", None)  # also when run alone
+    viewer = await make_caller(database, "渭南市查询员", {CITY: ["viewer"]})
     cases = [
         ("/", {"period": "2026-13"}, "invalid_period"),
         ("/", {"period": "去年"}, "invalid_period"),
