@@ -77,23 +77,28 @@ def _field_id(name: str) -> str:
     return "f-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
 
 
+def _refused_id(context: Context, name: str, form: str | None) -> str | None:
+    """The `id` of a refused field, the first time the page asks for it; None otherwise."""
+    if name not in _fields(context, form) or not _first_time(context, f"attrs:{name}"):
+        return None
+    return _field_id(name)
+
+
 @pass_context
 def invalid(context: Context, name: str, form: str | None = None) -> Markup:
     """The attributes of a refused field (an `id` for the summary's link, its state, its message)."""
-    fields = _fields(context, form)
-    if name not in fields or not _first_time(context, f"attrs:{name}"):
+    field_id = _refused_id(context, name, form)
+    if field_id is None:
         return Markup("")
-    field_id = _field_id(name)
     return Markup(f' id="{field_id}" aria-invalid="true" aria-describedby="{field_id}-error"')
 
 
 @pass_context
 def invalid_group(context: Context, name: str, form: str | None = None) -> Markup:
     """A refused group of checkboxes (a fieldset): its `id` and message; `aria-invalid` belongs to fields."""
-    fields = _fields(context, form)
-    if name not in fields or not _first_time(context, f"attrs:{name}"):
+    field_id = _refused_id(context, name, form)
+    if field_id is None:
         return Markup("")
-    field_id = _field_id(name)
     return Markup(f' id="{field_id}" aria-describedby="{field_id}-error" tabindex="-1"')
 
 
