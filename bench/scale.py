@@ -59,6 +59,7 @@ from tenants import (  # bench/tenants.py, beside this script
     describe_server,
     offices,
     raw_provision,
+    raw_version_reads,
     server_url,
     summary,
     tenant_ddl,
@@ -138,17 +139,6 @@ async def schemas(dsn: str) -> list[str]:
         return [r[0] for r in await conn.fetch("select schema_name from platform.tenants order by path")]
     finally:
         await conn.close()
-
-
-async def raw_version_reads(dsn: str) -> float:
-    started = time.perf_counter()
-    conn = await asyncpg.connect(dsn)
-    try:
-        for (schema,) in await conn.fetch("select schema_name from platform.tenants order by path"):
-            await conn.fetchval(f'select version_num from "{schema}".alembic_version')
-    finally:
-        await conn.close()
-    return time.perf_counter() - started
 
 
 async def raw_add_column(dsn: str, names: list[str], revision: str, undo: bool = False) -> float:
