@@ -36,7 +36,7 @@ import dramatiq
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from renda.core.db import NO_TENANT_SCHEMA, Database, configure_database
+from renda.core.db import NO_TENANT_SCHEMA, SERVER_SETTINGS, Database, configure_database
 from renda.core.timezone import local_today
 from renda.modules.audit.recorder import install_audit_recorder
 from renda.modules.deputies.models import DirectoryEntry
@@ -277,7 +277,7 @@ async def run(
     started = time.perf_counter()
     paths = await provision(database, offices)
     provisioned = time.perf_counter() - started
-    conn = await asyncpg.connect(asyncpg_dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url), server_settings=SERVER_SETTINGS)  # as renda's own
     try:
         await conn.copy_records_to_table(
             "mandate_directory",

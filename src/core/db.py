@@ -81,6 +81,13 @@ TRANSACTION_POOLER_CONNECT_ARGS: dict[str, Any] = {
     "prepared_statement_name_func": _unique_statement_name,
 }
 
+# PostgreSQL compiles a statement whose estimated cost passes `jit_above_cost` to machine code, tens of
+# milliseconds each time it is planned. Renda's statements are short reads and writes and per-office
+# counts planned once per office schema, never long enough to repay it (a full rollup recompute spends
+# about a sixth of its time compiling), so its sessions run without it. A transaction pooler does not
+# pass such settings on: there, set `jit = off` on the database (docs/scaling.md).
+SERVER_SETTINGS = {"jit": "off"}
+
 CONNECT_TIMEOUT_SECONDS = 5.0  # for PostgreSQL to accept a new connection
 POOL_TIMEOUT_SECONDS = 10.0  # for a pooled connection to come free
 
@@ -106,10 +113,12 @@ class Database:
             # room for the common statements of many offices.
             "prepared_statement_cache_size": 1000,
             "timeout": CONNECT_TIMEOUT_SECONDS,
+            "server_settings": SERVER_SETTINGS,
             **engine_kwargs.pop("connect_args", {}),
         }
         if transaction_pooler:
             connect_args.update(TRANSACTION_POOLER_CONNECT_ARGS)
+            del connect_args["server_settings"]
         self.engine_kwargs = {
             "pool_size": 10,
             "max_overflow": 10,
