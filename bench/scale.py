@@ -3,7 +3,7 @@ process's memory and database connections, at growing numbers of offices, each a
 measured in the same run.
 
 Usage: .venv/bin/python bench/scale.py [--offices 100,500,2000] [--database-url URL]
-           [--floor-every 10] [--concurrency 8]
+           [--floor-every 10] [--concurrency 8] [--provision-concurrency 1]
 
 The offices grow in one throwaway database: the first size is provisioned, measured, then the next
 size's offices are added to it, and so on, so each size sees the catalog of all its schemas.
@@ -89,27 +89,47 @@ OFFICE_PATHS = ("/t/{code}/", "/api/v1/t/{code}/deputies", "/api/v1/t/{code}/con
 
 
 # --- 1. provisioning -----------------------------------------------------------------------------
-async def provision(url: str, new: list[tuple[Any, ...]], floor_every: int) -> dict[str, Any]:
+async def provision(url: str, new: list[tuple[Any, ...]], floor_every: int, concurrency: int = 1) -> dict[str, Any]:
+    """`create_tenant` for each office, `concurrency` at once once their parents exist (an office is
+    provisioned under its parent's registry row), and the floor beside every `floor_every`-th one."""
     database = Database(url)  # as the app: default pool
-    conn = await asyncpg.connect(asyncpg_dsn(url))
     ddl = tenant_ddl(tenant_head())
     renda: list[float] = []
     raw: list[float] = []
-    try:
-        for number, (code, level, parent) in enumerate(new):
+    conns = [await asyncpg.connect(asyncpg_dsn(url)) for _ in range(concurrency)]
+    free = asyncio.Queue[asyncpg.Connection]()
+    for conn in conns:
+        free.put_nowait(conn)
+    created: dict[str, asyncio.Event] = {code: asyncio.Event() for code, _, _ in new}
+
+    async def one(number: int, code: str, level: Any, parent: str | None) -> None:
+        if parent in created:
+            await created[parent].wait()
+        conn = await free.get()
+        try:
             started = time.perf_counter()
             await create_tenant(database, TenantCreate(code, f"基准机关{code}", level, parent), actor="system:bench")
             renda.append(time.perf_counter() - started)
+            created[code].set()
             if number % floor_every == 0:
                 started = time.perf_counter()
                 await raw_provision(conn, f"b_{code}", ddl)
                 raw.append(time.perf_counter() - started)
                 await conn.execute(f'DROP SCHEMA "b_{code}" CASCADE')
+        finally:
+            free.put_nowait(conn)
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(one(number, *office) for number, office in enumerate(new)))
     finally:
-        await conn.close()
+        for conn in conns:
+            await conn.close()
         await database.dispose()
     return {
         "offices": len(new),
+        "concurrency": concurrency,
+        "wall_s": round(time.perf_counter() - started, 1),
         "renda": summary(renda),
         "raw": summary(raw),
         "raw_samples": len(raw),
@@ -345,7 +365,7 @@ def report(n: int, stage: dict[str, Any]) -> None:
         f"1. provisioning the {p['offices']} new offices, ms per office: renda mean {p['renda']['mean'] * ms:.0f}"
         f" (median {p['renda']['median'] * ms:.0f}, p95 {p['renda']['p95'] * ms:.0f});"
         f" floor (raw CREATE SCHEMA + DDL, {p['raw_samples']} samples) mean {p['raw']['mean'] * ms:.0f};"
-        f" ratio {p['ratio']:.2f}x"
+        f" ratio {p['ratio']:.2f}x; {p['wall_s']:.0f} s in all, {p['concurrency']} at once"
     )
     print(
         f"2. no-op renda migrate: {m['noop_s']:.2f} s; floor (a version read per office) {m['noop_floor_s']:.2f} s;"
@@ -374,13 +394,15 @@ async def main() -> None:
     parser.add_argument("--database-url", help="server to create the throwaway database on")
     parser.add_argument("--floor-every", type=int, default=10, help="measure the provisioning floor every n-th office")
     parser.add_argument("--concurrency", type=int, default=8, help="callers of the web process at once")
+    parser.add_argument("--provision-concurrency", type=int, default=1, help="offices provisioned at once")
     parser.add_argument(
         "--bare-schemas", type=int, default=0, help="also read the revisions of this many version-table-only schemas"
     )
     args = parser.parse_args()
     sizes = [int(size) for size in args.offices.split(",") if size and size != "none"]
-    if sizes != sorted(set(sizes)) or (sizes and sizes[0] < 2) or args.floor_every < 1 or args.concurrency < 1:
-        parser.error("--offices: ascending sizes of at least 2 (or none); --floor-every and --concurrency at least 1")
+    least = min(args.floor_every, args.concurrency, args.provision_concurrency)
+    if sizes != sorted(set(sizes)) or (sizes and sizes[0] < 2) or least < 1:
+        parser.error("--offices: ascending sizes of at least 2 (or none); the other options at least 1")
 
     install_audit_recorder()  # as the app does, so create_tenant pays for its audit row
     install_outbox_notify()
@@ -397,7 +419,9 @@ async def main() -> None:
             done = 0
             for n in sizes:
                 # The city and the counties come first in the list, townships last.
-                stage = {"provision": await provision(url, everyone[done:n], args.floor_every)}
+                stage = {
+                    "provision": await provision(url, everyone[done:n], args.floor_every, args.provision_concurrency)
+                }
                 done = n
                 stage["migrate"] = await migrate(url, n)
                 stage["serve"] = await serve(url, [code for code, _, _ in everyone[:n]], args.concurrency)

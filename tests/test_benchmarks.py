@@ -34,7 +34,10 @@ TINY: dict[str, list[str]] = {
     "register_import.py": ["--rows", "20", "--repeat", "1"],
     "register_search.py": ["--offices", "3", "--mandates", "60", "--requests", "20", "--concurrency", "2"],
     "tenants.py": ["--tenants", "2", "--repeat", "1"],
-    "scale.py": ["--offices", "2,3", "--floor-every", "2", "--concurrency", "2", "--bare-schemas", "3"],
+    "scale.py": [
+        *("--offices", "2,3", "--floor-every", "2", "--concurrency", "2"),
+        *("--provision-concurrency", "2", "--bare-schemas", "3"),
+    ],
     "similarity.py": ["--size", "100", "--queries", "10"],
     "suggestions.py": ["--size", "100", "--connections", "2", "--duration", "1", "--warmup", "0", "--repeat", "1"],
     "archives.py": ["--deputies", "2", "--entries", "3"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -51,6 +53,32 @@ async def test_create_three_levels_and_list(client, platform_admin, database) ->
     assert [t["code"] for t in listed.json()["items"]] == ["610722100"]
     shown = await client.get("/api/v1/platform/tenants/610722", headers=h)
     assert shown.json()["level_label"] == "县级" and shown.json()["parent"] == "610700"
+
+
+async def test_two_offices_created_at_once(database) -> None:
+    """Two offices provisioned at the same time in one process (two requests at once): each one's
+    migrations run in its own schema, although Alembic's `op` is one context per process."""
+    from renda.tenants.divisions import Level
+    from renda.tenants.migrations import current_revision, tenant_head
+    from renda.tenants.schemas import TenantCreate
+    from renda.tenants.service import create_tenant
+
+    offices = [("654200", "塔城地区人大工委"), ("654300", "阿勒泰地区人大工委")]
+    await asyncio.gather(
+        *(create_tenant(database, TenantCreate(code, name, Level.CITY), actor="test") for code, name in offices)
+    )
+    for code, _name in offices:
+        assert await current_revision(database, f"t_{code}") == tenant_head()
+    async with database.platform_session() as session:
+        tables = await session.execute(
+            text(
+                "select table_schema, count(*) from information_schema.tables"
+                " where table_schema = any(:s) group by table_schema"
+            ),
+            {"s": [f"t_{code}" for code, _ in offices]},
+        )
+        counts = dict(tables.all())
+    assert counts["t_654200"] == counts["t_654300"] > 50
 
 
 async def test_bad_input_creates_nothing(client, platform_admin, database, hierarchy) -> None:

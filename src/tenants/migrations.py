@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,10 +68,25 @@ def _upgrade(
         connection.execution_options(schema_translate_map=previous_map)
 
 
+# Alembic's `op` is one global context per process: a revision's `op.create_table` goes to whichever
+# migration set it last. So one schema is upgraded at a time: among the coroutines of one event loop
+# (two offices created by two requests at once) by an asyncio lock, whose waiters let the loop run; among
+# threads with loops of their own by a thread lock, which within one loop is then never contended.
+_upgrading_in_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+_upgrading_in_process = threading.Lock()
+
+
 async def upgrade_schema(
     connection: AsyncConnection, script: ScriptDirectory, schema: str
 ) -> tuple[str | None, str | None]:
-    return await connection.run_sync(_upgrade, script, schema)
+    lock = _upgrading_in_loop.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        return await connection.run_sync(_upgrade_alone, script, schema)
+
+
+def _upgrade_alone(connection: Connection, script: ScriptDirectory, schema: str) -> tuple[str | None, str | None]:
+    with _upgrading_in_process:
+        return _upgrade(connection, script, schema)
 
 
 async def upgrade_platform(database: Database) -> tuple[str | None, str | None]:
@@ -155,7 +172,7 @@ async def migrate_all(
 
     The tenants' revisions are read a thousand in one statement, at most `concurrency` statements at
     once (`current_revisions`); the tenants that are behind are then upgraded one after the other
-    (Alembic's `op` is one global context), each in its own transaction, and a failure is reported
+    (Alembic's `op` is one global context: `upgrade_schema`), each in its own transaction, and a failure is reported
     without stopping the others. Migrations go to the database directly, never through a
     transaction pooler (`Database.direct`).
     """
