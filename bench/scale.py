@@ -3,7 +3,7 @@ process's memory and database connections, at growing numbers of offices, each a
 measured in the same run.
 
 Usage: .venv/bin/python bench/scale.py [--offices 100,500,2000] [--database-url URL]
-           [--floor-every 10] [--concurrency 8] [--provision-concurrency 1]
+           [--floor-every 10] [--concurrency 8] [--provision-processes 1]
 
 The offices grow in one throwaway database: the first size is provisioned, measured, then the next
 size's offices are added to it, and so on, so each size sees the catalog of all its schemas.
@@ -42,6 +42,7 @@ import httpx
 
 from renda.core.db import Database
 from renda.modules.audit.recorder import install_audit_recorder
+from renda.tenants.divisions import Level
 from renda.tenants.migrations import (
     TENANT_SCRIPTS,
     current_revision,
@@ -89,52 +90,66 @@ OFFICE_PATHS = ("/t/{code}/", "/api/v1/t/{code}/deputies", "/api/v1/t/{code}/con
 
 
 # --- 1. provisioning -----------------------------------------------------------------------------
-async def provision(url: str, new: list[tuple[Any, ...]], floor_every: int, concurrency: int = 1) -> dict[str, Any]:
-    """`create_tenant` for each office, `concurrency` at once once their parents exist (an office is
-    provisioned under its parent's registry row), and the floor beside every `floor_every`-th one."""
+async def provision_part(url: str, part: list[tuple[Any, ...]], floor_every: int) -> dict[str, list[float]]:
+    """`create_tenant` for each office in turn, and the floor beside every `floor_every`-th one."""
     database = Database(url)  # as the app: default pool
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     ddl = tenant_ddl(tenant_head())
-    renda: list[float] = []
-    raw: list[float] = []
-    conns = [await asyncpg.connect(asyncpg_dsn(url)) for _ in range(concurrency)]
-    free = asyncio.Queue[asyncpg.Connection]()
-    for conn in conns:
-        free.put_nowait(conn)
-    created: dict[str, asyncio.Event] = {code: asyncio.Event() for code, _, _ in new}
-
-    async def one(number: int, code: str, level: Any, parent: str | None) -> None:
-        if parent in created:
-            await created[parent].wait()
-        conn = await free.get()
-        try:
+    found: dict[str, list[float]] = {"renda": [], "raw": []}
+    try:
+        for number, (code, level, parent) in enumerate(part):
             started = time.perf_counter()
-            await create_tenant(database, TenantCreate(code, f"基准机关{code}", level, parent), actor="system:bench")
-            renda.append(time.perf_counter() - started)
-            created[code].set()
+            await create_tenant(
+                database, TenantCreate(code, f"基准机关{code}", Level(level), parent), actor="system:bench"
+            )
+            found["renda"].append(time.perf_counter() - started)
             if number % floor_every == 0:
                 started = time.perf_counter()
                 await raw_provision(conn, f"b_{code}", ddl)
-                raw.append(time.perf_counter() - started)
+                found["raw"].append(time.perf_counter() - started)
                 await conn.execute(f'DROP SCHEMA "b_{code}" CASCADE')
-        finally:
-            free.put_nowait(conn)
-
-    started = time.perf_counter()
-    try:
-        await asyncio.gather(*(one(number, *office) for number, office in enumerate(new)))
     finally:
-        for conn in conns:
-            await conn.close()
+        await conn.close()
         await database.dispose()
+    return found
+
+
+async def provision(url: str, new: list[tuple[Any, ...]], floor_every: int, processes: int = 1) -> dict[str, Any]:
+    """The new offices provisioned by `processes` processes at once (Alembic, which `create_tenant`
+    runs, migrates one schema at a time per process), parents before their children."""
+    started = time.perf_counter()
+    parents = [office for office in new if office[1] != Level.TOWNSHIP]
+    found = await provision_part(url, parents, floor_every)
+    townships = [office for office in new if office[1] == Level.TOWNSHIP]
+    parts = [townships[i::processes] for i in range(processes)]
+    done = await asyncio.gather(*(provision_elsewhere(url, part, floor_every) for part in parts if part))
+    for part in done:
+        for key, seconds in part.items():
+            found[key] += seconds
     return {
         "offices": len(new),
-        "concurrency": concurrency,
+        "processes": processes,
         "wall_s": round(time.perf_counter() - started, 1),
-        "renda": summary(renda),
-        "raw": summary(raw),
-        "raw_samples": len(raw),
-        "ratio": statistics.fmean(renda) / statistics.fmean(raw),
+        "renda": summary(found["renda"]),
+        "raw": summary(found["raw"]),
+        "raw_samples": len(found["raw"]),
+        "ratio": statistics.fmean(found["renda"]) / statistics.fmean(found["raw"]),
     }
+
+
+async def provision_elsewhere(url: str, part: list[tuple[Any, ...]], floor_every: int) -> dict[str, list[float]]:
+    """`provision_part` in a process of its own (this script with `--provision-part`)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--provision-part",
+        json.dumps({"url": url, "part": part, "floor_every": floor_every}),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"provisioning part of {len(part)} offices failed ({process.returncode})")
+    return json.loads(out.decode().strip().splitlines()[-1])
 
 
 # --- 2 and 3. renda migrate ----------------------------------------------------------------------
@@ -365,7 +380,7 @@ def report(n: int, stage: dict[str, Any]) -> None:
         f"1. provisioning the {p['offices']} new offices, ms per office: renda mean {p['renda']['mean'] * ms:.0f}"
         f" (median {p['renda']['median'] * ms:.0f}, p95 {p['renda']['p95'] * ms:.0f});"
         f" floor (raw CREATE SCHEMA + DDL, {p['raw_samples']} samples) mean {p['raw']['mean'] * ms:.0f};"
-        f" ratio {p['ratio']:.2f}x; {p['wall_s']:.0f} s in all, {p['concurrency']} at once"
+        f" ratio {p['ratio']:.2f}x; {p['wall_s']:.0f} s in all, {p['processes']} processes"
     )
     print(
         f"2. no-op renda migrate: {m['noop_s']:.2f} s; floor (a version read per office) {m['noop_floor_s']:.2f} s;"
@@ -394,19 +409,24 @@ async def main() -> None:
     parser.add_argument("--database-url", help="server to create the throwaway database on")
     parser.add_argument("--floor-every", type=int, default=10, help="measure the provisioning floor every n-th office")
     parser.add_argument("--concurrency", type=int, default=8, help="callers of the web process at once")
-    parser.add_argument("--provision-concurrency", type=int, default=1, help="offices provisioned at once")
+    parser.add_argument("--provision-processes", type=int, default=1, help="processes provisioning at once")
+    parser.add_argument("--provision-part", help=argparse.SUPPRESS)  # internal: one process's offices, as JSON
     parser.add_argument(
         "--bare-schemas", type=int, default=0, help="also read the revisions of this many version-table-only schemas"
     )
     args = parser.parse_args()
     sizes = [int(size) for size in args.offices.split(",") if size and size != "none"]
-    least = min(args.floor_every, args.concurrency, args.provision_concurrency)
+    least = min(args.floor_every, args.concurrency, args.provision_processes)
     if sizes != sorted(set(sizes)) or (sizes and sizes[0] < 2) or least < 1:
         parser.error("--offices: ascending sizes of at least 2 (or none); the other options at least 1")
 
     install_audit_recorder()  # as the app does, so create_tenant pays for its audit row
     install_outbox_notify()
     await load_all_models()
+    if args.provision_part:
+        job = json.loads(args.provision_part)
+        print(json.dumps(await provision_part(job["url"], job["part"], job["floor_every"])))
+        return
     server = server_url(args.database_url)
     print(f"renda scale benchmark on {describe_server(server)}; sizes {sizes}")
     stages: dict[int, Any] = {}
@@ -420,7 +440,7 @@ async def main() -> None:
             for n in sizes:
                 # The city and the counties come first in the list, townships last.
                 stage = {
-                    "provision": await provision(url, everyone[done:n], args.floor_every, args.provision_concurrency)
+                    "provision": await provision(url, everyone[done:n], args.floor_every, args.provision_processes)
                 }
                 done = n
                 stage["migrate"] = await migrate(url, n)

@@ -36,7 +36,7 @@ TINY: dict[str, list[str]] = {
     "tenants.py": ["--tenants", "2", "--repeat", "1"],
     "scale.py": [
         *("--offices", "2,3", "--floor-every", "2", "--concurrency", "2"),
-        *("--provision-concurrency", "2", "--bare-schemas", "3"),
+        *("--provision-processes", "2", "--bare-schemas", "3"),
     ],
     "similarity.py": ["--size", "100", "--queries", "10"],
     "suggestions.py": ["--size", "100", "--connections", "2", "--duration", "1", "--warmup", "0", "--repeat", "1"],
