@@ -107,6 +107,101 @@ async def test_the_phone_menu_opens_and_closes_by_keyboard(chromium: Browser, li
         await context.close()
 
 
+async def where_the_focus_is(page: Page) -> str:
+    """Which part of the page has the focus: the skip link, the header, the navigation or the main content."""
+    return await page.evaluate(
+        """() => {
+            const focused = document.activeElement;
+            if (focused.matches('.skip-link')) return 'skip';
+            for (const [part, selector] of [['header', 'header'], ['nav', 'nav.sidebar'], ['main', 'main']]) {
+                if (focused.closest(selector)) return part;
+            }
+            return focused.tagName;
+        }"""
+    )
+
+
+async def tab_through_the_shell(page: Page, limit: int = 80) -> list[str]:
+    """Tab from the top of the page until the main content has the focus: the parts passed, in order."""
+    parts = [await where_the_focus_is(page)]
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        parts.append(await where_the_focus_is(page))
+        if parts[-1] == "main":
+            return parts
+    pytest.fail(f"{limit} presses of Tab never reached the main content: {parts}")
+
+
+async def test_tab_goes_from_the_opened_phone_menu_button_into_the_menu(chromium: Browser, live_server: str) -> None:
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE)
+    try:
+        page = await context.new_page()
+        await sign_in(page, STAFF)
+        await page.goto(f"/t/{OFFICE}/audit")
+        menu = page.get_by_role("button", name="菜单")
+        nav = page.get_by_role("navigation", name="功能导航")
+        links = nav.get_by_role("link")
+        # Closed, the menu is no stop: from the button the next Tab goes into the page's content.
+        await tab_to(page, menu)
+        await page.keyboard.press("Tab")
+        assert await where_the_focus_is(page) == "main"
+        await page.keyboard.press("Shift+Tab")
+        assert await has_focus(menu)
+        # Opened, the very next Tab lands on the menu's first link, past none of the header's controls.
+        await page.keyboard.press("Enter")
+        await expect(menu).to_have_attribute("aria-expanded", "true")
+        await page.keyboard.press("Tab")
+        assert await has_focus(links.first), await page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        await expect(links.first).to_have_text("机关首页")
+        await page.keyboard.press("Shift+Tab")
+        assert await has_focus(menu)
+        # Every link in turn, in the order they show; past the last one the page's content comes next.
+        names = await links.all_inner_texts()
+        for name in names:
+            await page.keyboard.press("Tab")
+            assert await has_focus(nav.get_by_role("link", name=name, exact=True)), name
+        await page.keyboard.press("Tab")
+        assert await where_the_focus_is(page) == "main"
+        # The button shows after the header's other controls, as the focus reaches it, and above the menu.
+        button, sign_out, first = (
+            await menu.bounding_box(),
+            await page.get_by_role("button", name="退出登录").bounding_box(),
+            await links.first.bounding_box(),
+        )
+        assert button and sign_out and first
+        assert button["y"] >= sign_out["y"] - 1 and button["x"] > sign_out["x"], (button, sign_out)
+        assert button["y"] + button["height"] <= first["y"], (button, first)
+    finally:
+        await context.close()
+
+
+async def test_at_a_desk_tab_reaches_the_navigation_before_the_main_content(
+    chromium: Browser, live_server: str
+) -> None:
+    page = await desktop_page(chromium, live_server, STAFF)
+    try:
+        await page.goto(f"/t/{OFFICE}/audit")
+        await expect(page.get_by_role("button", name="菜单")).to_be_hidden()
+        parts = await tab_through_the_shell(page)
+        # The skip link, the header's controls, every link of the sidebar, then the content: each part once.
+        assert [part for i, part in enumerate(parts) if i == 0 or parts[i - 1] != part] == [
+            "BODY",
+            "skip",
+            "header",
+            "nav",
+            "main",
+        ], parts
+        links = page.get_by_role("navigation", name="功能导航").get_by_role("link")
+        assert parts.count("nav") == await links.count()
+        # The first Tab into the navigation lands on its first link.
+        await page.goto(f"/t/{OFFICE}/audit")
+        await tab_to(page, links.first)
+        await page.keyboard.press("Shift+Tab")
+        assert await where_the_focus_is(page) == "header"
+    finally:
+        await page.context.close()
+
+
 async def test_a_form_is_filled_and_sent_by_keyboard(chromium: Browser, live_server: str) -> None:
     page = await desktop_page(chromium, live_server, STAFF)
     try:
