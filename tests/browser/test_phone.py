@@ -1,6 +1,7 @@
 """Every role's pages on a 390-pixel phone: the navigation folds into a menu, a table's rows become cards
 whose values are labelled by their columns, nothing is wider than the screen; and at a desk (1280 px)
-the same pages keep their sidebar and tables. Screenshots go to RENDA_SCREENSHOTS when it names a folder."""
+the same pages keep their sidebar and tables; every demo role's first page has work on it at both sizes.
+Screenshots go to RENDA_SCREENSHOTS when it names a folder."""
 
 from __future__ import annotations
 
@@ -173,5 +174,55 @@ async def test_staff_pages_keep_sidebar_and_tables_at_a_desk(chromium: Browser, 
         width = await page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= DESKTOP["width"], width
         await screenshot(page, "desktop-staff-register")
+    finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("who", list(MAIN_PAGES), ids=ROLE_IDS)
+async def test_each_roles_main_pages_at_a_desk(chromium: Browser, live_server: str, who: str) -> None:
+    """The same pages at 1280 px: the sidebar leads to each, and none is wider than the window."""
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=DESKTOP)
+    try:
+        page = await context.new_page()
+        await sign_in(page, who)
+        await expect(page.get_by_role("navigation", name="功能导航")).to_be_visible()
+        for name in MAIN_PAGES[who]:
+            await follow_menu(page, name)
+            await expect(page.get_by_role("main")).to_be_visible()
+            width = await page.evaluate("document.scrollingElement.scrollWidth")
+            assert width <= DESKTOP["width"], f"{page.url} is {width}px wide"
+            await screenshot(page, f"desktop-{ROLE_IDS[list(MAIN_PAGES).index(who)]}-{name}")
+    finally:
+        await context.close()
+
+
+# Every demo role's first page after sign-in, and what shows it has work on it.
+FIRST_PAGES = {
+    "staff": (STAFF, "逾期事项"),
+    "committee-member": (COMMITTEE_MEMBER, "我联系的代表"),
+    "deputy": (DEPUTY, "我的接待日"),
+    "handling-unit": (HANDLING_UNIT, "交办我单位的群众意见"),
+    "viewer": ("石泉县 只读用户 孙丽(演示)", "下级机关"),
+    "city": ("安康市 代表工委 王芳(演示)", "下级机关"),
+    "platform-admin": ("平台管理员(演示)", "机关"),
+}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("role", list(FIRST_PAGES))
+async def test_each_roles_first_page_has_work_on_it(
+    chromium: Browser, live_server: str, role: str, viewport: dict[str, int]
+) -> None:
+    who, region = FIRST_PAGES[role]
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=viewport)
+    try:
+        page = await context.new_page()
+        await sign_in(page, who)
+        work = page.get_by_role("region", name=region, exact=True)
+        await expect(work).to_be_visible()
+        assert await work.get_by_role("link").count() > 0, f"{role}: {region} links to nothing"
+        width = await page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= viewport["width"], f"{page.url} is {width}px wide"
+        await screenshot(page, f"{'phone' if viewport is PHONE else 'desktop'}-first-page-{role}")
     finally:
         await context.close()
