@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from renda.tenants.migrations import TENANT_SCRIPTS, migrate_all, tenant_head
 from tests.conftest import ensure_tenant, raw_fetchval
@@ -58,11 +61,8 @@ async def test_noop_migrate_reports_every_tenant(database, hierarchy) -> None:
     assert all(r.ok and not r.changed and r.after == tenant_head() for r in results)
 
 
-async def test_noop_migrate_reads_every_revision_in_one_statement(database, hierarchy) -> None:
-    """Not one query per office: the offices' revisions come in one statement (per thousand offices)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
     sent: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
@@ -70,11 +70,20 @@ async def test_noop_migrate_reads_every_revision_in_one_statement(database, hier
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
-        results = await migrate_all(database, concurrency=3)
+        yield sent
     finally:
         event.remove(Engine, "before_cursor_execute", record)
+
+
+async def test_noop_migrate_reads_every_revision_in_one_statement(database, hierarchy) -> None:
+    """Not one query per office: the offices' revisions come in one statement (per thousand offices)."""
+    with statements_sent() as sent:
+        results = await migrate_all(database, concurrency=3)
     assert len(results) >= 4
-    office_reads = [s for s in sent if "alembic_version" in s and "platform" not in s]
+    # The platform's own upgrade asks whether its version table exists (by name, a parameter).
+    probes = [s for s in sent if s.startswith("SELECT to_regclass(format('%I.alembic_version', CAST(")]
+    assert len(probes) <= 3 < len(results)
+    office_reads = [s for s in sent if "alembic_version" in s and "platform" not in s and s not in probes]
     assert len(office_reads) == 1 and "query_to_xml" in office_reads[0]
 
 
@@ -97,7 +106,10 @@ async def test_failing_tenant_is_left_whole_and_resumes(database, database_url, 
 
     # The fix ships; the next run upgrades only what is behind.
     fixed = scripts_with_extra_revision(tmp_path, failing, fail=False)
-    rerun = {r.code: r for r in await migrate_all(database, concurrency=2, tenant_scripts=fixed)}
+    with statements_sent() as sent:
+        rerun = {r.code: r for r in await migrate_all(database, concurrency=2, tenant_scripts=fixed)}
+    # Its version table is looked up by name, not by the dialect's scan of every schema's tables.
+    assert not [s for s in sent if "pg_catalog.pg_namespace" in s]
     assert rerun["610924"].ok and rerun["610924"].changed and rerun["610924"].after == "t9999"
     assert all(not r.changed for code, r in rerun.items() if code != "610924")
     assert await has_table(database_url, failing, "probe")
