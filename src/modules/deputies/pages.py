@@ -58,7 +58,7 @@ from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.tenants.scoping import TenantAccess
 from renda.web.form_errors import error_message
-from renda.web.forms import convert_form, uploaded_file
+from renda.web.forms import PAGE_FIELDS, convert_form, uploaded_file
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -137,7 +137,7 @@ def form_struct(form: Form, struct: type[T], lists: tuple[str, ...] = ()) -> T:
     """A form's fields as `struct`: blank fields are left out, so they take the struct's default."""
     values: dict[str, Any] = {}
     for key, value in form.items():
-        if key == "_csrf":
+        if key in PAGE_FIELDS:
             continue
         if key in lists:
             values[key] = value if isinstance(value, list) else [value]
