@@ -31,10 +31,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar.datastructures import UploadFile
-
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from litestar.datastructures import UploadFile
 from markupsafe import Markup, escape
 
 from renda.core.errors import AppError

@@ -224,15 +224,14 @@ class OpinionPages(Controller):
         db: AsyncSession,
         access: TenantAccess,
         action: Callable[[], Awaitable[Any]],
-        form: str | None = None,
-        data: Form | None = None,
     ) -> Template | Redirect:
-        """`form` names the refused form (the new unit's, or one unit's) so only its fields are marked."""
+        """The units page again when refused: each of its forms is named (`csrf_field`), so only the refused
+        one is marked and keeps what was sent."""
         return await run_form_action(
             db,
             action,
             redirect_to=f"/t/{access.tenant.code}/opinions/units",
-            on_error=page_again(self._units, request, db, access, error_form=form, form=data or {}),
+            on_error=page_again(self._units, request, db, access),
         )
 
     @post("/units", guards=[WRITE])
@@ -251,7 +250,7 @@ class OpinionPages(Controller):
             )
             await handling_units.create_unit(db, await viewer_for(db, access), unit)
 
-        return await self._unit_action(request, db, access, action, "new-unit", data)
+        return await self._unit_action(request, db, access, action)
 
     @post("/units/{unit_id:uuid}/edit", guards=[WRITE])
     async def edit_unit(
@@ -273,7 +272,7 @@ class OpinionPages(Controller):
             )
             await update_unit(db, await viewer_for(db, access), unit, patch)
 
-        return await self._unit_action(request, db, access, action, f"unit-{unit_id}")
+        return await self._unit_action(request, db, access, action)
 
     @post("/units/{unit_id:uuid}/delete", guards=[WRITE])
     async def delete_unit(
