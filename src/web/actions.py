@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError
-from renda.web.form_errors import error_message
+from renda.web.form_errors import ErrorMessage, error_message
 
 T = TypeVar("T")
 
@@ -74,3 +74,9 @@ async def submission(*candidates: Any) -> dict[str, Any] | None:
         else:
             sent[key] = value
     return sent or None
+
+
+async def refusal(error: AppError, request: Request, fields_by_code: Mapping[str, str] | None = None) -> ErrorMessage:
+    """`error_message` for a handler that shows its page again itself: with what the request's form sent,
+    so the refused form keeps it and, when it is named, is the one marked."""
+    return error_message(error, fields_by_code, submitted=await submission(request))

@@ -57,7 +57,7 @@ from renda.modules.deputies.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.tenants.scoping import TenantAccess
-from renda.web.form_errors import error_message
+from renda.web.actions import refusal
 from renda.web.forms import PAGE_FIELDS, convert_form, uploaded_file
 from renda.web.pages import shell_context
 
@@ -208,7 +208,9 @@ class DeputyPages(Controller):
             await action()
         except AppError as error:
             status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error_message(error), **extra)
+            return await self._profile(
+                request, db, access, person_id, status, error=await refusal(error, request), **extra
+            )
         return Redirect(done or f"/t/{access.tenant.code}/deputies/{person_id}")
 
     # --- the register ------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ class DeputyPages(Controller):
         except AppError as error:
             status = await self._failed(db, error)
             return await self._render(
-                request, access, "person_form.html", status, person=None, form=data, error=error_message(error)
+                request, access, "person_form.html", status, person=None, form=data, error=await refusal(error, request)
             )
         return Redirect(f"/t/{access.tenant.code}/deputies/{person.id}")
 
@@ -356,7 +358,7 @@ class DeputyPages(Controller):
                 status,
                 person=person,
                 form=data,
-                error=error_message(error),
+                error=await refusal(error, request),
                 id_masked=service.masked_id_number(person),
             )
         return Redirect(f"/t/{access.tenant.code}/deputies/{person_id}")
@@ -526,7 +528,7 @@ class DeputyPages(Controller):
             notice = await action()
         except AppError as error:
             status = await self._failed(db, error)
-            return await self._congresses(request, db, access, status, error=error_message(error), form=form)
+            return await self._congresses(request, db, access, status, error=await refusal(error, request), form=form)
         return Redirect(f"/t/{access.tenant.code}/deputies/congresses?{urlencode({'done': notice})}")
 
     @get("/congresses", guards=[requires("deputies.read")])

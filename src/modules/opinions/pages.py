@@ -62,8 +62,7 @@ from renda.tenants.scoping import (
     tenant_session,
 )
 from renda.tenants.service import published_office
-from renda.web.actions import page_again, run_form_action
-from renda.web.form_errors import error_message
+from renda.web.actions import page_again, refusal, run_form_action
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -576,7 +575,7 @@ class PortalOpinionPages(Controller):
                     target,
                     status=error.status_code,
                     form=kept,
-                    error=error_message(error),
+                    error=await refusal(error, request),
                     headers=headers,
                 )
             ticket = opinion.ticket
@@ -644,7 +643,7 @@ class PortalOpinionPages(Controller):
             except AppError as error:  # a bad link is a 404 again on the page
                 await session.rollback()
                 return await self._rating_page(
-                    request, tenant, token, status=error.status_code, error=error_message(error)
+                    request, tenant, token, status=error.status_code, error=await refusal(error, request)
                 )
             await session.commit()
         return await self._rating_page(request, tenant, token, just_rated=created, again=not created)
