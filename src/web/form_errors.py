@@ -161,7 +161,7 @@ def kept_all(context: Context, name: str, stored: Any = (), form: str | None = N
     when it sent none, as unticked boxes send nothing); `stored` everywhere else."""
     sent = _submitted(context, form)
     if sent is None:
-        return [str(v) for v in stored or ()]
+        return list(stored or ())
     value = sent.get(name, [])
     return [str(v) for v in (value if isinstance(value, list) else [value])]
 
