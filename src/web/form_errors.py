@@ -20,7 +20,9 @@ never kept.
 A page of several forms names each in its CSRF field (`csrf_field("unit-" ~ u.id)`, or a module's
 `m.csrf("…")`): a hidden `_form` the submission carries back, so the refusal knows its form, and every
 helper above acts only inside the form whose name it carries. A form without a name (`csrf_field()`) is
-the refused one only when the refusal names no form; a named one only when the refusal names it.
+the refused one only when the refusal names no form; a named one only when the refusal names it. (A
+submission that names no form, from a page older than its names, still has its fields marked, the first
+of each name, but keeps its values only in the page's unnamed forms.)
 
 Ids are written only for refused fields, and each once per page, so two forms on a page with a field
 of the same name never produce duplicate ids.
@@ -120,10 +122,12 @@ def _is_refused(context: Context, form: str | None = None) -> bool:
 
 
 def _fields(context: Context, form: str | None = None) -> Mapping[str, str]:
-    """The refused fields; none in a form of the page other than the refused one."""
-    if not _is_refused(context, form):
+    """The refused fields; none in a form of the page other than the refused one. A refusal that names no
+    form (a submission without `_form`) marks the first field of each name, in whichever form."""
+    error = context.get("error")
+    if getattr(error, "form", None) is not None and not _is_refused(context, form):
         return {}
-    return getattr(context.get("error"), "fields", None) or {}
+    return getattr(error, "fields", None) or {}
 
 
 def _submitted(context: Context, form: str | None) -> Mapping[str, Any] | None:
