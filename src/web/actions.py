@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError
-from renda.web.form_errors import ErrorMessage, error_message
+from renda.web.form_errors import ErrorMessage, error_message, form_name_of
 
 T = TypeVar("T")
 
@@ -52,10 +52,12 @@ def page_again(
     page whose submission does not say it."""
 
     async def render(error: AppError) -> Template:
+        posted = await submission(*args, *extra.values())
         sent = submitted if submitted is not None else extra.get("form")
         if not isinstance(sent, Mapping) or not sent:
-            sent = await submission(*args, *extra.values())
-        message = error_message(error, form=error_form, submitted=sent)
+            sent = posted
+        named = error_form or form_name_of(sent) or form_name_of(posted)
+        message = error_message(error, form=named, submitted=sent)
         return await page(*args, status=error.status_code, error=message, **extra)
 
     return render

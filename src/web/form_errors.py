@@ -11,8 +11,8 @@ functions, with no import:
 - `field_error("name")` after the field: the message, with the id `aria-describedby` points at;
 - `invalid_group("name")` inside a `<fieldset>` of checkboxes: its id and message (no `aria-invalid`).
 
-What was typed stays: a handler passes the submission along (`page_again(..., submitted=data)` or
-`error_message(error, submitted=data)`), and a field says `value="{{ kept("name", stored) }}"`,
+What was typed stays: `renda.web.actions.page_again` (and `refusal`, for a handler that renders its page
+again itself) takes the request's submission along, and a field says `value="{{ kept("name", stored) }}"`,
 `{{ checked("name", "1", stored) }}` or `{{ selected("name", option, stored) }}`: the submitted value in
 the refused form, the stored one everywhere else and on a first visit. Files, passwords and tokens are
 never kept.
