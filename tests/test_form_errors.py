@@ -210,12 +210,115 @@ async def test_of_several_forms_with_the_same_fields_only_the_refused_one_is_mar
         f"/t/{a}/opinions/units", data={"_csrf": csrf, "name": "表单测试局"}, follow_redirects=False
     )
     assert made.status_code in (302, 303), made.text
-    page = await client.post(
-        f"/t/{a}/opinions/units", data={"_csrf": csrf, "name": "表单测试局", "contact_name": "李科长"}
-    )
+    # The new unit's form (the page's second with these fields) is refused: only it is marked, as typed.
+    units = await client.get(f"/t/{a}/opinions/units")
+    new_unit = {**hidden_fields(units.text, f"/t/{a}/opinions/units"), "name": "表单测试局", "contact_name": "李科长"}
+    page = await client.post(f"/t/{a}/opinions/units", data=new_unit)
     assert page.status_code == 409
     assert marked(page.text, "name", within="添加承办单位") == "已有名为“表单测试局”的承办单位"
-    new_unit = page.text[page.text.index("添加承办单位") :]
-    assert 'id="f-name"' in new_unit and 'value="李科长"' in new_unit  # the new unit's form, as typed
+    new_form = page.text[page.text.index("添加承办单位") :]
+    assert 'id="f-name"' in new_form and 'value="李科长"' in new_form  # the new unit's form, as typed
     edit = re.search(r'<input name="name"[^>]*value="表单测试局">', page.text).group(0)
     assert "aria-invalid" not in edit  # the existing unit's own form is left alone
+    assert page.text.count('aria-invalid="true"') == 1
+
+    # The other way round: a unit's own form (the first) refused keeps what was typed there and is the one
+    # marked; the new unit's form stays empty and unmarked.
+    made = await client.post(
+        f"/t/{a}/opinions/units", data={"_csrf": csrf, "name": "表单第二局", "note": "原备注"}, follow_redirects=False
+    )
+    assert made.status_code in (302, 303), made.text
+    units = await client.get(f"/t/{a}/opinions/units")
+    unit_id = re.search(
+        r'action="/t/\d+/opinions/units/([0-9a-f-]+)/edit"[^>]*>(?:(?!</form>).)*value="表单第二局"', units.text, re.S
+    )
+    edit_action = f"/t/{a}/opinions/units/{unit_id.group(1)}/edit"
+    typed = {"name": "表单测试局", "contact_name": "王主任", "note": "改过的备注", "is_active": "0"}
+    page = await client.post(edit_action, data={**hidden_fields(units.text, edit_action), **typed})
+    assert page.status_code == 409
+    own = form_html(page.text, edit_action)
+    assert re.search(r'<input name="name" id="f-name" aria-invalid="true"[^>]*value="表单测试局">', own), own
+    assert 'value="王主任"' in own and 'value="改过的备注"' in own and '<option value="0" selected>' in own
+    assert "表单第二局" not in own and "原备注" not in own  # the stored values do not come back
+    new_form = form_html(page.text, f"/t/{a}/opinions/units")
+    assert "aria-invalid" not in new_form and 'value="王主任"' not in new_form and 'value=""' in new_form
+    assert page.text.count('aria-invalid="true"') == 1
+    # Nothing was changed, and a first visit shows what is stored.
+    again = form_html((await client.get(f"/t/{a}/opinions/units")).text, edit_action)
+    assert 'value="表单第二局"' in again and 'value="原备注"' in again and '<option value="1" selected>' in again
+
+
+def form_html(page: str, action: str) -> str:
+    """The (first) form of the page posting to `action`."""
+    found = re.search(rf'<form method="post" action="{re.escape(action)}"[^>]*>.*?</form>', page, re.S)
+    assert found, f"no form posting to {action}"
+    return found.group(0)
+
+
+def hidden_fields(page: str, action: str) -> dict[str, str]:
+    """What the page's form posting to `action` sends besides what is typed: its CSRF token, its name."""
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form_html(page, action)))
+
+
+async def test_a_refused_edit_form_of_a_detail_page_shows_what_was_typed(client, database, hierarchy) -> None:
+    """The station's edit form is written from the stored station; refused, it shows what the clerk typed
+    (text, select, textarea), marked, and the station is unchanged."""
+    code = hierarchy["a"]
+    clerk = await make_caller(database, "表单改站员", {code: ["staff"]})
+    csrf = await signed_in(database, client, clerk.user_id)
+    stored = {"kind": "deputy_home", "name": "表单原站", "address": "原地址", "reception_days": "10,20"}
+    made = await client.post(f"/t/{code}/organisation/stations", data={"_csrf": csrf, **stored}, follow_redirects=False)
+    assert made.status_code in (302, 303), made.text
+    station = made.headers["location"]
+    edit_action = f"{station}/edit"
+    first = form_html((await client.get(station)).text, edit_action)
+    assert 'value="表单原站"' in first and 'value="原地址"' in first and 'value="10,20"' in first
+
+    typed = {
+        "kind": "workroom",
+        "name": "",
+        "address": "路" * 201,
+        "reception_days": "5,15",
+        "opening_rules": "新的接待规则",
+        "is_active": "0",
+    }
+    page = await client.post(
+        edit_action, data={**hidden_fields((await client.get(station)).text, edit_action), **typed}
+    )
+    assert page.status_code == 400
+    assert marked(page.text, "name").startswith("请填写“名称")
+    assert "200" in marked(page.text, "address")
+    form = form_html(page.text, edit_action)
+    assert 'value="5,15"' in form and f'value="{"路" * 201}"' in form and "新的接待规则</textarea>" in form
+    assert '<option value="workroom" selected>' in form and '<option value="0" selected>' in form
+    assert "原地址" not in form and 'value="10,20"' not in form and '<option value="deputy_home" selected>' not in form
+
+    after = form_html((await client.get(station)).text, edit_action)  # unchanged, and shown as stored again
+    assert 'value="表单原站"' in after and 'value="原地址"' in after and 'value="10,20"' in after
+    assert "aria-invalid" not in after and '<option value="1" selected>' in after
+
+
+async def test_a_body_refused_in_its_second_form_is_marked_there(client, database, hierarchy) -> None:
+    """A committee's page has two forms with a `name`: adding a member and editing the committee. The
+    edit form (the second) refused is the one marked, with what was typed; the first is left alone."""
+    code = hierarchy["a"]
+    clerk = await make_caller(database, "表单委员会员", {code: ["staff"]})
+    csrf = await signed_in(database, client, clerk.user_id)
+    made = await client.post(
+        f"/t/{code}/organisation/bodies",
+        data={"_csrf": csrf, "kind": "working_commission", "name": "表单专委会", "description": "原职责"},
+        follow_redirects=False,
+    )
+    assert made.status_code in (302, 303), made.text
+    body = made.headers["location"]
+    shown = (await client.get(body)).text
+    members, edit_action = f"{body}/members", f"{body}/edit"
+    assert shown.index(f'action="{members}"') < shown.index(f'action="{edit_action}"')
+    typed = {"name": "", "description": "新写的职责说明"}
+    page = await client.post(edit_action, data={**hidden_fields(shown, edit_action), **typed})
+    assert page.status_code == 400
+    assert marked(page.text, "name", within=f'action="{edit_action}"').startswith("请填写“名称")
+    assert "aria-invalid" not in form_html(page.text, members) and "field-error" not in form_html(page.text, members)
+    form = form_html(page.text, edit_action)
+    assert 'id="f-name"' in form and "新写的职责说明</textarea>" in form and "原职责" not in form
+    assert "原职责" in (await client.get(body)).text  # unchanged

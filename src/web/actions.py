@@ -6,14 +6,15 @@ action rolls it back here first so that the page shown with the reason reads the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from litestar import Request
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from renda.core.errors import AppError
-from renda.web.form_errors import error_message
+from renda.web.form_errors import ErrorMessage, error_message, form_name_of
 
 T = TypeVar("T")
 
@@ -38,13 +39,46 @@ async def run_form_action(
 
 
 def page_again(
-    page: Callable[..., Awaitable[Template]], *args: Any, error_form: str | None = None, **extra: Any
+    page: Callable[..., Awaitable[Template]],
+    *args: Any,
+    submitted: Mapping[str, Any] | None = None,
+    error_form: str | None = None,
+    **extra: Any,
 ) -> OnError:
     """An `on_error` that renders `page(*args, **extra)` again with the error (its message and the fields
-    it names) and its status code; `error_form` names the refused form on a page of several."""
+    it names) and its status code. What the form sent is shown again in its fields, and the form it names
+    (`csrf_field("name")`) is the one marked: `submitted`, else a `form=` passed on to the page, else the
+    request's own form (the request among the page's arguments). `error_form` names the refused form of a
+    page whose submission does not say it."""
 
     async def render(error: AppError) -> Template:
-        message = error_message(error, form=error_form)
+        posted = await submission(*args, *extra.values())
+        sent = submitted if submitted is not None else extra.get("form")
+        if not isinstance(sent, Mapping) or not sent:
+            sent = posted
+        named = error_form or form_name_of(sent) or form_name_of(posted)
+        message = error_message(error, form=named, submitted=sent)
         return await page(*args, status=error.status_code, error=message, **extra)
 
     return render
+
+
+async def submission(*candidates: Any) -> dict[str, Any] | None:
+    """The form the request among `candidates` sent (read once already, for its CSRF token): a field sent
+    once as its text, a repeated one as the list of its values; None without a request or a form."""
+    request = next((c for c in candidates if isinstance(c, Request)), None)
+    if request is None or request.method != "POST":
+        return None
+    sent: dict[str, Any] = {}
+    for key, value in (await request.form()).multi_items():
+        if key in sent:
+            sent[key] = [*sent[key], value] if isinstance(sent[key], list) else [sent[key], value]
+        else:
+            sent[key] = value
+    return sent or None
+
+
+async def refusal(error: AppError, request: Request, fields_by_code: Mapping[str, str] | None = None) -> ErrorMessage:
+    """`error_message` for a handler that shows its page again itself: with what the request's form sent,
+    so the refused form keeps it and, when it is named, is the one marked."""
+    return error_message(error, fields_by_code, submitted=await submission(request))

@@ -20,6 +20,7 @@ from renda.core.errors import InvalidFields, InvalidInput
 
 Form = dict[str, Any]
 S = TypeVar("S")
+PAGE_FIELDS = frozenset({"_csrf", "_form"})  # what every form of a page sends besides its own fields
 
 
 def form_value(form: Form, key: str) -> str | None:
@@ -53,7 +54,9 @@ def form_struct(data: Mapping[str, Any], kind: type[S], labels: Mapping[str, str
 def convert_form(data: Mapping[str, Any], kind: type[S], labels: Mapping[str, str]) -> S:
     """`msgspec.convert` that, when the form is refused, says what is wrong with each field at once
     (msgspec stops at the first): every field is checked alone against its own annotation, then the
-    whole struct (its cross-field checks) once each field passes."""
+    whole struct (its cross-field checks) once each field passes. The page's own hidden fields (the CSRF
+    token, the form's name) are not the struct's."""
+    data = {key: value for key, value in data.items() if key not in PAGE_FIELDS}
     try:
         return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as exc:

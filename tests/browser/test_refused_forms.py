@@ -84,3 +84,32 @@ async def test_a_picker_searches_as_one_types(chromium: Browser, live_server: st
         await expect(picker.locator("option")).to_have_count(listed)
     finally:
         await context.close()
+
+
+async def test_a_refused_edit_form_keeps_what_was_typed(chromium: Browser, live_server: str) -> None:
+    """A station's edit form, refused, shows what was typed (not the stored station) with the refused field
+    marked; the station is unchanged."""
+    context = await chromium.new_context(base_url=live_server, locale="zh-CN", viewport=DESKTOP)
+    try:
+        page = await context.new_page()
+        await sign_in(page, STAFF)
+        await page.goto(f"/t/{OFFICE}/organisation?tab=stations")
+        await page.locator('table a[href*="/organisation/stations/"]').first.click()
+        station = page.url
+        form = page.locator('form[action$="/edit"]')
+        stored = await form.locator('[name="address"]').input_value()
+        await form.locator('[name="address"]').fill("浏览器测试改过的地址")
+        await form.locator('[name="reception_days"]').fill("40")
+        await form.get_by_role("button", name="保存修改").click()
+
+        form = page.locator('form[action$="/edit"]')
+        days = form.locator('[name="reception_days"]')
+        await expect(days).to_have_attribute("aria-invalid", "true")
+        await expect(days).to_have_value("40")
+        await expect(form.locator('[name="address"]')).to_have_value("浏览器测试改过的地址")
+        await expect(page.get_by_role("alert")).to_be_focused()
+
+        await page.goto(station)
+        await expect(page.locator('form[action$="/edit"] [name="address"]')).to_have_value(stored)
+    finally:
+        await context.close()

@@ -57,8 +57,8 @@ from renda.modules.deputies.schemas import (
 from renda.modules.exports import service as exports
 from renda.modules.members import service as members
 from renda.tenants.scoping import TenantAccess
-from renda.web.form_errors import error_message
-from renda.web.forms import convert_form, uploaded_file
+from renda.web.actions import refusal
+from renda.web.forms import PAGE_FIELDS, convert_form, uploaded_file
 from renda.web.pages import shell_context
 
 T = TypeVar("T")
@@ -137,7 +137,7 @@ def form_struct(form: Form, struct: type[T], lists: tuple[str, ...] = ()) -> T:
     """A form's fields as `struct`: blank fields are left out, so they take the struct's default."""
     values: dict[str, Any] = {}
     for key, value in form.items():
-        if key == "_csrf":
+        if key in PAGE_FIELDS:
             continue
         if key in lists:
             values[key] = value if isinstance(value, list) else [value]
@@ -208,7 +208,9 @@ class DeputyPages(Controller):
             await action()
         except AppError as error:
             status = await self._failed(db, error)
-            return await self._profile(request, db, access, person_id, status, error=error_message(error), **extra)
+            return await self._profile(
+                request, db, access, person_id, status, error=await refusal(error, request), **extra
+            )
         return Redirect(done or f"/t/{access.tenant.code}/deputies/{person_id}")
 
     # --- the register ------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ class DeputyPages(Controller):
         except AppError as error:
             status = await self._failed(db, error)
             return await self._render(
-                request, access, "person_form.html", status, person=None, form=data, error=error_message(error)
+                request, access, "person_form.html", status, person=None, form=data, error=await refusal(error, request)
             )
         return Redirect(f"/t/{access.tenant.code}/deputies/{person.id}")
 
@@ -356,7 +358,7 @@ class DeputyPages(Controller):
                 status,
                 person=person,
                 form=data,
-                error=error_message(error),
+                error=await refusal(error, request),
                 id_masked=service.masked_id_number(person),
             )
         return Redirect(f"/t/{access.tenant.code}/deputies/{person_id}")
@@ -526,7 +528,7 @@ class DeputyPages(Controller):
             notice = await action()
         except AppError as error:
             status = await self._failed(db, error)
-            return await self._congresses(request, db, access, status, error=error_message(error), form=form)
+            return await self._congresses(request, db, access, status, error=await refusal(error, request), form=form)
         return Redirect(f"/t/{access.tenant.code}/deputies/congresses?{urlencode({'done': notice})}")
 
     @get("/congresses", guards=[requires("deputies.read")])

@@ -43,7 +43,6 @@ from renda.modules.exports import service as exports
 from renda.modules.organisation.models import DeputyGroup, Station
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
 from renda.web.actions import page_again, run_form_action
-from renda.web.form_errors import error_message
 from renda.web.forms import Form, form_struct, form_value
 from renda.web.pages import shell_context
 from renda.web.pdf import render_pdf
@@ -689,9 +688,7 @@ class EvidencePages(Controller):
             db,
             action,
             redirect_to=lambda made: f"{self._base(access)}/{made.id}?submitted=1",
-            on_error=lambda error: self._new(
-                request, db, access, status=error.status_code, error=error_message(error), form=kept
-            ),
+            on_error=page_again(self._new, request, db, access, form=kept),
         )
 
     async def _item(

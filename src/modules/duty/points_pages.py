@@ -23,8 +23,7 @@ from renda.modules.duty.common import duty_caller_for, require_deputy, require_m
 from renda.modules.duty.models import EVENT_KINDS, POINT_CATEGORIES, RULE_UNITS
 from renda.modules.exports import service as exports
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
-from renda.web.actions import page_again, run_form_action
-from renda.web.form_errors import error_message
+from renda.web.actions import page_again, refusal, run_form_action
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -215,7 +214,7 @@ class PointsPages(Controller):
         try:
             year = _year(form_value(data, "year"))
         except InvalidInput as error:
-            return await self._rules(request, db, access, status=error.status_code, error=error_message(error))
+            return await self._rules(request, db, access, status=error.status_code, error=await refusal(error, request))
 
         async def save() -> rules.SaveResult:
             categories, changed = changes_from_form(data)
@@ -223,7 +222,13 @@ class PointsPages(Controller):
 
         async def again(error: AppError) -> Template:
             return await self._rules(
-                request, db, access, year, status=error.status_code, error=error_message(error), form=dict(data)
+                request,
+                db,
+                access,
+                year,
+                status=error.status_code,
+                error=await refusal(error, request),
+                form=dict(data),
             )
 
         return await run_form_action(

@@ -19,7 +19,7 @@ from renda.core.permissions import OFFICE_ROLES, PERMISSION_LABELS, ROLE_LABELS,
 from renda.modules.members import service
 from renda.modules.members.schemas import ApiTokenIn, InvitationIn
 from renda.tenants.scoping import TenantAccess, provide_tenant_access
-from renda.web.form_errors import error_message
+from renda.web.actions import refusal
 from renda.web.pages import shell_context
 
 SOURCE_LABELS = {"manual": "管理员添加", "invitation": "邀请加入"}
@@ -102,7 +102,7 @@ class MemberPages(Controller):
             await db.rollback()
             if isinstance(error, msgspec.ValidationError):
                 error = InvalidFields({"display_name": "姓名不能超过 100 个字"})
-            message = error_message(error, INVITE_FIELDS)
+            message = await refusal(error, request, INVITE_FIELDS)
             return await self._members_page(request, db, access, status=400, error=message, form=data)
         return Redirect(f"/t/{access.tenant.code}/members")
 

@@ -22,7 +22,7 @@ from renda.modules.notifications.mailbox import SHOWN, read_mailbox
 from renda.modules.notifications.models import CHANNEL_LABELS, CHANNELS, MODE_LABELS, MODES, STATUS_LABELS
 from renda.modules.notifications.registry import kinds
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
-from renda.web.form_errors import error_message
+from renda.web.actions import refusal
 from renda.web.pages import shell_context
 
 Form = dict[str, Any]
@@ -129,7 +129,7 @@ class NotificationPages(Controller):
             await service.set_quiet_hours(db, user_id, start, end)
         except AppError as error:
             await db.rollback()
-            return await self._preferences_page(request, db, access, status=400, error=error_message(error))
+            return await self._preferences_page(request, db, access, status=400, error=await refusal(error, request))
         return Redirect(f"/t/{access.tenant.code}/notifications/preferences?saved=1")
 
     @post("/contacts", guards=[requires("inbox.write")])
@@ -152,7 +152,7 @@ class NotificationPages(Controller):
                 keep_mobile=not mobile and not clear_mobile,  # the form shows only the masked number
             )
         except AppError as error:
-            return await self._preferences_page(request, db, access, status=400, error=error_message(error))
+            return await self._preferences_page(request, db, access, status=400, error=await refusal(error, request))
         return Redirect(f"/t/{access.tenant.code}/notifications/preferences?saved=1")
 
     # --- the office's deliveries ---
@@ -205,7 +205,9 @@ class NotificationPages(Controller):
             )
         except AppError as error:
             await db.rollback()
-            return await self._templates_page(request, db, access, status=400, error=error_message(error), failed=kind)
+            return await self._templates_page(
+                request, db, access, status=400, error=await refusal(error, request), failed=kind
+            )
         return Redirect(f"/t/{access.tenant.code}/notifications/templates")
 
     @post("/templates/reset", guards=[requires("notifications.write")])
@@ -220,7 +222,7 @@ class NotificationPages(Controller):
             await service.reset_template(db, _field(data, "kind"))
         except AppError as error:
             await db.rollback()
-            return await self._templates_page(request, db, access, status=400, error=error_message(error))
+            return await self._templates_page(request, db, access, status=400, error=await refusal(error, request))
         return Redirect(f"/t/{access.tenant.code}/notifications/templates")
 
 

@@ -62,8 +62,7 @@ from renda.tenants.scoping import (
     tenant_session,
 )
 from renda.tenants.service import published_office
-from renda.web.actions import page_again, run_form_action
-from renda.web.form_errors import error_message
+from renda.web.actions import page_again, refusal, run_form_action
 from renda.web.forms import Form, form_value
 from renda.web.pages import shell_context
 
@@ -224,15 +223,14 @@ class OpinionPages(Controller):
         db: AsyncSession,
         access: TenantAccess,
         action: Callable[[], Awaitable[Any]],
-        form: str | None = None,
-        data: Form | None = None,
     ) -> Template | Redirect:
-        """`form` names the refused form (the new unit's, or one unit's) so only its fields are marked."""
+        """The units page again when refused: each of its forms is named (`csrf_field`), so only the refused
+        one is marked and keeps what was sent."""
         return await run_form_action(
             db,
             action,
             redirect_to=f"/t/{access.tenant.code}/opinions/units",
-            on_error=page_again(self._units, request, db, access, error_form=form, form=data or {}),
+            on_error=page_again(self._units, request, db, access),
         )
 
     @post("/units", guards=[WRITE])
@@ -251,7 +249,7 @@ class OpinionPages(Controller):
             )
             await handling_units.create_unit(db, await viewer_for(db, access), unit)
 
-        return await self._unit_action(request, db, access, action, "new-unit", data)
+        return await self._unit_action(request, db, access, action)
 
     @post("/units/{unit_id:uuid}/edit", guards=[WRITE])
     async def edit_unit(
@@ -273,7 +271,7 @@ class OpinionPages(Controller):
             )
             await update_unit(db, await viewer_for(db, access), unit, patch)
 
-        return await self._unit_action(request, db, access, action, f"unit-{unit_id}")
+        return await self._unit_action(request, db, access, action)
 
     @post("/units/{unit_id:uuid}/delete", guards=[WRITE])
     async def delete_unit(
@@ -577,7 +575,7 @@ class PortalOpinionPages(Controller):
                     target,
                     status=error.status_code,
                     form=kept,
-                    error=error_message(error),
+                    error=await refusal(error, request),
                     headers=headers,
                 )
             ticket = opinion.ticket
@@ -645,7 +643,7 @@ class PortalOpinionPages(Controller):
             except AppError as error:  # a bad link is a 404 again on the page
                 await session.rollback()
                 return await self._rating_page(
-                    request, tenant, token, status=error.status_code, error=error_message(error)
+                    request, tenant, token, status=error.status_code, error=await refusal(error, request)
                 )
             await session.commit()
         return await self._rating_page(request, tenant, token, just_rated=created, again=not created)

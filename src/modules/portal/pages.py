@@ -35,7 +35,7 @@ from renda.tenants.scoping import (
     TenantRef,
     tenant_session,
 )
-from renda.web.form_errors import error_message
+from renda.web.actions import refusal
 from renda.web.forms import Form, form_struct, form_value
 from renda.web.pages import shell_context
 from renda.web.rendering import render_error_page
@@ -273,7 +273,9 @@ class PortalStaffPages(Controller):
             await service.update_settings(db, _convert({k: form_value(data, k) for k in keys}, PortalSettingsIn))
         except AppError as error:
             await db.rollback()
-            return await self._overview(request, db, access, status=error.status_code, error=error_message(error))
+            return await self._overview(
+                request, db, access, status=error.status_code, error=await refusal(error, request)
+            )
         return Redirect(f"/t/{access.tenant.code}/portal?saved=1")
 
     async def _deputy_page(
@@ -320,7 +322,7 @@ class PortalStaffPages(Controller):
         except AppError as error:
             await db.rollback()
             return await self._deputy_page(
-                request, db, access, person_id, status=error.status_code, error=error_message(error)
+                request, db, access, person_id, status=error.status_code, error=await refusal(error, request)
             )
         return Redirect(f"/t/{access.tenant.code}/portal/deputies/{person_id}")
 

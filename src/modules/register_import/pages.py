@@ -17,7 +17,7 @@ from renda.modules.register_import import service
 from renda.modules.register_import.routes import BODY_LIMIT
 from renda.modules.register_import.schemas import IMPORT_MODES
 from renda.tenants.scoping import TENANT_DEPENDENCIES, TenantAccess
-from renda.web.form_errors import error_message
+from renda.web.actions import refusal
 from renda.web.pages import shell_context
 
 
@@ -55,7 +55,7 @@ class RegisterImportPages(Controller):
         try:
             result = await service.import_register(db, await upload.read(), mode)
         except AppError as error:
-            return await self._page(request, access, 400, error=error_message(error), mode=mode)
+            return await self._page(request, access, 400, error=await refusal(error, request), mode=mode)
         failed = bool(result.error_count) and not result.imported_rows
         return await self._page(request, access, 400 if failed else 200, result=result, failed=failed, mode=mode)
 

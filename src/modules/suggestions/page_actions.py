@@ -30,8 +30,7 @@ from renda.core.errors import AppError, InvalidInput
 from renda.core.permissions import Guard
 from renda.modules.suggestions.routes import ITEM_DEPENDENCIES, AddressedItem
 from renda.tenants.scoping import TenantAccess, TenantRef
-from renda.web.actions import run_form_action
-from renda.web.form_errors import error_message
+from renda.web.actions import refusal, run_form_action
 from renda.web.forms import Form, form_value, form_values, uploaded_file
 
 URL_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -175,7 +174,7 @@ async def act(
     async def page_again(error: AppError) -> Template:
         await db.refresh(addressed.suggestion)  # the rollback expired it
         return await page.render(
-            request, db, access, addressed, status=error.status_code, error=error_message(error), form=data
+            request, db, access, addressed, status=error.status_code, error=await refusal(error, request), form=data
         )
 
     suggestion_id = addressed.suggestion.id

@@ -111,7 +111,7 @@ async def test_staff_run_an_activity_from_the_pages(client, database, offices) -
 
     # The explicit change, from the activity's page.
     row_id = re.search(
-        rf'/attendance/([0-9a-f-]{{36}})"[^>]*>\s*<input type="hidden" name="_csrf"[^<]*>\s*'
+        rf'/attendance/([0-9a-f-]{{36}})"[^>]*>\s*(?:<input type="hidden"[^<]*>\s*)+'
         rf'<select name="status" aria-label="{await person_name(office.code, two)}',
         detail.text,
     )

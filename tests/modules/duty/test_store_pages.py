@@ -130,7 +130,7 @@ async def test_staff_keep_the_items_on_their_page(client, database, offices) -> 
         ({"name": "", "price": "5", "stock": "2"}, "请填写物品名称"),
         ({"name": "茶杯", "price": "", "stock": "2"}, "请填写“兑换所需积分”"),
     ):
-        refused = await client.post(f"{url}/items", data=form, headers=staff)
+        refused = await client.post(f"{url}/items", data={"_form": "new-item", **form}, headers=staff)
         assert refused.status_code == 400 and message in alert(refused.text), alert(refused.text)
         assert 'value="茶杯"' in refused.text or not form["name"]  # what was typed is kept
     for path, form, message in (

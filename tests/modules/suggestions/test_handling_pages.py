@@ -53,7 +53,7 @@ async def test_staff_assign_and_units_handle_through_the_pages(client, database,
     assert "提交协办意见" in co_page.text and "答复代表" not in co_page.text
 
     reply_url = page_url.removesuffix("/handling") + "/reply"
-    classless = await client.post(reply_url, data={"reply_text": "已增设站点"}, headers=lead)
+    classless = await client.post(reply_url, data={"_form": "reply", "reply_text": "已增设站点"}, headers=lead)
     assert classless.status_code == 400 and "请选择答复类别" in classless.text and "已增设站点" in classless.text
     replied = await client.post(
         reply_url, data={"reply_class": "A", "reply_text": "已增设站点"}, headers=lead, follow_redirects=False
