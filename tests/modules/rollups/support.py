@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from renda.modules.deputies.idcard import with_check_digit
 from renda.modules.rollups.models import RollupFigure, RollupPending
@@ -142,22 +142,54 @@ async def settled(database: Any, seconds: float = 120.0) -> None:
     """Wait until every outbox message is out and no office waits for a refresh, for five seconds
     on end: a refresh in flight keeps its office's pending row until it commits, and a publish in
     flight marks its offices within that time."""
+    from renda.core.db import utcnow
     from renda.modules.rollups.service import resend_stale
 
-    quiet = 0
+    began, quiet = utcnow(), 0
     for turn in range(int(seconds / 0.5)):
         async with database.platform_session() as session:
             unsent = (await session.execute(select(func.count()).where(OutboxMessage.sent_at.is_(None)))).scalar_one()
-            pending = (await session.execute(select(func.count()).select_from(RollupPending))).scalar_one()
-        quiet = quiet + 1 if unsent == 0 and pending == 0 else 0
+            pending = (await session.execute(select(RollupPending.office_code, RollupPending.requested_at))).all()
+        quiet = quiet + 1 if unsent == 0 and not pending else 0
         if quiet >= 10:
             return
         if pending and turn % 20 == 19:
             # An office marked in an earlier test whose message went with that test's broker (each
             # test's worker starts on an emptied one): sent again, as the maintenance job does.
             await resend_stale(timedelta(seconds=10))
+        if turn == 120:
+            # Still waiting after a minute on offices an earlier test marked: refreshed here, so that a
+            # refresh that cannot run says why. Offices marked since this wait began are left to the workers.
+            await _refresh_here([code for code, at in pending if at < began])
         await asyncio.sleep(0.5)
-    raise AssertionError(f"workers did not settle: {unsent} unsent messages, {pending} offices pending")
+    raise AssertionError(
+        f"workers did not settle: {unsent} unsent messages, offices pending: {[c for c, _ in pending]};"
+        f" {await _sessions_in_transaction(database)}"
+    )
+
+
+async def _refresh_here(codes: list[str]) -> None:
+    from renda.modules.rollups.service import refresh_office
+
+    for code in codes:
+        try:
+            await asyncio.wait_for(refresh_office(code), 30)
+        except Exception as error:
+            raise AssertionError(f"office {code}'s refresh fails: {type(error).__name__}: {error}") from error
+
+
+async def _sessions_in_transaction(database: Any) -> str:
+    """The server's sessions in a transaction and the locks they wait for: one holding the rollups'
+    lock would keep every refresh waiting."""
+    async with database.platform_session() as session:
+        rows = await session.execute(
+            text(
+                "SELECT a.pid, a.state, a.wait_event_type, left(a.query, 120), l.locktype, l.mode, l.granted"
+                " FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory'"
+                " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state <> 'idle'"
+            )
+        )
+        return f"sessions: {[tuple(r) for r in rows]}"
 
 
 async def snapshot(database: Any, codes: list[str]) -> dict[tuple[str, ...], int]:
