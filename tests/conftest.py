@@ -434,8 +434,10 @@ async def hierarchy(database: Database) -> dict[str, str]:
 
 
 async def raw_fetchval(database_url: str, sql: str, *args: object) -> object:
-    """Inspect the database outside the app (and outside the SQL guard)."""
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    """Inspect the database outside the app (and outside the SQL guard). Without asyncpg's statement
+    cache, as every such connection of the tests: `database_url` may be a transaction pooler's, where a
+    statement prepared on one server connection is not there on the next."""
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         return await conn.fetchval(sql, *args)
     finally:

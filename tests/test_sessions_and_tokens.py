@@ -31,7 +31,7 @@ from tests.conftest import _asyncpg_dsn, make_caller
 # --- helpers -------------------------------------------------------------------------------------
 async def sql(database_url: str, query: str, *args: Any) -> Any:
     """One value, read (or written) outside the app."""
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         return await conn.fetchval(query, *args)
     finally:
@@ -501,7 +501,7 @@ async def accept(database, email: str) -> tuple[uuid.UUID, int]:
 
 
 async def membership(database_url: str, user_id: uuid.UUID, code: str) -> asyncpg.Record | None:
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         return await conn.fetchrow(
             "select m.source, m.roles from platform.memberships m join platform.tenants t on t.id = m.tenant_id"

@@ -61,7 +61,7 @@ async def test_worker_killed_mid_job_loses_and_repeats_nothing(
     held = ids[:2]
     schema = f"t_{code}"
     # Holding two exports' rows makes the worker stop inside those jobs: claimed, built, writing, not committed.
-    locker = await asyncpg.connect(_asyncpg_dsn(database_url))
+    locker = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     lock = locker.transaction()
     await lock.start()
     await locker.execute(f"select 1 from {schema}.exports where id = any($1::uuid[]) for update", held)

@@ -72,7 +72,7 @@ async def export_row(code: str, export_id: uuid.UUID) -> dict[str, Any]:
 
 async def fill_audit_log(database_url: str, code: str, rows: int) -> None:
     """Entries enough for an export bigger than the file size limit (written past the app: test data)."""
-    connection = await asyncpg.connect(_asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         await connection.execute(
             f"insert into t_{code}.audit_log (id, at, actor, tenant_code, action, entity, entity_id, changes)"
@@ -150,7 +150,7 @@ async def test_an_export_out_of_time_fails_saying_so_and_leaves_nothing(
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the process's scratch space, where builds write
     export_id = await pending_export(office, "audit_log", {})
     # The build reads the audit log: held locked by another transaction, it waits there past its limit.
-    locker = await asyncpg.connect(_asyncpg_dsn(database_url))
+    locker = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     await locker.execute(f"begin; lock table t_{office}.audit_log in access exclusive mode")
     tasks.set_time_limit(2)
     try:

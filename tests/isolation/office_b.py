@@ -22,7 +22,7 @@ class Digest:
 
     @classmethod
     async def of(cls, database_url: str, code: str) -> Digest:
-        conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+        conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
         schema = f"t_{code}"
         tables = [r[0] for r in await conn.fetch(TABLES, schema)]
         shared = {r[0]: r[1] for r in await conn.fetch(SHARED)}

@@ -248,7 +248,7 @@ CONTACT_TABLES = (
 
 async def contacts_state(database_url: str, code: str) -> str:
     """A digest of the office's contacts tables, read outside the app."""
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         digest = hashlib.sha256()
         for table in CONTACT_TABLES:

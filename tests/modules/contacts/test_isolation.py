@@ -17,7 +17,7 @@ PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
 async def schema_digest(database_url: str, schema: str) -> str:
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         tables = await conn.fetch(
             "select table_name from information_schema.tables where table_schema=$1 order by 1", schema

@@ -54,7 +54,7 @@ def sms(settings) -> Iterator[RecordingSms]:
 async def fresh_limits(database, database_url) -> AsyncIterator[None]:
     import asyncpg
 
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         await conn.execute("DELETE FROM platform.portal_rate_hits")
     finally:

@@ -98,7 +98,7 @@ ORGANISATION_TABLES = (
 
 async def organisation_state(database_url: str, code: str) -> str:
     """A digest of the office's organisation tables and its audit log, read outside the app."""
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         digest = hashlib.sha256()
         for table in ORGANISATION_TABLES:

@@ -152,7 +152,7 @@ RECEPTION_TABLES = (
 
 async def receptions_state(database_url: str, code: str) -> str:
     """A digest of the office's reception tables, read outside the app."""
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url), statement_cache_size=0)
     try:
         digest = hashlib.sha256()
         for table in RECEPTION_TABLES:
