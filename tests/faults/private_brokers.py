@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-START_SECONDS = 60.0
+# A RabbitMQ node starts in about 10 s on an idle machine; with the whole suite running beside it on two
+# cores it has been seen to take over a minute.
+START_SECONDS = 180.0
 
 
 def free_port() -> int:
@@ -39,13 +41,23 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _wait(predicate, what: str, seconds: float = START_SECONDS) -> None:
+def _wait(predicate, what: str, seconds: float = START_SECONDS, process=None, log: Path | None = None) -> None:
+    """Waits for `predicate`; a server `process` that exits meanwhile fails at once. Either failure quotes
+    the end of the server's `log`, so a start that went wrong says why."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"{what}: the server exited with {process.returncode}{_tail(log)}")
         time.sleep(0.1)
-    raise AssertionError(f"{what} not reached within {seconds} s")
+    raise AssertionError(f"{what} not reached within {seconds} s{_tail(log)}")
+
+
+def _tail(log: Path | None, lines: int = 30) -> str:
+    if log is None or not log.exists():
+        return ""
+    return "\n--- end of " + str(log) + " ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 class PrivateRedis:
@@ -83,7 +95,7 @@ class PrivateRedis:
             stderr=log,
         )
         log.close()
-        _wait(self._answers, f"private redis on {self.port}")
+        _wait(self._answers, f"private redis on {self.port}", process=self.process, log=self.root / "redis.log")
 
     def _answers(self) -> bool:
         import redis
@@ -166,7 +178,12 @@ class PrivateRabbitmq:
         )
         log.close()
         self.running = True
-        _wait(self._answers, f"private rabbitmq {self.node} on {self.port}")
+        _wait(
+            self._answers,
+            f"private rabbitmq {self.node} on {self.port}",
+            process=self.process,
+            log=self.root / "server.out",
+        )
 
     def _answers(self) -> bool:
         import pika
