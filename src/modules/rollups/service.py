@@ -177,9 +177,8 @@ async def _tenant_figures(
             counted = [m for m in due if m.rows is not None]
             if counted:  # every period of every such metric in one statement
                 statement = figures_statement(counted, office.level)
-                for metric, period, dimension, member, value in await session.execute(
-                    statement, {**parameters, "office_code": office.code}
-                ):
+                rows = await session.execute(statement.statement, {**parameters, "office_code": office.code})
+                for metric, period, dimension, member, value in statement.figures(rows):
                     mine.setdefault((office.code, metric, period), []).append(Figure(value, dimension, member))
             for metric in due:
                 if metric.compute is None:
