@@ -480,6 +480,12 @@ async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSess
     a handler may answer 400 and still keep what it recorded (an import's error report)."""
     try:
         yield session
+    except GeneratorExit:
+        # Discarded unfinished: when a dependency resolved beside this one fails (a 404), the framework
+        # neither finishes nor cleans this one up, and it is closed when collected, after the request.
+        # Its unit of work has already rolled the transaction back (the handler never ran): nothing
+        # is left to undo, and a rollback would only warn that the transaction is gone.
+        raise
     except BaseException:
         await session.rollback()
         raise
