@@ -28,6 +28,7 @@ from renda.config import Settings
 from renda.core.auth import AuthenticationMiddleware
 from renda.core.crypto import configure_secrets
 from renda.core.db import configure_database, get_database
+from renda.core.dependency_order import resolve_dependencies_in_turn
 from renda.core.input_guard import InputGuardMiddleware, check_request_body
 from renda.core.logging import request_id_var, tenant_code_var
 from renda.core.permissions import public
@@ -148,6 +149,7 @@ def create_app(
     runs the periodic jobs' scheduler in this process (the demo, which has no `renda scheduler`)."""
     install_audit_recorder()
     install_rollup_watch()
+    resolve_dependencies_in_turn()
     install_points_watch()
     install_outbox_notify()
     configure_secrets(settings.secret_key, settings.old_secret_keys)

@@ -69,6 +69,9 @@ class Findings:
     cases: int = 0
     failures: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # The test office's paths without other parameters: an invalid path parameter that spells one of
+    # them (a draft id "requests") calls that other operation, whose answer is checked with it.
+    fixed_paths: set[str] = field(default_factory=set)
 
 
 async def _wait_for_health(base_url: str, thread: threading.Thread) -> None:
@@ -189,6 +192,8 @@ def _explore(
     )
     @hypothesis.given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed))
     def run(case) -> None:
+        if case.formatted_path in findings.fixed_paths and case.formatted_path != operation.path:
+            return
         findings.cases += 1
         try:
             case.call_and_validate(base_url=contract.base_url, session=session, headers=headers, checks=CHECKS)
@@ -206,6 +211,7 @@ def test_every_operation_meets_the_document(contract: Contract) -> None:
     findings = Findings()
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
+    findings.fixed_paths = {path for path in (o.path.replace("{code}", OFFICE) for o in operations) if "{" not in path}
     examples = examples_per_mode(len(operations))
     with requests.Session() as session:
         for operation in operations:

@@ -1,8 +1,8 @@
-"""A request whose dependencies are resolved side by side (the activity and the caller of a duty
-roster), one of which fails (an activity that does not exist: 404), leaves the office session's
-dependency unfinished: the framework neither finishes nor cleans it up. It is closed when it is
-collected, after the request's unit of work rolled back, and closing it then must not touch the
-finished transaction; the next request works as usual."""
+"""A request whose dependencies of one level (the activity and the caller of a duty roster) both use
+the office's session, one of which fails (an activity that does not exist: 404): they are resolved
+in turn (`core/dependency_order.py`), the failure is thrown into the session's dependency as a
+failing handler's is, and nothing is left to be closed later against a finished transaction (it
+warned "transaction already deassociated from connection"). The next request works as usual."""
 
 from __future__ import annotations
 
