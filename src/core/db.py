@@ -481,10 +481,9 @@ async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSess
     try:
         yield session
     except GeneratorExit:
-        # Discarded unfinished: when a dependency resolved beside this one fails (a 404), the framework
-        # neither finishes nor cleans this one up, and it is closed when collected, after the request.
-        # Its unit of work has already rolled the transaction back (the handler never ran): nothing
-        # is left to undo, and a rollback would only warn that the transaction is gone.
+        # Discarded unfinished, closed when collected after its request (as the framework left it when
+        # another dependency failed, before `core/dependency_order.py`): the request's unit of work
+        # has ended the transaction, and a rollback would only warn that it is gone.
         raise
     except BaseException:
         await session.rollback()
