@@ -150,7 +150,8 @@ def next_tenth(today: date) -> date:
 
 
 # --- reading a PDF without a PDF library ---------------------------------------------------------------
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+# The end-of-line before `endstream` stays in the match: a compressed stream may itself end in "\r".
+STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
 BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
@@ -160,8 +161,8 @@ SHOWN = re.compile(rb"\[(.*?)\]\s*TJ|<([0-9A-Fa-f]+)>\s*Tj", re.S)
 def _streams(pdf: bytes) -> list[bytes]:
     found = []
     for raw in STREAM.findall(pdf):
-        try:
-            found.append(zlib.decompress(raw))
+        try:  # a decompressor object stops at the end of the compressed data (the end-of-line is after it)
+            found.append(zlib.decompressobj().decompress(raw))
         except zlib.error:
             found.append(raw)
     return found
