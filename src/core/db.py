@@ -480,11 +480,6 @@ async def committed_on_success(session: AsyncSession) -> AsyncIterator[AsyncSess
     a handler may answer 400 and still keep what it recorded (an import's error report)."""
     try:
         yield session
-    except GeneratorExit:
-        # Discarded unfinished, closed when collected after its request (as the framework left it when
-        # another dependency failed, before `core/dependency_order.py`): the request's unit of work
-        # has ended the transaction, and a rollback would only warn that it is gone.
-        raise
     except BaseException:
         await session.rollback()
         raise

@@ -171,10 +171,12 @@ class Office:
 TenantRows = Callable[[Periods, Office], Select[Any]]
 
 
-def _grouped(metrics: Sequence[TenantMetric], periods: Periods, office: Office, group: int, width: int) -> Select[Any]:
+def _grouped(
+    metrics: Sequence[TenantMetric], values: Sequence[str], periods: Periods, office: Office, group: int, width: int
+) -> Select[Any]:
     """The metrics sharing one rows function: per period, overall and per member of each dimension
-    any of them has, one summed column per value column (`v0`, `v1`, …), NULL columns up to `width`
-    (the groups of one statement are united), the group's number first."""
+    any of them has, one summed column per value column in `values` (`v0`, `v1`, …), NULL columns up
+    to `width` (the groups of one statement are united), the group's number first."""
     assert metrics[0].rows is not None
     rows = metrics[0].rows(periods, office).subquery(f"g{group}_rows")
     keys = list(dict.fromkeys(d.key for m in metrics for d in m.dimensions))
@@ -184,7 +186,6 @@ def _grouped(metrics: Sequence[TenantMetric], periods: Periods, office: Office, 
     if odd := [key for key in keys if not key.isidentifier()]:
         raise ValueError(f"metrics {[m.key for m in metrics]}: dimension keys must be identifiers, not {odd}")
     period, members = rows.c.period, [rows.c[key] for key in keys]
-    values = list(dict.fromkeys(m.value for m in metrics))
     sums = [
         cast(func.coalesce(func.sum(rows.c[v] if v in rows.c else literal_column("1")), 0), BigInteger).label(f"v{i}")
         for i, v in enumerate(values)
@@ -237,7 +238,10 @@ def build_statement(metrics: Sequence[TenantMetric], level: str) -> FiguresState
         groups.setdefault(metric.rows, []).append(metric)
     value_names = [list(dict.fromkeys(m.value for m in shared)) for shared in groups.values()]
     width = max(len(names) for names in value_names)
-    parts = [_grouped(shared, table, office, n, width) for n, shared in enumerate(groups.values())]
+    parts = [
+        _grouped(shared, names, table, office, n, width)
+        for n, (shared, names) in enumerate(zip(groups.values(), value_names, strict=True))
+    ]
     splits = tuple(
         tuple((m.key, names.index(m.value), frozenset(d.key for d in m.dimensions)) for m in shared)
         for shared, names in zip(groups.values(), value_names, strict=True)
